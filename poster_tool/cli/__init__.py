@@ -1,0 +1,59 @@
+"""``poster-tool``: the command-line shell over the headless core (house style R14).
+
+Each feature's subcommands live in a module of this package with a ``register(subparsers)``
+function; a handler takes the parsed arguments and returns an exit code.  Heavy libraries
+(torch, Qt) are imported inside handlers, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from poster_tool import __version__
+from poster_tool.core.errors import Cancelled, PosterToolError
+
+# Modules of this package that add subcommands, in the order ``--help`` lists them.
+COMMAND_MODULES = ("catalog", "gui")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used by the docs test)."""
+    parser = argparse.ArgumentParser(
+        prog="poster-tool",
+        description="Poster Studio from the command line: import, crawl, label, train, "
+        "recommend and export movie posters.",
+    )
+    parser.add_argument("--version", action="version", version=f"poster-tool {__version__}")
+    parser.add_argument(
+        "--workspace", metavar="DIR",
+        help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the app-data folder)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--curator", metavar="NAME",
+        help="name recorded in the audit log for edits (default: $POSTER_TOOL_CURATOR or $USER)",
+    )  # fmt: skip
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"poster_tool.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 success, 1 a user error, 130 interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except Cancelled as exc:
+        print(f"poster-tool: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("poster-tool: interrupted; finished work is saved, run again to resume",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    except PosterToolError as exc:
+        print(f"poster-tool: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,253 @@
+"""Catalog subcommands: init, import-csv, import-dir, stats, genres, posters …, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from poster_tool.cli.common import (
+    curator,
+    open_store,
+    parse_ids,
+    print_json,
+    run_with_progress,
+    workspace,
+)
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.records import STATUSES, Poster, PosterQuery
+from poster_tool.core.taxonomy import ALIASES, GENRES, resolve_all, split_genres
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the catalog subcommands."""
+    p = sub.add_parser("init", help="create (or upgrade) the catalog in the workspace")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import-csv", help="import posters listed in a CSV manifest")
+    p.add_argument("file", help="CSV with columns id,title,year,genres and path (or url)")
+    p.add_argument("--encoding", help="the manifest's text encoding (default: UTF-8, then CP949)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_import_csv)
+
+    p = sub.add_parser("import-dir", help="import a folder with one sub-folder per title")
+    p.add_argument("folder", help="folder of 'Title (Year)' folders, each with posters")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_import_dir)
+
+    p = sub.add_parser("stats", help="counts of titles, posters, labels and genres")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("genres", help="the genre taxonomy with its aliases (English and Korean)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_genres)
+
+    p = sub.add_parser("demo", help="build the synthetic demo workspace (no real posters)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the workspace has data")
+    p.set_defaults(func=cmd_demo)
+
+    posters = sub.add_parser("posters", help="list and edit posters (every edit is audited)")
+    psub = posters.add_subparsers(dest="posters_command", metavar="ACTION", required=True)
+    p = psub.add_parser("list", help="list posters")
+    p.add_argument("--title", help="only this title (catalog id, IMDb id, TMDB id or key)")
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--genre", help="only posters with this genre")
+    p.add_argument("--search", default="", help="text in the title (any language)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_posters_list)
+
+    p = psub.add_parser("set-status", help="approve, reject or reset posters")
+    p.add_argument("ids", nargs="+", help="poster ids")
+    p.add_argument("status", choices=STATUSES)
+    p.set_defaults(func=cmd_set_status)
+
+    p = psub.add_parser("set-genres", help="set the curator genres of posters")
+    p.add_argument("ids", nargs="+", help="poster ids")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--genres", help="comma-separated, e.g. Drama,Family (names or aliases)")
+    group.add_argument("--clear", action="store_true", help="drop curator genres (use source's)")
+    p.set_defaults(func=cmd_set_genres)
+
+    p = psub.add_parser("set-default", help="make a poster its title's default")
+    p.add_argument("id", type=int, help="poster id")
+    p.set_defaults(func=cmd_set_default)
+
+    p = psub.add_parser("set-sensitive", help="flag posters as sensitive (or --clear)")
+    p.add_argument("ids", nargs="+", help="poster ids")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--reason", help="why, e.g. 'religious imagery'")
+    group.add_argument("--clear", action="store_true", help="remove the flag")
+    p.set_defaults(func=cmd_set_sensitive)
+
+    p = psub.add_parser("history", help="the audit log (of one poster, or all)")
+    p.add_argument("id", nargs="?", type=int, help="poster id")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_history)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ws, store = open_store(args)
+    print(f"catalog ready at {ws.root} (schema version {store.schema_version})")
+    return 0
+
+
+def _report(report: Any, as_json: bool) -> int:
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for line in report.lines():
+            print(line)
+    return 0
+
+
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    from poster_tool.core.importers import import_csv
+
+    ws, store = open_store(args)
+    report = run_with_progress(import_csv(ws, store, args.file, args.encoding), quiet=args.json)
+    return _report(report, args.json)
+
+
+def cmd_import_dir(args: argparse.Namespace) -> int:
+    from poster_tool.core.importers import import_dir
+
+    ws, store = open_store(args)
+    return _report(run_with_progress(import_dir(ws, store, args.folder), quiet=args.json),
+                   args.json)  # fmt: skip
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    ws, store = open_store(args)
+    stats = store.stats()
+    if args.json:
+        print_json(stats)
+        return 0
+    p = stats["posters"]
+    print(f"workspace: {ws.root}")
+    print(f"titles: {stats['titles']}")
+    print(f"posters: {p['total']} ({p['pending']} pending, {p['approved']} approved, "
+          f"{p['rejected']} rejected; {stats['sensitive']} sensitive)")  # fmt: skip
+    labels = stats["labels"]
+    print(f"labels: {labels['source']} from sources, {labels['model']} from the model, "
+          f"{labels['curator']} from curators")  # fmt: skip
+    for genre, n in stats["genres"].items():
+        print(f"  {genre:<12} {n}")
+    return 0
+
+
+def cmd_genres(args: argparse.Namespace) -> int:
+    aliases: dict[str, list[str]] = {g: [] for g in GENRES}
+    for alias, genre in ALIASES.items():
+        aliases[genre].append(alias)
+    if args.json:
+        print_json([{"name": g, "aliases": aliases[g]} for g in GENRES])
+    else:
+        for genre in GENRES:
+            print(f"{genre:<12} {', '.join(aliases[genre])}")
+    return 0
+
+
+def poster_json(poster: Poster) -> dict[str, Any]:
+    """The public JSON shape of a poster (``posters list --json``)."""
+    data = asdict(poster)
+    data["title"] = data.pop("title_name")
+    data["year"] = data.pop("title_year")
+    data["genres"] = list(poster.genres)
+    return data
+
+
+def cmd_posters_list(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    title_id = None
+    if args.title:
+        title = store.find_title(args.title)
+        if title is None:
+            raise PosterToolError(f"no title {args.title!r} in the catalog")
+        title_id = title.id
+    genre = None
+    if args.genre:
+        resolution = resolve_all([args.genre])
+        if not resolution.genres:
+            raise PosterToolError(f"unknown genre {args.genre!r}; see 'poster-tool genres'")
+        genre = resolution.genres[0]
+    query = PosterQuery(text=args.search, genre=genre, status=args.status, title_id=title_id)
+    posters = store.posters(store.query_ids(query, 0, args.limit))
+    if args.json:
+        print_json([poster_json(p) for p in posters])
+        return 0
+    for p in posters:
+        flags = ("D" if p.is_default else "-") + ("S" if p.sensitive else "-")
+        year = f" ({p.title_year})" if p.title_year else ""
+        print(f"{p.id:>7} {p.status:<8} {flags} {p.title_name}{year}  [{', '.join(p.genres)}]")
+    total = store.count(query)
+    if total > len(posters):
+        print(f"… {total - len(posters)} more (raise --limit)", file=sys.stderr)
+    return 0
+
+
+def cmd_set_status(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    ids = parse_ids(args.ids)
+    store.set_status(dict.fromkeys(ids, args.status), curator(args))
+    print(f"{len(ids)} poster(s) {args.status}")
+    return 0
+
+
+def cmd_set_genres(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    ids = parse_ids(args.ids)
+    if args.clear:
+        store.set_genres(dict.fromkeys(ids), curator(args))
+        print(f"curator genres cleared on {len(ids)} poster(s)")
+        return 0
+    resolution = resolve_all(split_genres(args.genres))
+    if resolution.unknown:
+        raise PosterToolError(
+            f"unknown genre {resolution.unknown[0]!r}; see 'poster-tool genres' for names"
+        )
+    store.set_genres({i: resolution.genres for i in ids}, curator(args))
+    print(f"{len(ids)} poster(s) labelled {', '.join(resolution.genres) or '(no genre)'}")
+    return 0
+
+
+def cmd_set_default(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    store.set_default(args.id, curator(args))
+    poster = store.get_poster(args.id)
+    print(f"poster {args.id} is now the default of {poster.title_name}")
+    return 0
+
+
+def cmd_set_sensitive(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    ids = parse_ids(args.ids)
+    reason = None if args.clear else args.reason
+    store.set_sensitive(dict.fromkeys(ids, reason), curator(args))
+    print(f"{len(ids)} poster(s) " + ("cleared" if reason is None else f"sensitive: {reason}"))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    entries = store.audit_log(args.id, args.limit)
+    if args.json:
+        print_json([asdict(e) for e in entries])
+        return 0
+    for e in entries:
+        target = f"poster {e.poster_id}" if e.poster_id else f"title {e.title_id}"
+        print(f"{e.at} {e.curator}: {e.action} of {target}: {e.before} -> {e.after}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from poster_tool.core.demo import build_demo
+
+    ws = workspace(args)
+    store = ws.store()
+    report = run_with_progress(build_demo(ws, store, force=args.force))
+    print(f"demo workspace at {ws.root}: {report}")
+    return 0

@@ -1,0 +1,86 @@
+"""Helpers every subcommand module shares: workspace, curator name, progress, JSON."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from poster_tool.core.progress import Progress, run_job
+from poster_tool.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+
+R = TypeVar("R")
+
+
+def workspace(args: argparse.Namespace, create: bool = True) -> Workspace:
+    """The workspace named by ``--workspace``, the environment, or the default."""
+    return Workspace.open(args.workspace, create=create)
+
+
+def open_store(args: argparse.Namespace) -> tuple[Workspace, PosterStore]:
+    """The workspace and its open catalog."""
+    ws = workspace(args)
+    return ws, ws.store()
+
+
+def curator(args: argparse.Namespace) -> str:
+    """Who is editing: ``--curator``, ``$POSTER_TOOL_CURATOR``, else the login name."""
+    name = getattr(args, "curator", None) or os.environ.get("POSTER_TOOL_CURATOR")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no login name in some containers
+            name = "unknown"
+    return name
+
+
+def run_with_progress(job: Generator[Progress, None, R], quiet: bool = False) -> R:
+    """Drive a core job, printing progress to stderr (one line, redrawn on a terminal)."""
+    tty = sys.stderr.isatty()
+    last = 0.0
+
+    def show(report: Progress) -> None:
+        nonlocal last
+        if quiet:
+            return
+        now = time.monotonic()
+        if tty:
+            print("\r\x1b[K" + report.line(), end="", file=sys.stderr, flush=True)
+        elif now - last >= 2.0 or (report.total and report.done >= report.total):
+            print(report.line(), file=sys.stderr, flush=True)
+            last = now
+
+    try:
+        return run_job(job, show)
+    finally:
+        if tty and not quiet:
+            print(file=sys.stderr)
+
+
+def print_json(value: Any) -> None:
+    """JSON on stdout: UTF-8 as is (Korean titles stay readable), two-space indent."""
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_ids(values: list[str]) -> list[int]:
+    """Poster ids from arguments like ``3 4 7`` or ``3,4,7``."""
+    from poster_tool.core.errors import PosterToolError
+
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise PosterToolError(f"{part!r} is not a poster id (a whole number)")
+            ids.append(int(part))
+    return ids

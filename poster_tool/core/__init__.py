@@ -1,0 +1,1 @@
+"""Headless core: everything the GUI and the CLI do, without Qt."""

@@ -1,0 +1,296 @@
+"""Importers: a CSV manifest (``id,title,year,genres,path``) and a folder per title.
+
+Both are generators of :class:`~poster_tool.core.progress.Progress` returning an
+:class:`ImportReport`.  They are idempotent (a second run adds nothing: rows already
+imported are recognised by their source file before it is read), they commit in small
+batches (a killed import leaves whole posters only, and a re-run completes the rest), and
+one bad file never stops them: it is listed in the report with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poster_tool.core.errors import IntakeError, ManifestError
+from poster_tool.core.imaging import CheckedImage, check_file
+from poster_tool.core.intake import Intake, store_files
+from poster_tool.core.progress import Meter, Progress
+from poster_tool.core.records import TitleIn
+from poster_tool.core.store import now
+from poster_tool.core.taxonomy import resolve_all, split_genres
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+REQUIRED_COLUMNS = ("id", "title", "year", "genres")
+BATCH = 64  # posters per transaction: small enough that a kill loses little work
+ENCODINGS = ("utf-8-sig", "cp949")  # UTF-8 first; Korean catalogs are often CP949/EUC-KR
+IMDB_ID = re.compile(r"^tt\d{5,10}$")
+FOLDER_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<year>\d{4})\)\s*$")
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``refused`` lists ``(file or row, reason)``."""
+
+    rows: int = 0
+    titles_new: int = 0
+    titles_existing: int = 0
+    posters_new: int = 0
+    posters_existing: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    queued_urls: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    unknown_genres: Counter[str] = field(default_factory=Counter)
+    encoding: str = "utf-8"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready summary."""
+        return {
+            "rows": self.rows,
+            "titles": {"new": self.titles_new, "existing": self.titles_existing},
+            "posters": {
+                "new": self.posters_new,
+                "existing": self.posters_existing,
+                "duplicate": self.duplicates,
+                "near_duplicate": self.near_duplicates,
+                "refused": len(self.refused),
+            },
+            "queued_urls": self.queued_urls,
+            "refused": [{"item": item, "reason": reason} for item, reason in self.refused],
+            "unknown_genres": dict(self.unknown_genres),
+            "encoding": self.encoding,
+        }
+
+    def lines(self) -> list[str]:
+        """A human summary, one fact per line."""
+        out = [
+            f"titles: {self.titles_new} new, {self.titles_existing} already in the catalog",
+            f"posters: {self.posters_new} new, {self.posters_existing} already imported, "
+            f"{self.duplicates} duplicates, {self.near_duplicates} near-duplicates, "
+            f"{len(self.refused)} refused",
+        ]
+        if self.queued_urls:
+            out.append(f"{self.queued_urls} poster URLs queued: run 'poster-tool crawl urls'")
+        if self.unknown_genres:
+            names = ", ".join(f"{g!r} ({n})" for g, n in self.unknown_genres.most_common())
+            out.append(f"unknown genres, not mapped: {names} (see 'poster-tool genres')")
+        out.extend(f"refused {item}: {reason}" for item, reason in self.refused)
+        return out
+
+
+@dataclass(frozen=True)
+class _Item:
+    title: TitleIn
+    file: Path
+    unknown: tuple[str, ...] = ()
+
+
+def read_manifest_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The manifest's text and the encoding that decoded it.
+
+    :raises ManifestError: when the file is missing or in none of the accepted encodings
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    for enc in (encoding,) if encoding else ENCODINGS:
+        try:
+            return raw.decode(enc), enc.replace("-sig", "")
+        except UnicodeDecodeError as exc:
+            error = exc
+        except LookupError as exc:
+            raise ManifestError(f"unknown encoding {encoding!r}") from exc
+    line = raw[: error.start].count(b"\n") + 1
+    tried = encoding or " or ".join(e.replace("-sig", "") for e in ENCODINGS)
+    raise ManifestError(
+        f"{path} is not {tried} text (byte 0x{raw[error.start]:02x} on line {line}); "
+        "save it as UTF-8 or name its encoding with --encoding"
+    )
+
+
+def _title_from_row(row: dict[str, str], line: int) -> tuple[TitleIn, list[str]]:
+    ident = (row.get("id") or "").strip()
+    if not ident:
+        raise ManifestError(f"line {line}: the id is empty")
+    name = (row.get("title") or "").strip() or ident  # real catalogs have gaps
+    year_text = (row.get("year") or "").strip()
+    year = int(float(year_text)) if re.fullmatch(r"\d{4}(\.0)?", year_text) else None
+    resolution = resolve_all(split_genres(row.get("genres") or ""))
+    imdb_id = (row.get("imdb_id") or "").strip() or (ident if IMDB_ID.match(ident) else None)
+    tmdb_text = (row.get("tmdb_id") or "").strip()
+    tmdb_id = int(float(tmdb_text)) if re.fullmatch(r"\d+(\.0)?", tmdb_text) else None
+    key = f"imdb:{imdb_id}" if imdb_id and imdb_id == ident else f"csv:{ident}"
+    title = TitleIn(key=key, name=name, year=year, imdb_id=imdb_id, tmdb_id=tmdb_id,
+                    genres=tuple(resolution.genres), source="csv")  # fmt: skip
+    return title, resolution.unknown
+
+
+def import_csv(workspace: Workspace, store: PosterStore, manifest: str | Path,
+               encoding: str | None = None) -> Generator[Progress, None, ImportReport]:
+    """Import a CSV manifest; paths are relative to the manifest's folder, or absolute.
+
+    Rows with a ``url`` instead of a ``path`` create their title and queue the URL for
+    the crawler (``poster-tool crawl urls``).
+    """
+    manifest = Path(manifest)
+    text, used = read_manifest_text(manifest, encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    reader.fieldnames = columns
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if "path" not in columns and "url" not in columns:
+        missing.append("path (or url)")
+    if missing:
+        raise ManifestError(
+            f"{manifest} lacks the column(s) {', '.join(missing)}; a manifest needs "
+            "id,title,year,genres and path or url (found: " + (", ".join(columns) or "none") + ")"
+        )
+    report = ImportReport(encoding=used)
+    items: list[_Item] = []
+    for line, row in enumerate(reader, start=2):
+        report.rows += 1
+        try:
+            title, unknown = _title_from_row(row, line)
+        except ManifestError as exc:
+            report.refused.append((f"{manifest.name} line {line}", str(exc).split(": ", 1)[-1]))
+            continue
+        path_text = (row.get("path") or "").strip()
+        url = (row.get("url") or "").strip()
+        if path_text:
+            file = Path(path_text)
+            items.append(_Item(title, file if file.is_absolute() else manifest.parent / file,
+                               tuple(unknown)))  # fmt: skip
+        elif url:
+            report.unknown_genres.update(unknown)
+            _queue_url(store, report, title, url)
+        else:
+            report.refused.append((f"{manifest.name} line {line}", "neither a path nor a url"))
+    return (yield from _ingest_items(workspace, store, items, "csv", report))
+
+
+def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: str) -> None:
+    title_id, created = store.upsert_title(title)
+    report.titles_new += created
+    report.titles_existing += not created
+    with store.transaction() as db:
+        cur = db.execute(
+            "INSERT OR IGNORE INTO crawl_state(source, key, kind, status, info, updated_at) "
+            "VALUES ('urls', ?, 'poster', 'queued', ?, ?)",
+            [url, json.dumps({"title_id": title_id}), now()],
+        )
+    report.queued_urls += cur.rowcount
+
+
+def import_dir(workspace: Workspace, store: PosterStore,
+               folder: str | Path) -> Generator[Progress, None, ImportReport]:
+    """Import a folder holding one sub-folder per title, named like ``Parasite (2019)``.
+
+    A title folder may hold ``genres.txt`` (``Drama|Thriller``); every other file is a
+    poster candidate, checked by content.  A folder with images and no sub-folders is
+    taken as a single title.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ManifestError(f"{folder} is not a folder")
+    report = ImportReport()
+    subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    title_dirs = subdirs or [folder]
+    if subdirs:
+        for loose in sorted(p for p in folder.iterdir() if p.is_file()):
+            if not loose.name.startswith("."):
+                report.refused.append((str(loose), "not inside a title folder"))
+    items: list[_Item] = []
+    for title_dir in title_dirs:
+        match = FOLDER_NAME.match(title_dir.name)
+        name, year = (match["name"], int(match["year"])) if match else (title_dir.name, None)
+        genres_file = title_dir / "genres.txt"
+        names = split_genres(genres_file.read_text("utf-8")) if genres_file.exists() else []
+        resolution = resolve_all(names)
+        title = TitleIn(key=f"dir:{title_dir.name}", name=name.strip(), year=year,
+                        genres=tuple(resolution.genres), source="dir")  # fmt: skip
+        files = sorted(
+            p for p in title_dir.iterdir()
+            if p.is_file() and p.name != "genres.txt" and not p.name.startswith(".")
+        )  # fmt: skip
+        report.rows += len(files)
+        items.extend(_Item(title, f, tuple(resolution.unknown)) for f in files)
+        if not files:
+            report.refused.append((str(title_dir), "the folder holds no files"))
+    return (yield from _ingest_items(workspace, store, items, "dir", report))
+
+
+def _checked(workspace: Workspace, file: Path) -> CheckedImage | IntakeError:
+    # Runs in worker threads: decoding and file writes release the GIL.
+    try:
+        image = check_file(file)
+    except IntakeError as exc:
+        return exc
+    store_files(workspace, image)
+    return image
+
+
+def _ingest_items(workspace: Workspace, store: PosterStore, items: list[_Item], source: str,
+                  report: ImportReport) -> Generator[Progress, None, ImportReport]:
+    meter = Meter(f"import {source}", len(items))
+    title_ids: dict[str, int] = {}
+    intake = Intake(workspace, store)
+    todo: list[tuple[_Item, int]] = []
+    for item in items:
+        if item.title.key not in title_ids:
+            title_id, created = store.upsert_title(item.title)
+            title_ids[item.title.key] = title_id
+            report.titles_new += created
+            report.titles_existing += not created
+            report.unknown_genres.update(item.unknown)
+        title_id = title_ids[item.title.key]
+        ref = f"file:{item.file.resolve()}"
+        if store.find_poster(title_id=title_id, source_ref=ref) is not None:
+            report.posters_existing += 1
+            meter.done += 1
+            continue
+        todo.append((item, title_id))
+    yield meter.report("checking what is already imported")
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            results = pool.map(lambda pair: _checked(workspace, pair[0].file), batch)
+            with store.transaction():
+                for (item, title_id), result in zip(batch, results, strict=True):
+                    meter.done += 1
+                    if isinstance(result, IntakeError):
+                        report.refused.append((str(item.file), str(result).split(": ", 1)[-1]))
+                        meter.count("refused")
+                        continue
+                    outcome = intake.ingest(
+                        result, title_id=title_id, source=source,
+                        source_ref=f"file:{item.file.resolve()}",
+                    )  # fmt: skip
+                    _tally(report, outcome.kind)
+                    meter.count(outcome.kind)
+            yield meter.report()
+    return report
+
+
+def _tally(report: ImportReport, kind: str) -> None:
+    if kind == "new":
+        report.posters_new += 1
+    elif kind == "existing":
+        report.posters_existing += 1
+    elif kind == "duplicate":
+        report.duplicates += 1
+    elif kind == "near_duplicate":
+        report.near_duplicates += 1
+

@@ -1,0 +1,113 @@
+"""Image intake into the catalog: the one path by which any poster enters a workspace.
+
+Importers and the crawler hand bytes (or files) to :class:`Intake`; it checks them
+(:mod:`poster_tool.core.imaging`), stores the original content-addressed, writes the grid
+thumbnail, and adds the poster row, linking exact duplicates (SHA-256) and near-duplicates
+(perceptual hash) instead of dropping them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from poster_tool.core.imaging import CheckedImage, save_jpeg_atomic, write_bytes_atomic
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+NEAR_DUPLICATE_BITS = 6  # of 64: re-encodes and resizes of one poster stay well within this
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What intake did with one image.
+
+    :param kind: ``"new"``, ``"existing"`` (already in this title: nothing added),
+        ``"duplicate"`` (same bytes as a poster of another title, added and linked) or
+        ``"near_duplicate"`` (looks like another poster, added and linked)
+    """
+
+    poster_id: int
+    kind: str
+    linked_to: int | None = None
+
+
+class PhashIndex:
+    """Every poster's perceptual hash in memory, for near-duplicate look-ups in ~1 ms."""
+
+    def __init__(self, pairs: list[tuple[int, str]]) -> None:
+        self._ids = [pid for pid, _ in pairs]
+        self._values = [int(h, 16) for _, h in pairs]
+        self._array: np.ndarray | None = None
+
+    def add(self, poster_id: int, phash: str) -> None:
+        self._ids.append(poster_id)
+        self._values.append(int(phash, 16))
+        self._array = None
+
+    def nearest(self, phash: str, max_bits: int) -> int | None:
+        """The closest poster within ``max_bits``, or ``None``."""
+        if not self._ids:
+            return None
+        if self._array is None:
+            self._array = np.array(self._values, dtype=np.uint64)
+        xor = self._array ^ np.uint64(int(phash, 16))
+        distances = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+        best = int(np.argmin(distances))
+        return self._ids[best] if distances[best] <= max_bits else None
+
+
+class Intake:
+    """Adds checked images to one workspace's catalog.
+
+    :param store: an open store (of the calling thread)
+    """
+
+    def __init__(self, workspace: Workspace, store: PosterStore) -> None:
+        self.workspace = workspace
+        self.store = store
+        self._phashes = PhashIndex(store.all_phashes())
+
+    def ingest(self, image: CheckedImage, *, title_id: int, source: str,
+               source_url: str | None = None, source_ref: str | None = None,
+               synthetic: bool = False) -> Ingested:
+        """Store ``image`` as a poster of ``title_id`` (idempotent per title and content)."""
+        existing = self.store.find_poster(title_id=title_id, sha256=image.sha256)
+        if existing is not None:
+            return Ingested(existing, "existing")
+        store_files(self.workspace, image)
+        twin = self.store.find_poster(sha256=image.sha256)
+        near = None if twin is not None else self._phashes.nearest(image.phash, NEAR_DUPLICATE_BITS)
+        poster_id, created = self.store.add_poster(
+            title_id=title_id, sha256=image.sha256,
+            path=self.workspace.image_relpath(image.sha256, image.ext),
+            width=image.width, height=image.height, phash=image.phash,
+            file_format=image.file_format, file_size=len(image.data), source=source,
+            source_url=source_url, source_ref=source_ref, synthetic=synthetic,
+            near_duplicate_of=near,
+        )  # fmt: skip
+        if not created:
+            return Ingested(poster_id, "existing")
+        self._phashes.add(poster_id, image.phash)
+        if twin is not None:
+            return Ingested(poster_id, "duplicate", twin)
+        if near is not None:
+            return Ingested(poster_id, "near_duplicate", near)
+        return Ingested(poster_id, "new")
+
+
+def store_files(workspace: Workspace, image: CheckedImage) -> None:
+    """Write the original (once per content) and its thumbnail, each atomically.
+
+    Safe from worker threads: paths are content-addressed and writes go through a rename.
+    """
+    original = workspace.image_path(workspace.image_relpath(image.sha256, image.ext))
+    if not original.exists():
+        write_bytes_atomic(image.data, original)
+    thumb = workspace.thumb_path(image.sha256)
+    if not thumb.exists():
+        save_jpeg_atomic(image.thumbnail, thumb)

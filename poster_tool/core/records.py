@@ -1,0 +1,127 @@
+"""Frozen records read from the catalog. Writers take plain arguments; readers return these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATUSES: tuple[str, ...] = ("pending", "approved", "rejected")
+LABEL_SOURCES: tuple[str, ...] = ("source", "model", "curator")
+
+
+@dataclass(frozen=True)
+class TitleIn:
+    """A title as an importer or crawler found it, before it has a catalog id.
+
+    :param key: the source's stable identity (``"imdb:tt0086425"``, ``"tmdb:496243"``,
+        ``"dir:Parasite (2019)"``); titles also merge on ``imdb_id`` and ``tmdb_id``
+    :param genres: the title's official genres, already canonical
+    """
+
+    key: str
+    name: str
+    year: int | None = None
+    original_name: str | None = None
+    imdb_id: str | None = None
+    tmdb_id: int | None = None
+    genres: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Title:
+    """A film in the catalog with its official genres."""
+
+    id: int
+    key: str
+    name: str
+    year: int | None
+    original_name: str | None
+    imdb_id: str | None
+    tmdb_id: int | None
+    genres: tuple[str, ...]
+    default_poster_id: int | None = None
+
+    @property
+    def display(self) -> str:
+        """``"Parasite (2019)"``."""
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+
+@dataclass(frozen=True)
+class Poster:
+    """One poster image of a title, with its curation state and effective genres."""
+
+    id: int
+    title_id: int
+    sha256: str
+    path: str  # relative to the workspace root
+    width: int
+    height: int
+    orientation: str
+    phash: str
+    source: str
+    source_url: str | None
+    status: str
+    is_default: bool
+    sensitive: bool
+    sensitive_reason: str | None
+    synthetic: bool
+    duplicate_of: int | None
+    near_duplicate_of: int | None
+    curated: bool
+    genres: tuple[str, ...] = ()
+    title_name: str = ""
+    title_year: int | None = None
+    model_version: str | None = None
+    model_uncertainty: float | None = None
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    """One genre label of a poster with its provenance."""
+
+    poster_id: int
+    genre: str
+    source: str  # "source" | "model" | "curator"
+    positive: bool
+    score: float | None = None
+    model_version: str | None = None
+    curator: str | None = None
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One curator change as the append-only audit log holds it."""
+
+    id: int
+    at: str
+    curator: str
+    action: str
+    poster_id: int | None
+    title_id: int | None
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class PosterQuery:
+    """What the grid and ``posters list`` ask for; every field narrows the result.
+
+    :param text: matched against title names (any language, case-insensitive)
+    :param genre: effective genre (curator labels, else the source's)
+    :param sort: ``"title"``, ``"newest"``, ``"id"``, ``"uncertain"`` (least certain first)
+    :param ids: restrict to these poster ids (near-duplicates, similar posters)
+    """
+
+    text: str = ""
+    genre: str | None = None
+    status: str | None = None
+    source: str | None = None
+    title_id: int | None = None
+    disagrees: bool = False
+    unlabelled: bool = False
+    sensitive: bool | None = None
+    ids: tuple[int, ...] | None = None
+    sort: str = "title"

@@ -1,0 +1,238 @@
+"""Catalog schema as ordered migrations (house style R6).
+
+``sqlite_utils.Migrations`` applies each pending migration in its own transaction; after
+each one ``PRAGMA user_version`` is set to the number applied, so any SQLite tool shows
+which schema a workspace has, and a workspace from a newer Poster Studio is refused rather
+than damaged.  Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from sqlite_utils.migrations import Migrations
+
+from poster_tool.core.errors import StoreError
+from poster_tool.core.taxonomy import ALIASES, GENRES
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+migrations = Migrations("poster_tool")
+
+
+def _script(db: Database, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    ``sqlite3.executescript`` would COMMIT first, breaking a migration's atomicity.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            db.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise StoreError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
+
+
+def _stamp(db: Database, version: int) -> None:
+    # Inside the migration's own transaction, so the version and the change land together.
+    db.execute(f"PRAGMA user_version = {version}")
+
+
+@migrations()
+def m001_catalog(db: Database) -> None:
+    """Titles, posters, labels, taxonomy, audit log, models, profiles, crawl state."""
+    _script(
+        db,
+        """
+        CREATE TABLE genres (
+            name TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE genre_aliases (
+            alias TEXT PRIMARY KEY,
+            genre TEXT NOT NULL REFERENCES genres(name)
+        );
+        CREATE TABLE titles (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            name_fold TEXT NOT NULL,
+            original_name TEXT,
+            year INTEGER,
+            imdb_id TEXT UNIQUE,
+            tmdb_id INTEGER UNIQUE,
+            source TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX titles_name ON titles(name_fold);
+        CREATE TABLE title_genres (
+            title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+            genre TEXT NOT NULL REFERENCES genres(name),
+            PRIMARY KEY (title_id, genre)
+        ) WITHOUT ROWID;
+        CREATE TABLE posters (
+            id INTEGER PRIMARY KEY,
+            title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL,
+            path TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            orientation TEXT NOT NULL,
+            phash TEXT NOT NULL,
+            file_format TEXT NOT NULL,
+            file_size INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            source_url TEXT,
+            source_ref TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'rejected')),
+            is_default INTEGER NOT NULL DEFAULT 0,
+            sensitive INTEGER NOT NULL DEFAULT 0,
+            sensitive_reason TEXT,
+            synthetic INTEGER NOT NULL DEFAULT 0,
+            duplicate_of INTEGER REFERENCES posters(id) ON DELETE SET NULL,
+            near_duplicate_of INTEGER REFERENCES posters(id) ON DELETE SET NULL,
+            curated_at TEXT,
+            curated_by TEXT,
+            model_version TEXT,
+            model_uncertainty REAL,
+            model_disagrees INTEGER NOT NULL DEFAULT 0,
+            sort_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (title_id, sha256)
+        );
+        CREATE INDEX posters_sha ON posters(sha256);
+        CREATE INDEX posters_title ON posters(title_id, is_default DESC, id);
+        CREATE INDEX posters_source_ref ON posters(source_ref);
+        CREATE UNIQUE INDEX posters_one_default ON posters(title_id) WHERE is_default = 1;
+        CREATE TABLE poster_labels (
+            poster_id INTEGER NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+            genre TEXT NOT NULL REFERENCES genres(name),
+            source TEXT NOT NULL CHECK (source IN ('source', 'model', 'curator')),
+            positive INTEGER NOT NULL DEFAULT 1,
+            score REAL,
+            model_version TEXT,
+            curator TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (poster_id, genre, source)
+        ) WITHOUT ROWID;
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            curator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            poster_id INTEGER,
+            title_id INTEGER,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_poster ON audit_log(poster_id, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        CREATE TABLE model_runs (
+            id INTEGER PRIMARY KEY,
+            version TEXT,
+            kind TEXT NOT NULL,
+            backbone TEXT,
+            device TEXT,
+            status TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            n_train INTEGER,
+            n_curator INTEGER,
+            metrics TEXT,
+            message TEXT
+        );
+        CREATE TABLE embeddings (
+            poster_id INTEGER NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+            backbone TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (poster_id, backbone)
+        ) WITHOUT ROWID;
+        CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            sample INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE profile_prefs (
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            genre TEXT NOT NULL REFERENCES genres(name),
+            pref INTEGER NOT NULL CHECK (pref IN (-1, 1)),
+            PRIMARY KEY (profile_id, genre)
+        ) WITHOUT ROWID;
+        CREATE TABLE viewing_history (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+            watched_at TEXT NOT NULL,
+            minutes REAL NOT NULL
+        );
+        CREATE INDEX viewing_history_profile ON viewing_history(profile_id, watched_at);
+        CREATE TABLE crawl_state (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            info TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (source, key)
+        ) WITHOUT ROWID;
+        """,
+    )
+    db.conn.executemany(
+        "INSERT INTO genres(name, position) VALUES (?, ?)", [(g, i) for i, g in enumerate(GENRES)]
+    )
+    db.conn.executemany(
+        "INSERT INTO genre_aliases(alias, genre) VALUES (?, ?)", sorted(ALIASES.items())
+    )
+    _stamp(db, 1)
+
+
+@migrations()
+def m002_grid_indexes(db: Database) -> None:
+    """Indexes that page the grid in milliseconds at 100,000 posters (sorted and filtered)."""
+    _script(
+        db,
+        """
+        CREATE INDEX posters_sort ON posters(sort_key, id);
+        CREATE INDEX posters_status_sort ON posters(status, sort_key, id);
+        CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id);
+        CREATE INDEX poster_labels_genre ON poster_labels(genre, source, positive, poster_id);
+        """,
+    )
+    _stamp(db, 2)
+
+
+MIGRATIONS = (m001_catalog, m002_grid_indexes)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def apply(db: Database) -> int:
+    """Bring ``db`` to the current schema; return its schema version.
+
+    :raises StoreError: when the database was made by a newer Poster Studio
+    """
+    known = SCHEMA_VERSION
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > known:
+        raise StoreError(
+            f"this catalog has schema version {current}, newer than this Poster Studio "
+            f"understands ({known}); update Poster Studio to open it"
+        )
+    if current < known:
+        migrations.apply(db)
+    return known
+

@@ -1,0 +1,102 @@
+"""A workspace is one folder holding a whole catalog: database, images, thumbnails, models."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poster_tool.core.errors import StoreError
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+
+ENV_VAR = "POSTER_TOOL_WORKSPACE"
+APP_DIR = "Poster Studio"
+
+
+def default_root() -> Path:
+    """The user's app-data folder for Poster Studio (XDG on Linux, AppData on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+        return base / APP_DIR / "workspace"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_DIR / "workspace"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "poster-studio" / "workspace"
+
+
+def resolve_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--workspace`` beats ``POSTER_TOOL_WORKSPACE``, which beats the default folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    return default_root()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one workspace; ``open()`` creates the folders on first use."""
+
+    root: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "catalog.db"
+
+    @property
+    def images_dir(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.root / "thumbs"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def exists(self) -> bool:
+        """Whether a catalog has been created here."""
+        return self.db_path.exists()
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str] | None = None, create: bool = True) -> Workspace:
+        """The workspace at ``root`` (see :func:`resolve_root`).
+
+        :param create: make the folders when missing; otherwise a missing catalog is an error
+        :raises StoreError: when the folder cannot be used
+        """
+        ws = cls(resolve_root(root).resolve())
+        if not create and not ws.exists:
+            raise StoreError(f"no catalog at {ws.root} (run 'poster-tool init' first)")
+        if ws.root.exists() and not ws.root.is_dir():
+            raise StoreError(f"{ws.root} is a file, not a workspace folder")
+        try:
+            for folder in (ws.root, ws.images_dir, ws.thumbs_dir, ws.models_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the workspace at {ws.root}: {exc.strerror}") from exc
+        return ws
+
+    def image_path(self, relative: str) -> Path:
+        """Absolute path of a stored image from its catalog path."""
+        return self.root / relative
+
+    def image_relpath(self, sha256: str, ext: str) -> str:
+        """Where an original with this content lives (content-addressed, one file per hash)."""
+        return f"images/{sha256[:2]}/{sha256}.{ext}"
+
+    def thumb_path(self, sha256: str) -> Path:
+        """Where the grid thumbnail of this content lives."""
+        return self.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
+
+    def store(self) -> PosterStore:
+        """Open the catalog of this workspace (creating and migrating it as needed)."""
+        from poster_tool.core.store import PosterStore
+
+        return PosterStore(self.db_path)
