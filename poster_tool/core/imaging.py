@@ -112,8 +112,11 @@ def _decode(data: bytes, max_side: int | None) -> tuple[Image.Image, str, tuple[
                     f"the limit of {MAX_PIXELS / 1e6:.0f} MP (a possible decompression bomb)"
                 )
             orientation = img.getexif().get(0x0112, 1)
-            if max_side and img.format == "JPEG":
-                img.draft("RGB", (max_side, max_side))
+            if max_side and img.format == "JPEG" and max(width, height) > max_side:
+                # Ask for the target's own aspect: draft() only scales down when *both*
+                # sides stay at or above the request.
+                ratio = max_side / max(width, height)
+                img.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
             img.seek(0)  # the first frame of an animated GIF
             img.load()
             img = ImageOps.exif_transpose(img) if orientation != 1 else img

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
-NEAR_DUPLICATE_BITS = 6  # of 64: re-encodes and resizes of one poster stay well within this
+NEAR_DUPLICATE_BITS = 4  # of 64: re-encodes and resizes of one poster differ by 0–2 bits
 
 
 @dataclass(frozen=True)

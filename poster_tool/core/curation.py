@@ -1,0 +1,75 @@
+"""Catalog questions the curation window asks beyond :class:`PosterStore`'s own API.
+
+Model-suggested genres for a page of the grid, the poster sources to filter by, and
+similar posters by embedding (cosine similarity over the stored vectors, with numpy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from poster_tool.core.errors import StoreError
+from poster_tool.core.store import _in
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+
+
+def model_suggestions(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Genres the model calls positive for each poster (taxonomy order); unscored -> absent."""
+    out: dict[int, list[str]] = {}
+    if not ids:
+        return out
+    where, params = _in("l.poster_id", ids)
+    for poster_id, genre in store.db.execute(
+        "SELECT l.poster_id, l.genre FROM poster_labels l JOIN genres g ON g.name = l.genre "
+        f"WHERE l.source = 'model' AND l.positive = 1 AND {where} ORDER BY g.position",
+        params,
+    ).fetchall():
+        out.setdefault(poster_id, []).append(genre)
+    return out
+
+
+def sources(store: PosterStore) -> list[str]:
+    """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
+    return [r[0] for r in store.db.execute(
+        "SELECT DISTINCT source FROM posters ORDER BY source"
+    ).fetchall()]  # fmt: skip
+
+
+def embedding_backbones(store: PosterStore, poster_id: int) -> list[str]:
+    """The backbones that have an embedding of this poster, the active model's first."""
+    found = [r[0] for r in store.db.execute(
+        "SELECT backbone FROM embeddings WHERE poster_id = ? ORDER BY backbone", [poster_id]
+    ).fetchall()]  # fmt: skip
+    active = store.get_meta("active_backbone")
+    return sorted(found, key=lambda b: b != active)
+
+
+def similar_posters(store: PosterStore, poster_id: int, limit: int = 200,
+                    backbone: str | None = None) -> list[tuple[int, float]]:
+    """Posters closest to ``poster_id`` by cosine similarity of their embeddings.
+
+    :param backbone: whose embeddings to compare (default: the first of
+        :func:`embedding_backbones`)
+    :returns: ``(poster id, similarity)`` pairs, most similar first, the poster itself first
+    :raises StoreError: when the poster has no embedding yet
+    """
+    backbone = backbone or next(iter(embedding_backbones(store, poster_id)), None)
+    if backbone is None:
+        raise StoreError(
+            f"poster {poster_id} has no embedding yet; train or run a model to score posters"
+        )
+    rows = store.db.execute(
+        "SELECT poster_id, vector FROM embeddings WHERE backbone = ?", [backbone]
+    ).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    target = vectors[int(np.flatnonzero(ids == poster_id)[0])]
+    similarity = vectors @ target
+    order = np.argsort(-similarity, kind="stable")[:limit]
+    return [(int(ids[i]), float(similarity[i])) for i in order]

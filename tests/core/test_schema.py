@@ -1,0 +1,78 @@
+"""Schema and migrations: a new catalog, an older one upgraded without loss, a newer refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from poster_tool.core import schema
+from poster_tool.core.errors import StoreError
+from poster_tool.core.store import PosterStore
+
+
+def test_new_catalog_has_current_version_wal_and_foreign_keys(tmp_path: Path) -> None:
+    store = PosterStore(tmp_path / "catalog.db")
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(path)
+    first_only = Migrations("poster_tool")
+    first_only()(schema.m001_catalog)
+    first_only.apply(old)
+    old.execute(
+        "INSERT INTO titles(key, name, name_fold, created_at) VALUES ('k', '기생충', '기생충', 'x')"
+    )
+    old.conn.commit()
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    old.close()
+
+    store = PosterStore(path)
+    assert store.schema_version == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert [t.name for t in store.titles()] == ["기생충"]
+    indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "posters_status_sort" in indexes
+
+
+def test_catalog_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    PosterStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this Poster Studio"):
+        PosterStore(path)
+
+
+def test_failed_migration_leaves_the_catalog_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    db = Database(path)
+    broken = Migrations("poster_tool")
+
+    @broken()
+    def m001_catalog(db: Database) -> None:
+        schema.m001_catalog(db)
+        raise RuntimeError("disk full halfway")
+
+    with pytest.raises(RuntimeError):
+        broken.apply(db)
+    assert "titles" not in db.table_names()
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_audit_log_is_append_only(fresh_store: PosterStore) -> None:
+    fresh_store.db.execute(
+        "INSERT INTO audit_log(at, curator, action) VALUES ('t', 'ann', 'status')"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        fresh_store.db.execute("UPDATE audit_log SET curator = 'bob'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        fresh_store.db.execute("DELETE FROM audit_log")

@@ -1,0 +1,150 @@
+"""The catalog store: titles merge, posters, curator edits with audit, queries, stats."""
+
+from __future__ import annotations
+
+import pytest
+
+from poster_tool.core.errors import StoreError
+from poster_tool.core.records import PosterQuery, TitleIn
+from poster_tool.core.store import PosterStore
+
+
+def add(store: PosterStore, title_id: int, n: int) -> int:
+    poster_id, created = store.add_poster(
+        title_id=title_id, sha256=f"{n:064x}", path=f"images/{n}.jpg", width=300, height=450,
+        phash=f"{n:016x}", file_format="JPEG", file_size=1000, source="test",
+    )  # fmt: skip
+    assert created
+    return poster_id
+
+
+@pytest.fixture
+def catalog(fresh_store: PosterStore) -> tuple[PosterStore, int, int, list[int]]:
+    store = fresh_store
+    drama, _ = store.upsert_title(TitleIn("imdb:tt1", "Parasite", 2019, original_name="기생충",
+                                          imdb_id="tt1", genres=("Thriller", "Drama")))
+    horror, _ = store.upsert_title(TitleIn("imdb:tt2", "Alien", 1979, genres=("Horror", "Sci-Fi")))
+    ids = [add(store, drama, 1), add(store, drama, 2), add(store, horror, 3)]
+    return store, drama, horror, ids
+
+
+def test_titles_merge_on_imdb_or_tmdb_id_and_fill_gaps(fresh_store: PosterStore) -> None:
+    first, created = fresh_store.upsert_title(TitleIn("imdb:tt9", "Heat", None, imdb_id="tt9"))
+    again, created_again = fresh_store.upsert_title(
+        TitleIn("tmdb:949", "Heat", 1995, imdb_id="tt9", tmdb_id=949, genres=("Crime",))
+    )
+    assert created and not created_again and first == again
+    title = fresh_store.get_title(first)
+    assert (title.year, title.tmdb_id, title.genres) == (1995, 949, ("Crime",))
+
+
+def test_poster_gets_source_labels_and_same_content_is_stored_once_per_title(catalog) -> None:
+    store, drama, horror, ids = catalog
+    assert store.get_poster(ids[0]).genres == ("Drama", "Thriller")  # taxonomy order
+    again, created = store.add_poster(
+        title_id=drama, sha256=f"{1:064x}", path="x", width=1, height=1, phash="0" * 16,
+        file_format="JPEG", file_size=1, source="test",
+    )  # fmt: skip
+    assert (again, created) == (ids[0], False)
+    twin, created = store.add_poster(
+        title_id=horror, sha256=f"{1:064x}", path="x", width=1, height=1, phash="0" * 16,
+        file_format="JPEG", file_size=1, source="test",
+    )  # fmt: skip
+    assert created and store.get_poster(twin).duplicate_of == ids[0]
+
+
+def test_status_edit_is_written_and_audited_with_before_and_after(catalog) -> None:
+    store, _, _, ids = catalog
+    store.set_status({ids[0]: "approved", ids[1]: "rejected"}, "ann")
+    assert [p.status for p in store.posters(ids[:2])] == ["approved", "rejected"]
+    entries = store.audit_log(ids[0])
+    assert [(e.curator, e.action, e.before, e.after) for e in entries] == [
+        ("ann", "status", "pending", "approved")
+    ]
+    with pytest.raises(StoreError, match="unknown status"):
+        store.set_status({ids[0]: "maybe"}, "ann")
+
+
+def test_curator_genres_override_source_and_clearing_restores_them(catalog) -> None:
+    store, _, _, ids = catalog
+    store.set_genres({ids[0]: ["Family", "Drama"]}, "ann")
+    poster = store.get_poster(ids[0])
+    assert poster.curated and poster.genres == ("Drama", "Family")
+    curator_labels = [lab for lab in store.labels(ids[0]) if lab.source == "curator"]
+    assert {(lab.genre, lab.curator) for lab in curator_labels} == {
+        ("Drama", "ann"), ("Family", "ann"),
+    }  # fmt: skip
+    store.set_genres({ids[0]: None}, "bob")
+    assert store.get_poster(ids[0]).genres == ("Drama", "Thriller")
+    assert store.audit_log(ids[0])[0].before == ["Drama", "Family"]
+
+
+def test_toggle_genre_on_a_selection_adds_to_all_then_removes_from_all(catalog) -> None:
+    store, _, _, ids = catalog
+    store.toggle_genre(ids, "Thriller", "ann")  # two have it, one does not: turn on for all
+    assert all("Thriller" in p.genres for p in store.posters(ids))
+    store.toggle_genre(ids, "Thriller", "ann")
+    assert all("Thriller" not in p.genres for p in store.posters(ids))
+    with pytest.raises(StoreError, match="unknown genre"):
+        store.set_genres({ids[0]: ["Noir"]}, "ann")
+
+
+def test_one_default_per_title_and_sensitive_needs_a_reason(catalog) -> None:
+    store, drama, _, ids = catalog
+    store.set_default(ids[0], "ann")
+    store.set_default(ids[1], "ann")
+    assert [p.is_default for p in store.pool(drama)] == [True, False]
+    assert store.pool(drama)[0].id == ids[1]
+    assert store.get_title(drama).default_poster_id == ids[1]
+    store.set_sensitive({ids[0]: "religious imagery"}, "ann")
+    assert store.get_poster(ids[0]).sensitive_reason == "religious imagery"
+    with pytest.raises(StoreError, match="needs a reason"):
+        store.set_sensitive({ids[1]: "  "}, "ann")
+    store.set_sensitive({ids[0]: None}, "ann")
+    assert not store.get_poster(ids[0]).sensitive
+
+
+def test_failed_bulk_edit_changes_nothing(catalog) -> None:
+    store, _, _, ids = catalog
+    with pytest.raises(StoreError, match="no poster with id 999"):
+        store.set_status({ids[0]: "approved", 999: "approved"}, "ann")
+    assert store.get_poster(ids[0]).status == "pending"
+    assert store.audit_log() == []
+
+
+def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
+    store, _, horror, ids = catalog
+    store.set_status({ids[2]: "approved"}, "ann")
+    assert store.query_ids(PosterQuery(text="기생")) == ids[:2]
+    assert store.query_ids(PosterQuery(text="ALIEN")) == [ids[2]]
+    assert store.query_ids(PosterQuery(genre="Horror")) == [ids[2]]
+    assert store.query_ids(PosterQuery(status="approved")) == [ids[2]]
+    assert store.query_ids(PosterQuery(title_id=horror)) == [ids[2]]
+    assert store.query_ids(PosterQuery(sort="title")) == [ids[2], *ids[:2]]  # Alien < Parasite
+    assert store.query_ids(PosterQuery(sort="newest"), 0, 2) == [ids[2], ids[1]]
+    assert store.count(PosterQuery(genre="Drama")) == 2
+
+
+def test_model_scores_drive_disagreement_and_least_certain_first(catalog) -> None:
+    store, _, _, ids = catalog
+    thresholds = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5}
+    store.write_model_scores("m1", {
+        ids[0]: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1},   # agrees, confident
+        ids[1]: {"Drama": 0.55, "Thriller": 0.3, "Horror": 0.45},  # disagrees, unsure
+    }, thresholds)  # fmt: skip
+    assert store.query_ids(PosterQuery(disagrees=True)) == [ids[1]]
+    assert store.query_ids(PosterQuery(sort="uncertain")) == [ids[1], ids[0], ids[2]]
+    assert store.model_scores([ids[0]])[ids[0]]["Drama"] == pytest.approx(0.9)
+    store.set_genres({ids[1]: ["Drama"]}, "ann")  # the curator now agrees with the model
+    assert store.query_ids(PosterQuery(disagrees=True)) == []
+
+
+def test_stats_counts_everything_the_cli_reports(catalog) -> None:
+    store, _, _, ids = catalog
+    store.set_status({ids[0]: "approved"}, "ann")
+    store.set_genres({ids[1]: ["Comedy"]}, "ann")
+    stats = store.stats()
+    assert stats["titles"] == 2
+    assert stats["posters"] == {"total": 3, "pending": 2, "approved": 1, "rejected": 0}
+    assert stats["labels"] == {"source": 6, "model": 0, "curator": 1}
+    assert stats["genres"] == {"Drama": 1, "Comedy": 1, "Thriller": 1, "Horror": 1, "Sci-Fi": 1}
