@@ -44,7 +44,7 @@ _SORTS = {
     "title": "p.sort_key, p.id",
     "id": "p.id",
     "newest": "p.id DESC",
-    "uncertain": "p.model_uncertainty IS NULL, p.model_uncertainty DESC, p.id",
+    "uncertain": "p.model_uncertainty DESC, p.id",  # NULL (never scored) sorts last
 }
 
 
@@ -279,6 +279,7 @@ class PosterStore:
                 "SELECT ?, genre, 'source', 1, ? FROM title_genres WHERE title_id = ?",
                 [poster_id, stamp, title_id],
             )
+            self.refresh_genre_mask([poster_id])
             return poster_id, True
 
     def get_poster(self, poster_id: int) -> Poster:
@@ -380,11 +381,10 @@ class PosterStore:
             clauses.append("p.title_id = ?")
             params.append(q.title_id)
         if q.genre:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM poster_labels l WHERE l.poster_id = p.id AND l.genre = ? "
-                f"AND l.source = {_EFFECTIVE_SOURCE} AND l.positive = 1)"
-            )
-            params.append(q.genre)
+            if q.genre not in GENRES:
+                raise StoreError(f"unknown genre {q.genre!r}; see 'poster-tool genres'")
+            clauses.append("p.genre_mask & ? != 0")
+            params.append(1 << GENRES.index(q.genre))
         if q.disagrees:
             clauses.append("p.model_disagrees = 1")
         if q.unlabelled:
@@ -532,6 +532,7 @@ class PosterStore:
                         [stamp, curator, stamp, poster_id],
                     )
                 self._audit(curator, "genres", poster_id, None, old, new)
+                self.refresh_genre_mask([poster_id])
                 self._refresh_disagreement(poster_id)
 
     def toggle_genre(self, ids: Sequence[int], genre: str, curator: str) -> None:
@@ -587,6 +588,12 @@ class PosterStore:
                     [now(), poster_id],
                 )
             self._audit(curator, "default", poster_id, title_id, old, poster_id)
+
+    def refresh_genre_mask(self, ids: Sequence[int]) -> None:
+        """Recompute the effective-genre bit mask after labels changed outside ``set_genres``."""
+        where, params = _in("id", ids)
+        self.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}",
+                        params)  # fmt: skip
 
     def _refresh_disagreement(self, poster_id: int) -> None:
         # "Model disagrees": the model's positive genres differ from the effective ones.

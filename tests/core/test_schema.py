@@ -11,6 +11,7 @@ from sqlite_utils.migrations import Migrations
 
 from poster_tool.core import schema
 from poster_tool.core.errors import StoreError
+from poster_tool.core.records import PosterQuery
 from poster_tool.core.store import PosterStore
 
 
@@ -30,14 +31,27 @@ def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
     old.execute(
         "INSERT INTO titles(key, name, name_fold, created_at) VALUES ('k', '기생충', '기생충', 'x')"
     )
+    old.execute("INSERT INTO title_genres VALUES (1, 'Horror')")
+    old.execute(
+        "INSERT INTO posters(title_id, sha256, path, width, height, orientation, phash, "
+        "file_format, file_size, source, sort_key, created_at, updated_at) "
+        "VALUES (1, 'ab', 'p', 1, 1, 'square', '0', 'JPEG', 1, 't', 'k', 'x', 'x')"
+    )
+    old.execute(
+        "INSERT INTO poster_labels(poster_id, genre, source, created_at) "
+        "VALUES (1, 'Horror', 'source', 'x')"
+    )
     old.conn.commit()
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     old.close()
 
     store = PosterStore(path)
-    assert store.schema_version == 2
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert store.schema_version == schema.SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert [t.name for t in store.titles()] == ["기생충"]
+    # The upgrade back-fills what the grid filters on, so old posters filter like new ones.
+    assert store.query_ids(PosterQuery(genre="Horror")) == [1]
+    assert store.get_poster(1).genres == ("Horror",)
     indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "posters_status_sort" in indexes
 
