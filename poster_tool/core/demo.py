@@ -368,7 +368,7 @@ def build_demo(
     posters unless ``force`` is given, so the demo never mixes into a real catalog.
     """
     stats = store.stats()
-    synthetic = int(store._one("SELECT count(*) FROM posters WHERE synthetic = 1"))
+    synthetic = int(store.scalar("SELECT count(*) FROM posters WHERE synthetic = 1"))
     if stats["posters"]["total"] > synthetic and not force:
         raise StoreError(
             f"{workspace.root} already holds {stats['posters']['total']} posters; the demo "
@@ -415,7 +415,7 @@ def _curate(
     store: PosterStore, first_poster: dict[int, int], posters: list[tuple[int, int, str]]
 ) -> None:
     """A few curator decisions, audited as the 'demo' curator, so every view has examples."""
-    if store._one("SELECT 1 FROM audit_log WHERE curator = ? LIMIT 1", [CURATOR]):
+    if store.scalar("SELECT 1 FROM audit_log WHERE curator = ? LIMIT 1", [CURATOR]):
         return  # already curated: the demo is idempotent
     for poster_id in first_poster.values():
         store.set_default(poster_id, CURATOR)

@@ -101,13 +101,14 @@ class PosterStore:
     def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
         return self.db.execute(sql, params).fetchall()
 
-    def _one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+    def scalar(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        """The first column of the first row of a query, or ``None``."""
         row = self.db.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """A value from the workspace's key/value settings (e.g. the active model)."""
-        value = self._one("SELECT value FROM meta WHERE key = ?", [key])
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", [key])
         return default if value is None else value
 
     def set_meta(self, key: str, value: str | None) -> None:
@@ -166,7 +167,7 @@ class PosterStore:
                     title_id,
                 ],
             )
-            if not self._one("SELECT 1 FROM title_genres WHERE title_id = ?", [title_id]):
+            if not self.scalar("SELECT 1 FROM title_genres WHERE title_id = ?", [title_id]):
                 self._add_title_genres(title_id, title.genres)
             return title_id, False
 
@@ -210,7 +211,7 @@ class PosterStore:
 
     def find_title(self, ref: str) -> Title | None:
         """A title by catalog id, key, IMDb id (``tt…``) or TMDB id."""
-        row = self._one(
+        row = self.scalar(
             "SELECT id FROM titles WHERE key = ? OR imdb_id = ? OR CAST(id AS TEXT) = ? "
             "OR CAST(tmdb_id AS TEXT) = ? ORDER BY (CAST(id AS TEXT) = ?) DESC LIMIT 1",
             [ref, ref, ref, ref, ref],
@@ -235,7 +236,7 @@ class PosterStore:
                 params.append(value)
         if not clauses:
             return None
-        row = self._one(f"SELECT id FROM posters WHERE {' AND '.join(clauses)} LIMIT 1", params)
+        row = self.scalar(f"SELECT id FROM posters WHERE {' AND '.join(clauses)} LIMIT 1", params)
         return None if row is None else int(row)  # fmt: skip
 
     def add_poster(self, *, title_id: int, sha256: str, path: str, width: int, height: int,
@@ -254,7 +255,7 @@ class PosterStore:
             existing = self.find_poster(title_id=title_id, sha256=sha256)
             if existing is not None:
                 return existing, False
-            duplicate_of = self._one(
+            duplicate_of = self.scalar(
                 "SELECT id FROM posters WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256]
             )
             title_row = self.db.execute(
@@ -413,13 +414,13 @@ class PosterStore:
     def count(self, q: PosterQuery) -> int:
         """How many posters match ``q``."""
         where, params = self._where(q)
-        return int(self._one(f"SELECT count(*) FROM posters p WHERE {where}", params))
+        return int(self.scalar(f"SELECT count(*) FROM posters p WHERE {where}", params))
 
     def near_duplicates(self, poster_id: int, max_bits: int = 10) -> list[int]:
         """Posters whose perceptual hash lies within ``max_bits`` of this one's (closest first)."""
         from poster_tool.core.imaging import hamming_many
 
-        target = self._one("SELECT phash FROM posters WHERE id = ?", [poster_id])
+        target = self.scalar("SELECT phash FROM posters WHERE id = ?", [poster_id])
         if target is None:
             raise StoreError(f"no poster with id {poster_id}")
         rows = self._rows("SELECT id, phash FROM posters WHERE id != ?", [poster_id])
@@ -434,8 +435,9 @@ class PosterStore:
         return [(r[0], r[1]) for r in self._rows("SELECT id, phash FROM posters ORDER BY id")]
 
     # -- curator edits (audited) ----------------------------------------------------------
-    def _audit(self, curator: str, action: str, poster_id: int | None, title_id: int | None,
-               before: object, after: object) -> None:
+    def audit(self, curator: str, action: str, poster_id: int | None, title_id: int | None,
+              before: object, after: object) -> None:
+        """Append one entry to the audit log (call inside the transaction of the change)."""
         self.db.execute(
             "INSERT INTO audit_log(at, curator, action, poster_id, title_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -490,7 +492,7 @@ class PosterStore:
                     "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
                     [status, now(), poster_id],
                 )
-                self._audit(curator, "status", poster_id, None, old, status)
+                self.audit(curator, "status", poster_id, None, old, status)
 
     def set_genres(self, changes: Mapping[int, Sequence[str] | None], curator: str) -> None:
         """Set each poster's curator genres, audited.
@@ -531,9 +533,9 @@ class PosterStore:
                         "WHERE id = ?",
                         [stamp, curator, stamp, poster_id],
                     )
-                self._audit(curator, "genres", poster_id, None, old, new)
+                self.audit(curator, "genres", poster_id, None, old, new)
                 self.refresh_genre_mask([poster_id])
-                self._refresh_disagreement(poster_id)
+                self.refresh_disagreement(poster_id)
 
     def toggle_genre(self, ids: Sequence[int], genre: str, curator: str) -> None:
         """Flip one genre on the given posters: on for all unless all have it, then off."""
@@ -562,17 +564,17 @@ class PosterStore:
                     "WHERE id = ?",
                     [int(new is not None), new, now(), poster_id],
                 )
-                self._audit(curator, "sensitive", poster_id, None, old, new)
+                self.audit(curator, "sensitive", poster_id, None, old, new)
 
     def set_default(self, poster_id: int | None, curator: str, title_id: int | None = None) -> None:
         """Make a poster its title's default (``None`` with ``title_id`` clears it), audited."""
         with self.transaction():
             if poster_id is not None:
                 self._require_posters([poster_id])
-                title_id = int(self._one("SELECT title_id FROM posters WHERE id = ?", [poster_id]))
+                title_id = int(self.scalar("SELECT title_id FROM posters WHERE id = ?", [poster_id]))
             if title_id is None:
                 raise StoreError("clearing a default poster needs the title")
-            old = self._one(
+            old = self.scalar(
                 "SELECT id FROM posters WHERE title_id = ? AND is_default = 1", [title_id]
             )
             if old == poster_id:
@@ -587,7 +589,7 @@ class PosterStore:
                     "UPDATE posters SET is_default = 1, updated_at = ? WHERE id = ?",
                     [now(), poster_id],
                 )
-            self._audit(curator, "default", poster_id, title_id, old, poster_id)
+            self.audit(curator, "default", poster_id, title_id, old, poster_id)
 
     def refresh_genre_mask(self, ids: Sequence[int]) -> None:
         """Recompute the effective-genre bit mask after labels changed outside ``set_genres``."""
@@ -595,8 +597,8 @@ class PosterStore:
         self.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}",
                         params)  # fmt: skip
 
-    def _refresh_disagreement(self, poster_id: int) -> None:
-        # "Model disagrees": the model's positive genres differ from the effective ones.
+    def refresh_disagreement(self, poster_id: int) -> None:
+        """Recompute whether the model's positive genres differ from the effective ones."""
         self.db.execute(
             f"""
             UPDATE posters SET model_disagrees = (
@@ -643,7 +645,7 @@ class PosterStore:
                     "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",
                     [model_version, uncertainty, poster_id],
                 )
-                self._refresh_disagreement(poster_id)
+                self.refresh_disagreement(poster_id)
 
     def audit_log(self, poster_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit entries, of one poster or of the whole catalog."""
@@ -676,12 +678,12 @@ class PosterStore:
         ):
             genres[genre] = n
         return {
-            "titles": int(self._one("SELECT count(*) FROM titles")),
+            "titles": int(self.scalar("SELECT count(*) FROM titles")),
             "posters": {"total": sum(posters.values()), **posters},
             "labels": labels,
             "genres": {g: n for g, n in genres.items() if n},
-            "sensitive": int(self._one("SELECT count(*) FROM posters WHERE sensitive = 1")),
-            "curated": int(self._one("SELECT count(*) FROM posters WHERE curated_at IS NOT NULL")),
+            "sensitive": int(self.scalar("SELECT count(*) FROM posters WHERE sensitive = 1")),
+            "curated": int(self.scalar("SELECT count(*) FROM posters WHERE curated_at IS NOT NULL")),
             "schema_version": self.schema_version,
         }
 

@@ -1,0 +1,1 @@
+"""Exchange with other systems: exports of approved poster-genre mappings and their import."""

@@ -1,0 +1,459 @@
+"""Export approved poster-genre mappings as JSON or CSV (``poster-tool export``).
+
+Only approved posters leave the catalog.  Each carries its final genres and, per genre, where
+that genre comes from: ``curator`` (the poster was curated: the curator's labels), else
+``model`` (the model's genres above their thresholds, when the poster has been scored), else
+``source`` (the title's official genres as the source gave them).
+
+Two exports of the same catalog with the same options are byte-identical: rows come in a
+fixed order (titles by catalog id, posters in pool order), JSON keys are sorted, floats are
+written as Python's shortest round-trip form, and no clock time enters the file — every
+timestamp in it comes from the catalog.  The file is written atomically (see
+:mod:`poster_tool.core.exchange.atomic`).  The JSON layout is described by
+``resources/export.schema.json`` and, field by field, in ``docs/export.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import poster_tool
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.exchange.atomic import atomic_output, copy_atomic, sync_folder
+from poster_tool.core.imaging import FORMATS
+from poster_tool.core.progress import Meter, Progress
+from poster_tool.core.records import Poster, Title
+from poster_tool.core.taxonomy import GENRES
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+SCHEMA_VERSION = 1
+EXPORT_FORMATS: tuple[str, ...] = ("json", "csv")
+SENSITIVE_MODES: tuple[str, ...] = ("exclude", "flag")
+SCHEMA_PATH = Path(poster_tool.__file__).resolve().parents[1] / "resources" / "export.schema.json"
+CHUNK = 200  # titles gathered per round of queries (and per progress report)
+
+# One row per poster and genre; documented in docs/export.md.  The score columns follow the
+# taxonomy's order, which is also the order of the GUI's genre chips.
+CSV_COLUMNS: tuple[str, ...] = (
+    "title_id", "title_key", "imdb_id", "tmdb_id", "title", "original_title", "year",
+    "title_genres", "default_poster_id", "poster_id", "pool_position", "sha256", "path",
+    "source_url", "image_file", "file_format", "width", "height", "orientation", "is_default",
+    "sensitive", "sensitive_reason", "curated_by", "genre", "provenance", "curator",
+    "model_score", "model_version", *(f"score_{g}" for g in GENRES),
+)  # fmt: skip
+
+
+class ExportError(PosterToolError):
+    """An export (or the import of one) cannot be made with what was given."""
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote; ``images_missing`` lists ``(poster id, stored path)``."""
+
+    path: str
+    format: str
+    titles: int = 0
+    posters: int = 0
+    rows: int = 0
+    images_copied: int = 0
+    images_present: int = 0
+    images_missing: list[tuple[int, str]] = field(default_factory=list)
+    size: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready summary."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "titles": self.titles,
+            "posters": self.posters,
+            "rows": self.rows,
+            "bytes": self.size,
+            "images": {
+                "copied": self.images_copied,
+                "already_there": self.images_present,
+                "missing": [{"poster_id": i, "path": p} for i, p in self.images_missing],
+            },
+        }
+
+    def lines(self) -> list[str]:
+        """A human summary, one fact per line."""
+        unit = "rows" if self.format == "csv" else "bytes"
+        amount = self.rows if self.format == "csv" else self.size
+        out = [f"exported {self.posters} approved posters of {self.titles} titles to "
+               f"{self.path} ({amount} {unit})"]  # fmt: skip
+        if self.images_copied or self.images_present:
+            out.append(f"images: {self.images_copied} copied, {self.images_present} already there")
+        out.extend(f"image of poster {i} is missing from the workspace: {p}"
+                   for i, p in self.images_missing)  # fmt: skip
+        return out
+
+
+def parse_since(text: str) -> str:
+    """``--since`` as a catalog timestamp (UTC ISO-8601), for comparing with ``updated_at``.
+
+    A bare date means midnight UTC; a time without a zone is taken as UTC.
+
+    :raises ExportError: when the text is not a date
+    """
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return f"{date.fromisoformat(text).isoformat()}T00:00:00+00:00"
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ExportError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def image_name(sha256: str, file_format: str) -> str:
+    """The file name an exported image gets: its content hash and format extension."""
+    return f"{sha256}.{FORMATS.get(file_format, 'img')}"
+
+
+def export(workspace: Workspace, store: PosterStore, fmt: str, out: str | os.PathLike[str],
+           since: str | None = None, include_images: str | os.PathLike[str] | None = None,
+           sensitive: str = "exclude") -> Generator[Progress, None, ExportReport]:
+    """Write the approved posters to ``out``; cancel by closing the generator.
+
+    The export reads one snapshot of the catalog: it holds a read transaction on ``store``
+    until it ends, so give it a store nobody writes through meanwhile (a worker's own).
+
+    :param fmt: ``"json"`` or ``"csv"``
+    :param since: only posters changed on or after this date (see :func:`parse_since`)
+    :param include_images: a folder to copy the images into, named by SHA-256
+    :param sensitive: ``"exclude"`` leaves sensitive posters out, ``"flag"`` keeps them flagged
+    :raises ExportError: on a bad option or an unusable output path
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; use json or csv")
+    if sensitive not in SENSITIVE_MODES:
+        raise ExportError(f"unknown sensitive option {sensitive!r}; use exclude or flag")
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; name a file, e.g. {out / ('posters.' + fmt)}")
+    if not out.parent.is_dir():
+        raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
+    since_key = parse_since(since) if since else None
+    images_dir = Path(include_images).expanduser().absolute() if include_images else None
+    if images_dir is not None:
+        try:
+            images_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"cannot create the images folder {images_dir}: "
+                              f"{exc.strerror or exc}") from exc  # fmt: skip
+
+    # One read transaction: every query sees the same snapshot (WAL), so the counts in the
+    # header match the posters written even while curators keep editing.
+    with store.transaction():
+        report = yield from _write(workspace, store, fmt, out, since_key, images_dir, sensitive)
+    report.size = out.stat().st_size
+    return report
+
+
+def _write(workspace: Workspace, store: PosterStore, fmt: str, out: Path, since_key: str | None,
+           images_dir: Path | None, sensitive: str) -> Generator[Progress, None, ExportReport]:
+    changed = _changed_posters(store, since_key, sensitive)
+    title_ids = sorted({title_id for title_id, _ in changed})
+    report = ExportReport(path=str(out), format=fmt, titles=len(title_ids), posters=len(changed))
+    meter = Meter(f"export {fmt}", len(changed))
+    yield meter.report("selecting posters")
+    header = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"Poster Studio {poster_tool.__version__}",
+        "options": {"status": "approved", "since": since_key, "sensitive": sensitive},
+        "genres": list(GENRES),
+        "counts": {"titles": report.titles, "posters": report.posters},
+        "images_dir": None if images_dir is None else _relative(images_dir, out.parent),
+    }
+    wanted = {poster_id for _, poster_id in changed}
+    writer: _Writer = _JsonWriter() if fmt == "json" else _CsvWriter()
+    try:
+        with atomic_output(out) as fh:
+            writer.begin(fh, header)
+            for start in range(0, len(title_ids), CHUNK):
+                for entry in _gather(store, title_ids[start : start + CHUNK], wanted, sensitive):
+                    if images_dir is not None:
+                        _copy_images(workspace, entry["posters"], images_dir, report)
+                    report.rows += writer.title(fh, entry)
+                    meter.done += len(entry["posters"])
+                yield meter.report()
+            writer.end(fh)
+            if images_dir is not None:
+                sync_folder(images_dir)  # before the export that names these files appears
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return report
+
+
+def _relative(folder: Path, base: Path) -> str:
+    # Relative when possible, so an export and its images can move together.
+    try:
+        return Path(os.path.relpath(folder, base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return folder.as_posix()
+
+
+def _changed_posters(store: PosterStore, since: str | None,
+                     sensitive: str) -> list[tuple[int, int]]:
+    """``(title id, poster id)`` of every poster to export.
+
+    "Changed since" counts the poster's own row and its labels, so posters the model
+    re-scored (which leaves ``updated_at`` alone) are included too.
+    """
+    clauses, params = ["p.status = 'approved'"], []
+    if sensitive == "exclude":
+        clauses.append("p.sensitive = 0")
+    if since is not None:
+        clauses.append("(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "
+                       "WHERE l.poster_id = p.id AND l.created_at >= ?))")  # fmt: skip
+        params += [since, since]
+    rows = store.db.execute(
+        f"SELECT p.title_id, p.id FROM posters p WHERE {' AND '.join(clauses)} "
+        "ORDER BY p.title_id, p.id",
+        params,
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _gather(store: PosterStore, title_ids: Sequence[int], wanted: set[int],
+            sensitive: str) -> list[dict[str, Any]]:
+    """The export entries of some titles: the title, its pool, its exported posters."""
+    titles = store.titles(title_ids)
+    sources = dict(store.db.execute(
+        f"SELECT id, source FROM titles WHERE id IN ({', '.join('?' * len(title_ids))})",
+        list(title_ids),
+    ).fetchall())  # fmt: skip
+    pools: dict[int, list[Poster]] = {}
+    for title in titles:
+        pools[title.id] = [
+            p for p in store.pool(title.id)
+            if p.status == "approved" and (sensitive == "flag" or not p.sensitive)
+        ]  # fmt: skip
+    ids = [p.id for pool in pools.values() for p in pool if p.id in wanted]
+    extras = _poster_extras(store, ids)
+    labels = _labels(store, ids)
+    return [
+        _title_entry(title, sources[title.id], pools[title.id], wanted, extras, labels, sensitive)
+        for title in sorted(titles, key=lambda t: t.id)
+    ]
+
+
+def _poster_extras(store: PosterStore, ids: Sequence[int]) -> dict[int, tuple]:
+    """Catalog columns ``Poster`` does not carry, by poster id."""
+    if not ids:
+        return {}
+    rows = store.db.execute(
+        "SELECT id, file_format, file_size, curated_by, curated_at, updated_at, source "
+        "FROM posters WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(ids))],
+    ).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _labels(store: PosterStore, ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """``(genre, source, positive, score, model version, curator, created at)`` per poster."""
+    out: dict[int, list[tuple]] = {}
+    if not ids:
+        return out
+    for row in store.db.execute(
+        "SELECT l.poster_id, l.genre, l.source, l.positive, l.score, l.model_version, "
+        "l.curator, l.created_at FROM poster_labels l JOIN genres g ON g.name = l.genre "
+        "WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY l.poster_id, g.position",
+        [json.dumps(list(ids))],
+    ):
+        out.setdefault(row[0], []).append(tuple(row[1:]))
+    return out
+
+
+def _title_entry(title: Title, source: str, pool: list[Poster], wanted: set[int],
+                 extras: dict[int, tuple], labels: dict[int, list[tuple]],
+                 sensitive: str) -> dict[str, Any]:
+    pool_ids = [p.id for p in pool]
+    default = title.default_poster_id if title.default_poster_id in pool_ids else None
+    return {
+        "id": title.id,
+        "key": title.key,
+        "name": title.name,
+        "original_name": title.original_name,
+        "year": title.year,
+        "imdb_id": title.imdb_id,
+        "tmdb_id": title.tmdb_id,
+        "source": source,
+        "genres": list(title.genres),
+        "default_poster_id": default,
+        "pool": pool_ids,
+        "posters": [
+            _poster_entry(p, position, extras[p.id], labels.get(p.id, []), sensitive)
+            for position, p in enumerate(pool, start=1) if p.id in wanted
+        ],
+    }  # fmt: skip
+
+
+def _poster_entry(poster: Poster, position: int, extra: tuple, labels: list[tuple],
+                  sensitive: str) -> dict[str, Any]:
+    file_format, file_size, curated_by, curated_at, updated_at, source = extra
+    found: dict[str, list[str]] = {"source": [], "curator": [], "model": []}
+    curators: dict[str, str | None] = {}
+    scores: dict[str, float] = {}
+    model_version = scored_at = None
+    for genre, label_source, positive, score, version, curator, created_at in labels:
+        if label_source == "model":
+            scores[genre] = score
+            model_version, scored_at = version, created_at
+        if positive:
+            found[label_source].append(genre)
+        if label_source == "curator":
+            curators[genre] = curator
+    # The final genres: curator's, else the model's above threshold, else the source's.
+    provenance = "curator" if poster.curated else "model" if scores else "source"
+    flagged = sensitive == "flag" and poster.sensitive
+    return {
+        "id": poster.id,
+        "pool_position": position,
+        "sha256": poster.sha256,
+        "path": poster.path,
+        "file_format": file_format,
+        "file_size": file_size,
+        "source": source,
+        "source_url": poster.source_url,
+        "image": None,  # set when the image is copied (--include-images)
+        "width": poster.width,
+        "height": poster.height,
+        "orientation": poster.orientation,
+        "synthetic": poster.synthetic,
+        "is_default": poster.is_default,
+        "sensitive": flagged,
+        "sensitive_reason": poster.sensitive_reason if flagged else None,
+        "curated": poster.curated,
+        "curated_by": curated_by,
+        "curated_at": curated_at,
+        "updated_at": updated_at,
+        "genres": [
+            {"genre": g, "provenance": provenance,
+             "curator": curators.get(g) if provenance == "curator" else None}
+            for g in found[provenance]
+        ],
+        "source_genres": found["source"],
+        "model": None if not scores else {
+            "version": model_version or poster.model_version,
+            "scored_at": scored_at,
+            "uncertainty": poster.model_uncertainty,
+            "scores": scores,
+            "genres": found["model"],
+        },
+    }  # fmt: skip
+
+
+def _copy_images(workspace: Workspace, posters: list[dict[str, Any]], folder: Path,
+                 report: ExportReport) -> None:
+    for poster in posters:
+        name = image_name(poster["sha256"], poster["file_format"])
+        target = folder / name
+        if target.is_file() and target.stat().st_size == poster["file_size"]:
+            report.images_present += 1
+        else:
+            source = workspace.image_path(poster["path"])
+            if not source.is_file():
+                report.images_missing.append((poster["id"], poster["path"]))
+                continue
+            copy_atomic(source, target, sync=False)  # the folder is synced once, at the end
+            report.images_copied += 1
+        poster["image"] = name
+
+
+def _json(value: object, **kwargs: Any) -> str:
+    # allow_nan=False: NaN is not JSON, and a consumer's parser would choke on it.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False, **kwargs)
+
+
+def _score_text(score: float | None) -> str:
+    return "" if score is None else repr(float(score))
+
+
+class _Writer:
+    """Streams one export format: a header, one entry per title, an ending."""
+
+    def begin(self, fh: BinaryIO, header: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def title(self, fh: BinaryIO, entry: dict[str, Any]) -> int:
+        """Write one title; return the rows (CSV) or posters (JSON) written."""
+        raise NotImplementedError
+
+    def end(self, fh: BinaryIO) -> None:
+        """Finish the file."""
+
+
+class _JsonWriter(_Writer):
+    """UTF-8 without BOM (RFC 8259); the header indented, then one title per line."""
+
+    def __init__(self) -> None:
+        self._first = True
+
+    def begin(self, fh: BinaryIO, header: dict[str, Any]) -> None:
+        head = _json(header, indent=2)
+        fh.write((head[:-2] + ',\n  "titles": [').encode())
+
+    def title(self, fh: BinaryIO, entry: dict[str, Any]) -> int:
+        sep = "\n    " if self._first else ",\n    "
+        self._first = False
+        fh.write((sep + _json(entry, separators=(",", ":"))).encode())
+        return len(entry["posters"])
+
+    def end(self, fh: BinaryIO) -> None:
+        fh.write(b"]\n}\n" if self._first else b"\n  ]\n}\n")
+
+
+class _CsvWriter(_Writer):
+    """UTF-8 with a BOM (so Excel reads Korean titles right), CRLF rows (RFC 4180)."""
+
+    def begin(self, fh: BinaryIO, header: dict[str, Any]) -> None:
+        fh.write(("\ufeff" + _csv_text([CSV_COLUMNS])).encode())
+
+    def title(self, fh: BinaryIO, entry: dict[str, Any]) -> int:
+        rows = [row for p in entry["posters"] for row in _csv_rows(entry, p)]
+        fh.write(_csv_text(rows).encode())
+        return len(rows)
+
+
+def _csv_text(rows: Sequence[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _csv_rows(title: dict[str, Any], poster: dict[str, Any]) -> list[list[object]]:
+    """One row per final genre; a poster without any genre still gets one row."""
+    model = poster["model"] or {"scores": {}, "version": None}
+    common = [
+        title["id"], title["key"], title["imdb_id"], title["tmdb_id"], title["name"],
+        title["original_name"], title["year"], "|".join(title["genres"]),
+        title["default_poster_id"], poster["id"], poster["pool_position"], poster["sha256"],
+        poster["path"], poster["source_url"], poster["image"], poster["file_format"],
+        poster["width"], poster["height"], poster["orientation"], int(poster["is_default"]),
+        int(poster["sensitive"]), poster["sensitive_reason"], poster["curated_by"],
+    ]  # fmt: skip
+    scores = [_score_text(model["scores"].get(g)) for g in GENRES]
+    labels = poster["genres"] or [{"genre": None, "provenance": None, "curator": None}]
+    return [
+        [*common, lab["genre"], lab["provenance"], lab["curator"],
+         _score_text(model["scores"].get(lab["genre"])), model["version"], *scores]
+        for lab in labels
+    ]  # fmt: skip

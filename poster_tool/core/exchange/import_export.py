@@ -1,0 +1,262 @@
+"""Load a JSON export into a workspace (``poster-tool import-export``): the round trip.
+
+Titles come back with their keys, ids and official genres; posters come back approved, with
+their default and sensitive flags, their curator genres (curator names and time kept), their
+source genres and their model scores (version, positives and time kept).  Catalog ids are
+new in the target workspace; titles and posters are matched by title key and SHA-256.
+
+Images go through the shared intake, found in this order: the ``images`` folder given, the
+folder the export names in ``images_dir`` (relative to the export file), then the stored
+path inside ``source_workspace``.  A poster whose image is found nowhere, or whose file no
+longer has the exported SHA-256, is listed in the report with the reason, never dropped
+silently.  Restoring is not a curator edit, so it writes the exported state as it was and
+adds one ``import-export`` entry per poster to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from poster_tool.core.errors import IntakeError
+from poster_tool.core.exchange.export import SCHEMA_VERSION, ExportError, image_name
+from poster_tool.core.imaging import CheckedImage, check_file
+from poster_tool.core.importers import ImportReport
+from poster_tool.core.intake import Intake
+from poster_tool.core.progress import Meter, Progress
+from poster_tool.core.records import TitleIn
+from poster_tool.core.store import now
+from poster_tool.core.taxonomy import GENRES
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+_TALLY = {"new": "posters_new", "existing": "posters_existing", "duplicate": "duplicates",
+          "near_duplicate": "near_duplicates"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Model:
+    version: str | None
+    scored_at: str | None
+    uncertainty: float | None
+    scores: Mapping[str, float]
+    genres: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _PosterIn:
+    """One exported poster, checked and typed before anything touches the catalog."""
+
+    exported_id: int
+    sha256: str
+    path: str
+    file_format: str
+    source: str
+    source_url: str | None
+    image: str | None
+    synthetic: bool
+    is_default: bool
+    sensitive_reason: str | None  # None: not sensitive
+    curated: bool
+    curated_by: str | None
+    curated_at: str | None
+    updated_at: str
+    curator_genres: tuple[tuple[str, str | None], ...]  # (genre, curator)
+    source_genres: tuple[str, ...]
+    model: _Model | None
+
+
+def import_export(workspace: Workspace, store: PosterStore, file: str | os.PathLike[str],
+                  images: str | os.PathLike[str] | None = None,
+                  source_workspace: Workspace | None = None,
+                  curator: str = "import-export") -> Generator[Progress, None, ImportReport]:
+    """Load a JSON export into ``store``; one transaction per title.
+
+    :param images: a folder of images named by SHA-256 (what ``--include-images`` wrote)
+    :param source_workspace: the workspace the export came from, to read stored images
+    :param curator: who ran the import, for the audit log
+    :raises ExportError: when the file is not a readable export of a known schema version
+    """
+    file = Path(file)
+    data = _read_json(file)
+    titles = _load(data, file)
+    folders = [Path(images)] if images else []
+    named = data.get("images_dir")
+    if isinstance(named, str) and (file.parent / named).is_dir():
+        folders.append(file.parent / named)
+    report = ImportReport(rows=sum(len(posters) for _, posters in titles))
+    meter = Meter("import export", report.rows)
+    intake = Intake(workspace, store)
+    yield meter.report("reading the export")
+    for title, posters in titles:
+        found = [(p, _find_image(p, folders, source_workspace)) for p in posters]
+        checked = [(p, _check(p, path, report)) for p, path in found]
+        meter.count("refused", sum(image is None for _, image in checked))
+        with store.transaction():
+            title_id, created = store.upsert_title(title)
+            report.titles_new += created
+            report.titles_existing += not created
+            for poster, image in checked:
+                if image is None:
+                    continue
+                outcome = intake.ingest(image, title_id=title_id, source=poster.source,
+                                        source_url=poster.source_url, synthetic=poster.synthetic)
+                field_name = _TALLY[outcome.kind]
+                setattr(report, field_name, getattr(report, field_name) + 1)
+                meter.count(outcome.kind)
+                _restore(store, outcome.poster_id, title_id, poster, curator, file.name)
+        meter.done += len(posters)
+        yield meter.report()
+    return report
+
+
+def _read_json(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text("utf-8-sig"))
+    except OSError as exc:
+        raise ExportError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"{file} is not a JSON export ({exc})") from exc
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ExportError(f"{file} is not a Poster Studio export (no schema_version)")
+    return data
+
+
+def _load(data: dict[str, Any], file: Path) -> list[tuple[TitleIn, list[_PosterIn]]]:
+    """The export's titles and posters, checked: a bad file fails before any import."""
+    version = data["schema_version"]
+    if not isinstance(version, int) or version < 1:
+        raise ExportError(f"{file} has an unknown export schema version {version!r}")
+    if version > SCHEMA_VERSION:
+        raise ExportError(
+            f"{file} has export schema version {version}, newer than this Poster Studio "
+            f"reads ({SCHEMA_VERSION}); update Poster Studio to import it"
+        )
+    out = []
+    where = "the file"
+    try:
+        for i, t in enumerate(data["titles"], start=1):
+            where = f"title {i} ({t.get('name', '?')})"
+            title = TitleIn(key=t["key"], name=t["name"], year=t["year"],
+                            original_name=t["original_name"], imdb_id=t["imdb_id"],
+                            tmdb_id=t["tmdb_id"], genres=_genres(t["genres"]),
+                            source=t["source"])  # fmt: skip
+            posters = []
+            for j, p in enumerate(t["posters"], start=1):
+                where = f"title {i} ({t['name']}), poster {j}"
+                posters.append(_poster(p))
+            out.append((title, posters))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ExportError(f"{file}: {where} is malformed: {detail}") from exc
+    return out
+
+
+def _genres(names: list[str]) -> tuple[str, ...]:
+    unknown = [g for g in names if g not in GENRES]
+    if unknown:
+        raise ValueError(f"unknown genre {unknown[0]!r}")
+    return tuple(names)
+
+
+def _poster(p: dict[str, Any]) -> _PosterIn:
+    model = p["model"]
+    labels = p["genres"]
+    curator_genres = tuple((g["genre"], g["curator"]) for g in labels
+                           if g["provenance"] == "curator")  # fmt: skip
+    _genres([g["genre"] for g in labels])
+    return _PosterIn(
+        exported_id=int(p["id"]), sha256=str(p["sha256"]), path=p["path"],
+        file_format=p["file_format"], source=p["source"], source_url=p["source_url"],
+        image=p["image"], synthetic=bool(p["synthetic"]), is_default=bool(p["is_default"]),
+        sensitive_reason=(p["sensitive_reason"] or "sensitive") if p["sensitive"] else None,
+        curated=bool(p["curated"]), curated_by=p["curated_by"], curated_at=p["curated_at"],
+        updated_at=p["updated_at"], curator_genres=curator_genres,
+        source_genres=_genres(p["source_genres"]),
+        model=None if model is None else _Model(
+            version=model["version"], scored_at=model["scored_at"],
+            uncertainty=model["uncertainty"],
+            scores={g: float(model["scores"][g]) for g in _genres(list(model["scores"]))},
+            genres=_genres(model["genres"]),
+        ),
+    )  # fmt: skip
+
+
+def _find_image(poster: _PosterIn, folders: list[Path],
+                source_workspace: Workspace | None) -> Path | str:
+    """The image file of a poster, or why it cannot be found."""
+    names = dict.fromkeys([image_name(poster.sha256, poster.file_format), poster.image])
+    candidates = [folder / name for folder in folders for name in names if name]
+    if source_workspace is not None:
+        candidates.append(source_workspace.image_path(poster.path))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    hint = f"; its original URL is {poster.source_url}" if poster.source_url else ""
+    if not candidates:
+        return f"image not found: give the images folder or the source workspace{hint}"
+    return f"image not found (looked for {', '.join(map(str, candidates))}){hint}"
+
+
+def _check(poster: _PosterIn, found: Path | str, report: ImportReport) -> CheckedImage | None:
+    """The checked image, or ``None`` after listing the poster as refused."""
+    item = f"poster {poster.exported_id} ({poster.sha256[:12]})"
+    if isinstance(found, str):
+        report.refused.append((item, found))
+        return None
+    try:
+        image = check_file(found)
+    except IntakeError as exc:
+        report.refused.append((item, str(exc)))
+        return None
+    if image.sha256 != poster.sha256:
+        report.refused.append((item, f"{found} differs from the exported image "
+                                     f"(SHA-256 {image.sha256[:12]}…)"))  # fmt: skip
+        return None
+    return image
+
+
+def _restore(store: PosterStore, poster_id: int, title_id: int, poster: _PosterIn,
+             curator: str, file_name: str) -> None:
+    """Write the exported state of one poster (inside the caller's transaction)."""
+    db = store.db
+    stamp = now()
+    db.execute("DELETE FROM poster_labels WHERE poster_id = ?", [poster_id])
+    rows: list[tuple[object, ...]] = [(g, "source", 1, None, None, None, stamp)
+                                      for g in poster.source_genres]  # fmt: skip
+    rows += [(g, "curator", 1, None, None, name or poster.curated_by, poster.curated_at or stamp)
+             for g, name in poster.curator_genres]  # fmt: skip
+    if poster.model is not None:
+        m = poster.model
+        rows += [(g, "model", int(g in m.genres), s, m.version, None, m.scored_at or stamp)
+                 for g, s in m.scores.items()]  # fmt: skip
+    db.conn.executemany(
+        "INSERT INTO poster_labels(poster_id, genre, source, positive, score, model_version, "
+        "curator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(poster_id, *row) for row in rows],
+    )
+    if poster.is_default:  # one default per title (a unique index holds it)
+        db.execute("UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
+                   [title_id, poster_id])  # fmt: skip
+    db.execute(
+        "UPDATE posters SET status = 'approved', is_default = ?, sensitive = ?, "
+        "sensitive_reason = ?, curated_at = ?, curated_by = ?, model_version = ?, "
+        "model_uncertainty = ?, updated_at = ? WHERE id = ?",
+        [int(poster.is_default), int(poster.sensitive_reason is not None),
+         poster.sensitive_reason, (poster.curated_at or stamp) if poster.curated else None,
+         poster.curated_by if poster.curated else None,
+         poster.model.version if poster.model else None,
+         poster.model.uncertainty if poster.model else None, poster.updated_at, poster_id],
+    )  # fmt: skip
+    # Columns derived from the labels are the store's to compute, as after any label edit;
+    # its audit writer gives the entry the same shape as every curator edit's.
+    store.refresh_genre_mask([poster_id])
+    store.refresh_disagreement(poster_id)
+    store.audit(curator, "import-export", poster_id, title_id, None,
+                 {"file": file_name, "exported_id": poster.exported_id})  # fmt: skip
