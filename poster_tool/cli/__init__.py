@@ -16,7 +16,7 @@ from poster_tool import __version__
 from poster_tool.core.errors import Cancelled, PosterToolError
 
 # Modules of this package that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("catalog", "gui", "export")
+COMMAND_MODULES = ("catalog", "gui", "export", "picks")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,3 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PosterToolError as exc:
         print(f"poster-tool: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,7 @@
+"""Personalized poster selection: viewer profiles, a guarded policy, offline replay evaluation.
+
+``profiles`` keeps viewers in the catalog, ``samples`` ships example viewers built from the
+catalog's own titles, ``policy`` is the numeric core (profiles x posters, numpy), ``picks``
+turns it into explained picks for the CLI and the preview, ``replay`` evaluates policies
+offline on simulated impression logs.
+"""
