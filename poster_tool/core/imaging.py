@@ -125,7 +125,7 @@ def _decode(data: bytes, max_side: int | None) -> tuple[Image.Image, str, tuple[
         raise IntakeError(f"the image is too large to decode safely ({exc})") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc) or type(exc).__name__
-        if "truncated" in reason:
+        if "truncated" in reason.lower():
             reason = "the image data is truncated (an incomplete download or copy?)"
         raise IntakeError(f"cannot decode the {fmt} image: {reason}") from exc
     if max_side and max(img.size) > max_side:

@@ -1,0 +1,208 @@
+"""Pure HTML parsing for gallery recipes: bytes and a URL in, plain values out (no I/O).
+
+BeautifulSoup with the standard library's ``html.parser`` is forgiving of the broken
+markup real portals serve; a page that lacks what the recipe needs raises
+:class:`ParseError`, which fails that one page, never the crawl.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Script, Stylesheet, Tag
+
+from poster_tool.core.crawl.recipe import Field, GalleryRules, ListingRules, TitleRules
+from poster_tool.core.errors import CrawlError
+from poster_tool.core.taxonomy import split_genres
+
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+class ParseError(CrawlError):
+    """A page lacks what the recipe expects on it."""
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """Title links and the next listing page, as absolute URLs."""
+
+    title_urls: list[str]
+    next_url: str | None = None
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    """What a title page says about its title; ``genres`` are the names as written."""
+
+    key: str
+    name: str
+    original_name: str | None = None
+    year: int | None = None
+    genres: list[str] = field(default_factory=list)
+    gallery_url: str | None = None
+    poster_urls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    """Poster links (images, or pages holding them) and the next gallery page."""
+
+    poster_urls: list[str]
+    next_url: str | None = None
+
+
+class Page:
+    """One parsed HTML document and its URL, for reading recipe fields."""
+
+    def __init__(self, content: bytes | str, url: str, encoding: str | None = None) -> None:
+        with warnings.catch_warnings():
+            # A tiny or empty body looks like a file name to bs4; it is just a poor page.
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            if isinstance(content, bytes):
+                self.soup = BeautifulSoup(content, "html.parser", from_encoding=encoding)
+            else:
+                self.soup = BeautifulSoup(content, "html.parser")
+        self.url = url
+        base = self.soup.find("base", href=True)
+        self.base = urljoin(url, str(base["href"])) if base else url
+
+    def values(self, spec: Field) -> list[str]:
+        """Every value of ``spec`` on the page, stripped, in document order."""
+        out = []
+        matched = self.soup.select(spec.css)
+        for element in matched:
+            if spec.attr:
+                raw = element.get(spec.attr)
+                text = " ".join(raw) if isinstance(raw, list) else (raw or "")
+            else:
+                text = _own_text(element, matched)
+            text = " ".join(text.split())
+            if spec.pattern is not None:
+                match = re.search(spec.pattern, text)
+                if match is None:
+                    continue
+                text = (match.group(1) if match.groups() else match.group(0)).strip()
+            if text:
+                out.append(text)
+        return out
+
+    def first(self, spec: Field | None) -> str | None:
+        """The first value of ``spec``, or ``None``."""
+        if spec is None:
+            return None
+        found = self.values(spec)
+        return found[0] if found else None
+
+    def links(self, spec: Field | None) -> list[str]:
+        """Values of ``spec`` as absolute http(s) URLs without fragments, repeats dropped."""
+        if spec is None:
+            return []
+        out: list[str] = []
+        here = urldefrag(self.url).url
+        for value in self.values(spec):
+            url = urldefrag(urljoin(self.base, value)).url
+            # "#" and self-links lead nowhere new (and would make a page its own child).
+            if urlsplit(url).scheme in ("http", "https") and url != here and url not in out:
+                out.append(url)
+        return out
+
+    def link(self, spec: Field | None) -> str | None:
+        """The first link of ``spec``, or ``None``."""
+        found = self.links(spec)
+        return found[0] if found else None
+
+
+def parse_listing(content: bytes | str, url: str, rules: ListingRules,
+                  encoding: str | None = None) -> ListingPage:  # fmt: skip
+    """Title links and the next page of a listing page."""
+    page = Page(content, url, encoding)
+    return ListingPage(page.links(rules.title_links), _next(page, rules.next_page))
+
+
+def title_key(url: str, key_param: str | None) -> str:
+    """A title's identity on its site: the ``key_param`` query value, else its URL."""
+    if key_param:
+        values = parse_qs(urlsplit(url).query).get(key_param)
+        if values and values[0].strip():
+            return values[0].strip()
+    return urldefrag(url).url
+
+
+def parse_title(content: bytes | str, url: str, rules: TitleRules, gallery: GalleryRules,
+                encoding: str | None = None) -> TitlePage:  # fmt: skip
+    """A title page: name, year, genres and where its posters are.
+
+    Posters come from the gallery link (or ``gallery_url``); without one, the gallery
+    rules are applied to the title page itself.
+
+    :raises ParseError: when the page has no title name
+    """
+    page = Page(content, url, encoding)
+    name = page.first(rules.name)
+    if not name:
+        raise ParseError(f"{url}: no title name found (selector {rules.name})")
+    key = title_key(url, rules.key_param)
+    year_text = " ".join(page.values(rules.year)) if rules.year else ""
+    year_match = YEAR.search(year_text)
+    genres: list[str] = []
+    for text in page.values(rules.genres) if rules.genres else []:
+        genres.extend(g for g in split_genres(text) if g not in genres)
+    gallery_url = page.link(rules.gallery)
+    if gallery_url is None and rules.gallery_url:
+        gallery_url = urljoin(page.base, rules.gallery_url.format(key=key))
+    original = page.first(rules.original_name)
+    return TitlePage(
+        key=key, name=name, original_name=original if original != name else None,
+        year=int(year_match.group(1)) if year_match else None, genres=genres,
+        gallery_url=gallery_url,
+        poster_urls=[] if gallery_url else page.links(gallery.posters),
+    )  # fmt: skip
+
+
+def parse_gallery(content: bytes | str, url: str, rules: GalleryRules,
+                  encoding: str | None = None) -> GalleryPage:  # fmt: skip
+    """The poster links of a gallery page and its next page."""
+    page = Page(content, url, encoding)
+    return GalleryPage(page.links(rules.posters), _next(page, rules.next_page))
+
+
+def parse_image_page(content: bytes | str, url: str, rules: GalleryRules,
+                     encoding: str | None = None) -> str:  # fmt: skip
+    """The full-size image URL on a poster's own page (a popup or a detail page).
+
+    :raises ParseError: when the page has no such image
+    """
+    assert rules.image is not None
+    found = Page(content, url, encoding).link(rules.image)
+    if found is None:
+        raise ParseError(f"{url}: no poster image found (selector {rules.image})")
+    return found
+
+
+def _next(page: Page, spec: Field | None) -> str | None:
+    # A "next" link back to the page itself (some sites' last page) is dropped by links().
+    return page.link(spec)
+
+
+def _own_text(element: Tag, matched: list[Tag]) -> str:
+    """The element's text without that of matched elements nested in it.
+
+    ``html.parser`` nests an unclosed ``<a>`` inside the next one, where a browser would
+    close it; without this, the first genre link of broken markup would read "Drama SF".
+    """
+    nested = {id(m) for m in matched if m is not element}
+    parts = []
+    for text in element.find_all(string=True):
+        inside = False
+        for parent in text.parents:
+            if parent is element:
+                break
+            if id(parent) in nested:
+                inside = True
+                break
+        if not inside and not isinstance(text, (Comment, Script, Stylesheet)):
+            parts.append(text)
+    return " ".join(" ".join(parts).split())

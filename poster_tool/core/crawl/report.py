@@ -1,0 +1,109 @@
+"""The summary of one crawl run, for the CLI (text or JSON) and the GUI."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from poster_tool.core.crawl.fetch import size_text
+from poster_tool.core.progress import format_seconds
+
+SHOWN = 20  # refusals and errors listed one per line in the text summary
+
+
+@dataclass
+class CrawlReport:
+    """What a crawl run did; ``refused`` and ``errors`` list ``(url, reason)``.
+
+    :param refused: posters downloaded but refused by the image intake (or too large)
+    :param errors: pages and posters that could not be fetched or parsed
+    :param robots_blocked: URLs robots.txt forbids this crawler
+    :param left: tasks of this source by status after the run (``queued`` when cancelled,
+        ``failed`` ones are tried again by the next run)
+    """
+
+    source: str
+    dry_run: bool = False
+    pages: int = 0
+    titles_new: int = 0
+    titles_existing: int = 0
+    posters_new: int = 0
+    posters_existing: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    posters_planned: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    robots_blocked: list[str] = field(default_factory=list)
+    unknown_genres: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    left: dict[str, int] = field(default_factory=dict)
+    attribution: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready summary."""
+        return {
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "pages": self.pages,
+            "titles": {"new": self.titles_new, "existing": self.titles_existing},
+            "posters": {
+                "new": self.posters_new,
+                "existing": self.posters_existing,
+                "duplicate": self.duplicates,
+                "near_duplicate": self.near_duplicates,
+                "refused": len(self.refused),
+                "planned": self.posters_planned,
+            },
+            "refused": [{"url": url, "reason": reason} for url, reason in self.refused],
+            "errors": [{"url": url, "reason": reason} for url, reason in self.errors],
+            "robots_blocked": self.robots_blocked,
+            "unknown_genres": dict(self.unknown_genres),
+            "requests": self.requests,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "left": self.left,
+            "attribution": self.attribution,
+        }
+
+    def lines(self) -> list[str]:
+        """A human summary, one fact per line."""
+        out = [
+            f"{self.source}: {self.pages} pages, {self.requests} requests, "
+            f"{size_text(self.bytes)} in {format_seconds(self.seconds)}"
+            + (" (dry run: nothing was stored)" if self.dry_run else ""),
+            f"titles: {self.titles_new} new, {self.titles_existing} already in the catalog",
+        ]
+        if self.dry_run:
+            out.append(f"posters: {self.posters_planned} would be downloaded")
+        else:
+            out.append(
+                f"posters: {self.posters_new} new, {self.duplicates} duplicates, "
+                f"{self.near_duplicates} near-duplicates, {self.posters_existing} already there, "
+                f"{len(self.refused)} refused"
+            )
+        out.extend(_listed("refused", self.refused))
+        out.append(f"errors: {len(self.errors)}")
+        out.extend(_listed("error", self.errors))
+        if self.robots_blocked:
+            n = len(self.robots_blocked)
+            out.append(f"skipped by robots.txt: {n} URL{'s' if n != 1 else ''}")
+        if self.unknown_genres:
+            names = ", ".join(f"{g!r} ({n})" for g, n in self.unknown_genres.most_common())
+            out.append(f"unknown genres, not mapped: {names} (see 'poster-tool genres')")
+        if self.left.get("queued"):
+            out.append(f"{self.left['queued']} tasks still queued: run the same command to resume")
+        if self.left.get("failed"):
+            out.append(f"{self.left['failed']} tasks failed for now: the next run tries them again")
+        if self.attribution:
+            out.append(self.attribution)
+        return out
+
+
+def _listed(label: str, items: list[tuple[str, str]]) -> list[str]:
+    lines = [f"  {label} {url}: {reason}" for url, reason in items[:SHOWN]]
+    if len(items) > SHOWN:
+        lines.append(f"  … {len(items) - SHOWN} more (see --json)")
+    return lines
