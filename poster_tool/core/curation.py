@@ -40,21 +40,23 @@ def sources(store: PosterStore) -> list[str]:
     ).fetchall()]  # fmt: skip
 
 
-def embedding_backbones(store: PosterStore, poster_id: int) -> list[str]:
-    """The backbones that have an embedding of this poster, the active model's first."""
+def embedding_backbones(store: PosterStore, poster_id: int,
+                        prefer: str | None = None) -> list[str]:
+    """The embedding keys that hold a vector of this poster, ``prefer`` first.
+
+    :param prefer: usually the active model's ``embedding_key``
+    """
     found = [r[0] for r in store.db.execute(
         "SELECT backbone FROM embeddings WHERE poster_id = ? ORDER BY backbone", [poster_id]
     ).fetchall()]  # fmt: skip
-    active = store.get_meta("active_backbone")
-    return sorted(found, key=lambda b: b != active)
+    return sorted(found, key=lambda b: b != prefer)
 
 
 def similar_posters(store: PosterStore, poster_id: int, limit: int = 200,
                     backbone: str | None = None) -> list[tuple[int, float]]:
     """Posters closest to ``poster_id`` by cosine similarity of their embeddings.
 
-    :param backbone: whose embeddings to compare (default: the first of
-        :func:`embedding_backbones`)
+    :param backbone: the embedding key to compare by (default: the poster's first)
     :returns: ``(poster id, similarity)`` pairs, most similar first, the poster itself first
     :raises StoreError: when the poster has no embedding yet
     """

@@ -1,0 +1,226 @@
+"""Every ``QAction`` of the window and its shortcut, in one table (house style R10).
+
+Standard ``QKeySequence`` keys where Qt has them; single keys for the curator's hot path
+(1–9/0 toggle the first ten genres, A approve, R reject, D default, S sensitive, Enter
+next poster awaiting a decision).  Single-key shortcuts never fire while a text field has
+focus: the field takes its letters first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from poster_tool.core.taxonomy import GENRES
+from poster_tool.gui.icons import icon
+
+Key = QKeySequence.StandardKey | str | tuple[str, ...]
+
+GENRE_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
+KEYED_GENRES = GENRES[: len(GENRE_KEYS)]  # the genres the number keys toggle
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One action: attribute name, menu text, shortcut, status tip, toolbar text."""
+
+    name: str
+    text: str
+    key: Key | None
+    tip: str
+    short: str | None = None  # the toolbar's label, when shorter than the menu text
+
+
+SPECS: tuple[Spec, ...] = (
+    # File
+    Spec("open_workspace", "&Open Workspace…", QKeySequence.StandardKey.Open,
+         "Open a workspace folder (a catalog with its images)", "Open"),
+    Spec("new_workspace", "&New Workspace…", QKeySequence.StandardKey.New,
+         "Create an empty workspace in a folder of your choice"),
+    Spec("open_demo", "Open &Demo Workspace", None,
+         "Open (building it the first time) a workspace of synthetic demo posters"),
+    Spec("import_csv", "Import &CSV Manifest…", "Ctrl+I",
+         "Import posters listed in a CSV file (id, title, year, genres, path)", "Import CSV"),
+    Spec("import_folder", "Import &Folder…", "Ctrl+Shift+I",
+         "Import a folder holding one sub-folder per title, e.g. 'Parasite (2019)'",
+         "Import Folder"),
+    Spec("crawl", "C&rawl…", None, "Fetch poster pools from a web source", "Crawl"),
+    Spec("export", "&Export…", "Ctrl+E", "Export curated posters and labels", "Export"),
+    Spec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Close Poster Studio"),
+    # Edit (curation)
+    Spec("approve", "&Approve", "A", "Approve the selected posters"),
+    Spec("reject", "&Reject", "R", "Reject the selected posters"),
+    Spec("reset_status", "Mark &Pending", "P", "Set the selected posters back to pending"),
+    Spec("make_default", "Make &Default", "D",
+         "Make the selected poster its title's default (and approve it)", "Default"),
+    Spec("mark_sensitive", "Mark &Sensitive…", "S",
+         "Mark the selected posters sensitive, with a reason", "Sensitive"),
+    Spec("clear_sensitive", "Clear Sensitive", "Shift+S",
+         "Remove the sensitive mark from the selected posters"),
+    Spec("next_unlabelled", "&Next Undecided Poster", ("Return", "Enter"),
+         "Jump to the next poster still pending with no curator labels"),
+    Spec("curator_name", "Curator &Name…", None,
+         "Change the name written to the audit log with your edits"),
+    # View
+    Spec("refresh", "Re&fresh", QKeySequence.StandardKey.Refresh,
+         "Query the catalog again (drops posters that no longer match the filters)"),
+    Spec("find", "&Search Titles", QKeySequence.StandardKey.Find, "Type to search titles"),
+    Spec("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "Larger thumbnails"),
+    Spec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "Smaller thumbnails"),
+    Spec("near_duplicates", "Near-&Duplicates of Selected", "Ctrl+Shift+D",
+         "Show posters that look like the selected one (perceptual hash)", "Duplicates"),
+    Spec("similar", "Si&milar Posters", "Ctrl+Shift+M",
+         "Show posters whose model embedding is closest to the selected one", "Similar"),
+    Spec("show_pool", "Title &Pool", "T",
+         "Show every poster of the selected poster's title side by side"),
+    # Model
+    Spec("retrain", "Re&train Model…", None,
+         "Retrain the genre model on the curated labels", "Retrain"),
+    # Help
+    Spec("guide", "&Getting Started", QKeySequence.StandardKey.HelpContents,
+         "How to import, curate and undo"),
+    Spec("about", "&About Poster Studio", None, "Version and the active model's card"),
+)  # fmt: skip
+
+
+# Menus and the toolbar by action name; None is a separator.  "undo", "redo" and the
+# panels' "toggle_*" actions are made by the window (undo stack, docks) and passed in.
+MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("&File", ("open_workspace", "new_workspace", "open_demo", None, "import_csv",
+               "import_folder", "crawl", None, "export", None, "quit")),
+    ("&Edit", ("undo", "redo", None, "approve", "reject", "reset_status", "make_default",
+               "mark_sensitive", "clear_sensitive", None, "next_unlabelled", None,
+               "curator_name")),
+    ("&View", ("find", "refresh", None, "zoom_in", "zoom_out", None, "near_duplicates",
+               "similar", "show_pool", None, "toggle_details", "toggle_pool")),
+    ("&Model", ("retrain",)),
+    ("&Help", ("guide", "about")),
+)  # fmt: skip
+TOOLBAR: tuple[str | None, ...] = (
+    "open_workspace", "import_csv", "import_folder", "crawl", None, "undo", "redo", None,
+    "approve", "reject", "make_default", "mark_sensitive", None, "near_duplicates", "similar",
+    None, "export", "retrain",
+)  # fmt: skip
+
+
+class Actions:
+    """The window's actions as attributes (``actions.approve`` …), plus genre toggles.
+
+    :param parent: owner of the actions (the main window)
+    """
+
+    def __init__(self, parent: QObject) -> None:
+        self.all: dict[str, QAction] = {}
+        for spec in SPECS:
+            action = QAction(icon(spec.name), spec.text, parent)
+            action.setObjectName(spec.name)
+            action.setStatusTip(spec.tip)
+            action.setToolTip(_tooltip(spec.text, spec.key))
+            if spec.short:
+                action.setIconText(spec.short)
+            if spec.key is not None:
+                action.setShortcuts(_keys(spec.key))
+            self.all[spec.name] = action
+            setattr(self, spec.name, action)
+        self.genres: dict[str, QAction] = {}
+        for key, genre in zip(GENRE_KEYS, KEYED_GENRES, strict=True):
+            action = QAction(f"Toggle {genre}", parent)
+            action.setObjectName(f"genre_{genre}")
+            action.setShortcut(QKeySequence(key))
+            action.setStatusTip(f"Add or remove the genre {genre} on the selected posters")
+            action.setData(genre)
+            self.genres[genre] = action
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    # typed attributes for readers and type checkers (set in __init__ from SPECS)
+    open_workspace: QAction
+    new_workspace: QAction
+    open_demo: QAction
+    import_csv: QAction
+    import_folder: QAction
+    crawl: QAction
+    export: QAction
+    quit: QAction
+    approve: QAction
+    reject: QAction
+    reset_status: QAction
+    make_default: QAction
+    mark_sensitive: QAction
+    clear_sensitive: QAction
+    next_unlabelled: QAction
+    curator_name: QAction
+    refresh: QAction
+    find: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    near_duplicates: QAction
+    similar: QAction
+    show_pool: QAction
+    retrain: QAction
+    guide: QAction
+    about: QAction
+
+    def adopt_undo(self, undo: QAction, redo: QAction) -> None:
+        """Give the undo stack's actions their standard keys and icons, and list them."""
+        for action, name, key in ((undo, "undo", QKeySequence.StandardKey.Undo),
+                                  (redo, "redo", QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(QKeySequence.keyBindings(key))
+            action.setIcon(icon(name))
+            self.all[name] = action
+
+    def populate(self, window: QMainWindow, extra: dict[str, QAction]) -> None:
+        """Fill the window's menus and toolbar from :data:`MENUS` and :data:`TOOLBAR`.
+
+        :param extra: actions made elsewhere, by name (the panels' show/hide toggles)
+        """
+        found = {**self.all, **extra}
+        bar = window.menuBar()
+        for title, names in MENUS:
+            menu = bar.addMenu(title)
+            for name in names:
+                menu.addSeparator() if name is None else menu.addAction(found[name])
+            if title == "&Edit":
+                menu.addMenu("Toggle &Genre").addActions(list(self.genres.values()))
+        window.addActions(list(self.genres.values()))  # number keys work with menus closed
+        tools = window.addToolBar("Main")
+        tools.setObjectName("mainToolBar")  # saveState() needs names
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for name in TOOLBAR:
+            tools.addSeparator() if name is None else tools.addAction(found[name])
+
+    def selection_actions(self) -> list[QAction]:
+        """Actions that need at least one selected poster."""
+        return [self.approve, self.reject, self.reset_status, self.make_default,
+                self.mark_sensitive, self.clear_sensitive, self.near_duplicates, self.similar,
+                self.show_pool, *self.genres.values()]  # fmt: skip
+
+    def catalog_actions(self) -> list[QAction]:
+        """Actions that need an open catalog."""
+        return [self.import_csv, self.import_folder, self.refresh, self.find, self.zoom_in,
+                self.zoom_out, self.next_unlabelled]  # fmt: skip
+
+    def set_unavailable(self, action: QAction, reason: str) -> None:
+        """Disable an action for good and say why in its tooltip and status tip."""
+        action.setEnabled(False)
+        action.setToolTip(f"{action.text().replace('&', '')}: {reason}")
+        action.setStatusTip(reason)
+        action.setProperty("unavailable", True)
+
+
+def _keys(key: Key) -> list[QKeySequence]:
+    if isinstance(key, QKeySequence.StandardKey):
+        return QKeySequence.keyBindings(key)
+    return [QKeySequence(k) for k in ((key,) if isinstance(key, str) else key)]
+
+
+def _tooltip(text: str, key: Key | None) -> str:
+    label = text.replace("&", "").rstrip("…")
+    if key is None:
+        return label
+    shown = _keys(key)
+    return f"{label} ({shown[0].toString(QKeySequence.SequenceFormat.NativeText)})" \
+        if shown else label  # fmt: skip

@@ -1,0 +1,222 @@
+"""Every curator edit as a ``QUndoCommand`` (house style R9), and the editor that pushes them.
+
+A command reads the posters' old state in ``__init__`` (``store.curation_state``);
+``redo()`` and ``undo()`` only call store methods, each one transaction with its audit
+row, so what the window shows as done is already on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.taxonomy import ordered
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+
+Notify = Callable[[list[int]], None]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class CurationCommand(QUndoCommand):
+    """Base of the edits: remembers the state before, reports changed posters and failures.
+
+    :param notify: called with the ids of posters whose state changed (after redo and undo)
+    """
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str, text: str,
+                 notify: Notify) -> None:
+        super().__init__(text)
+        self.store = store
+        self.ids = list(dict.fromkeys(ids))
+        self.curator = curator
+        self.notify = notify
+        self.error: PosterToolError | None = None
+        self.before = store.curation_state(self.ids)
+
+    def redo(self) -> None:
+        self._run(self.apply)
+
+    def undo(self) -> None:
+        self._run(self.restore)
+
+    def _run(self, step: Callable[[], None]) -> None:
+        self.error = None
+        try:
+            step()
+        except PosterToolError as exc:
+            # Nothing was written (the store's transaction rolled back).  A failed first
+            # redo makes the command obsolete, so push() drops it from the stack.
+            self.error = exc
+            self.setObsolete(True)
+        self.notify(self.touched())
+
+    def touched(self) -> list[int]:
+        """Posters this command changes."""
+        return self.ids
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+    def restore(self) -> None:
+        raise NotImplementedError
+
+
+class SetStatusCommand(CurationCommand):
+    """Approve, reject or reset posters."""
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], status: str, curator: str,
+                 notify: Notify) -> None:
+        verb = {"approved": "Approve", "rejected": "Reject"}.get(status, "Reset")
+        super().__init__(store, ids, curator, f"{verb} {_plural(len(ids), 'poster')}", notify)
+        self.status = status
+
+    def apply(self) -> None:
+        self.store.set_status(dict.fromkeys(self.ids, self.status), self.curator)
+
+    def restore(self) -> None:
+        self.store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
+
+
+class ToggleGenreCommand(CurationCommand):
+    """Turn one genre on for all posters (off when all have it); the result is fixed here."""
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], genre: str, curator: str,
+                 notify: Notify) -> None:
+        current = store.effective_genres(list(dict.fromkeys(ids)))
+        self.turn_on = not all(genre in genres for genres in current.values())
+        sign = "+" if self.turn_on else "−"
+        super().__init__(store, ids, curator,
+                         f"{sign}{genre} on {_plural(len(current), 'poster')}", notify)  # fmt: skip
+        self.genre = genre
+        self.after = {
+            i: ordered([g for g in genres if g != genre] + ([genre] if self.turn_on else []))
+            for i, genres in current.items()
+        }
+
+    def apply(self) -> None:
+        self.store.set_genres(self.after, self.curator)
+
+    def restore(self) -> None:
+        # ``None`` withdraws curator labels: an uncurated poster goes back to its source's.
+        self.store.set_genres({i: s["genres"] for i, s in self.before.items()}, self.curator)
+
+
+class SetSensitiveCommand(CurationCommand):
+    """Mark posters sensitive with a reason, or clear the mark (``reason=None``)."""
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], reason: str | None,
+                 curator: str, notify: Notify) -> None:
+        text = "Mark sensitive" if reason is not None else "Clear sensitive"
+        super().__init__(store, ids, curator, f"{text}: {_plural(len(ids), 'poster')}", notify)
+        self.reason = reason
+
+    def apply(self) -> None:
+        self.store.set_sensitive(dict.fromkeys(self.ids, self.reason), self.curator)
+
+    def restore(self) -> None:
+        # A flag set without a reason (older data) comes back with a placeholder reason.
+        self.store.set_sensitive(
+            {i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
+             for i, s in self.before.items()}, self.curator)  # fmt: skip
+
+
+class SetDefaultCommand(CurationCommand):
+    """Make a poster its title's default (the previous default is remembered)."""
+
+    def __init__(self, store: PosterStore, poster_id: int, curator: str,
+                 notify: Notify) -> None:
+        super().__init__(store, [poster_id], curator, f"Make poster #{poster_id} default", notify)
+        self.poster_id = poster_id
+        self.title_id = store.get_poster(poster_id).title_id
+        self.previous = store.get_title(self.title_id).default_poster_id
+
+    def touched(self) -> list[int]:
+        return [self.poster_id] + ([self.previous] if self.previous is not None else [])
+
+    def apply(self) -> None:
+        self.store.set_default(self.poster_id, self.curator)
+
+    def restore(self) -> None:
+        self.store.set_default(self.previous, self.curator, title_id=self.title_id)
+
+
+class Editor(QObject):
+    """Pushes curator edits onto one undo stack; the window calls it, never the store.
+
+    :param store: the GUI thread's store (set when a workspace opens)
+    :param curator: the name written to the audit log
+    """
+
+    changed = Signal(list)  # ids of posters whose state changed (edit, undo or redo)
+    failed = Signal(str)  # an edit the store refused, in plain words
+
+    def __init__(self, store: PosterStore | None, curator: str,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store: PosterStore = store  # type: ignore[assignment]
+        self.curator = curator
+        self.stack = QUndoStack(self)
+
+    def _notify(self, ids: list[int]) -> None:
+        self.changed.emit(ids)
+
+    def _push(self, command: CurationCommand) -> None:
+        self.stack.push(command)
+        if command.error is not None:
+            self.failed.emit(str(command.error))
+
+    def _build(self, factory: Callable[[], CurationCommand]) -> CurationCommand | None:
+        try:
+            return factory()
+        except PosterToolError as exc:  # e.g. a poster deleted by another program
+            self.failed.emit(str(exc))
+            return None
+
+    def set_status(self, ids: Sequence[int], status: str) -> None:
+        """Approve / reject / reset the posters (one undo step)."""
+        if ids and (cmd := self._build(lambda: SetStatusCommand(
+                self.store, ids, status, self.curator, self._notify))):  # fmt: skip
+            self._push(cmd)
+
+    def toggle_genre(self, ids: Sequence[int], genre: str) -> None:
+        """Flip one genre on the posters (one undo step)."""
+        if ids and (cmd := self._build(lambda: ToggleGenreCommand(
+                self.store, ids, genre, self.curator, self._notify))):  # fmt: skip
+            self._push(cmd)
+
+    def set_sensitive(self, ids: Sequence[int], reason: str | None) -> None:
+        """Mark or clear the sensitive flag (one undo step)."""
+        if ids and (cmd := self._build(lambda: SetSensitiveCommand(
+                self.store, ids, reason, self.curator, self._notify))):  # fmt: skip
+            self._push(cmd)
+
+    def make_default(self, ids: Sequence[int]) -> None:
+        """Make each poster its title's default and approve it (one undo step).
+
+        With several posters of one title selected, the first one wins.
+        """
+        posters = {p.title_id: p for p in reversed(self.store.posters(list(ids)))}
+        if not posters:
+            return
+        chosen = [p.id for p in posters.values()]
+        self.stack.beginMacro(f"Make {_plural(len(chosen), 'poster')} default")
+        try:
+            unapproved = [p.id for p in posters.values() if p.status != "approved"]
+            if unapproved:
+                self.set_status(unapproved, "approved")
+            for poster_id in chosen:
+                if cmd := self._build(partial(SetDefaultCommand, self.store, poster_id,
+                                              self.curator, self._notify)):  # fmt: skip
+                    self._push(cmd)
+        finally:
+            self.stack.endMacro()

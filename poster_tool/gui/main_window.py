@@ -1,0 +1,519 @@
+"""``MainWindow``: builds the widgets and actions and wires signals to slots (house style R11).
+
+State lives in the catalog (``PosterStore``); edits go through the
+:class:`~poster_tool.gui.commands.Editor`; long jobs through dialogs driving workers.
+Slots are named ``_on_<thing>_<event>``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from poster_tool.core import curation
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.workspace import Workspace
+from poster_tool.gui import flows
+from poster_tool.gui.about_dialog import AboutDialog
+from poster_tool.gui.actions import Actions
+from poster_tool.gui.commands import Editor
+from poster_tool.gui.detail_panel import DetailPanel
+from poster_tool.gui.dialogs import ask_curator, ask_reason, show_error, show_guide
+from poster_tool.gui.filter_bar import FilterBar
+from poster_tool.gui.finders import near_duplicate_ids, similar_ids
+from poster_tool.gui.first_run import FirstRunPage
+from poster_tool.gui.grid_view import PosterGrid
+from poster_tool.gui.pool_panel import PoolPanel
+from poster_tool.gui.poster_model import PosterModel
+from poster_tool.gui.status_bar import StatusBar
+from poster_tool.gui.thumbnails import ThumbnailCache
+from poster_tool.gui.workers import CallWorker, start
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from poster_tool.core.records import PosterQuery
+    from poster_tool.core.store import PosterStore
+    from poster_tool.gui.settings import Settings
+
+STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
+
+
+def train_dialog() -> Any:
+    """The retrain dialog class when that feature is installed (``gui/train_dialog.py``)."""
+    try:
+        return importlib.import_module("poster_tool.gui.train_dialog").TrainDialog
+    except (ImportError, AttributeError):
+        return None
+
+
+class MainWindow(QMainWindow):
+    """The curation window over one workspace.
+
+    :param workspace: the workspace to open (``None``: none yet)
+    :param settings: typed settings (tests inject an INI file)
+    """
+
+    workspace_opened = Signal(object)  # Workspace
+
+    def __init__(self, workspace: Workspace | None, settings: Settings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.workspace: Workspace | None = None
+        self.store: PosterStore | None = None
+        self._pool_has_focus = False
+        self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
+        self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
+        self.act = Actions(self)
+        self.editor = Editor(None, settings.curator, self)
+        self.act.adopt_undo(self.editor.stack.createUndoAction(self, "&Undo"),
+                            self.editor.stack.createRedoAction(self, "&Redo"))  # fmt: skip
+        self._build_widgets()
+        self.act.populate(self, {"toggle_details": self.detail_dock.toggleViewAction(),
+                                 "toggle_pool": self.pool_dock.toggleViewAction()})  # fmt: skip
+        self._connect()
+        self._restore_settings()
+        if workspace is not None:
+            self.open_workspace(workspace)
+        else:
+            self._update_enabled()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.thumbnails = ThumbnailCache(Workspace(Path(".")), parent=self)
+        self.model = PosterModel(None, self.thumbnails, self)
+        self.grid = PosterGrid(self.model, self.settings.zoom)
+        self.filter_bar = FilterBar()
+        self.filter_bar.set_sort(self.settings.sort)
+        browse = QWidget()
+        layout = QVBoxLayout(browse)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.grid, 1)
+        a = self.act
+        self.first_run = FirstRunPage([
+            (a.import_folder, "A folder with one sub-folder per title, e.g. 'Parasite (2019)'."),
+            (a.import_csv, "A manifest with columns id, title, year, genres, path."),
+            (a.crawl, "Fetch poster pools from TMDB or a gallery site."),
+            (a.open_demo, "Try everything at once on 40 synthetic titles the app draws."),
+        ])  # fmt: skip
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.first_run)
+        self.pages.addWidget(browse)
+        self.setCentralWidget(self.pages)
+
+        self.detail = DetailPanel(None, self.thumbnails)
+        self.detail.set_actions([a.approve, a.reject, a.make_default, a.mark_sensitive])
+        self.pool = PoolPanel(None, self.thumbnails)
+        # The details run the full height; the pool sits under the grid only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.detail_dock = self._dock("Details", "detailDock", self.detail,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        self.pool_dock = self._dock("Title pool", "poolDock", self.pool,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+
+        self.status = StatusBar(self.settings.zoom)
+        self.setStatusBar(self.status)
+        self.zoom = self.status.zoom
+        self._stats_timer = QTimer(self, singleShot=True, interval=STATS_DELAY_MS)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState() needs names
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        a = self.act
+        for name, action in a.all.items():
+            slot = getattr(self, f"_on_{name}_triggered", None)
+            if slot is not None:
+                action.triggered.connect(slot)
+        for genre, action in a.genres.items():
+            action.triggered.connect(partial(self._on_genre_triggered, genre))
+        self.detail.genre_toggled.connect(self._on_genre_triggered)
+        self.filter_bar.query_changed.connect(self._on_filter_query_changed)
+        self.filter_bar.fixed_list_closed.connect(self._on_filter_fixed_list_closed)
+        self.grid.selectionModel().selectionChanged.connect(self._on_grid_selection_changed)
+        self.model.modelReset.connect(self._on_model_reset)
+        self.model.rowsInserted.connect(self._update_counts)
+        self.pool.status_requested.connect(self.editor.set_status)
+        self.pool.default_requested.connect(self.editor.make_default)
+        self.pool.selection_changed.connect(self._on_pool_selection_changed)
+        self.editor.changed.connect(self._on_editor_changed)
+        self.editor.failed.connect(partial(show_error, self))
+        self.zoom.valueChanged.connect(self._on_zoom_value_changed)
+        self._stats_timer.timeout.connect(self._on_stats_timer_timeout)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)  # a window needs a widget application
+        app.focusChanged.connect(self._on_app_focus_changed)
+        if train_dialog() is None:
+            a.set_unavailable(a.retrain, "retraining from the window is not available yet; "
+                              "use 'poster-tool train'")  # fmt: skip
+
+    def _restore_settings(self) -> None:
+        if self.settings.geometry is not None:
+            self.restoreGeometry(self.settings.geometry)
+        else:
+            self.resize(1440, 900)
+        if self.settings.window_state is not None:
+            self.restoreState(self.settings.window_state)
+        else:
+            self.resizeDocks([self.detail_dock], [400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.pool_dock], [self.pool.sizeHint().height()],
+                             Qt.Orientation.Vertical)  # fmt: skip
+        self._update_curator()
+
+    # -- workspace -----------------------------------------------------------------------------
+    def open_workspace(self, workspace: Workspace) -> bool:
+        """Show ``workspace`` (its catalog is created or upgraded as needed)."""
+        try:
+            store = workspace.store()
+        except PosterToolError as exc:
+            show_error(self, f"Cannot open the workspace {workspace.root}: {exc}")
+            return False
+        if self.store is not None:
+            self.store.close()
+        self.workspace, self.store = workspace, store
+        self.thumbnails.clear()
+        self.thumbnails.workspace = workspace
+        for part in (self.model, self.detail, self.pool, self.editor):
+            part.store = store
+        self.editor.stack.clear()  # commands hold the old store
+        self.settings.workspace = str(workspace.root)
+        self.setWindowTitle(f"Poster Studio — {workspace.root}")
+        self.first_run.set_workspace(str(workspace.root))
+        self.filter_bar.set_sources(curation.sources(store))
+        self.filter_bar.show_banner(None)
+        self.model.set_query(self.filter_bar.query())
+        self.pool.show_title(None)
+        self._update_enabled()
+        self._on_stats_timer_timeout()
+        self.workspace_opened.emit(workspace)
+        return True
+
+    def _after_catalog_change(self) -> None:
+        if self.store is None:
+            return
+        self.filter_bar.set_sources(curation.sources(self.store))
+        self.model.reload()
+        self._update_enabled()
+        self._on_stats_timer_timeout()
+
+    # -- action slots: file ----------------------------------------------------------------------
+    def _on_open_workspace_triggered(self) -> None:
+        if workspace := flows.choose_workspace(self, self.workspace, create=False):
+            self.open_workspace(workspace)
+
+    def _on_new_workspace_triggered(self) -> None:
+        if workspace := flows.choose_workspace(self, self.workspace, create=True):
+            self.open_workspace(workspace)
+
+    def _on_open_demo_triggered(self) -> None:
+        from poster_tool.core.demo import demo_root
+
+        try:
+            workspace = Workspace.open(demo_root())
+        except PosterToolError as exc:
+            show_error(self, str(exc))
+            return
+        if self.open_workspace(workspace):
+            self.ensure_demo(interactive=True)
+
+    def ensure_demo(self, interactive: bool) -> None:
+        """Draw the demo posters into the open workspace if it is still empty.
+
+        :param interactive: show a progress dialog (else build right here, for screenshots)
+        """
+        if self.workspace is not None and self.store is not None and not self.model.total:
+            flows.build_demo(self, self.workspace, self.store, interactive)
+            self._after_catalog_change()
+
+    def ask_curator_first_time(self) -> None:
+        """Ask for the curator's name (first start); the OS user name if declined."""
+        from poster_tool.gui.dialogs import default_curator
+
+        self.settings.curator = ask_curator(self) or default_curator() or "curator"
+        self._update_curator()
+
+    def _on_import_csv_triggered(self) -> None:
+        if self.workspace is not None and flows.import_csv(self, self.workspace):
+            self._after_catalog_change()
+
+    def _on_import_folder_triggered(self) -> None:
+        if self.workspace is not None and flows.import_folder(self, self.workspace):
+            self._after_catalog_change()
+
+    def _on_crawl_triggered(self) -> None:
+        if self.workspace is not None and flows.crawl(self, self.workspace):
+            self._after_catalog_change()
+
+    def _on_export_triggered(self) -> None:
+        from poster_tool.gui.export_dialog import ExportDialog
+
+        if self.workspace is not None:
+            dialog = ExportDialog(self.workspace, self)
+            dialog.exported.connect(self.editor.stack.setClean)  # R9: clean after an export
+            dialog.exec()
+
+    def _on_retrain_triggered(self) -> None:
+        dialog_class = train_dialog()
+        if dialog_class is not None and self.workspace is not None:
+            dialog_class(self.workspace, self).exec()
+            self._after_catalog_change()
+
+    def _on_quit_triggered(self) -> None:
+        self.close()
+
+    # -- action slots: curation --------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        """The posters an edit applies to: the pool's selection when it has focus, else the
+        grid's."""
+        if self._pool_has_focus and self.pool.selected_ids():
+            return self.pool.selected_ids()
+        return self.grid.selected_ids()
+
+    def _on_approve_triggered(self) -> None:
+        self.editor.set_status(self.selected_ids(), "approved")
+
+    def _on_reject_triggered(self) -> None:
+        self.editor.set_status(self.selected_ids(), "rejected")
+
+    def _on_reset_status_triggered(self) -> None:
+        self.editor.set_status(self.selected_ids(), "pending")
+
+    def _on_make_default_triggered(self) -> None:
+        self.editor.make_default(self.selected_ids())
+
+    def _on_mark_sensitive_triggered(self) -> None:
+        ids = self.selected_ids()
+        if ids and (reason := ask_reason(self, len(ids))):
+            self.editor.set_sensitive(ids, reason)
+
+    def _on_clear_sensitive_triggered(self) -> None:
+        self.editor.set_sensitive(self.selected_ids(), None)
+
+    def _on_genre_triggered(self, genre: str) -> None:
+        self.editor.toggle_genre(self.selected_ids(), genre)
+
+    def _on_next_unlabelled_triggered(self) -> None:
+        if self.filter_bar.search.hasFocus():  # Enter in the search field: search, go to grid
+            self.filter_bar.flush()
+            self.grid.setFocus()
+            return
+        current = self.grid.currentIndex()
+        row = self.model.next_undecided(current.row() if current.isValid() else -1)
+        if row is None:
+            self.statusBar().showMessage("No undecided poster after this one.", 4000)
+        else:
+            self.grid.select_row(row)
+            self.grid.setFocus()
+
+    def _on_curator_name_triggered(self) -> None:
+        name = ask_curator(self, self.settings.curator)
+        if name:
+            self.settings.curator = name
+            self._update_curator()
+
+    def _on_editor_changed(self, ids: list[int]) -> None:
+        self.model.refresh(ids)
+        self.pool.refresh(ids)
+        self.detail.refresh()
+        self._stats_timer.start()
+
+    # -- action slots: view --------------------------------------------------------------------
+    def _on_refresh_triggered(self) -> None:
+        self._after_catalog_change()
+
+    def _on_find_triggered(self) -> None:
+        self.filter_bar.search.setFocus()
+        self.filter_bar.search.selectAll()
+
+    def _on_zoom_in_triggered(self) -> None:
+        self.zoom.setValue(self.zoom.value() + 24)
+
+    def _on_zoom_out_triggered(self) -> None:
+        self.zoom.setValue(self.zoom.value() - 24)
+
+    def _on_zoom_value_changed(self, value: int) -> None:
+        self.settings.zoom = value
+        self.grid.set_zoom(value)
+
+    def _on_show_pool_triggered(self) -> None:
+        self.pool_dock.show()
+        self.pool_dock.raise_()
+        self.pool.view.setFocus()
+
+    def _on_near_duplicates_triggered(self) -> None:
+        self._show_found(near_duplicate_ids, "near-duplicates of poster #{}")
+
+    def _on_similar_triggered(self) -> None:
+        self._show_found(similar_ids, "posters most similar to #{} (by model embedding)")
+
+    def _show_found(self, find: Callable[[Workspace, int], list[int]], what: str) -> None:
+        poster_id = self.grid.current_id()
+        if poster_id is None or self.workspace is None:
+            return
+        workspace, what = self.workspace, what.format(poster_id)
+        self.statusBar().showMessage(f"Finding {what}…")
+        worker = CallWorker(lambda: (what, find(workspace, poster_id)))
+        # Bound-method slots: Qt drops them if the window is gone when the worker ends.
+        worker.signals.result.connect(self._on_found_result)
+        worker.signals.error.connect(self._on_worker_error)
+        worker.signals.finished.connect(self.statusBar().clearMessage)
+        start(worker)
+
+    def _on_worker_error(self, message: str) -> None:
+        show_error(self, message)
+
+    def _on_found_result(self, found: tuple[str, list[int]]) -> None:
+        what, ids = found
+        self.model.set_ids(ids)
+        others = len(ids) - 1
+        self.filter_bar.show_banner(f"Showing the {others} {what}" if others
+                                    else f"No {what}: only the poster itself")  # fmt: skip
+        if ids:
+            self.grid.select_row(0)
+
+    def _on_guide_triggered(self) -> None:
+        show_guide(self)
+
+    def _on_about_triggered(self) -> None:
+        AboutDialog(self.workspace, self.store, self).exec()
+
+    # -- other slots ----------------------------------------------------------------------------
+    def _on_filter_query_changed(self, query: PosterQuery) -> None:
+        if self.store is None:
+            return
+        self.settings.sort = query.sort
+        self.filter_bar.show_banner(None)
+        self.model.set_query(query)
+
+    def _on_filter_fixed_list_closed(self) -> None:
+        self._on_filter_query_changed(self.filter_bar.query())
+
+    def _on_model_reset(self) -> None:
+        # The grid starts on its first poster, so keys work and the panels show something.
+        QTimer.singleShot(0, self._select_first)
+        self._update_counts()
+
+    def _select_first(self) -> None:
+        if self.model.rowCount() and not self.grid.selectionModel().hasSelection():
+            self.grid.select_row(0)
+
+    def _on_grid_selection_changed(self) -> None:
+        ids = self.grid.selected_ids()
+        self.detail.show_ids(ids)
+        current = self.grid.currentIndex()
+        poster = self.model.poster_at(current.row()) if current.isValid() else None
+        if poster is not None and poster.title_id != self.pool.title_id:
+            self.pool.show_title(poster.title_id)
+        self._update_enabled()
+        self._update_counts()
+
+    def _on_pool_selection_changed(self, ids: list[int]) -> None:
+        if ids and self._pool_has_focus:
+            self.detail.show_ids(ids)
+        self._update_enabled()
+
+    def _on_app_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is self.pool.view:
+            self._pool_has_focus = True
+        elif new is self.grid:
+            self._pool_has_focus = False
+            self.detail.show_ids(self.grid.selected_ids())
+
+    def _on_stats_timer_timeout(self) -> None:
+        if self.workspace is None:
+            return
+        workspace = self.workspace
+
+        def count() -> dict[str, Any]:
+            with workspace.store() as store:
+                return store.stats()
+
+        worker = CallWorker(count)
+        worker.signals.result.connect(self._on_stats_result)
+        start(worker)
+
+    def _on_stats_result(self, stats: dict[str, Any]) -> None:
+        self.status.show_stats(stats)
+        self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0
+                          or self.model.fixed)  # fmt: skip
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _update_counts(self, *_: object) -> None:
+        self.status.show_counts(self.model.total, self.model.rowCount(),
+                                len(self.grid.selectionModel().selectedIndexes()))  # fmt: skip
+
+    def _update_curator(self) -> None:
+        self.editor.curator = self.settings.curator or "unknown"
+        self.status.show_curator(self.editor.curator)
+
+    def _update_enabled(self) -> None:
+        has_catalog = self.store is not None
+        has_selection = bool(self.selected_ids()) if has_catalog else False
+        for action in self.act.catalog_actions():
+            action.setEnabled(has_catalog)
+        for action in self.act.selection_actions():
+            action.setEnabled(has_selection)
+        for action in (self.act.export, self.act.crawl, self.act.retrain):
+            if not action.property("unavailable"):
+                action.setEnabled(has_catalog)
+        self._show_browse(has_catalog and bool(self.model.total or self.model.fixed))
+
+    def _show_browse(self, browse: bool) -> None:
+        """The grid with its panels, or the first-run guide alone (panels hidden meanwhile)."""
+        if browse == self._browsing:
+            return
+        self._browsing = browse
+        self.pages.setCurrentIndex(1 if browse else 0)
+        for dock in (self.detail_dock, self.pool_dock):
+            if not browse:
+                self._docks_shown[dock] = not dock.isHidden()  # (the window may be unshown)
+                dock.setVisible(False)
+            elif dock in self._docks_shown:
+                dock.setVisible(self._docks_shown.pop(dock))
+
+    def loaded(self) -> bool:
+        """Whether every visible thumbnail (and the detail picture) has been decoded."""
+        if self.pages.currentIndex() == 0:
+            return True
+        rows = self.grid.visible_rows()
+        return self.model.visible_loaded(rows) and self.thumbnails.pending == 0
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._show_browse(True)  # save the panels as the user left them, not as hidden
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.sync()
+        for pool in (self.thumbnails.pool, QThreadPool.globalInstance()):
+            pool.clear()  # drop queued work; running work (small) finishes
+            pool.waitForDone(3000)
+        if self.store is not None:
+            # Detach every part first: late signals must not reach a closed connection.
+            self.model.store = self.pool.store = self.detail.store = None
+            self.model.set_ids([])
+            self.pool.show_title(None)
+            self.editor.stack.clear()
+            self.store.close()
+            self.store = None
+        super().closeEvent(event)
+

@@ -1,0 +1,329 @@
+"""``PosterModel``: the grid's thin adapter over the catalog (house style R7).
+
+The model holds poster ids only, fetched a page at a time (``canFetchMore``/``fetchMore``);
+records for the rows on screen come from the store a page at a time into a small LRU, and
+pictures come from the :class:`~poster_tool.gui.thumbnails.ThumbnailCache`.  Memory is
+bounded by those caches, not by how far the user scrolled.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from poster_tool.core.curation import model_suggestions
+from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.gui.thumbnails import ThumbKey
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
+
+    from poster_tool.core.store import PosterStore
+    from poster_tool.gui.thumbnails import ThumbnailCache
+
+PosterIdRole = Qt.ItemDataRole.UserRole + 1  # int
+PosterRole = Qt.ItemDataRole.UserRole + 2  # records.Poster
+ThumbnailRole = Qt.ItemDataRole.UserRole + 3  # QPixmap, or None while loading
+SuggestedRole = Qt.ItemDataRole.UserRole + 4  # genres the model adds (not in the labels)
+ThumbnailStateRole = Qt.ItemDataRole.UserRole + 5  # "ready" | "loading" | "broken"
+ProfilePicksRole = Qt.ItemDataRole.UserRole + 6  # profile names shown this poster (pools)
+HighlightRole = Qt.ItemDataRole.UserRole + 7  # bool: outlined (duplicates within a pool)
+
+ID_PAGE = 200  # ids of the first fetch; each later fetch doubles what is loaded ...
+MAX_ID_PAGE = 10_000  # ... up to this, so a deep scroll costs few view re-layouts
+RECORD_PAGE = 100  # records per store round-trip (~2 ms)
+MAX_RECORDS = 2_000  # records kept; a screenful is ~100
+UNDECIDED_CHUNK = 500  # rows checked per query when looking for the next undecided poster
+MAX_WAITING = 512  # rows waiting for a picture (each a persistent index Qt must maintain)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PosterModel(QAbstractListModel):
+    """Posters matching a :class:`PosterQuery`, or a fixed ordered list of ids.
+
+    :param store: the GUI thread's store (``None``: empty until one is set)
+    :param thumbnails: where pictures come from (``None``: no pictures, e.g. in tests)
+    """
+
+    def __init__(self, store: PosterStore | None, thumbnails: ThumbnailCache | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.thumbnails = thumbnails
+        self.thumb_side = 160  # device pixels of the long side the view draws
+        self._query = PosterQuery()
+        self._fixed: list[int] | None = None
+        self._ids: list[int] = []
+        self._rows: dict[int, int] = {}  # poster id -> row
+        self._total = 0
+        self._left = 0  # loaded posters edited since the reset: they may have left the query
+        self._records: OrderedDict[int, Poster] = OrderedDict()
+        self._suggested: dict[int, list[str]] = {}
+        self._waiting: dict[ThumbKey, list[QPersistentModelIndex]] = {}
+        self.profile_picks: dict[int, list[str]] = {}  # poster id -> profiles (pool view)
+        self.highlighted: set[int] = set()  # poster ids to outline
+        if thumbnails is not None:
+            thumbnails.loaded.connect(self._on_thumbnail_loaded)
+
+    # -- what is shown ------------------------------------------------------------------------
+    @property
+    def query(self) -> PosterQuery:
+        """The query shown (its ``ids`` field holds a fixed list's ids)."""
+        return self._query
+
+    @property
+    def total(self) -> int:
+        """How many posters match, loaded or not."""
+        return self._total
+
+    @property
+    def cached_records(self) -> int:
+        """How many poster records are held (bounded by ``MAX_RECORDS``)."""
+        return len(self._records)
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the model shows a fixed list (near-duplicates, similar posters)."""
+        return self._fixed is not None
+
+    def set_query(self, query: PosterQuery) -> None:
+        """Show the posters matching ``query`` in its sort order."""
+        self._reset(query, None)
+
+    def set_ids(self, ids: Sequence[int], query: PosterQuery | None = None) -> None:
+        """Show exactly these posters in this order (closest first, say).
+
+        :param query: further filters to remember for display; only ``ids`` are shown
+        """
+        ids = list(dict.fromkeys(ids))
+        self._reset(replace(query or PosterQuery(), ids=tuple(ids)), ids)
+
+    def reload(self) -> None:
+        """Query again (after an import, or to drop posters that no longer match)."""
+        self._reset(self._query, self._fixed)
+
+    def _store(self) -> PosterStore:
+        # Rows exist only while a store is set (set_query needs one to count them).
+        assert self.store is not None, "the model has rows but no store"
+        return self.store
+
+    def _reset(self, query: PosterQuery, fixed: list[int] | None) -> None:
+        self.beginResetModel()
+        self._query, self._fixed = query, fixed
+        self._ids, self._rows, self._left = [], {}, 0
+        self._records.clear()
+        self._suggested.clear()
+        self._waiting.clear()
+        if fixed is not None:
+            self._total = len(fixed)
+        else:
+            self._total = self.store.count(query) if self.store is not None else 0
+        self.endResetModel()
+        if self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+
+    # -- Qt model API -------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and len(self._ids) < self._total
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid():
+            return
+        start = len(self._ids)
+        # The view lays out all its rows again after each insert, so fetch in doubling
+        # pages: the work stays linear in the rows loaded, not quadratic.
+        page = min(MAX_ID_PAGE, max(ID_PAGE, start))
+        if self._fixed is not None:
+            new = self._fixed[start : start + page]
+        else:
+            # Edited posters may have left the query, moving later rows up: look back as
+            # far as that and skip what is already loaded, so nothing is ever skipped.
+            back = min(self._left, start)
+            new = [i for i in self._store().query_ids(self._query, start - back, page + back)
+                   if i not in self._rows]  # fmt: skip
+        if not new:
+            self._total = start  # the catalog changed under us: stop asking
+            return
+        self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)  # last is inclusive
+        self._ids.extend(new)
+        self._rows.update((poster_id, start + n) for n, poster_id in enumerate(new))
+        self.endInsertRows()
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        poster_id = self._ids[index.row()]
+        if role == PosterIdRole:
+            return poster_id
+        poster = self.poster_at(index.row())
+        if poster is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{poster.title_name} ({poster.title_year})" if poster.title_year \
+                else poster.title_name  # fmt: skip
+        if role == PosterRole:
+            return poster
+        if role == ThumbnailRole:
+            return self._thumbnail(index, poster)
+        if role == ThumbnailStateRole:
+            return self._thumbnail_state(poster)
+        if role == SuggestedRole:
+            return [g for g in self._suggested.get(poster_id, ()) if g not in poster.genres]
+        if role == ProfilePicksRole:
+            return self.profile_picks.get(poster_id, [])
+        if role == HighlightRole:
+            return poster_id in self.highlighted
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(poster, self._suggested.get(poster_id, []))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{poster.title_name}, {poster.status}, {', '.join(poster.genres)}"
+        return None
+
+    # -- records --------------------------------------------------------------------------------
+    def poster_id(self, row: int) -> int:
+        """The poster id at ``row``."""
+        return self._ids[row]
+
+    def row_of(self, poster_id: int) -> int | None:
+        """The row showing ``poster_id`` if it is loaded."""
+        return self._rows.get(poster_id)
+
+    def poster_at(self, row: int) -> Poster | None:
+        """The record at ``row``, loading its page of records when needed."""
+        poster_id = self._ids[row]
+        poster = self._records.get(poster_id)
+        if poster is None:
+            first = row - row % RECORD_PAGE
+            self._load_records(self._ids[first : first + RECORD_PAGE])
+            poster = self._records.get(poster_id)
+        else:
+            self._records.move_to_end(poster_id)
+        return poster
+
+    def _load_records(self, ids: Sequence[int]) -> None:
+        store = self._store()
+        for poster in store.posters(ids):
+            self._records[poster.id] = poster
+        self._suggested.update(model_suggestions(store, ids))
+        while len(self._records) > MAX_RECORDS:
+            old, _ = self._records.popitem(last=False)
+            self._suggested.pop(old, None)
+
+    def refresh(self, poster_ids: Sequence[int]) -> None:
+        """Re-read these posters after an edit and repaint their rows."""
+        loaded = [i for i in poster_ids if i in self._rows]
+        self._left += len(loaded)
+        for poster_id in loaded:
+            self._records.pop(poster_id, None)
+            self._suggested.pop(poster_id, None)
+        if loaded:
+            self._load_records(loaded)
+        for poster_id in loaded:
+            index = self.index(self._rows[poster_id])
+            self.dataChanged.emit(index, index)
+
+    def next_undecided(self, after: int) -> int | None:
+        """The first row after ``after`` still pending with no curator labels, loading more
+        rows as needed; ``None`` when there is none."""
+        row = after + 1
+        while True:
+            if row >= len(self._ids):
+                if not self.canFetchMore(QModelIndex()):
+                    return None
+                self.fetchMore(QModelIndex())
+                continue
+            chunk = self._ids[row : row + UNDECIDED_CHUNK]
+            state = self._store().curation_state(chunk)
+            for n, poster_id in enumerate(chunk):
+                s = state.get(poster_id)
+                if s is not None and s["status"] == "pending" and s["genres"] is None:
+                    return row + n
+            row += len(chunk)
+
+    # -- pictures -------------------------------------------------------------------------------
+    def _thumbnail(self, index: Index, poster: Poster) -> QPixmap | None:
+        if self.thumbnails is None:
+            return None
+        key = ThumbKey(poster.id, self.thumb_side)
+        if self.thumbnails.has(key):
+            return self.thumbnails.get(key)
+        # Asked again on every paint: that keeps on-screen rows at the front of the queue.
+        self.thumbnails.request(key, self.thumbnails.source(poster.sha256, poster.path))
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = self._waiting[key] = []
+            while len(self._waiting) > MAX_WAITING:  # requests scrolled far away
+                del self._waiting[next(iter(self._waiting))]
+        if not any(p.row() == index.row() for p in waiting):
+            waiting.append(QPersistentModelIndex(index))
+        return self.thumbnails.nearest(key)
+
+    def _thumbnail_state(self, poster: Poster) -> str:
+        if self.thumbnails is None:
+            return "loading"
+        key = ThumbKey(poster.id, self.thumb_side)
+        if not self.thumbnails.has(key):
+            return "loading"
+        return "ready" if self.thumbnails.get(key) is not None else "broken"
+
+    def _on_thumbnail_loaded(self, key: ThumbKey) -> None:
+        for persistent in self._waiting.pop(key, []):
+            if persistent.isValid():
+                index = self.index(persistent.row())
+                self.dataChanged.emit(index, index, [ThumbnailRole])
+
+    def set_thumb_side(self, side: int) -> None:
+        """Draw pictures with this long side (device pixels) from now on."""
+        if side != self.thumb_side:
+            self.thumb_side = side
+            self._waiting.clear()
+            if self._ids:
+                self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1),
+                                      [ThumbnailRole])  # fmt: skip
+
+    def visible_loaded(self, rows: Sequence[int]) -> bool:
+        """Whether the pictures of these rows are decoded (or known broken)."""
+        if self.thumbnails is None:
+            return True
+        for row in rows:
+            poster = self.poster_at(row)
+            if poster is not None and not self.thumbnails.has(ThumbKey(poster.id,
+                                                                       self.thumb_side)):
+                return False
+        return True
+
+
+def _tooltip(poster: Poster, suggested: Sequence[str]) -> str:
+    lines = [f"<b>{poster.title_name}</b>" + (f" ({poster.title_year})" if poster.title_year
+                                                else ""),
+             f"Poster #{poster.id} · {poster.width}×{poster.height} · {poster.source}",
+             f"Status: {poster.status}" + (" · default" if poster.is_default else ""),
+             f"Genres ({'curator' if poster.curated else 'official'}): "
+             f"{', '.join(poster.genres) or '—'}"]  # fmt: skip
+    extra = [g for g in suggested if g not in poster.genres]
+    if extra:
+        lines.append(f"Model suggests: {', '.join(extra)}")
+    if poster.sensitive:
+        lines.append(f"Sensitive: {poster.sensitive_reason or 'yes'}")
+    if poster.duplicate_of or poster.near_duplicate_of:
+        lines.append(f"Duplicate of #{poster.duplicate_of or poster.near_duplicate_of}")
+    return "<br>".join(lines)

@@ -1,0 +1,50 @@
+"""The status bar: what the grid shows, the catalog's counts, the curator and the zoom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSlider, QStatusBar, QWidget
+
+from poster_tool.gui import settings as keys
+
+
+class StatusBar(QStatusBar):
+    """Counts on the left; catalog totals, curator and the zoom slider on the right."""
+
+    def __init__(self, zoom: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts = QLabel()
+        self.catalog = QLabel()
+        self.curator = QLabel()
+        self.zoom = QSlider(Qt.Orientation.Horizontal)
+        self.zoom.setObjectName("zoom")
+        self.zoom.setRange(keys.ZOOM_MIN, keys.ZOOM_MAX)
+        self.zoom.setValue(zoom)
+        self.zoom.setFixedWidth(140)
+        self.zoom.setToolTip("Thumbnail size")
+        self.addWidget(self.counts, 1)
+        for widget in (self.catalog, self.curator, QLabel("Zoom"), self.zoom):
+            self.addPermanentWidget(widget)
+
+    def show_counts(self, total: int, loaded: int, selected: int) -> None:
+        """What the grid shows: matches, how many are loaded, how many are selected."""
+        text = f"{total:,} posters match"
+        if loaded < total:
+            text += f" ({loaded:,} loaded)"
+        if selected:
+            text += f" · {selected:,} selected"
+        self.counts.setText(text)
+
+    def show_stats(self, stats: dict[str, Any]) -> None:
+        """The catalog's totals, from ``PosterStore.stats()``."""
+        p = stats["posters"]
+        self.catalog.setText(
+            f"{stats['titles']:,} titles · {p['total']:,} posters: {p['pending']:,} pending, "
+            f"{p['approved']:,} approved, {p['rejected']:,} rejected · "
+            f"{stats['curated']:,} curated")
+
+    def show_curator(self, name: str) -> None:
+        """Whose name goes into the audit log."""
+        self.curator.setText(f"Curator: {name}")

@@ -1,0 +1,258 @@
+"""``PosterDelegate`` paints one poster card: picture, title, year, genre chips, badges.
+
+Chips tell label provenance apart at a glance: curator-confirmed genres are filled in the
+accent colour, official (source) genres are filled grey, and genres only the model
+suggests have a dashed outline.  Rejected posters are dimmed; the default poster of its
+title wears a star; sensitive and duplicate posters carry a corner tag.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from poster_tool.gui.poster_model import (
+    HighlightRole,
+    PosterRole,
+    ProfilePicksRole,
+    SuggestedRole,
+    ThumbnailRole,
+    ThumbnailStateRole,
+)
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
+
+    from poster_tool.core.records import Poster
+
+PAD = 8
+GAP = 6
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+CENTER = Qt.AlignmentFlag.AlignCenter
+RADIUS = 6.0
+ASPECT = 2 / 3  # a portrait poster's width / height
+
+# One palette for cards, chips and badges (also used by the detail and pool panels).
+COLORS = {
+    "card": QColor("#2a2d33"),
+    "card_hover": QColor("#32363d"),
+    "card_selected": QColor("#24384f"),
+    "accent": QColor("#3d8bfd"),
+    "placeholder": QColor("#1e2025"),
+    "text": QColor("#e8eaed"),
+    "muted": QColor("#9aa0a6"),
+    "curator": QColor("#1f9d8b"),
+    "official": QColor("#4a4f57"),
+    "model": QColor("#b78cff"),
+    "approved": QColor("#2fa84f"),
+    "rejected": QColor("#d9443b"),
+    "default": QColor("#f2b233"),
+    "sensitive": QColor("#ff8a3d"),
+    "duplicate": QColor("#ff8a3d"),
+    "profile": QColor("#5b6ee1"),
+}
+
+
+class PosterDelegate(QStyledItemDelegate):
+    """Paints poster cards of a fixed size (grid) or shaped by each poster (pool).
+
+    :param side: the picture's long side in logical pixels
+    :param pool: size each card by its poster's orientation (landscape cards are wide)
+    """
+
+    def __init__(self, side: int = 160, pool: bool = False,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.side = side
+        self.pool = pool
+        self._title_font = QFont()
+        self._title_font.setBold(True)
+        self._small_font = QFont()
+        self._small_font.setPointSizeF(max(6.5, self._small_font.pointSizeF() - 1.5))
+        self._title_fm = QFontMetrics(self._title_font)
+        self._small_fm = QFontMetrics(self._small_font)
+        self._title_h = self._title_fm.height()
+        self._small_h = self._small_fm.height()
+
+    def set_side(self, side: int) -> None:
+        """Change the picture size (the view must re-layout afterwards)."""
+        self.side = side
+
+    # -- geometry ------------------------------------------------------------------------------
+    def _box_size(self, poster: Poster | None) -> QSize:
+        if self.pool and poster is not None and poster.orientation == "landscape":
+            return QSize(round(self.side / ASPECT), self.side)
+        return QSize(round(self.side * ASPECT), self.side)
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        box = self._box_size(index.data(PosterRole) if self.pool else None)
+        width = max(box.width(), 96) + 2 * PAD
+        lines = self._title_h + self._small_h + (self._small_h + 6) + 3 * 2
+        if self.pool:
+            lines += self._small_h + 6  # the profiles row
+        return QSize(width, PAD + box.height() + GAP + lines + PAD)
+
+    # -- painting -------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        poster: Poster | None = index.data(PosterRole)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # fallback sizes only
+        rect = QRectF(option.rect).adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        duplicate = poster is not None and bool(poster.duplicate_of or poster.near_duplicate_of)
+        outlined = bool(index.data(HighlightRole))
+        fill = COLORS["card_selected"] if selected else COLORS["card_hover"] if hover \
+            else COLORS["card"]  # fmt: skip
+        if selected or outlined:
+            painter.setPen(QPen(COLORS["accent" if selected else "duplicate"], 2))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        if poster is None:
+            painter.restore()
+            return
+        box = self._box_size(poster)
+        box_rect = QRect(round(rect.center().x() - box.width() / 2), round(rect.top()) + PAD - 3,
+                         box.width(), box.height())  # fmt: skip
+        if poster.status == "rejected":
+            painter.setOpacity(0.45)
+        self._paint_picture(painter, box_rect, index)
+        painter.setOpacity(1.0)
+        self._paint_badges(painter, box_rect, poster, duplicate or outlined)
+
+        text_left = round(rect.left()) + PAD
+        text_width = round(rect.width()) - 2 * PAD
+        y = box_rect.bottom() + GAP
+        painter.setFont(self._title_font)
+        painter.setPen(COLORS["text"])
+        painter.drawText(QRect(text_left, y, text_width, self._title_h), LEFT,
+                         self._title_fm.elidedText(poster.title_name, Qt.TextElideMode.ElideRight,
+                                                   text_width))  # fmt: skip
+        y += self._title_h + 2
+        painter.setFont(self._small_font)
+        painter.setPen(COLORS["muted"])
+        wide = self.pool and poster.orientation == "landscape"
+        shown = (poster.title_year, poster.status, "landscape" if wide else None)
+        facts = " · ".join(str(x) for x in shown if x)
+        painter.drawText(QRect(text_left, y, text_width, self._small_h), LEFT, facts)
+        y += self._small_h + 4
+        self._paint_chips(painter, QRect(text_left, y, text_width, self._small_h + 4), poster,
+                          index.data(SuggestedRole) or [])  # fmt: skip
+        if self.pool:
+            y += self._small_h + 8
+            picks = index.data(ProfilePicksRole) or []
+            self._paint_chip_row(painter, QRect(text_left, y, text_width, self._small_h + 4),
+                                 [(name, "profile", False) for name in picks])  # fmt: skip
+        painter.restore()
+
+    def _paint_picture(self, painter: QPainter, box: QRect,
+                       index: QModelIndex | QPersistentModelIndex) -> None:
+        pixmap: QPixmap | None = index.data(ThumbnailRole)
+        if pixmap is None or pixmap.isNull():
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(COLORS["placeholder"])
+            painter.drawRoundedRect(QRectF(box), 4, 4)
+            if index.data(ThumbnailStateRole) == "broken":
+                painter.setPen(COLORS["muted"])
+                painter.setFont(self._small_font)
+                painter.drawText(box, CENTER, "image missing")
+            return
+        size = pixmap.deviceIndependentSize().toSize()
+        if size.width() > box.width() or size.height() > box.height() or (
+                size.width() < box.width() and size.height() < box.height()):
+            size = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(box.left() + (box.width() - size.width()) // 2,
+                       box.top() + (box.height() - size.height()) // 2, size.width(),
+                       size.height())  # fmt: skip
+        # Thumbnails are decoded at the drawn size, so this is a plain blit (no clip path
+        # or smooth scaling: those cost more than the rest of the card together).
+        painter.drawPixmap(target, pixmap)
+
+    def _paint_badges(self, painter: QPainter, box: QRect, poster: Poster,
+                      duplicate: bool) -> None:
+        d = 20
+        if poster.status in ("approved", "rejected"):
+            circle = QRectF(box.right() - d - 4, box.top() + 4, d, d)
+            painter.setPen(QPen(QColor(0, 0, 0, 90), 1))
+            painter.setBrush(COLORS[poster.status])
+            painter.drawEllipse(circle)
+            painter.setPen(QPen(QColor("white"), 2.2, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+            c = circle.center()
+            if poster.status == "approved":
+                painter.drawPolyline([QPointF(c.x() - 5, c.y()), QPointF(c.x() - 1.5, c.y() + 4),
+                                      QPointF(c.x() + 5, c.y() - 4)])  # fmt: skip
+            else:
+                painter.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() + 4, c.y() + 4))
+                painter.drawLine(QPointF(c.x() - 4, c.y() + 4), QPointF(c.x() + 4, c.y() - 4))
+        tags = []
+        if poster.is_default:
+            tags.append(("★ DEFAULT", COLORS["default"], QColor("#1b1b1b")))
+        if poster.sensitive:
+            tags.append(("SENSITIVE", COLORS["sensitive"], QColor("#1b1b1b")))
+        if duplicate:
+            tags.append(("DUPLICATE", QColor("#1b1b1b"), COLORS["duplicate"]))
+        painter.setFont(self._small_font)
+        fm = self._small_fm
+        x, y = box.left() + 4, box.top() + 4
+        for text, background, foreground in tags:
+            w = fm.horizontalAdvance(text) + 10
+            tag = QRectF(x, y, w, fm.height() + 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(background)
+            painter.drawRoundedRect(tag, 3, 3)
+            painter.setPen(foreground)
+            painter.drawText(tag, CENTER, text)
+            y += fm.height() + 5
+
+    def _paint_chips(self, painter: QPainter, rect: QRect, poster: Poster,
+                     suggested: list[str]) -> None:
+        kind = "curator" if poster.curated else "official"
+        chips = [(g, kind, False) for g in poster.genres] + [(g, "model", True) for g in suggested]
+        self._paint_chip_row(painter, rect, chips)
+
+    def _paint_chip_row(self, painter: QPainter, rect: QRect,
+                        chips: list[tuple[str, str, bool]]) -> None:
+        painter.setFont(self._small_font)
+        fm = self._small_fm
+        x = rect.left()
+        for n, (text, kind, dashed) in enumerate(chips):
+            w = fm.horizontalAdvance(text) + 10
+            more = f"+{len(chips) - n}"
+            reserve = fm.horizontalAdvance(more) + 12 if n < len(chips) - 1 else 0
+            if n == 0 and x + w + reserve > rect.right():  # the first chip always shows
+                w = max(24, rect.right() - x - reserve)
+                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, w - 8)
+            if x + w + reserve > rect.right():
+                painter.setPen(COLORS["muted"])
+                painter.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), LEFT, more)
+                return
+            chip = QRectF(x + 0.5, rect.top() + 0.5, w - 1, rect.height() - 1)
+            color = COLORS[kind]
+            if dashed:
+                painter.setPen(QPen(color, 1.2, Qt.PenStyle.DashLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QBrush(color))
+            painter.drawRoundedRect(chip, rect.height() / 2, rect.height() / 2)
+            painter.setPen(color.lighter(130) if dashed else COLORS["text"])
+            painter.drawText(chip, CENTER, text)
+            x += w + 4

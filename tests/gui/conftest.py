@@ -1,0 +1,74 @@
+"""Fixtures for the window: a small workspace of synthetic posters and isolated settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from poster_tool.core.imaging import check_bytes
+from poster_tool.core.intake import Intake
+from poster_tool.core.records import TitleIn
+from poster_tool.core.store import PosterStore
+from poster_tool.core.workspace import Workspace
+from poster_tool.gui.settings import Settings
+from tests.synthetic import jpeg_bytes
+
+# name, original name, year, official genres, poster colours
+TITLES = (
+    ("Parasite", "기생충", 2019, ("Thriller", "Drama"), [(200, 40, 40), (40, 40, 200)]),
+    ("Alien", None, 1979, ("Horror", "Sci-Fi"), [(20, 20, 20), (90, 200, 90), (240, 200, 0)]),
+    ("Paddington", None, 2014, ("Family", "Comedy"), [(250, 160, 60)]),
+    ("The Host", "괴물", 2006, ("Horror", "Drama"), [(60, 120, 160), (160, 60, 120)]),
+)
+
+
+@dataclass
+class Catalog:
+    """A workspace with its store, and poster ids by title name."""
+
+    workspace: Workspace
+    store: PosterStore
+    posters: dict[str, list[int]]
+
+    @property
+    def all_ids(self) -> list[int]:
+        return [i for ids in self.posters.values() for i in ids]
+
+
+def fill(workspace: Workspace, store: PosterStore, titles=TITLES, source: str = "test") -> dict:
+    """Import synthetic posters through the real intake path."""
+    intake = Intake(workspace, store)
+    posters: dict[str, list[int]] = {}
+    pattern = 0
+    for n, (name, original, year, genres, colours) in enumerate(titles):
+        title_id, _ = store.upsert_title(TitleIn(f"test:{n}", name, year, original_name=original,
+                                                 genres=genres, source=source))  # fmt: skip
+        for colour in colours:
+            pattern += 1
+            image = check_bytes(jpeg_bytes(colour, pattern=pattern), f"{name}-{pattern}.jpg")
+            with store.transaction():
+                outcome = intake.ingest(image, title_id=title_id, source=source)
+            posters.setdefault(name, []).append(outcome.poster_id)
+    return posters
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    """Four titles, eight synthetic posters (two Korean original titles)."""
+    workspace = Workspace.open(tmp_path / "ws")
+    store = workspace.store()
+    posters = fill(workspace, store)
+    yield Catalog(workspace, store, posters)
+    store.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings in an INI file of this test only, with a curator already named."""
+    qsettings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    typed = Settings(qsettings)
+    typed.curator = "tester"
+    return typed

@@ -1,0 +1,77 @@
+"""The crawl dialog builds the crawler's source and limits; the window runs the job."""
+
+from __future__ import annotations
+
+from poster_tool.core.crawl import GallerySource, QueuedUrls, TmdbSource, shipped_recipes
+from poster_tool.core.progress import Progress
+from poster_tool.gui import flows, main_window
+from poster_tool.gui.crawl_dialog import CrawlDialog
+
+
+def choose(combo, value) -> None:
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_tmdb_choices_become_a_tmdb_source_with_limits(qtbot) -> None:
+    dialog = CrawlDialog()
+    qtbot.addWidget(dialog)
+    dialog.api_key.setText("k" * 32)
+    choose(dialog.what, "movie_ids")
+    dialog.detail.setText("496243, 155")
+    dialog.max_titles.setValue(0)  # no limit
+    dialog.max_posters.setValue(5)
+    source, config = dialog.build()
+    assert isinstance(source, TmdbSource) and source.movie_ids == (496243, 155)
+    assert (config.max_titles, config.max_posters_per_title) == (None, 5)
+
+
+def test_a_refused_choice_is_explained_and_the_dialog_stays_open(qtbot) -> None:
+    dialog = CrawlDialog()
+    qtbot.addWidget(dialog)
+    dialog.api_key.setText("")
+    dialog.start.click()
+    assert "API key" in dialog.error.text() and dialog.source is None
+    dialog.api_key.setText("key")
+    choose(dialog.what, "movie_ids")
+    dialog.detail.setText("parasite")
+    dialog.start.click()
+    assert "ids as numbers" in dialog.error.text()
+
+
+def test_gallery_and_queued_url_sources(qtbot) -> None:
+    dialog = CrawlDialog()
+    qtbot.addWidget(dialog)
+    choose(dialog.kind, "urls")
+    assert isinstance(dialog.build()[0], QueuedUrls)
+    if shipped_recipes():
+        choose(dialog.kind, "gallery")
+        dialog.start_urls.setPlainText("http://127.0.0.1:1/list\n")
+        source = dialog.build()[0]
+        assert isinstance(source, GallerySource)
+        assert source.start_urls == ("http://127.0.0.1:1/list",)
+
+
+def test_the_crawl_menu_runs_the_chosen_crawl_as_a_job(qtbot, catalog, settings,
+                                                            monkeypatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_crawl(workspace, store, source, config):
+        seen["source"], seen["config"] = source, config
+        yield Progress("crawl", 1, 1)
+        return "crawled"
+
+    def accept(self):
+        choose(self.kind, "urls")
+        self.source, self.config = self.build()
+        return True
+
+    monkeypatch.setattr("poster_tool.core.crawl.crawl", fake_crawl)
+    monkeypatch.setattr(CrawlDialog, "exec", accept)
+    monkeypatch.setattr(flows.JobDialog, "run", lambda self: (
+        qtbot.waitUntil(lambda: self._done, timeout=10_000), self.close(), self.result_value)[2])
+    win = main_window.MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    assert win.act.crawl.isEnabled()
+    win.act.crawl.trigger()
+    assert isinstance(seen["source"], QueuedUrls)
+    assert (seen["config"].max_titles, seen["config"].max_posters_per_title) == (50, 12)

@@ -1,0 +1,174 @@
+"""Curating in the window: keys and buttons edit the catalog, audited, undoable."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from poster_tool.gui import main_window
+from poster_tool.gui.main_window import MainWindow
+
+UNDO, REDO = Qt.KeyboardModifier.ControlModifier, (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+
+@pytest.fixture
+def window(qtbot, catalog, settings) -> MainWindow:
+    win = MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.grid.selected_ids() != [])  # the first poster is selected
+    win.grid.setFocus()
+    return win
+
+
+def key(qtbot, win: MainWindow, k: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(win.grid, k, modifier)
+
+
+def selected(win: MainWindow) -> int:
+    ids = win.grid.selected_ids()
+    assert len(ids) == 1
+    return ids[0]
+
+
+def test_a_number_key_toggles_a_genre_and_writes_label_and_audit_row(qtbot, window,
+                                                                      catalog) -> None:
+    poster_id = selected(window)
+    before = catalog.store.get_poster(poster_id).genres
+    assert "Action" not in before
+    key(qtbot, window, Qt.Key.Key_3)  # 1 Drama, 2 Comedy, 3 Action
+    poster = catalog.store.get_poster(poster_id)
+    assert "Action" in poster.genres and poster.curated
+    labels = {(lb.genre, lb.curator) for lb in catalog.store.labels(poster_id)
+              if lb.source == "curator"}  # fmt: skip
+    assert ("Action", "tester") in labels
+    entry = catalog.store.audit_log(poster_id)[0]
+    assert (entry.action, entry.curator, entry.before) == ("genres", "tester", None)
+    assert "Action" in entry.after
+    # The grid and the detail panel show it at once.
+    assert "Action" in window.model.poster_at(0).genres
+    assert window.detail.rows["Action"].check.checkState() == Qt.CheckState.Checked
+
+
+def test_undo_and_redo_restore_and_reapply_the_edit(qtbot, window, catalog) -> None:
+    poster_id = selected(window)
+    key(qtbot, window, Qt.Key.Key_2)  # Comedy on
+    assert "Comedy" in catalog.store.get_poster(poster_id).genres
+    key(qtbot, window, Qt.Key.Key_Z, UNDO)
+    poster = catalog.store.get_poster(poster_id)
+    assert "Comedy" not in poster.genres and not poster.curated  # back to the source labels
+    key(qtbot, window, Qt.Key.Key_Z, REDO)
+    assert "Comedy" in catalog.store.get_poster(poster_id).genres
+    assert [e.action for e in catalog.store.audit_log(poster_id)] == ["genres"] * 3
+
+
+def test_approve_reject_and_pending_keys(qtbot, window, catalog) -> None:
+    poster_id = selected(window)
+    for k, status in ((Qt.Key.Key_A, "approved"), (Qt.Key.Key_R, "rejected"),
+                      (Qt.Key.Key_P, "pending")):  # fmt: skip
+        key(qtbot, window, k)
+        assert catalog.store.get_poster(poster_id).status == status
+    assert window.model.poster_at(0).status == "pending"
+
+
+def test_default_key_makes_the_default_approves_it_and_undoes_as_one_step(qtbot, window,
+                                                                          catalog) -> None:
+    alien = catalog.posters["Alien"]
+    catalog.store.set_default(alien[0], "someone")
+    window.model.set_ids(alien)
+    window.grid.select_row(1)
+    key(qtbot, window, Qt.Key.Key_D)
+    title = catalog.store.get_title(catalog.store.get_poster(alien[1]).title_id)
+    assert title.default_poster_id == alien[1]
+    assert catalog.store.get_poster(alien[1]).status == "approved"
+    assert window.editor.stack.count() == 1  # approve + default in one macro
+    key(qtbot, window, Qt.Key.Key_Z, UNDO)
+    assert catalog.store.get_title(title.id).default_poster_id == alien[0]
+    assert catalog.store.get_poster(alien[1]).status == "pending"
+
+
+def test_an_edit_on_a_multi_selection_applies_to_all_in_one_undo_step(qtbot, window,
+                                                                       catalog) -> None:
+    window.model.set_ids(catalog.all_ids)
+    window.grid.selectAll()
+    assert len(window.grid.selected_ids()) == 8
+    key(qtbot, window, Qt.Key.Key_A)
+    assert {p.status for p in catalog.store.posters(catalog.all_ids)} == {"approved"}
+    key(qtbot, window, Qt.Key.Key_9)  # 9 = Horror: on for all, since not all have it
+    assert all("Horror" in p.genres for p in catalog.store.posters(catalog.all_ids))
+    key(qtbot, window, Qt.Key.Key_9)  # now all have it: off for all
+    assert not any("Horror" in p.genres for p in catalog.store.posters(catalog.all_ids))
+    assert window.detail.heading.text() == "8 posters selected"
+    for _ in range(2):
+        key(qtbot, window, Qt.Key.Key_Z, UNDO)
+    key(qtbot, window, Qt.Key.Key_Z, UNDO)
+    assert {p.status for p in catalog.store.posters(catalog.all_ids)} == {"pending"}
+    assert sum(1 for e in catalog.store.audit_log(limit=1000) if e.action == "status") == 16
+
+
+def test_sensitive_key_asks_a_reason_and_shift_s_clears(qtbot, window, catalog,
+                                                        monkeypatch) -> None:
+    monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
+    poster_id = selected(window)
+    key(qtbot, window, Qt.Key.Key_S)
+    poster = catalog.store.get_poster(poster_id)
+    assert poster.sensitive and poster.sensitive_reason == "graphic violence"
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    assert not catalog.store.get_poster(poster_id).sensitive
+    monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: None)  # cancelled
+    key(qtbot, window, Qt.Key.Key_S)
+    assert not catalog.store.get_poster(poster_id).sensitive
+
+
+def test_enter_jumps_to_the_next_undecided_poster_and_arrows_move(qtbot, window,
+                                                                  catalog) -> None:
+    first = selected(window)
+    second = window.model.poster_id(1)
+    catalog.store.set_status({second: "approved"}, "tester")
+    key(qtbot, window, Qt.Key.Key_Return)
+    assert selected(window) == window.model.poster_id(2)
+    key(qtbot, window, Qt.Key.Key_Left)
+    key(qtbot, window, Qt.Key.Key_Left)
+    assert window.grid.current_id() == first
+
+
+def test_the_detail_panel_toggle_edits_the_selection(qtbot, window, catalog) -> None:
+    poster_id = selected(window)
+    row = window.detail.rows["Western"]  # no number key: only the panel toggles it
+    row.check.click()  # (scrolled out of view in the small test window, so no mouseClick)
+    assert "Western" in catalog.store.get_poster(poster_id).genres
+    assert row.check.checkState() == Qt.CheckState.Checked
+
+
+def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(qtbot, window,
+                                                                       catalog) -> None:
+    alien = catalog.posters["Alien"]
+    window.model.set_ids(alien)
+    window.grid.select_row(0)
+    assert window.pool.model.rowCount() == 3
+    assert "Alien (1979)" in window.pool.heading.text()
+    pool_sel = window.pool.view.selectionModel()
+    pool_sel.select(window.pool.model.index(2), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    qtbot.mouseClick(window.pool.reject, Qt.MouseButton.LeftButton)
+    assert catalog.store.get_poster(window.pool.model.poster_id(2)).status == "rejected"
+    pool_sel.select(window.pool.model.index(1), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    qtbot.mouseClick(window.pool.make_default, Qt.MouseButton.LeftButton)
+    title = catalog.store.get_title(catalog.store.get_poster(alien[0]).title_id)
+    assert title.default_poster_id == window.pool.model.poster_id(0)  # default sorts first
+    assert "default #" in window.pool.note.text()
+
+
+def test_a_refused_edit_is_explained_and_leaves_no_undo_step(qtbot, window, catalog,
+                                                             monkeypatch) -> None:
+    messages: list[str] = []
+    window.editor.failed.disconnect()
+    window.editor.failed.connect(messages.append)
+    poster_id = selected(window)
+    with catalog.store.transaction():
+        catalog.store.db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+    key(qtbot, window, Qt.Key.Key_A)
+    assert messages and f"no poster with id {poster_id}" in messages[0]
+    assert window.editor.stack.count() == 0

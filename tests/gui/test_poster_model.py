@@ -1,0 +1,139 @@
+"""The grid's list model: paging, data roles, thumbnails, fixed lists, refresh after edits."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QPixmap
+
+from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.gui import poster_model
+from poster_tool.gui.poster_model import (
+    PosterIdRole,
+    PosterModel,
+    PosterRole,
+    SuggestedRole,
+    ThumbnailRole,
+    ThumbnailStateRole,
+)
+from poster_tool.gui.thumbnails import ThumbKey, ThumbnailCache
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 3 ids, so eight posters take three fetches."""
+    monkeypatch.setattr(poster_model, "ID_PAGE", 3)
+    monkeypatch.setattr(poster_model, "RECORD_PAGE", 2)
+
+
+def fetch_all(model: PosterModel) -> None:
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+
+
+def test_pages_in_ids_until_all_are_loaded(catalog, small_pages, qtmodeltester) -> None:
+    model = PosterModel(catalog.store)
+    model.set_query(PosterQuery())
+    assert (model.total, model.rowCount()) == (8, 3)
+    qtmodeltester.check(model)  # also drives fetchMore: inclusive beginInsertRows last
+    fetch_all(model)
+    assert model.rowCount() == 8 and not model.canFetchMore(QModelIndex())
+    names = [model.index(r).data(PosterRole).title_name for r in range(8)]
+    assert names == sorted(names, key=str.casefold)  # title order
+    assert sorted(model.index(r).data(PosterIdRole) for r in range(8)) == sorted(catalog.all_ids)
+
+
+def test_data_roles_describe_the_poster(catalog) -> None:
+    parasite = catalog.posters["Parasite"][0]
+    catalog.store.write_model_scores("m1", {parasite: {"Drama": 0.9, "Comedy": 0.7,
+                                                       "Thriller": 0.2}}, {})  # fmt: skip
+    model = PosterModel(catalog.store)
+    model.set_ids([parasite])
+    index = model.index(0)
+    poster = index.data(PosterRole)
+    assert isinstance(poster, Poster)
+    assert index.data(Qt.ItemDataRole.DisplayRole) == "Parasite (2019)"
+    assert index.data(PosterIdRole) == parasite
+    assert poster.genres == ("Drama", "Thriller")  # official, taxonomy order
+    assert index.data(SuggestedRole) == ["Comedy"]  # the model adds Comedy (and drops Thriller)
+    assert "Model suggests: Comedy" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert index.data(ThumbnailRole) is None  # no cache: no pictures
+
+
+def test_thumbnails_load_off_thread_then_the_row_repaints(catalog, qtbot) -> None:
+    cache = ThumbnailCache(catalog.workspace)
+    model = PosterModel(catalog.store, cache)
+    model.thumb_side = 120
+    model.set_query(PosterQuery())
+    index = model.index(0)
+    assert index.data(ThumbnailRole) is None  # placeholder while decoding
+    assert index.data(ThumbnailStateRole) == "loading"
+    with qtbot.waitSignal(model.dataChanged, timeout=5000) as blocker:
+        pass
+    assert blocker.args[0].row() == 0 and blocker.args[2] == [ThumbnailRole]
+    pixmap = index.data(ThumbnailRole)
+    assert isinstance(pixmap, QPixmap) and max(pixmap.width(), pixmap.height()) == 120
+    assert index.data(ThumbnailStateRole) == "ready"
+    cache.wait()
+
+
+def test_thumbnail_cache_stays_within_its_budget(catalog, qtbot) -> None:
+    one = 80 * 120 * 4  # bytes of one 120-px-tall portrait thumbnail
+    cache = ThumbnailCache(catalog.workspace, budget=3 * one)
+    for poster in catalog.store.posters(catalog.all_ids):
+        cache.request(ThumbKey(poster.id, 120), cache.source(poster.sha256, poster.path))
+    qtbot.waitUntil(lambda: cache.pending == 0, timeout=5000)
+    assert len(cache) == 3 and cache.bytes_used <= 3 * one
+    cache.wait()
+
+
+def test_a_missing_image_is_reported_broken_not_retried_forever(catalog, qtbot) -> None:
+    poster = catalog.store.get_poster(catalog.posters["Paddington"][0])
+    catalog.workspace.thumb_path(poster.sha256).unlink()
+    catalog.workspace.image_path(poster.path).unlink()
+    cache = ThumbnailCache(catalog.workspace)
+    model = PosterModel(catalog.store, cache)
+    model.set_ids([poster.id])
+    model.index(0).data(ThumbnailRole)
+    qtbot.waitUntil(lambda: cache.pending == 0, timeout=5000)
+    assert model.index(0).data(ThumbnailStateRole) == "broken"
+    cache.wait()
+
+
+def test_a_fixed_list_keeps_its_order(catalog, qtmodeltester) -> None:
+    ids = [catalog.posters["Alien"][2], catalog.posters["Parasite"][0],
+           catalog.posters["Alien"][0]]  # fmt: skip
+    model = PosterModel(catalog.store)
+    model.set_ids(ids)
+    qtmodeltester.check(model)
+    assert [model.index(r).data(PosterIdRole) for r in range(3)] == ids
+    assert model.fixed
+
+
+def test_edited_posters_repaint_and_later_pages_skip_nothing(catalog, small_pages) -> None:
+    model = PosterModel(catalog.store)
+    model.set_query(PosterQuery(status="pending"))
+    first_page = [model.poster_id(r) for r in range(model.rowCount())]
+    # Approving the loaded posters takes them out of the "pending" query: the next page
+    # must still start right after them, not three rows further on.
+    catalog.store.set_status(dict.fromkeys(first_page, "approved"), "tester")
+    changed = []
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append(a.row()))
+    model.refresh(first_page)
+    assert sorted(changed) == [0, 1, 2]
+    assert model.index(0).data(PosterRole).status == "approved"
+    fetch_all(model)
+    assert sorted(model.poster_id(r) for r in range(model.rowCount())) == sorted(catalog.all_ids)
+
+
+def test_next_undecided_skips_curated_and_decided_posters(catalog, small_pages) -> None:
+    model = PosterModel(catalog.store)
+    model.set_query(PosterQuery())
+    fetch_all(model)
+    ids = [model.poster_id(r) for r in range(model.rowCount())]
+    catalog.store.set_status({ids[1]: "approved"}, "tester")
+    catalog.store.set_genres({ids[2]: ["Drama"]}, "tester")
+    assert model.next_undecided(0) == 3
+    for poster_id in ids[4:]:
+        catalog.store.set_status({poster_id: "rejected"}, "tester")
+    assert model.next_undecided(3) is None
