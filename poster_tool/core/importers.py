@@ -13,16 +13,15 @@ import csv
 import io
 import json
 import re
-from collections import Counter
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poster_tool.core.errors import IntakeError, ManifestError
 from poster_tool.core.imaging import CheckedImage, check_file
-from poster_tool.core.intake import Intake, store_files
+from poster_tool.core.intake import Intake, IntakeTally, store_files
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
 from poster_tool.core.store import now
@@ -39,20 +38,12 @@ IMDB_ID = re.compile(r"^tt\d{5,10}$")
 FOLDER_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<year>\d{4})\)\s*$")
 
 
-@dataclass
-class ImportReport:
+@dataclass(kw_only=True)
+class ImportReport(IntakeTally):
     """What an import did; ``refused`` lists ``(file or row, reason)``."""
 
     rows: int = 0
-    titles_new: int = 0
-    titles_existing: int = 0
-    posters_new: int = 0
-    posters_existing: int = 0
-    duplicates: int = 0
-    near_duplicates: int = 0
     queued_urls: int = 0
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    unknown_genres: Counter[str] = field(default_factory=Counter)
     encoding: str = "utf-8"
 
     def to_dict(self) -> dict[str, object]:
@@ -83,9 +74,9 @@ class ImportReport:
         ]
         if self.queued_urls:
             out.append(f"{self.queued_urls} poster URLs queued: run 'poster-tool crawl urls'")
-        if self.unknown_genres:
-            names = ", ".join(f"{g!r} ({n})" for g, n in self.unknown_genres.most_common())
-            out.append(f"unknown genres, not mapped: {names} (see 'poster-tool genres')")
+        unknown = self.unknown_genres_line()
+        if unknown:
+            out.append(unknown)
         out.extend(f"refused {item}: {reason}" for item, reason in self.refused)
         return out
 
@@ -183,8 +174,7 @@ def import_csv(workspace: Workspace, store: PosterStore, manifest: str | Path,
 
 def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: str) -> None:
     title_id, created = store.upsert_title(title)
-    report.titles_new += created
-    report.titles_existing += not created
+    report.count_title(created)
     with store.transaction() as db:
         cur = db.execute(
             "INSERT OR IGNORE INTO crawl_state(source, key, kind, status, info, updated_at) "
@@ -252,8 +242,7 @@ def _ingest_items(workspace: Workspace, store: PosterStore, items: list[_Item], 
         if item.title.key not in title_ids:
             title_id, created = store.upsert_title(item.title)
             title_ids[item.title.key] = title_id
-            report.titles_new += created
-            report.titles_existing += not created
+            report.count_title(created)
             report.unknown_genres.update(item.unknown)
         title_id = title_ids[item.title.key]
         ref = f"file:{item.file.resolve()}"
@@ -278,19 +267,8 @@ def _ingest_items(workspace: Workspace, store: PosterStore, items: list[_Item], 
                         result, title_id=title_id, source=source,
                         source_ref=f"file:{item.file.resolve()}",
                     )  # fmt: skip
-                    _tally(report, outcome.kind)
+                    report.count_poster(outcome.kind)
                     meter.count(outcome.kind)
             yield meter.report()
     return report
-
-
-def _tally(report: ImportReport, kind: str) -> None:
-    if kind == "new":
-        report.posters_new += 1
-    elif kind == "existing":
-        report.posters_existing += 1
-    elif kind == "duplicate":
-        report.duplicates += 1
-    elif kind == "near_duplicate":
-        report.near_duplicates += 1
 

@@ -8,7 +8,8 @@ thumbnail, and adds the poster row, linking exact duplicates (SHA-256) and near-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,51 @@ class Ingested:
     poster_id: int
     kind: str
     linked_to: int | None = None
+
+
+@dataclass(kw_only=True)
+class IntakeTally:
+    """Counts every job that brings titles and posters in shares (imports, crawls).
+
+    ``refused`` lists ``(file or URL, reason)``; ``unknown_genres`` counts names the
+    taxonomy could not map.
+    """
+
+    titles_new: int = 0
+    titles_existing: int = 0
+    posters_new: int = 0
+    posters_existing: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    unknown_genres: Counter[str] = field(default_factory=Counter)
+
+    def count_title(self, created: bool) -> None:
+        """Count a title as new or as already in the catalog."""
+        if created:
+            self.titles_new += 1
+        else:
+            self.titles_existing += 1
+
+    def count_poster(self, kind: str) -> None:
+        """Count one :class:`Ingested` outcome by its ``kind``."""
+        if kind == "new":
+            self.posters_new += 1
+        elif kind == "existing":
+            self.posters_existing += 1
+        elif kind == "duplicate":
+            self.duplicates += 1
+        elif kind == "near_duplicate":
+            self.near_duplicates += 1
+        else:
+            raise ValueError(f"unknown intake outcome {kind!r}")
+
+    def unknown_genres_line(self) -> str | None:
+        """The summary line naming unmapped genres, or ``None`` when there were none."""
+        if not self.unknown_genres:
+            return None
+        names = ", ".join(f"{g!r} ({n})" for g, n in self.unknown_genres.most_common())
+        return f"unknown genres, not mapped: {names} (see 'poster-tool genres')"
 
 
 class PhashIndex:

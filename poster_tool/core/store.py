@@ -571,7 +571,9 @@ class PosterStore:
         with self.transaction():
             if poster_id is not None:
                 self._require_posters([poster_id])
-                title_id = int(self.scalar("SELECT title_id FROM posters WHERE id = ?", [poster_id]))
+                title_id = int(
+                    self.scalar("SELECT title_id FROM posters WHERE id = ?", [poster_id])
+                )
             if title_id is None:
                 raise StoreError("clearing a default poster needs the title")
             old = self.scalar(
@@ -683,7 +685,9 @@ class PosterStore:
             "labels": labels,
             "genres": {g: n for g, n in genres.items() if n},
             "sensitive": int(self.scalar("SELECT count(*) FROM posters WHERE sensitive = 1")),
-            "curated": int(self.scalar("SELECT count(*) FROM posters WHERE curated_at IS NOT NULL")),
+            "curated": int(
+                self.scalar("SELECT count(*) FROM posters WHERE curated_at IS NOT NULL")
+            ),
             "schema_version": self.schema_version,
         }
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from poster_tool.core.crawl.fetch import size_text
+from poster_tool.core.intake import IntakeTally
 from poster_tool.core.progress import format_seconds
 
 SHOWN = 20  # refusals and errors listed one per line in the text summary
 
 
-@dataclass
-class CrawlReport:
+@dataclass(kw_only=True)
+class CrawlReport(IntakeTally):
     """What a crawl run did; ``refused`` and ``errors`` list ``(url, reason)``.
 
     :param refused: posters downloaded but refused by the image intake (or too large)
@@ -25,17 +25,9 @@ class CrawlReport:
     source: str
     dry_run: bool = False
     pages: int = 0
-    titles_new: int = 0
-    titles_existing: int = 0
-    posters_new: int = 0
-    posters_existing: int = 0
-    duplicates: int = 0
-    near_duplicates: int = 0
     posters_planned: int = 0
-    refused: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     robots_blocked: list[str] = field(default_factory=list)
-    unknown_genres: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -90,9 +82,9 @@ class CrawlReport:
         if self.robots_blocked:
             n = len(self.robots_blocked)
             out.append(f"skipped by robots.txt: {n} URL{'s' if n != 1 else ''}")
-        if self.unknown_genres:
-            names = ", ".join(f"{g!r} ({n})" for g, n in self.unknown_genres.most_common())
-            out.append(f"unknown genres, not mapped: {names} (see 'poster-tool genres')")
+        unknown = self.unknown_genres_line()
+        if unknown:
+            out.append(unknown)
         if self.left.get("queued"):
             out.append(f"{self.left['queued']} tasks still queued: run the same command to resume")
         if self.left.get("failed"):

@@ -264,13 +264,7 @@ class _Crawl:
             self.meter.count("errors")
             return
         self.state.finish(task, DONE, poster_id=outcome.poster_id, outcome=outcome.kind)
-        counter = {
-            "new": "posters_new",
-            "existing": "posters_existing",
-            "duplicate": "duplicates",
-            "near_duplicate": "near_duplicates",
-        }[outcome.kind]
-        setattr(self.report, counter, getattr(self.report, counter) + 1)
+        self.report.count_poster(outcome.kind)
         self.meter.count(outcome.kind)
 
     def _plan(self, task: Task) -> None:
@@ -287,10 +281,7 @@ class _Crawl:
             title_id, created = self.store.upsert_title(
                 replace(outcome.title, genres=tuple(resolution.genres))
             )
-            if created:
-                self.report.titles_new += 1
-            else:
-                self.report.titles_existing += 1
+            self.report.count_title(created)
         added: list[Task] = []
         for child in outcome.tasks:
             info = dict(child.info)

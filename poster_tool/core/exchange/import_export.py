@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
-_TALLY = {"new": "posters_new", "existing": "posters_existing", "duplicate": "duplicates",
-          "near_duplicate": "near_duplicates"}  # fmt: skip
-
-
 @dataclass(frozen=True)
 class _Model:
     version: str | None
@@ -100,15 +96,13 @@ def import_export(workspace: Workspace, store: PosterStore, file: str | os.PathL
         meter.count("refused", sum(image is None for _, image in checked))
         with store.transaction():
             title_id, created = store.upsert_title(title)
-            report.titles_new += created
-            report.titles_existing += not created
+            report.count_title(created)
             for poster, image in checked:
                 if image is None:
                     continue
                 outcome = intake.ingest(image, title_id=title_id, source=poster.source,
                                         source_url=poster.source_url, synthetic=poster.synthetic)
-                field_name = _TALLY[outcome.kind]
-                setattr(report, field_name, getattr(report, field_name) + 1)
+                report.count_poster(outcome.kind)
                 meter.count(outcome.kind)
                 _restore(store, outcome.poster_id, title_id, poster, curator, file.name)
         meter.done += len(posters)
