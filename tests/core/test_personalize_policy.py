@@ -217,3 +217,16 @@ def test_vectorised_choice_equals_one_pair_at_a_time() -> None:
     slots = whole.slot[personal]
     assert cands.fits[t_idx, slots].all()
     assert not (cands.dominant[t_idx, slots] & tastes.dislikes[p_idx]).any()
+
+
+def test_a_judged_poster_outranks_one_nobody_has_judged(build: CatalogBuilder,
+                                                        store: PosterStore) -> None:
+    # Source labels are the title's genres, not a judgement of the poster's look: an
+    # unjudged poster carrying both must not beat the poster a curator called Romance.
+    title = build.title("Wedding", ["Comedy", "Romance"])
+    romantic = build.poster(title, curated=["Romance"], default=True)
+    unjudged = build.poster(title)
+    create_profile(store, "romance", likes=["Romance", "Comedy"])
+    pick = _one(store, "romance", title)
+    assert pick.poster_id == romantic
+    assert pick.poster_id != unjudged

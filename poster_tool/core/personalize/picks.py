@@ -21,6 +21,7 @@ from poster_tool.core.personalize.policy import (
     NO_TASTE,
     PERSONAL,
     ROW_LENGTH,
+    SOURCE_FEEL,
     WEAK,
     Candidates,
     Tastes,
@@ -112,7 +113,8 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
                 source, feel = "model", model[pid]
             else:
                 source = "source" if curated_at is None else "curator"
-                feel = dict.fromkeys(effective[pid], 1.0)
+                weight = SOURCE_FEEL if curated_at is None else 1.0
+                feel = dict.fromkeys(effective[pid], weight)
             for genre, value in feel.items():
                 cands["feel"][t, k, _GENRE_INDEX[genre]] = value
             cands["feel_source"][t, k] = FEEL_SOURCES.index(source)

@@ -4,7 +4,9 @@ Everything here is numpy on plain arrays, so the product (a few profiles, one ro
 and the benchmark (10,000 profiles x 1,000 titles) run the same code.
 
 A poster's *feel* is a score per genre in [0, 1]: the curator's labels when the poster has
-been curated (1.0 each), else the model's scores, else the source's labels (1.0 each).  Its
+been curated (1.0 each), else the model's scores, else the source's labels at
+``SOURCE_FEEL`` each: those are the title's genres, not a judgement of this poster's look,
+so a poster nobody has judged never outranks one a curator or the model has.  Its
 *dominant* feels are the genres at its maximum.  For a viewer with affinity ``a`` (summing to
 1) the match score of a poster with feel ``f`` is ``a . f``; its *selling point* is the genre
 that contributes most, ``argmax a * f``.
@@ -40,6 +42,7 @@ from poster_tool.core.taxonomy import GENRES
 
 N_GENRES = len(GENRES)
 MIN_SCORE = 0.15  # below this match score the evidence is weak: show the default
+SOURCE_FEEL = 0.5  # feel of an official genre on a poster no curator or model has judged
 REPEAT_DECAY = 0.85
 NEAR_LOOK_FACTOR = 0.5
 NEAR_LOOK_BITS = 10  # of 64 phash bits
