@@ -16,7 +16,7 @@ from poster_tool import __version__
 from poster_tool.core.errors import Cancelled, PosterToolError
 
 # Modules of this package that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("catalog", "gui", "export", "picks", "crawl")
+COMMAND_MODULES = ("catalog", "gui", "export", "picks", "models", "crawl")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from poster_tool.core.errors import StoreError
-from poster_tool.core.store import _in
+from poster_tool.core.store import in_clause
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -23,7 +23,7 @@ def model_suggestions(store: PosterStore, ids: Sequence[int]) -> dict[int, list[
     out: dict[int, list[str]] = {}
     if not ids:
         return out
-    where, params = _in("l.poster_id", ids)
+    where, params = in_clause("l.poster_id", ids)
     for poster_id, genre in store.db.execute(
         "SELECT l.poster_id, l.genre FROM poster_labels l JOIN genres g ON g.name = l.genre "
         f"WHERE l.source = 'model' AND l.positive = 1 AND {where} ORDER BY g.position",

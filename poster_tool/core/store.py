@@ -189,7 +189,7 @@ class PosterStore:
 
     def titles(self, ids: Sequence[int] | None = None) -> list[Title]:
         """Titles by id (in the order asked), or all titles by name when ``ids`` is None."""
-        where, params = ("", []) if ids is None else (_in("t.id", ids))
+        where, params = ("", []) if ids is None else (in_clause("t.id", ids))
         rows = self._rows(
             "SELECT t.id, t.key, t.name, t.year, t.original_name, t.imdb_id, t.tmdb_id, "
             "(SELECT group_concat(g.genre, '|') FROM (SELECT tg.genre FROM title_genres tg "
@@ -297,7 +297,7 @@ class PosterStore:
         """Posters by id, in the order asked (missing ids are skipped)."""
         if not ids:
             return []
-        where, params = _in("p.id", ids)
+        where, params = in_clause("p.id", ids)
         rows = self._rows(
             f"SELECT {_POSTER_COLUMNS} FROM posters p JOIN titles t ON t.id = p.title_id "
             f"WHERE {where}",
@@ -322,7 +322,7 @@ class PosterStore:
         out: dict[int, list[str]] = {i: [] for i in ids}
         if not ids:
             return out
-        where, params = _in("p.id", ids)
+        where, params = in_clause("p.id", ids)
         for poster_id, genre in self._rows(
             "SELECT l.poster_id, l.genre FROM posters p JOIN poster_labels l "
             f"ON l.poster_id = p.id AND l.source = {_EFFECTIVE_SOURCE} AND l.positive = 1 "
@@ -349,7 +349,7 @@ class PosterStore:
         out: dict[int, dict[str, float]] = {}
         if not ids:
             return out
-        where, params = _in("l.poster_id", ids)
+        where, params = in_clause("l.poster_id", ids)
         for poster_id, genre, score in self._rows(
             f"SELECT l.poster_id, l.genre, l.score FROM poster_labels l "
             f"WHERE l.source = 'model' AND {where}",
@@ -394,7 +394,7 @@ class PosterStore:
             clauses.append("p.sensitive = ?")
             params.append(int(q.sensitive))
         if q.ids is not None:
-            where, in_params = _in("p.id", q.ids)
+            where, in_params = in_clause("p.id", q.ids)
             clauses.append(where)
             params.extend(in_params)
         return (" AND ".join(clauses) or "1"), params
@@ -447,7 +447,7 @@ class PosterStore:
 
     def _require_posters(self, ids: Iterable[int]) -> None:
         ids = list(ids)
-        where, params = _in("id", ids)
+        where, params = in_clause("id", ids)
         found = {r[0] for r in self._rows(f"SELECT id FROM posters WHERE {where}", params)}
         missing = [i for i in ids if i not in found]
         if missing:
@@ -457,7 +457,7 @@ class PosterStore:
         """What an undo needs to restore: status, curator genres (or None), sensitivity."""
         if not ids:
             return {}
-        where, params = _in("id", ids)
+        where, params = in_clause("id", ids)
         state = {
             r[0]: {"status": r[1], "sensitive": r[2], "genres": None if r[3] is None else []}
             for r in self._rows(
@@ -466,7 +466,7 @@ class PosterStore:
                 params,
             )
         }
-        where, params = _in("l.poster_id", ids)
+        where, params = in_clause("l.poster_id", ids)
         for poster_id, genre in self._rows(
             "SELECT l.poster_id, l.genre FROM poster_labels l JOIN genres g ON g.name = l.genre "
             f"WHERE l.source = 'curator' AND l.positive = 1 AND {where} ORDER BY g.position",
@@ -595,7 +595,7 @@ class PosterStore:
 
     def refresh_genre_mask(self, ids: Sequence[int]) -> None:
         """Recompute the effective-genre bit mask after labels changed outside ``set_genres``."""
-        where, params = _in("id", ids)
+        where, params = in_clause("id", ids)
         self.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}",
                         params)  # fmt: skip
 
@@ -692,7 +692,7 @@ class PosterStore:
         }
 
 
-def _in(column: str, values: Sequence[Any] | Iterable[Any]) -> tuple[str, list[Any]]:
+def in_clause(column: str, values: Sequence[Any] | Iterable[Any]) -> tuple[str, list[Any]]:
     """``column IN (?, ?, …)`` with its parameters; large lists go through ``json_each``."""
     values = list(values)
     if len(values) > 500:

@@ -1,0 +1,170 @@
+"""The torch module: a torchvision backbone with a multi-label head over genres.
+
+The backbone's own classifier keeps every layer but its last, so its penultimate activation
+is the poster's *embedding* (stored per poster for similar-poster search and quick retrain),
+and a fresh linear head maps it to one logit per genre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+from poster_tool.core.errors import ModelError
+from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
+from poster_tool.core.progress import Progress
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """A supported torchvision architecture.
+
+    :param name: torchvision's builder name
+    :param dim: size of the embedding (input of the genre head)
+    :param last: attribute path of the ImageNet classifier's final layer, replaced by the head
+    """
+
+    name: str
+    dim: int
+    last: str
+
+
+BACKBONES: dict[str, Backbone] = {
+    b.name: b
+    for b in (
+        Backbone("mobilenet_v3_small", 1024, "classifier.3"),
+        Backbone("mobilenet_v3_large", 1280, "classifier.3"),
+        Backbone("resnet18", 512, "fc"),
+        Backbone("resnet50", 2048, "fc"),
+        Backbone("efficientnet_b0", 1280, "classifier.1"),
+    )
+}
+DEFAULT_BACKBONE = "mobilenet_v3_small"  # fastest on a CPU, and small enough to ship
+
+
+def backbone(name: str) -> Backbone:
+    """The backbone called ``name``.
+
+    :raises ModelError: for an unknown name, listing the known ones
+    """
+    if name not in BACKBONES:
+        raise ModelError(f"unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}")
+    return BACKBONES[name]
+
+
+class GenreNet(nn.Module):
+    """Backbone trunk + dropout + one linear layer with a logit per genre.
+
+    :param backbone_name: a key of :data:`BACKBONES`
+    :param n_genres: width of the head
+    """
+
+    def __init__(
+        self,
+        backbone_name: str,
+        n_genres: int,
+        dropout: float = 0.2,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+    ) -> None:
+        super().__init__()
+        spec = backbone(backbone_name)
+        trunk = torchvision.models.get_model(spec.name, weights=None)
+        parent_path, _, leaf = spec.last.rpartition(".")
+        parent = trunk.get_submodule(parent_path) if parent_path else trunk
+        setattr(parent, leaf, nn.Identity())
+        self.backbone_name = spec.name
+        self.trunk = trunk
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(spec.dim, n_genres))
+        # Not in the state_dict: the normalisation is part of the model's metadata.
+        scale = torch.tensor(std).view(1, 3, 1, 1) * 255
+        self.register_buffer("shift", torch.tensor(mean).view(1, 3, 1, 1) * 255, False)
+        self.register_buffer("scale", scale, False)
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """The embedding of a batch, shape ``(N, dim)``.
+
+        :param images: ``uint8`` pixels (normalised here, batched on the model's device) or
+            an already normalised float tensor
+        """
+        if images.dtype == torch.uint8:
+            images = (images.float() - self.shift) / self.scale
+        return self.trunk(images)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Genre logits, shape ``(N, n_genres)``."""
+        return self.head(self.embed(images))
+
+
+def _weights_enum(name: str) -> torchvision.models.WeightsEnum:
+    return torchvision.models.get_model_weights(name).DEFAULT
+
+
+def cached_weights_path(name: str) -> Path:
+    """Where torch hub keeps torchvision's ImageNet weights for this backbone."""
+    file = _weights_enum(name).url.rsplit("/", 1)[-1]
+    return Path(torch.hub.get_dir()) / "checkpoints" / file
+
+
+def load_pretrained(
+    net: GenreNet, download: bool = False
+) -> Generator[Progress, None, tuple[bool, str]]:
+    """Put torchvision's ImageNet weights into ``net``'s trunk when they can be had.
+
+    The hub cache is used when it holds them; a download is tried only when asked, and a
+    failure (offline) is reported and falls back to training from scratch.  Returns whether
+    ImageNet weights were loaded and a one-line account for the log, metadata and card.
+    """
+    path = cached_weights_path(net.backbone_name)
+    if not path.exists() and download:
+        url = _weights_enum(net.backbone_name).url
+        yield Progress("weights", message=f"downloading ImageNet weights from {url}")
+        try:
+            torch.hub.download_url_to_file(url, str(path), progress=False)
+        except (OSError, RuntimeError, ValueError) as exc:  # URLError is an OSError
+            yield Progress("weights", message=f"download failed ({exc}); training from scratch")
+    if not path.exists():
+        return False, (
+            f"no ImageNet weights for {net.backbone_name} in the torch hub cache "
+            f"({path.parent}){' and the download failed' if download else ''}; "
+            "trained from scratch"
+        )
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    # The ImageNet classifier's last layer is gone (it is our head's job now).
+    trunk_keys = set(net.trunk.state_dict())
+    missing, _ = net.trunk.load_state_dict(
+        {k: v for k, v in state.items() if k in trunk_keys}, strict=False
+    )
+    if missing:
+        raise ModelError(f"{path} does not fit {net.backbone_name}: missing {missing[:3]}")
+    return True, f"ImageNet weights from {path.name} (torchvision), fine-tuned"
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """CUDA, else Apple MPS, else the CPU; or the device asked for.
+
+    :raises ModelError: when the requested device is not available
+    """
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as exc:
+        raise ModelError(f"unknown device {requested!r} (use auto, cpu, cuda or mps)") from exc
+    available: dict[str, Callable[[], bool]] = {
+        "cpu": lambda: True,
+        "cuda": torch.cuda.is_available,
+        "mps": torch.backends.mps.is_available,
+    }
+    if not available.get(device.type, lambda: False)():
+        raise ModelError(f"the device {requested!r} is not available on this machine")
+    return device

@@ -1,0 +1,225 @@
+"""The end of a training run: thresholds, the report beside both baselines, the new version.
+
+Shared by full and quick runs: per-genre thresholds are tuned on validation, the test split
+is scored for the model and for the two baselines fitted on the same split (the genre prior
+and a colour-histogram logistic regression), and the network is registered with its
+metadata, split and model card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from poster_tool.core.ml import embeddings
+from poster_tool.core.ml.card import model_card
+from poster_tool.core.ml.data import (
+    Example,
+    PosterDataset,
+    Split,
+    batches,
+    default_workers,
+    label_matrix,
+    make_loader,
+)
+from poster_tool.core.ml.metrics import (
+    baselines,
+    colour_features,
+    comparison_lines,
+    scores_report,
+    tune_thresholds,
+)
+from poster_tool.core.ml.registry import Registry
+from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
+from poster_tool.core.progress import Meter, Progress
+from poster_tool.core.store import now
+
+if TYPE_CHECKING:
+    from poster_tool.core.ml.network import GenreNet
+    from poster_tool.core.ml.train import TrainConfig
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+
+@dataclass
+class TrainResult:
+    """What a run produced; ``report`` holds test metrics beside both baselines."""
+
+    version: str
+    kind: str
+    path: Path | None
+    report: dict[str, Any]
+    epochs_run: int
+    stopped_early: bool
+    pretrained: bool
+    pretrained_note: str
+    device: str
+    seconds: float
+    activated: bool
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @classmethod
+    def of_helper_rank(cls, kind: str, device: torch.device, epochs_run: int = 0) -> TrainResult:
+        """What a non-zero rank under torchrun returns: rank 0 registers and reports."""
+        return cls("", kind, None, {}, epochs_run, False, False, "", str(device), 0.0, False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        data = asdict(self)
+        data["path"] = None if self.path is None else str(self.path)
+        return data
+
+    def lines(self) -> list[str]:
+        """A human summary: the headline metrics beside the baselines."""
+        r = self.report
+        out = [
+            f"model {self.version} ({self.kind}, {self.epochs_run} epochs"
+            f"{', stopped early' if self.stopped_early else ''}, {self.seconds / 60:.1f} min on "
+            f"{self.device}){' — now active' if self.activated else ''}",
+            f"weights: {self.pretrained_note}",
+            f"data: {r['n_train']} train ({r['n_curator']} curated) / {r['n_val']} val / "
+            f"{r['n_test']} test posters",
+            "test split:",
+            *comparison_lines(r["model"], r["baselines"]),
+        ]
+        return out
+
+
+def colour_feature_tensor(img: Any) -> torch.Tensor:
+    """Dataset transform for the colour-histogram baseline (a module-level function so
+    DataLoader workers can pickle it)."""
+    return torch.from_numpy(colour_features(img))
+
+
+def cached_colour_features(
+    store: PosterStore, examples: Sequence[Example], workers: int | None = None
+) -> Generator[Progress, None, dict[int, np.ndarray]]:
+    """The baseline's colour features, computed once per poster and cached."""
+    vectors = embeddings.read(store, embeddings.COLOUR_KEY, [e.poster_id for e in examples])
+    missing = [e for e in examples if e.poster_id not in vectors]
+    if missing:
+        dataset = PosterDataset([e.path for e in missing], None, colour_feature_tensor, 96)
+        workers = default_workers() if workers is None else workers
+        loader = make_loader(dataset, 128, workers=workers)
+        meter = Meter("colour features", total=len(missing))
+        for feats, _ in batches(loader):
+            ids = [e.poster_id for e in missing[meter.done : meter.done + len(feats)]]
+            embeddings.write(store, embeddings.COLOUR_KEY, ids, feats.numpy())
+            vectors.update(zip(ids, feats.numpy(), strict=True))
+            meter.done += len(feats)
+            yield meter.report("for the colour-histogram baseline")
+    return vectors
+
+
+def finish(
+    workspace: Workspace,
+    store: PosterStore,
+    config: TrainConfig,
+    net: GenreNet,
+    genres: Sequence[str],
+    split: Split,
+    val_probs: np.ndarray,
+    val_truth: np.ndarray,
+    test_probs: np.ndarray,
+    test_truth: np.ndarray,
+    device: torch.device,
+    pretrained: bool,
+    note: str,
+    started: float,
+    extra: dict[str, Any],
+) -> Generator[Progress, None, TrainResult]:
+    """Thresholds, the report beside both baselines, the model folder, activation."""
+    thresholds = tune_thresholds(val_truth, val_probs)
+    report = scores_report(test_truth, test_probs, thresholds, genres)
+    everything = split.train + split.val + split.test
+    colour = yield from cached_colour_features(store, everything, config.workers)
+    names = ("train", "val", "test")
+    features = {n: np.stack([colour[e.poster_id] for e in getattr(split, n)]) for n in names}
+    truths = {n: label_matrix(getattr(split, n), genres) for n in names}
+    full_report = {
+        "model": report,
+        "val": {
+            k: v
+            for k, v in scores_report(val_truth, val_probs, thresholds, genres).items()
+            if k != "per_genre"
+        },
+        "baselines": baselines(truths, features, genres),
+        "n_train": len(split.train),
+        "n_val": len(split.val),
+        "n_test": len(split.test),
+        "n_curator": sum(e.curated for e in split.train),
+    }
+    registry = Registry(workspace, store)
+    version = registry.new_version(config.kind, config.version)
+    seconds = time.monotonic() - started
+    meta = {
+        "version": version,
+        "kind": config.kind,
+        "created_at": now(),
+        "backbone": config.backbone,
+        "genres": list(genres),
+        "input_size": list(config.input_size),
+        "mean": list(IMAGENET_MEAN),
+        "std": list(IMAGENET_STD),
+        "thresholds": {g: float(t) for g, t in zip(genres, thresholds, strict=True)},
+        "pretrained": pretrained,
+        "pretrained_note": note,
+        "device": str(device),
+        "seed": config.seed,
+        "train_seconds": round(seconds, 1),
+        "config": {
+            **asdict(config),
+            "epochs": config.epochs_or_default(),
+            "lr": config.lr_or_default(),
+        },
+        "metrics": full_report,
+        "training_data": snapshot(everything, split),
+        **extra,
+    }
+    meta["trunk"] = meta["trunk"] or version
+    info = registry.save(net, meta, split.snapshot(), model_card(meta))
+    if config.activate:
+        registry.activate(version)
+    yield Progress("saved", message=f"model {version} saved to {info.path}")
+    return TrainResult(
+        version,
+        config.kind,
+        info.path,
+        full_report,
+        extra["epochs_run"],
+        extra["stopped_early"],
+        pretrained,
+        note,
+        str(device),
+        seconds,
+        config.activate,
+        extra["history"],
+    )
+
+
+def snapshot(examples: Sequence[Example], split: Split) -> dict[str, Any]:
+    """What the model was trained on: counts and a fingerprint of (title, truth) pairs."""
+    digest = hashlib.sha256()
+    for line in sorted(f"{e.title_key}\t{e.path.name}\t{'|'.join(e.genres)}" for e in examples):
+        digest.update(line.encode() + b"\n")
+    counts: dict[str, int] = {}
+    for e in examples:
+        for g in e.genres:
+            counts[g] = counts.get(g, 0) + 1
+    return {
+        "posters": len(examples),
+        "titles": len({e.title_id for e in examples}),
+        "curated": sum(e.curated for e in examples),
+        "train": len(split.train),
+        "val": len(split.val),
+        "test": len(split.test),
+        "genre_counts": counts,
+        "fingerprint": digest.hexdigest(),
+    }

@@ -1,0 +1,219 @@
+"""Scoring with a registered model: image files, the catalog (incrementally), evaluation.
+
+Catalog scoring writes each poster's genre probabilities through
+``PosterStore.write_model_scores`` (which also sets its uncertainty and whether the model
+disagrees with its labels) and its embedding, in chunks of one transaction each: a
+cancelled run keeps what it scored, and the next run scores only the posters the model
+has not scored yet.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from poster_tool.core.errors import ModelError
+from poster_tool.core.ml import embeddings
+from poster_tool.core.ml.data import (
+    PosterDataset,
+    default_workers,
+    label_matrix,
+    load_examples,
+    make_loader,
+)
+from poster_tool.core.ml.metrics import baselines, scores_report
+from poster_tool.core.ml.network import pick_device
+from poster_tool.core.ml.outcome import cached_colour_features
+from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
+from poster_tool.core.ml.train import batch_outputs, evaluate
+from poster_tool.core.ml.transforms import EvalPreset, decode_side
+from poster_tool.core.progress import Meter, Progress
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+CHUNK = 256  # posters per transaction
+
+
+@dataclass
+class ScoreResult:
+    """What a catalog scoring run did."""
+
+    version: str
+    scored: int
+    up_to_date: int
+    missing_files: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+    def line(self) -> str:
+        """One human line."""
+        rate = self.scored / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"model {self.version}: scored {self.scored} posters ({rate:.1f}/s), "
+            f"{self.up_to_date} already scored, {self.missing_files} files missing"
+        )
+
+
+def _dataset(info: ModelInfo, paths: Sequence[Path | str]) -> PosterDataset:
+    preset = EvalPreset(info.input_size)
+    return PosterDataset(paths, None, preset, decode_side(info.input_size))
+
+
+def _named(info: ModelInfo, probs: np.ndarray) -> dict[str, float]:
+    return {g: round(float(p), 4) for g, p in zip(info.genres, probs, strict=True)}
+
+
+def predict_images(
+    workspace: Workspace,
+    store: PosterStore,
+    paths: Sequence[str | Path],
+    version: str | None = None,
+    device: str = "auto",
+) -> list[dict[str, Any]]:
+    """Score image files: ``[{"path", "scores": {genre: p, …}, "genres": [...]}, …]``.
+
+    :param version: a model version (default: the active one, else the bundled default)
+    :raises ModelError: for an unreadable image (naming it) or no usable model
+    """
+    info = Registry(workspace, store).require_active(version)
+    for path in paths:
+        if not Path(path).is_file():
+            raise ModelError(f"{path}: no such image file")
+    dev = pick_device(device)
+    net = load_network(info, dev)
+    thresholds = info.thresholds
+    out = []
+    loader = make_loader(_dataset(info, paths), 32)
+    rows = (p for probs, _, _ in batch_outputs(net, loader, dev) for p in probs)
+    for path, probs in zip(paths, rows, strict=True):
+        scores = _named(info, probs)
+        genres = [g for g, s in scores.items() if s >= thresholds[g]]
+        out.append({"path": str(path), "scores": scores, "genres": genres})
+    return out
+
+
+def score_catalog(
+    workspace: Workspace,
+    version: str | None = None,
+    rescore: bool = False,
+    device: str = "auto",
+    batch_size: int = 64,
+    workers: int | None = None,
+) -> Generator[Progress, None, ScoreResult]:
+    """Score the catalog's posters the model has not scored yet (or all, with ``rescore``).
+
+    Opens its own catalog connection, so it can run on a worker thread.
+    """
+    started = time.monotonic()
+    store = workspace.store()
+    try:
+        info = Registry(workspace, store).require_active(version)
+        dev = pick_device(device)
+        net = load_network(info, dev)
+        rows = store.db.execute(
+            "SELECT id, path FROM posters WHERE ? OR model_version IS NULL "
+            "OR model_version != ? ORDER BY id",
+            [int(rescore), info.version],
+        ).fetchall()
+        total = int(store.db.execute("SELECT count(*) FROM posters").fetchone()[0])
+        todo = [(i, workspace.image_path(p)) for i, p in rows]
+        present = [(i, p) for i, p in todo if p.exists()]
+        loader = make_loader(
+            _dataset(info, [p for _, p in present]),
+            batch_size,
+            workers=default_workers() if workers is None else workers,
+        )
+        meter = Meter("score", total=len(present))
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        written = 0
+
+        def flush() -> None:
+            nonlocal written
+            probs = np.concatenate([p for p, _ in pending])
+            embs = np.concatenate([e for _, e in pending])
+            ids = [i for i, _ in present[written : written + len(probs)]]
+            with store.transaction():
+                store.write_model_scores(
+                    info.version,
+                    {i: _named(info, p) for i, p in zip(ids, probs, strict=True)},
+                    info.thresholds,
+                )
+                embeddings.write(store, info.embedding_key, ids, embs)
+            written += len(ids)
+            pending.clear()
+
+        for probs, _, embs in batch_outputs(net, loader, dev):
+            pending.append((probs, embs))
+            meter.done += len(probs)
+            if sum(len(p) for p, _ in pending) >= CHUNK:
+                flush()
+            yield meter.report(f"with model {info.version}")
+        if pending:
+            flush()
+        return ScoreResult(
+            info.version,
+            written,
+            total - len(todo),
+            len(todo) - len(present),
+            time.monotonic() - started,
+        )
+    finally:
+        store.close()
+
+
+def evaluate_model(
+    workspace: Workspace, store: PosterStore, version: str | None = None, device: str = "auto"
+) -> Generator[Progress, None, dict[str, Any]]:
+    """A model's metrics on the catalog's posters it never trained on, beside both baselines.
+
+    Held out: the titles of the model's own test split, plus titles it never saw at all.
+    The baselines are fitted on the model's training titles and tuned on its validation
+    titles, when the catalog has them.
+
+    :raises ModelError: when the catalog holds no poster the model was not trained on
+    """
+    info = Registry(workspace, store).require_active(version)
+    where = {key: name for name, keys in info.split().items() for key in keys}
+    parts: dict[str, list] = {"train": [], "val": [], "test": []}
+    unseen = 0
+    for e in load_examples(workspace, store):
+        name = where.get(e.title_key, "test")
+        unseen += e.title_key not in where
+        parts[name].append(e)
+    if not parts["test"]:
+        raise ModelError(f"every poster in this catalog was used to train model {info.version}")
+    dev = pick_device(device)
+    net = load_network(info, dev)
+    yield Progress("evaluate", message=f"scoring {len(parts['test'])} held-out posters")
+    loader = make_loader(
+        _dataset(info, [e.path for e in parts["test"]]), 64, workers=default_workers()
+    )
+    probs, _ = evaluate(net, loader, dev)
+    genres = info.genres
+    truth = {n: label_matrix(p, genres) for n, p in parts.items()}
+    thresholds = [info.thresholds[g] for g in genres]
+    report: dict[str, Any] = {
+        "version": info.version,
+        "n_test": len(parts["test"]),
+        "n_unseen_titles": unseen,
+        "source": f"{len(parts['test']) - unseen} from its test split, {unseen} of titles it "
+        "never saw",
+        "model": scores_report(truth["test"], probs, thresholds, genres),
+        "baselines": None,
+    }
+    if parts["train"] and parts["val"]:
+        everything = parts["train"] + parts["val"] + parts["test"]
+        colour = yield from cached_colour_features(store, everything)
+        features = {n: np.stack([colour[e.poster_id] for e in p]) for n, p in parts.items()}
+        report["baselines"] = baselines(truth, features, genres)
+    return report

@@ -1,0 +1,183 @@
+"""Quick retrain: a new head on embeddings cached per poster and trunk (seconds, not hours).
+
+The base model's trunk is frozen; its embeddings of every usable poster are read from the
+``embeddings`` table (computed and stored once for the posters that lack one), and only
+the linear head is trained, warm-started from the base model's.  Titles the base model
+already placed keep their split, so its test titles stay held out.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+
+from poster_tool.core.ml import embeddings
+from poster_tool.core.ml.data import Example, label_matrix
+from poster_tool.core.ml.metrics import scores_report
+from poster_tool.core.ml.outcome import TrainResult, finish
+from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.train import (
+    TrainConfig,
+    batch_outputs,
+    bce,
+    examples_or_fail,
+    fixed_splits,
+    pos_weight,
+    split_loader,
+    split_or_fail,
+)
+from poster_tool.core.ml.transforms import EvalPreset
+from poster_tool.core.progress import Meter, Progress
+
+if TYPE_CHECKING:
+    from poster_tool.core.ml.distributed import Distributed
+    from poster_tool.core.ml.network import GenreNet
+    from poster_tool.core.ml.registry import ModelInfo
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+
+def fit_head(
+    workspace: Workspace,
+    store: PosterStore,
+    config: TrainConfig,
+    device: torch.device,
+    dist: Distributed,
+) -> Generator[Progress, None, TrainResult]:
+    """Train a new head for the base model's trunk; see :func:`train.fit` with ``quick``."""
+    if not dist.main:  # seconds of work: under torchrun rank 0 alone does it
+        return TrainResult.of_helper_rank("quick", device)
+    started = time.monotonic()
+    torch.manual_seed(config.seed)
+    base = Registry(workspace, store).require_active(config.base)
+    net = load_network(base, device)
+    genres = base.genres
+    config = replace(config, backbone=base.backbone, input_size=base.input_size)
+    examples = examples_or_fail(workspace, store)
+    split = split_or_fail(examples, genres, config, fixed_splits(base.split()))
+    vectors = yield from cached_embeddings(store, net, base, examples, device, config)
+    x = {
+        name: torch.from_numpy(np.stack([vectors[e.poster_id] for e in getattr(split, name)]))
+        for name in ("train", "val", "test")
+    }
+    y = {name: label_matrix(getattr(split, name), genres) for name in ("train", "val", "test")}
+
+    head = net.head[1]
+    criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight(y["train"]))
+    optimizer = torch.optim.AdamW(
+        head.parameters(), lr=config.lr_or_default(), weight_decay=config.weight_decay
+    )
+    epochs = config.epochs_or_default()
+    generator = torch.Generator().manual_seed(config.seed)
+    x_train, y_train = x["train"].to(device), torch.from_numpy(y["train"]).to(device)
+    meter = Meter("head", total=epochs)
+    history, best_score, best_epoch, best_state, bad = [], -1.0, 0, None, 0
+    epoch = 0
+    for epoch in range(1, epochs + 1):
+        head.train()
+        order = torch.randperm(len(x_train), generator=generator).to(device)
+        loss_sum = 0.0
+        for i in range(0, len(order), 256):
+            idx = order[i : i + 256]
+            # Embedding dropout stands in for the dropout before the head in a full run.
+            feats = nn.functional.dropout(x_train[idx], 0.2, training=True)
+            loss = criterion(head(feats), y_train[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.detach()) * len(idx)
+        probs = _head_probs(head, x["val"], device)
+        val = scores_report(y["val"], probs, [0.5] * len(genres), genres)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(loss_sum / len(order), 5),
+                "val_loss": round(bce(probs, y["val"]), 5),
+                "val_map": val["map"],
+                "val_micro_f1_at_0.5": val["micro_f1"],
+            }
+        )
+        if val["map"] > best_score + 1e-4:
+            best_score, best_epoch, bad = val["map"], epoch, 0
+            best_state = copy.deepcopy(head.state_dict())
+        else:
+            bad += 1
+        meter.done = epoch
+        yield meter.report(
+            f"val mAP {val['map']:.3f}", kind="epoch", history=list(history), **history[-1]
+        )
+        if bad >= config.patience * 2:  # head epochs are short: allow a longer plateau
+            break
+    if best_state is not None:
+        head.load_state_dict(best_state)
+    result = yield from finish(
+        workspace,
+        store,
+        config,
+        net,
+        genres,
+        split,
+        _head_probs(head, x["val"], device),
+        y["val"],
+        _head_probs(head, x["test"], device),
+        y["test"],
+        device,
+        bool(base.meta.get("pretrained")),
+        str(base.meta.get("pretrained_note", "")),
+        started,
+        {
+            "epochs_run": epoch,
+            "best_epoch": best_epoch,
+            "stopped_early": epoch < epochs,
+            "history": history,
+            "trunk": base.meta.get("trunk") or base.version,
+            "parent": base.version,
+        },
+    )
+    return result
+
+
+def _head_probs(head: nn.Module, x: torch.Tensor, device: torch.device) -> np.ndarray:
+    head.eval()
+    with torch.inference_mode():
+        return torch.sigmoid(head(x.to(device))).cpu().numpy()
+
+
+def cached_embeddings(
+    store: PosterStore,
+    net: GenreNet,
+    info: ModelInfo,
+    examples: Sequence[Example],
+    device: torch.device,
+    config: TrainConfig,
+) -> Generator[Progress, None, dict[int, np.ndarray]]:
+    """Embeddings of these posters by the model's trunk: cached ones read, the rest computed
+    and stored (each batch committed, so a cancelled run keeps what it computed)."""
+    key = info.embedding_key
+    vectors = embeddings.read(store, key, [e.poster_id for e in examples])
+    missing = [e for e in examples if e.poster_id not in vectors]
+    if not missing:
+        return vectors
+    loader = split_loader(
+        missing,
+        [],
+        EvalPreset(info.input_size),
+        replace(config, input_size=info.input_size),
+        device,
+        batch_size=config.batch_size * 2,
+    )
+    meter = Meter("embed", total=len(missing))
+    for _, _, emb in batch_outputs(net, loader, device):
+        ids = [e.poster_id for e in missing[meter.done : meter.done + len(emb)]]
+        embeddings.write(store, key, ids, emb)
+        vectors.update(zip(ids, emb, strict=True))
+        meter.done += len(emb)
+        yield meter.report("embedding posters with the base model")
+    return vectors

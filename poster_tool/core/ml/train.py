@@ -1,0 +1,542 @@
+"""Training: ``train_one_epoch``, ``evaluate`` and ``fit`` (torchvision reference shape, R13).
+
+``fit`` is a generator of :class:`~poster_tool.core.progress.Progress` that returns a
+:class:`TrainResult`; the CLI prints its reports and the GUI's retrain button drives it
+from a worker thread.  Two speeds:
+
+* **full** fine-tunes the whole network, with a checkpoint after every epoch (resume
+  continues from it), early stopping on validation mAP and the best epoch kept;
+* **quick** trains only the head on embeddings cached per poster and trunk, so a curator's
+  corrections take effect in seconds.
+
+Under ``torchrun`` with ``WORLD_SIZE`` > 1 the same entry point trains with
+DistributedDataParallel; rank 0 alone writes checkpoints, the model and the run log.
+Cancelling (``generator.close()``) between reports never leaves a half-written model:
+versions are written to a temporary folder and renamed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from poster_tool.core.errors import ModelError
+from poster_tool.core.ml.data import (
+    DecodedPosters,
+    Example,
+    PosterDataset,
+    Split,
+    batches,
+    default_workers,
+    label_matrix,
+    load_examples,
+    make_loader,
+    model_genres,
+    split_by_title,
+)
+from poster_tool.core.ml.distributed import Distributed
+from poster_tool.core.ml.metrics import scores_report
+from poster_tool.core.ml.network import DEFAULT_BACKBONE, GenreNet, backbone, load_pretrained
+from poster_tool.core.ml.outcome import TrainResult, finish
+from poster_tool.core.ml.registry import finish_run, start_run
+from poster_tool.core.ml.transforms import DEFAULT_INPUT, EvalPreset, TrainPreset, decode_side
+from poster_tool.core.progress import Meter, Progress
+
+if TYPE_CHECKING:
+    from torch.utils.data import DataLoader
+
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+
+MIN_EXAMPLES = 16
+CHECKPOINT = Path(".checkpoint") / "last.pt"  # under the workspace's models/
+# What a resumed run takes from its checkpoint (epochs, device and workers may change).
+_RESUMED = ("backbone", "batch_size", "lr", "weight_decay", "seed", "patience",
+            "min_positives", "pretrained", "version", "activate")  # fmt: skip
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run can be told (defaults suit a CPU laptop).
+
+    :param quick: train the head only, on cached embeddings of the base model's trunk
+    :param epochs: passes over the training split (default 30 full, 80 quick)
+    :param pretrained: ``"cache"`` (ImageNet weights when torch hub has them), ``"download"``
+        (also try to fetch them) or ``"none"``
+    :param base: for quick runs, the model whose trunk is reused (default: the active one)
+    :param resume: continue the last unfinished full run from its checkpoint
+    :param version: a name for the new version (default: date, time and kind)
+    :param activate: make the new version the active model
+    :param cache_mb: decode the posters once into this much memory at most (0: decode them
+        every epoch)
+    """
+
+    quick: bool = False
+    backbone: str = DEFAULT_BACKBONE
+    epochs: int | None = None
+    batch_size: int = 32
+    lr: float | None = None
+    weight_decay: float = 0.05
+    input_size: tuple[int, int] = DEFAULT_INPUT
+    seed: int = 0
+    device: str = "auto"
+    workers: int | None = None
+    cache_mb: int = 2048
+    patience: int = 6
+    min_positives: int = 10
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    pretrained: str = "cache"
+    base: str | None = None
+    resume: bool = False
+    version: str | None = None
+    activate: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "quick" if self.quick else "full"
+
+    def epochs_or_default(self) -> int:
+        return self.epochs or (80 if self.quick else 30)
+
+    def lr_or_default(self) -> float:
+        return self.lr or (1e-2 if self.quick else 2e-3)
+
+
+# -- the torchvision-reference pieces -------------------------------------------------------
+def train_one_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    criterion: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    device: torch.device,
+    scaler: torch.amp.GradScaler | None = None,
+) -> Iterator[tuple[int, float]]:
+    """Train on every batch once, yielding ``(images, loss)`` after each step."""
+    model.train()
+    channels_last = device.type == "cuda"
+    for images, targets in batches(loader):
+        images = images.to(device, non_blocking=True)
+        if channels_last:
+            images = images.to(memory_format=torch.channels_last)
+        targets = targets.to(device, non_blocking=True)
+        with torch.autocast(device.type, enabled=scaler is not None):
+            loss = criterion(model(images), targets)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        scheduler.step()
+        yield len(images), float(loss.detach())
+
+
+def batch_outputs(
+    net: GenreNet, loader: DataLoader, device: torch.device
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(probabilities, targets, embeddings)`` per batch, without gradients."""
+    net.eval()
+    for images, targets in batches(loader):
+        # Inference mode per batch, not around the yield: it is thread state the caller shares.
+        with torch.inference_mode(), torch.autocast(device.type, enabled=device.type == "cuda"):
+            x = images.to(device, non_blocking=True)
+            if device.type == "cuda":
+                x = x.to(memory_format=torch.channels_last)
+            emb = net.embed(x)
+            probs = torch.sigmoid(net.head(emb).float())
+        yield probs.cpu().numpy(), targets.numpy(), emb.float().cpu().numpy()
+
+
+def evaluate(
+    net: GenreNet, loader: DataLoader, device: torch.device
+) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and truths of a whole split."""
+    probs, truths = [], []
+    for p, t, _ in batch_outputs(net, loader, device):
+        probs.append(p)
+        truths.append(t)
+    return np.concatenate(probs), np.concatenate(truths)
+
+
+def bce(probs: np.ndarray, truth: np.ndarray) -> float:
+    """Mean binary cross-entropy of probabilities (the validation loss)."""
+    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    return float(-np.mean(truth * np.log(p) + (1 - truth) * np.log(1 - p)))
+
+
+def pos_weight(truth: np.ndarray) -> torch.Tensor:
+    """Per-genre weight of positives against class imbalance: sqrt(negatives/positives),
+    in [1, 10], so rare genres count without their few posters dominating the loss."""
+    pos = truth.sum(axis=0)
+    ratio = (len(truth) - pos) / np.maximum(pos, 1)
+    return torch.tensor(np.clip(np.sqrt(ratio), 1.0, 10.0), dtype=torch.float32)
+
+
+# -- fit --------------------------------------------------------------------------------------
+def fit(
+    workspace: Workspace, config: TrainConfig | None = None
+) -> Generator[Progress, None, TrainResult]:
+    """Train a model on the catalog, register it and (by default) activate it.
+
+    Opens its own catalog connection, so it can run on a worker thread.
+
+    :raises ModelError: with too little data, an unknown backbone, or nothing to resume
+    """
+    config = config or TrainConfig()
+    backbone(config.backbone)
+    dist = Distributed.from_env()
+    device = dist.start(config.device)
+    store = workspace.store()
+    run_id = start_run(store, config.kind, config.backbone, str(device)) if dist.main else 0
+    status, message, result = "failed", "", None
+    try:
+        if config.quick:
+            # Imported here: quick.py builds on this module's helpers.
+            from poster_tool.core.ml.quick import fit_head
+
+            job = fit_head
+        else:
+            job = _fit_full
+        result = yield from job(workspace, store, config, device, dist)
+        status = "finished"
+        return result
+    except GeneratorExit:
+        status, message = "cancelled", "cancelled by the user"
+        raise
+    except Exception as exc:
+        message = str(exc) or type(exc).__name__
+        raise
+    finally:
+        if dist.main:
+            report = result.report if result else {}
+            finish_run(
+                store,
+                run_id,
+                status,
+                version=result.version if result else None,
+                n_train=report.get("n_train"),
+                n_curator=report.get("n_curator"),
+                metrics=report.get("model"),
+                message=message,
+            )
+        store.close()
+        dist.close()
+
+
+def examples_or_fail(workspace: Workspace, store: PosterStore) -> list[Example]:
+    examples = load_examples(workspace, store)
+    if len(examples) < MIN_EXAMPLES:
+        raise ModelError(
+            f"only {len(examples)} usable posters (not rejected, with genres, file present); "
+            f"training needs at least {MIN_EXAMPLES}"
+        )
+    return examples
+
+
+def split_or_fail(
+    examples: list[Example],
+    genres: Sequence[str],
+    config: TrainConfig,
+    fixed: dict[str, str] | None = None,
+) -> Split:
+    split = split_by_title(examples, genres, config.seed, config.fractions, fixed)
+    if not split.train or not split.val or not split.test:
+        raise ModelError(
+            f"too few titles ({len({e.group for e in examples})}) to hold out validation and "
+            "test posters; import more posters first"
+        )
+    return split
+
+
+def fixed_splits(snapshot: dict[str, list[str]]) -> dict[str, str]:
+    return {key: name for name, keys in snapshot.items() for key in keys}
+
+
+def split_loader(
+    examples: Sequence[Example],
+    genres: Sequence[str],
+    transform: Any,
+    config: TrainConfig,
+    device: torch.device,
+    *,
+    shuffle: bool = False,
+    sampler: torch.utils.data.Sampler | None = None,
+    batch_size: int | None = None,
+    cache: DecodedPosters | None = None,
+) -> DataLoader:
+    dataset = PosterDataset(
+        [e.path for e in examples],
+        label_matrix(examples, genres),
+        transform,
+        decode_side(config.input_size),
+        cache,
+    )
+    workers = default_workers() if config.workers is None else config.workers
+    return make_loader(
+        dataset,
+        batch_size or config.batch_size,
+        shuffle=shuffle,
+        workers=workers,
+        seed=config.seed,
+        sampler=sampler,
+        pin_memory=device.type == "cuda",
+    )
+
+
+def _fit_full(
+    workspace: Workspace,
+    store: PosterStore,
+    config: TrainConfig,
+    device: torch.device,
+    dist: Distributed,
+) -> Generator[Progress, None, TrainResult]:
+    started = time.monotonic()
+    ckpt_path = workspace.models_dir / CHECKPOINT
+    ckpt: dict[str, Any] | None = None
+    if config.resume:
+        if not ckpt_path.exists():
+            raise ModelError("there is no unfinished training run to resume")
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        stored = ckpt["args"]
+        config = replace(
+            config,
+            **{k: stored[k] for k in _RESUMED},
+            input_size=tuple(stored["input_size"]),
+            fractions=tuple(stored["fractions"]),
+            epochs=config.epochs or stored["epochs"],
+        )
+    torch.manual_seed(config.seed)
+    examples = examples_or_fail(workspace, store)
+    genres = ckpt["genres"] if ckpt else model_genres(examples, config.min_positives)
+    if not genres:
+        raise ModelError(f"no genre has {config.min_positives} posters or more to learn from")
+    split = split_or_fail(examples, genres, config, fixed_splits(ckpt["split"]) if ckpt else None)
+    y_train = label_matrix(split.train, genres)
+
+    cache = None
+    if config.cache_mb > 0:
+        cache = yield from DecodedPosters.build(
+            [e.path for e in examples],
+            decode_side(config.input_size),
+            config.cache_mb * 2**20,
+            os.cpu_count() or 1,
+        )
+        if cache is None:
+            yield Progress("decode", message="the posters exceed --cache-mb: decoding each epoch")
+
+    net = GenreNet(config.backbone, len(genres))
+    if config.pretrained == "none":
+        pretrained, note = False, "trained from scratch (ImageNet weights not requested)"
+    else:
+        pretrained, note = yield from load_pretrained(net, config.pretrained == "download")
+    yield Progress("weights", message=note)
+    net.to(device)
+    if device.type == "cuda":
+        net.to(memory_format=torch.channels_last)
+    model: nn.Module = net
+    sampler = None
+    if dist.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        from torch.utils.data.distributed import DistributedSampler
+
+        model = DistributedDataParallel(
+            net, device_ids=[device.index] if device.index is not None else None
+        )
+        sampler = DistributedSampler(
+            range(len(split.train)), dist.world, dist.rank, shuffle=True, seed=config.seed
+        )
+    train_loader = split_loader(
+        split.train,
+        genres,
+        TrainPreset(config.input_size),
+        config,
+        device,
+        shuffle=True,
+        sampler=sampler,
+        cache=cache,
+    )
+
+    def eval_loader(examples: list[Example]) -> DataLoader:
+        preset = EvalPreset(config.input_size)
+        return split_loader(
+            examples, genres, preset, config, device, batch_size=config.batch_size * 2, cache=cache
+        )
+
+    val_loader = eval_loader(split.val)
+
+    epochs = config.epochs_or_default()
+    criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight(y_train).to(device))
+    optimizer, scheduler = _optimizer(net, config, epochs * len(train_loader), len(train_loader))
+    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" else None
+
+    start_epoch, history, best_score, best_epoch, bad_epochs = 0, [], -1.0, 0, 0
+    best_state, resumed = None, []
+    if ckpt:
+        net.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["lr_scheduler"])
+        start_epoch, history = int(ckpt["epoch"]), list(ckpt["history"])
+        best_score, best_epoch = float(ckpt["best_score"]), int(ckpt["best_epoch"])
+        bad_epochs, best_state = int(ckpt["bad_epochs"]), ckpt["best_state"]
+        pretrained, note = bool(ckpt["pretrained"]), str(ckpt["pretrained_note"])
+        # The run's wall time and resumptions carry over, so the card reports the whole run.
+        started -= float(ckpt["seconds"])
+        resumed = [*ckpt["resumed_after"], start_epoch]
+        yield Progress("resume", start_epoch, epochs, f"resuming after epoch {start_epoch}")
+
+    meter = Meter("train", total=(epochs - start_epoch) * len(train_loader.sampler))
+    stopped_early = False
+    epoch = start_epoch
+    for epoch in range(start_epoch + 1, epochs + 1):
+        meter.stage = f"epoch {epoch}/{epochs}"
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        epoch_start, seen, loss_sum = time.monotonic(), 0, 0.0
+        for batch, (n, loss) in enumerate(
+            train_one_epoch(model, train_loader, criterion, optimizer, scheduler, device, scaler)
+        ):
+            meter.done += n
+            seen += n
+            loss_sum += loss * n
+            rate = seen / max(1e-9, time.monotonic() - epoch_start)
+            yield meter.report(
+                f"loss {loss:.4f}",
+                kind="batch",
+                epoch=epoch,
+                batch=batch + 1,
+                batches=len(train_loader),
+                loss=loss,
+                images_per_s=rate,
+            )
+        train_seconds = time.monotonic() - epoch_start
+        probs, truth = evaluate(net, val_loader, device)
+        val = scores_report(truth, probs, [0.5] * len(genres), genres)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(loss_sum / max(1, seen), 5),
+                "val_loss": round(bce(probs, truth), 5),
+                "val_map": val["map"],
+                "val_micro_f1_at_0.5": val["micro_f1"],
+                "val_macro_f1_at_0.5": val["macro_f1"],
+                "images_per_s": round(seen / max(1e-9, train_seconds), 1),
+            }
+        )
+        if val["map"] > best_score + 1e-4:
+            best_score, best_epoch, bad_epochs = val["map"], epoch, 0
+            best_state = copy.deepcopy(net.state_dict())
+        else:
+            bad_epochs += 1
+        stop = dist.agree(bad_epochs >= config.patience)
+        if dist.main:
+            _save_checkpoint(
+                ckpt_path,
+                {
+                    "model": net.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "lr_scheduler": scheduler.state_dict(),
+                    "epoch": epoch,
+                    "args": {**asdict(config), "epochs": epochs},
+                    "genres": list(genres),
+                    "split": split.snapshot(),
+                    "history": history,
+                    "best_score": best_score,
+                    "best_epoch": best_epoch,
+                    "bad_epochs": bad_epochs,
+                    "best_state": best_state,
+                    "pretrained": pretrained,
+                    "pretrained_note": note,
+                    "seconds": time.monotonic() - started,
+                    "resumed_after": resumed,
+                },
+            )
+        yield meter.report(
+            f"val mAP {val['map']:.3f} (best {best_score:.3f} at epoch {best_epoch})",
+            kind="epoch",
+            history=list(history),
+            **history[-1],
+        )
+        if stop:
+            stopped_early = epoch < epochs
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    if not dist.main:
+        return TrainResult.of_helper_rank("full", device, epoch)
+
+    yield Progress("evaluate", message="tuning thresholds on validation, scoring the test split")
+    val_probs, val_truth = evaluate(net, val_loader, device)
+    test_probs, test_truth = evaluate(net, eval_loader(split.test), device)
+    result = yield from finish(
+        workspace,
+        store,
+        config,
+        net,
+        genres,
+        split,
+        val_probs,
+        val_truth,
+        test_probs,
+        test_truth,
+        device,
+        pretrained,
+        note,
+        started,
+        {
+            "epochs_run": epoch,
+            "best_epoch": best_epoch,
+            "stopped_early": stopped_early,
+            "history": history,
+            "trunk": None,
+            "parent": None,
+            "resumed_after": resumed,
+        },
+    )
+    ckpt_path.unlink(missing_ok=True)
+    return result
+
+
+def _optimizer(
+    net: nn.Module, config: TrainConfig, steps: int, steps_per_epoch: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """AdamW (no weight decay on norms and biases) with a one-epoch linear warm-up, then
+    cosine decay to 2 % of the peak rate, stepped per batch."""
+    decay = [p for p in net.parameters() if p.ndim > 1]
+    no_decay = [p for p in net.parameters() if p.ndim <= 1]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": config.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=config.lr_or_default(),
+    )
+    warmup = max(1, min(steps_per_epoch, steps // 10))
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = min(1.0, (step - warmup) / max(1, steps - warmup))
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write through a temporary file: a kill mid-write keeps the previous checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
