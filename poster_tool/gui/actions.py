@@ -76,9 +76,15 @@ SPECS: tuple[Spec, ...] = (
          "Show posters whose model embedding is closest to the selected one", "Similar"),
     Spec("show_pool", "Title &Pool", "T",
          "Show every poster of the selected poster's title side by side"),
+    Spec("show_preview", "Personalized Pre&view", "Ctrl+Shift+P",
+         "Show the poster each viewer profile gets, title by title", "Preview"),
+    Spec("edit_profiles", "Edit Viewer Pro&files…", None,
+         "Add, rename or delete viewer profiles; edit their likes, dislikes and history"),
     # Model
     Spec("retrain", "Re&train Model…", None,
          "Retrain the genre model on the curated labels", "Retrain"),
+    Spec("model_history", "Model &History…", None,
+         "List model versions, compare two, and roll back to an earlier one"),
     # Help
     Spec("guide", "&Getting Started", QKeySequence.StandardKey.HelpContents,
          "How to import, curate and undo"),
@@ -93,10 +99,10 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "import_folder", "crawl", None, "export", None, "quit")),
     ("&Edit", ("undo", "redo", None, "approve", "reject", "reset_status", "make_default",
                "mark_sensitive", "clear_sensitive", None, "next_unlabelled", None,
-               "curator_name")),
+               "curator_name", "edit_profiles")),
     ("&View", ("find", "refresh", None, "zoom_in", "zoom_out", None, "near_duplicates",
-               "similar", "show_pool", None, "toggle_details", "toggle_pool")),
-    ("&Model", ("retrain",)),
+               "similar", "show_pool", "show_preview", None, "toggle_details", "toggle_pool")),
+    ("&Model", ("retrain", "model_history")),
     ("&Help", ("guide", "about")),
 )  # fmt: skip
 TOOLBAR: tuple[str | None, ...] = (
@@ -160,7 +166,10 @@ class Actions:
     near_duplicates: QAction
     similar: QAction
     show_pool: QAction
+    show_preview: QAction
+    edit_profiles: QAction
     retrain: QAction
+    model_history: QAction
     guide: QAction
     about: QAction
 
@@ -201,7 +210,8 @@ class Actions:
     def catalog_actions(self) -> list[QAction]:
         """Actions that need an open catalog."""
         return [self.import_csv, self.import_folder, self.refresh, self.find, self.zoom_in,
-                self.zoom_out, self.next_unlabelled]  # fmt: skip
+                self.zoom_out, self.next_unlabelled, self.show_preview,
+                self.edit_profiles]  # fmt: skip
 
     def set_unavailable(self, action: QAction, reason: str) -> None:
         """Disable an action for good and say why in its tooltip and status tip."""

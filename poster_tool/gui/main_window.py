@@ -7,7 +7,6 @@ Slots are named ``_on_<thing>_<event>``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -38,6 +37,7 @@ from poster_tool.gui.first_run import FirstRunPage
 from poster_tool.gui.grid_view import PosterGrid
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import PosterModel
+from poster_tool.gui.preview_panel import PreviewDock
 from poster_tool.gui.status_bar import StatusBar
 from poster_tool.gui.thumbnails import ThumbnailCache
 from poster_tool.gui.workers import CallWorker, start
@@ -50,14 +50,6 @@ if TYPE_CHECKING:
     from poster_tool.gui.settings import Settings
 
 STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
-
-
-def train_dialog() -> Any:
-    """The retrain dialog class when that feature is installed (``gui/train_dialog.py``)."""
-    try:
-        return importlib.import_module("poster_tool.gui.train_dialog").TrainDialog
-    except (ImportError, AttributeError):
-        return None
 
 
 class MainWindow(QMainWindow):
@@ -127,6 +119,7 @@ class MainWindow(QMainWindow):
                                       Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
         self.pool_dock = self._dock("Title pool", "poolDock", self.pool,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.preview_dock = PreviewDock(self)  # tabbed with the pool; follows the window
 
         self.status = StatusBar(self.settings.zoom)
         self.setStatusBar(self.status)
@@ -164,9 +157,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         assert isinstance(app, QApplication)  # a window needs a widget application
         app.focusChanged.connect(self._on_app_focus_changed)
-        if train_dialog() is None:
-            a.set_unavailable(a.retrain, "retraining from the window is not available yet; "
-                              "use 'poster-tool train'")  # fmt: skip
 
     def _restore_settings(self) -> None:
         if self.settings.geometry is not None:
@@ -274,10 +264,14 @@ class MainWindow(QMainWindow):
             dialog.exec()
 
     def _on_retrain_triggered(self) -> None:
-        dialog_class = train_dialog()
-        if dialog_class is not None and self.workspace is not None:
-            dialog_class(self.workspace, self).exec()
-            self._after_catalog_change()
+        from poster_tool.gui.train_dialog import show_retrain  # loads torch: only when asked
+
+        show_retrain(self)
+
+    def _on_model_history_triggered(self) -> None:
+        from poster_tool.gui.model_history import show_history
+
+        show_history(self)
 
     def _on_quit_triggered(self) -> None:
         self.close()
@@ -360,6 +354,12 @@ class MainWindow(QMainWindow):
         self.pool_dock.show()
         self.pool_dock.raise_()
         self.pool.view.setFocus()
+
+    def _on_show_preview_triggered(self) -> None:
+        self.preview_dock.present()
+
+    def _on_edit_profiles_triggered(self) -> None:
+        self.preview_dock.edit_profiles()
 
     def _on_near_duplicates_triggered(self) -> None:
         self._show_found(near_duplicate_ids, "near-duplicates of poster #{}")
@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_catalog)
         for action in self.act.selection_actions():
             action.setEnabled(has_selection)
-        for action in (self.act.export, self.act.crawl, self.act.retrain):
+        for action in (self.act.export, self.act.crawl, self.act.retrain, self.act.model_history):
             if not action.property("unavailable"):
                 action.setEnabled(has_catalog)
         self._show_browse(has_catalog and bool(self.model.total or self.model.fixed))

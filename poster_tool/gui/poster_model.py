@@ -241,6 +241,14 @@ class PosterModel(QAbstractListModel):
             index = self.index(self._rows[poster_id])
             self.dataChanged.emit(index, index)
 
+    def refresh_all(self) -> None:
+        """Re-read every poster when next shown (after a catalog-wide change such as
+        re-scoring), keeping the rows, the selection and the scroll position."""
+        self._records.clear()
+        self._suggested.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
     def next_undecided(self, after: int) -> int | None:
         """The first row after ``after`` still pending with no curator labels, loading more
         rows as needed; ``None`` when there is none."""

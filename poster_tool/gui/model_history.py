@@ -1,0 +1,209 @@
+"""Model → Model History: every registered version, two side by side, and roll-back.
+
+Select one version to read its metrics, two to compare them (headline metrics and per-genre
+AP with the change).  **Activate** makes the selected version active and **Roll Back**
+returns to the one active before; either re-scores the catalog in the background while
+the grid updates in place.  A second tab lists the training runs, failed and cancelled
+ones included.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.ml.registry import ACTIVE_KEY, ModelInfo, Registry, runs
+from poster_tool.gui.model_report import comparison_html, num, version_html
+from poster_tool.gui.rescore import rescorer
+
+if TYPE_CHECKING:
+    from poster_tool.gui.main_window import MainWindow
+
+VERSION_COLUMNS = ("Version", "State", "Kind", "Backbone", "Created", "Posters (curated)",
+                   "micro-F1", "macro-F1", "mAP")  # fmt: skip
+RUN_COLUMNS = ("Started", "Kind", "Status", "Version", "Device", "Train posters (curated)",
+               "Message")  # fmt: skip
+HINT = "Select a version to see its test metrics, or two (Ctrl+click) to compare them."
+
+
+class ModelHistoryDialog(QDialog):
+    """The registry of one workspace as a table, with comparison, activation and roll-back.
+
+    :param window: the main window (its workspace, catalog and grid)
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Model history")
+        self.resize(980, 640)
+        self.window_ = window
+        self.infos: list[ModelInfo] = []
+        self.rescorer = rescorer(window)
+
+        self.versions = QTreeWidget()
+        self.versions.setObjectName("modelVersions")
+        self.versions.setHeaderLabels(list(VERSION_COLUMNS))
+        self.versions.setRootIsDecorated(False)
+        self.versions.setAlternatingRowColors(True)
+        self.versions.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.versions.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.details = QTextBrowser()
+        self.details.setObjectName("modelDetails")
+        self.hint = QLabel(HINT)
+        self.hint.setWordWrap(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.versions)
+        split.addWidget(self.details)
+        split.setSizes([220, 360])
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.hint)
+        self.runs = QTreeWidget()
+        self.runs.setObjectName("trainingRuns")
+        self.runs.setHeaderLabels(list(RUN_COLUMNS))
+        self.runs.setRootIsDecorated(False)
+        self.runs.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        tabs = QTabWidget()
+        tabs.addTab(page, "Versions")
+        tabs.addTab(self.runs, "Training runs")
+
+        self.activate_button = QPushButton("Activate && Re-score")
+        self.activate_button.setToolTip("Make the selected version the active model and "
+                                        "re-score the catalog with it")  # fmt: skip
+        self.rollback_button = QPushButton("Roll Back")
+        self.rollback_button.setToolTip("Return to the model that was active before this one")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.activate_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.rollback_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        main = QVBoxLayout(self)
+        main.addWidget(tabs, 1)
+        main.addWidget(buttons)
+
+        self.versions.itemSelectionChanged.connect(self._on_versions_selection_changed)
+        self.activate_button.clicked.connect(self._on_activate_clicked)
+        self.rollback_button.clicked.connect(self._on_rollback_clicked)
+        self.rescorer.finished.connect(self._on_rescorer_finished)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the registry and the run log again."""
+        workspace, store = self.window_.workspace, self.window_.store
+        self.versions.clear()
+        self.runs.clear()
+        self.infos = []
+        if workspace is None or store is None:
+            self.hint.setText("No workspace is open.")
+            self._on_versions_selection_changed()
+            return
+        registry = Registry(workspace, store)
+        try:
+            self.infos = sorted(registry.list(), reverse=True,  # newest first, shipped too
+                                key=lambda i: (str(i.meta.get("created_at", "")), i.version))
+            active = registry.active()
+        except PosterToolError as exc:
+            self.hint.setText(f"The model registry cannot be read: {exc}")
+            active = None
+        for info in self.infos:
+            self.versions.addTopLevelItem(_version_item(info, active))
+        for run in runs(store, limit=200):
+            curated = f"{run['n_train']:,} ({run['n_curator']:,})" if run["n_train"] else ""
+            self.runs.addTopLevelItem(QTreeWidgetItem([
+                str(run["started_at"] or ""), str(run["kind"]), str(run["status"]),
+                str(run["version"] or ""), str(run["device"] or ""), curated,
+                str(run["message"] or "")]))  # fmt: skip
+        self.rollback_button.setEnabled(bool(store.get_meta(ACTIVE_KEY)))
+        self._on_versions_selection_changed()
+
+    def selected(self) -> list[ModelInfo]:
+        """The selected versions, oldest first."""
+        rows = sorted(self.versions.indexOfTopLevelItem(i) for i in self.versions.selectedItems())
+        return [self.infos[r] for r in reversed(rows)]
+
+    def select(self, *versions: str) -> None:
+        """Select these versions (tests and callers that open the dialog on a version)."""
+        self.versions.clearSelection()
+        for row, info in enumerate(self.infos):
+            item = self.versions.topLevelItem(row)
+            if item is not None and info.version in versions:
+                item.setSelected(True)
+
+    def _on_versions_selection_changed(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.details.setHtml(version_html(chosen[0].meta))
+        elif len(chosen) == 2 and all("metrics" in i.meta for i in chosen):
+            self.details.setHtml(comparison_html(chosen[0].meta, chosen[1].meta))
+        else:
+            self.details.setPlainText(HINT if len(chosen) < 2 else "Select at most two versions.")
+        active = self.window_.store.get_meta(ACTIVE_KEY) if self.window_.store else None
+        self.activate_button.setEnabled(len(chosen) == 1 and chosen[0].version != active)
+
+    def _on_activate_clicked(self) -> None:
+        chosen = self.selected()
+        workspace, store = self.window_.workspace, self.window_.store
+        if len(chosen) == 1 and workspace is not None and store is not None:
+            if self.rescorer.activate(workspace, store, chosen[0].version):
+                self.hint.setText(f"Model {chosen[0].version} is active; re-scoring the "
+                                  "catalog in the background.")  # fmt: skip
+            self.reload()
+
+    def _on_rollback_clicked(self) -> None:
+        workspace, store = self.window_.workspace, self.window_.store
+        if workspace is not None and store is not None:
+            version = self.rescorer.rollback(workspace, store)
+            if version is not None:
+                self.hint.setText(f"Rolled back to model {version}; re-scoring the catalog in "
+                                  "the background.")  # fmt: skip
+            self.reload()
+
+    def _on_rescorer_finished(self, _ok: bool, line: str) -> None:
+        self.hint.setText(line)
+
+
+def _version_item(info: ModelInfo, active: ModelInfo | None) -> QTreeWidgetItem:
+    meta = info.meta
+    data = meta.get("training_data") or {}
+    test = (meta.get("metrics") or {}).get("model") or {}
+    state = "active" if active is not None and active.version == info.version else ""
+    if info.bundled:
+        state = f"{state}, shipped" if state else "shipped"
+    item = QTreeWidgetItem([
+        info.version, state, str(meta.get("kind", "")), info.backbone,
+        str(meta.get("created_at", ""))[:16].replace("T", " "),
+        f"{data.get('posters', 0):,} ({data.get('curated', 0):,})",
+        num(test.get("micro_f1")), num(test.get("macro_f1")), num(test.get("map")),
+    ])  # fmt: skip
+    for column in range(5, len(VERSION_COLUMNS)):
+        item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if state.startswith("active"):
+        font = item.font(0)
+        font.setBold(True)
+        for column in range(len(VERSION_COLUMNS)):
+            item.setFont(column, font)
+    return item
+
+
+def show_history(window: MainWindow) -> None:
+    """Open the model history of the window's workspace."""
+    dialog = ModelHistoryDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.exec()

@@ -1,0 +1,152 @@
+"""Activate a model version and re-score the catalog with it in the background.
+
+Activation itself is one catalog write on the GUI thread; scoring every poster the version
+has not scored yet runs in a :class:`~poster_tool.gui.workers.JobWorker`, and the window's
+grid, pool and details re-read their posters every half second meanwhile, so the model's
+genre suggestions change in place: rows, selection and scroll position stay.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.ml.registry import Registry
+from poster_tool.gui.background import heavy_pool, lower_priority
+from poster_tool.gui.workers import JobWorker, start
+
+if TYPE_CHECKING:
+    from poster_tool.core.progress import Progress
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+    from poster_tool.gui.main_window import MainWindow
+
+REFRESH_INTERVAL = 0.5  # seconds between repaints of the posters shown while scores land
+STATUS_MS = 8000
+
+
+class Rescorer(QObject):
+    """Makes versions active and scores the catalog with them, one scoring run at a time.
+
+    :param refresh: repaints whatever shows scores; called on the GUI thread
+    """
+
+    progressed = Signal(object)  # Progress of the scoring run
+    finished = Signal(bool, str)  # whether it went well, and one line saying what happened
+
+    def __init__(self, refresh: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.refresh = refresh
+        self.device = "auto"
+        self.workers: int | None = None  # DataLoader processes (None: the core's default)
+        self._worker: JobWorker | None = None
+        self._version = ""
+        self._last_refresh = 0.0
+
+    @property
+    def running(self) -> bool:
+        """Whether a scoring run is under way."""
+        return self._worker is not None
+
+    def activate(self, workspace: Workspace, store: PosterStore, version: str) -> bool:
+        """Make ``version`` the active model now and score the catalog with it.
+
+        :returns: whether it is active (else ``finished`` says why not)
+        """
+        try:
+            Registry(workspace, store).activate(version)
+        except PosterToolError as exc:
+            self.finished.emit(False, f"Model {version} cannot be activated: {exc}")
+            return False
+        self._score(workspace, version)
+        return True
+
+    def rollback(self, workspace: Workspace, store: PosterStore) -> str | None:
+        """Go back to the previously active version and score the catalog with it.
+
+        :returns: the version now active, or ``None`` (none at all, or the roll-back failed)
+        """
+        try:
+            info = Registry(workspace, store).rollback()
+        except PosterToolError as exc:
+            self.finished.emit(False, f"Cannot roll back: {exc}")
+            return None
+        if info is None:
+            self.refresh()
+            self.finished.emit(True, "No model is active now.")
+            return None
+        self._score(workspace, info.version)
+        return info.version
+
+    def cancel(self) -> None:
+        """Stop the scoring run (what it scored is kept; the next run does the rest)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    def _score(self, workspace: Workspace, version: str) -> None:
+        self.cancel()  # an older version's scores are moot now
+        device, workers = self.device, self.workers
+
+        def job() -> Any:
+            from poster_tool.core.ml.predict import score_catalog  # torch loads off the GUI
+
+            lower_priority()
+            return score_catalog(workspace, version, device=device, workers=workers)
+
+        worker = JobWorker(job)
+        worker.signals.progress.connect(self._on_worker_progress)
+        worker.signals.result.connect(self._on_worker_result)
+        worker.signals.error.connect(self._on_worker_error)
+        self._worker, self._version = worker, version
+        self._last_refresh = time.monotonic()
+        start(worker, heavy_pool())
+
+    def _current(self) -> bool:
+        # Signals of a run cancelled for a newer one still arrive: ignore them.
+        return self._worker is not None and self.sender() is self._worker.signals
+
+    def _on_worker_progress(self, report: Progress) -> None:
+        if not self._current():
+            return
+        self.progressed.emit(report)
+        if time.monotonic() - self._last_refresh >= REFRESH_INTERVAL:
+            self._last_refresh = time.monotonic()
+            self.refresh()
+
+    def _on_worker_result(self, result: Any) -> None:
+        if not self._current():
+            return
+        self._worker = None
+        self.refresh()
+        self.finished.emit(True, f"Re-scored the catalog: {result.line()}.")
+
+    def _on_worker_error(self, message: str) -> None:
+        if not self._current():
+            return
+        self._worker = None
+        self.refresh()  # what was scored before the failure is in the catalog
+        self.finished.emit(False, f"Re-scoring with model {self._version} stopped: {message}")
+
+
+def refresh_shown(window: MainWindow) -> None:
+    """Make the grid, the title pool and the details re-read their posters."""
+    window.model.refresh_all()
+    window.pool.model.refresh_all()
+    window.detail.refresh()
+
+
+def rescorer(window: MainWindow) -> Rescorer:
+    """The window's rescorer (made on first use), reporting in the status bar."""
+    found = window.findChild(Rescorer)
+    if found is not None:
+        return found
+    made = Rescorer(lambda: refresh_shown(window), window)
+    bar = window.statusBar()
+    made.progressed.connect(lambda report: bar.showMessage(f"Re-scoring: {report.line()}"))
+    made.finished.connect(lambda _ok, line: bar.showMessage(line, STATUS_MS))
+    return made

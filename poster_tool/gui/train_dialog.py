@@ -1,0 +1,470 @@
+"""The Retrain dock: train a new model in the background, watch it learn, then decide.
+
+Model → Retrain (and the toolbar's Retrain) shows a dock beside the details.  A run is the
+core's :func:`~poster_tool.core.ml.retrain.train_candidate` in a
+:class:`~poster_tool.gui.workers.JobWorker`: quick (the head, on cached embeddings) or full
+(the whole network).  Progress, ETA and a per-epoch chart update live; Cancel stops at the
+next batch and changes nothing.  A finished run is registered but not active: its report
+puts it beside the active model and both baselines, and **Activate** (re-scoring the
+catalog in the background) or **Discard** settles it.
+
+Labels are read when a run starts; edits made meanwhile are saved as usual and count the
+next run.  Errors arrive as one sentence in the dock, never as a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.ml.registry import Registry
+from poster_tool.core.progress import format_seconds
+from poster_tool.gui.background import heavy_pool, lower_priority
+from poster_tool.gui.model_report import candidate_html
+from poster_tool.gui.rescore import rescorer
+from poster_tool.gui.workers import JobWorker, start
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from poster_tool.core.ml.retrain import Candidate
+    from poster_tool.core.ml.train import TrainConfig
+    from poster_tool.core.progress import Progress
+    from poster_tool.core.store import PosterStore
+    from poster_tool.core.workspace import Workspace
+    from poster_tool.gui.main_window import MainWindow
+
+DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
+if sys.platform == "darwin":
+    DEVICES += (("mps", "Apple GPU (MPS)"),)
+BAR_STEPS = 1000
+CLOSE_WAIT_MS = 20_000  # a batch of a big backbone on a slow CPU
+ERROR_STYLE = "background: #3c1f1f; color: #f6aea9; border-radius: 4px; padding: 6px 8px;"
+MUTED = "#9aa0a6"
+INFO_STYLE = "background: #1f2f3c; color: #aecbfa; border-radius: 4px; padding: 6px 8px;"
+
+
+def describe_device(choice: str) -> str:
+    """What a device choice means on this machine: the GPU's name, or the CPU."""
+    import torch
+
+    if choice in ("auto", "cuda") and torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        return f"{torch.cuda.get_device_name(0)} (CUDA{f', {count} GPUs' if count > 1 else ''})"
+    if choice == "cuda":
+        return "no CUDA GPU found on this machine"
+    if choice in ("auto", "mps") and torch.backends.mps.is_available():
+        return "Apple GPU (MPS)"
+    if choice == "mps":
+        return "no Apple GPU found on this machine"
+    return f"CPU ({os.cpu_count() or 1} cores)"
+
+
+class RetrainDock(QDockWidget):
+    """Training settings, live progress and chart, and the report of the last run.
+
+    :param window: the main window (its workspace, catalog, grid and status bar)
+    """
+
+    run_finished = Signal(bool)  # whether the run produced a candidate
+    decided = Signal(str)  # "activated" or "discarded"
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Retrain", window)
+        from poster_tool.core.ml.network import BACKBONES, DEFAULT_BACKBONE
+        from poster_tool.core.ml.train import TrainConfig
+        from poster_tool.gui.train_chart import TrainingChart
+
+        self.setObjectName("retrainDock")  # saveState() needs names
+        self.window_ = window
+        self.workspace: Workspace | None = None
+        self.store: PosterStore | None = None
+        self.base_config = TrainConfig()  # what the form does not set (tests shrink it)
+        self.candidate: Candidate | None = None
+        self.worker: JobWorker | None = None
+        self._cancelling = False
+        self._epochs_seen = 0
+        self._quick_possible = False
+        self.rescorer = rescorer(window)
+
+        self.active_label = QLabel()
+        self.data_label = QLabel()
+        for label in (self.active_label, self.data_label):
+            label.setWordWrap(True)
+        self.data_label.setStyleSheet(f"color: {MUTED};")
+        self.quick = QRadioButton("Quick: a new genre head on cached embeddings (seconds)")
+        self.full = QRadioButton("Full: fine-tune the whole network (minutes or more)")
+        self.kinds = QButtonGroup(self)
+        self.kinds.addButton(self.quick)
+        self.kinds.addButton(self.full)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 500)
+        self.epochs.setToolTip("Passes over the training posters; early stopping may end sooner")
+        self.backbone = QComboBox()
+        self.backbone.addItems(list(BACKBONES))
+        self.backbone.setCurrentText(DEFAULT_BACKBONE)
+        self.device = QComboBox()
+        for value, text in DEVICES:
+            self.device.addItem(text, value)
+        self.device_label = QLabel()
+        self.device_label.setObjectName("deviceLabel")
+        self.start_button = QPushButton("Start")
+        self.start_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.stage = QLabel("Labels are read when a run starts; edits you make meanwhile are "
+                            "saved and count the next run.")  # fmt: skip
+        self.stage.setWordWrap(True)
+        self.stage.setObjectName("stageLabel")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+        self.message = QLabel()  # errors and outcomes, in plain words
+        self.message.setWordWrap(True)
+        self.message.setObjectName("retrainMessage")
+        self.message.hide()
+        self.chart = TrainingChart()
+        self.report = QTextBrowser()
+        self.report.setObjectName("retrainReport")
+        self.report.setOpenLinks(False)
+        self.report.document().setDocumentMargin(2)
+        self.report.setPlaceholderText("The report of a finished run appears here.")
+        self.activate_button = QPushButton("Activate")
+        self.activate_button.setToolTip("Make this the active model and re-score the catalog")
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setToolTip("Delete this model; the active one stays")
+        self._layout()
+
+        self.quick.toggled.connect(self._on_quick_toggled)
+        self.device.currentIndexChanged.connect(self._on_device_changed)
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.activate_button.clicked.connect(self.activate)
+        self.discard_button.clicked.connect(self.discard)
+        self.rescorer.progressed.connect(self._on_rescorer_progressed)
+        self.rescorer.finished.connect(self._on_rescorer_finished)
+        window.workspace_opened.connect(self._on_window_workspace_opened)
+        window.installEventFilter(self)  # a closing window cancels the run (see eventFilter)
+        self._on_device_changed()
+        self.set_workspace(window.workspace, window.store)
+        self._on_quick_toggled(self.quick.isChecked())
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        kinds = QVBoxLayout()
+        kinds.setSpacing(2)
+        kinds.addWidget(self.quick)
+        kinds.addWidget(self.full)
+        form.addRow("Run", kinds)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Backbone", self.backbone)
+        form.addRow("Device", self.device)
+        form.addRow("", self.device_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        settings = QGroupBox("New run")
+        settings.setLayout(form)
+        decide = QHBoxLayout()
+        decide.addWidget(self.activate_button)
+        decide.addWidget(self.discard_button)
+        decide.addStretch(1)
+        results = QWidget()
+        bottom = QVBoxLayout(results)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self.report, 1)
+        bottom.addLayout(decide)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.chart)
+        split.addWidget(results)
+        split.setChildrenCollapsible(False)
+        split.setSizes([210, 340])
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.active_label)
+        layout.addWidget(self.data_label)
+        layout.addWidget(settings)
+        layout.addWidget(self.stage)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        self.setWidget(body)
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether a training run is under way."""
+        return self.worker is not None
+
+    def set_workspace(self, workspace: Workspace | None, store: PosterStore | None) -> None:
+        """Train on this workspace from now on (a run on the previous one is cancelled)."""
+        self.cancel()
+        self.workspace, self.store = workspace, store
+        self._show_candidate(None)
+        self.message.hide()
+        self.refresh_info()
+
+    def refresh_info(self) -> None:
+        """Show the active model and the training data now in the catalog."""
+        active = None
+        if self.workspace is not None and self.store is not None:
+            try:
+                active = Registry(self.workspace, self.store).active()
+                text = (f"Active model: <b>{active.version}</b> ({active.backbone}"
+                        f"{', shipped default' if active.bundled else ''})" if active
+                        else "Active model: <b>none yet</b> — posters show no model "
+                             "suggestions until a full run is activated")  # fmt: skip
+            except PosterToolError as exc:
+                text = f"Active model: cannot be read ({exc})"
+            total, curated = self.store.db.execute(
+                "SELECT count(*), coalesce(sum(curated_at IS NOT NULL), 0) FROM posters "
+                "WHERE status != 'rejected'"
+            ).fetchone()
+            data = (f"Training data now: {total:,} posters that are not rejected, "
+                    f"{curated:,} with curator labels.")  # fmt: skip
+        else:
+            text, data = "No workspace is open.", ""
+        self.active_label.setText(text)
+        self.data_label.setText(data)
+        # A quick run trains a new head for the active model's trunk: it needs one.
+        self._quick_possible = active is not None
+        self.quick.setToolTip("" if active else "Needs an active model: run a full training first")
+        if active is None and self.quick.isChecked() or not self.kinds.checkedButton():
+            (self.quick if active is not None else self.full).setChecked(True)
+        if active is not None and self.quick.isChecked():
+            self.backbone.setCurrentText(active.backbone)
+        self._show_running(self.running)
+
+    def config(self) -> TrainConfig:
+        """The run the form asks for (on top of :attr:`base_config`); never activates."""
+        return replace(self.base_config, quick=self.quick.isChecked(), epochs=self.epochs.value(),
+                       backbone=self.backbone.currentText(), device=self.device.currentData(),
+                       version=None, activate=False)  # fmt: skip
+
+    # -- a run -------------------------------------------------------------------------------
+    def _on_start_clicked(self) -> None:
+        self.start()
+
+    def start(self, config: TrainConfig | None = None) -> bool:
+        """Start a run (``config``, else the form's); whether one started."""
+        from poster_tool.core.ml.retrain import train_candidate
+
+        if self.running or self.workspace is None:
+            return False
+        config = config or self.config()
+        workspace = self.workspace
+        self.refresh_info()
+        self._show_candidate(None)
+        self.message.hide()
+        self.chart.reset(config.epochs_or_default())
+        self._cancelling, self._epochs_seen = False, 0
+        self.bar.setValue(0)
+        self.bar.setFormat("starting…")
+        self.stage.setText(f"Starting a {config.kind} run on {describe_device(config.device)}…")
+
+        def job() -> Generator[Progress, None, Candidate]:
+            lower_priority()  # the window's thread must win the CPU whenever it needs it
+            return train_candidate(workspace, config)
+
+        worker = JobWorker(job)
+        worker.signals.progress.connect(self._on_worker_progress)
+        worker.signals.result.connect(self._on_worker_result)
+        worker.signals.error.connect(self._on_worker_error)
+        worker.signals.finished.connect(self._on_worker_finished)
+        self.worker = worker
+        self._show_running(True)
+        start(worker, heavy_pool())
+        return True
+
+    def cancel(self) -> None:
+        """Stop the run at its next step; the active model is left as it was."""
+        if self.worker is not None and not self._cancelling:
+            self._cancelling = True
+            self.worker.cancel()
+            self.stage.setText("Cancelling after the current step…")
+            self.cancel_button.setEnabled(False)
+
+    def _on_worker_progress(self, report: Progress) -> None:
+        data = report.data
+        if data.get("kind") == "epoch":
+            self._epochs_seen = int(data["epoch"])  # type: ignore[call-overload]
+            self.chart.show_history(data["history"])  # type: ignore[arg-type]
+        if report.stage == "weights" and report.message:
+            self._note(f"Weights: {report.message}", error=False)
+        self._show_progress(report)
+
+    def _show_progress(self, report: Progress) -> None:
+        if self._cancelling:
+            return
+        fraction = report.fraction
+        if fraction is None:
+            self.bar.setRange(0, 0)  # busy: a step of unknown length
+        else:
+            self.bar.setRange(0, BAR_STEPS)
+            self.bar.setValue(round(fraction * BAR_STEPS))
+            eta = f"  ·  ETA {format_seconds(report.eta)}" if report.eta is not None else ""
+            self.bar.setFormat(f"%p%{eta}")
+        stage = report.stage[:1].upper() + report.stage[1:]
+        rate = report.data.get("images_per_s")
+        extra = f" · {rate:.0f} images/s" if isinstance(rate, float) else ""
+        self.stage.setText(f"{stage}: {report.message}{extra}" if report.message else stage)
+
+    def _on_worker_result(self, candidate: Candidate) -> None:
+        self.message.hide()  # the report repeats the weights note
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setValue(BAR_STEPS)
+        self.bar.setFormat("finished")
+        result = candidate.result
+        self.chart.fit_epochs(result.epochs_run)  # early stopping: no empty right half
+        took = format_seconds(result.seconds)
+        self.stage.setText(f"Finished: model {result.version}, {result.epochs_run} epochs in "
+                           f"{took}. Activate it or discard it.")  # fmt: skip
+        self._show_candidate(candidate)
+
+    def _on_worker_error(self, message: str) -> None:
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setFormat("stopped")
+        if self._cancelling:
+            self.stage.setText(f"Cancelled after {self._epochs_seen} epochs.")
+            self._note("Training was cancelled; the active model is unchanged.", error=False)
+        else:
+            self.stage.setText("Training stopped.")
+            end = "" if message.endswith((".", "!", "?")) else "."
+            self._note(f"Training stopped: {message}{end} Nothing was changed; the active "
+                       "model is as it was.", error=True)  # fmt: skip
+
+    def _on_worker_finished(self) -> None:
+        self.worker = None
+        self._show_running(False)
+        self.refresh_info()
+        self.run_finished.emit(self.candidate is not None)
+
+    # -- the decision --------------------------------------------------------------------------
+    def activate(self) -> None:
+        """Make the new model active and re-score the catalog with it in the background."""
+        if self.candidate is None or self.workspace is None or self.store is None:
+            return
+        version = self.candidate.result.version
+        if self.rescorer.activate(self.workspace, self.store, version):
+            self._show_candidate(None, keep_report=True)
+            self.message.hide()
+            self.stage.setText(f"Model {version} is active; re-scoring the catalog…")
+            self.refresh_info()
+            self.decided.emit("activated")
+
+    def discard(self) -> None:
+        """Delete the new model; nothing else changes."""
+        if self.candidate is None or self.workspace is None or self.store is None:
+            return
+        version = self.candidate.result.version
+        try:
+            Registry(self.workspace, self.store).remove(version)
+        except PosterToolError as exc:
+            self._note(f"Model {version} cannot be discarded: {exc}", error=True)
+            return
+        self._show_candidate(None)
+        self._note(f"Model {version} was discarded; the active model is unchanged.", error=False)
+        self.decided.emit("discarded")
+
+    def _on_rescorer_progressed(self, report: Progress) -> None:
+        if not self.running:
+            self._show_progress(report)
+
+    def _on_rescorer_finished(self, ok: bool, line: str) -> None:
+        if not self.running:
+            self.bar.setRange(0, BAR_STEPS)
+            self.bar.setValue(BAR_STEPS if ok else self.bar.value())
+            self.bar.setFormat("catalog re-scored" if ok else "stopped")
+            self.stage.setText(line if ok else "Re-scoring stopped.")
+            if not ok:
+                self._note(line, error=True)
+        self.refresh_info()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _show_running(self, running: bool) -> None:
+        for widget in (self.full, self.epochs, self.device, self.start_button):
+            widget.setEnabled(not running)
+        self.quick.setEnabled(not running and self._quick_possible)
+        # A quick run keeps the active model's backbone.
+        self.backbone.setEnabled(not running and self.full.isChecked())
+        self.cancel_button.setEnabled(running)
+
+    def _show_candidate(self, candidate: Candidate | None, keep_report: bool = False) -> None:
+        self.candidate = candidate
+        if candidate is not None:
+            self.report.setHtml(candidate_html(candidate))
+        elif not keep_report:
+            self.report.clear()
+        self.activate_button.setVisible(candidate is not None)
+        self.discard_button.setVisible(candidate is not None)
+
+    def _note(self, text: str, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self.message.show()
+
+    def _on_quick_toggled(self, quick: bool) -> None:
+        self.epochs.setValue(replace(self.base_config, quick=quick).epochs_or_default())
+        self._show_running(self.running)
+
+    def _on_device_changed(self) -> None:
+        self.device_label.setText(describe_device(self.device.currentData()))
+
+    def _on_window_workspace_opened(self, workspace: Workspace) -> None:
+        self.set_workspace(workspace, self.window_.store)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A closing window stops the run and waits for it to wind down (one batch), so the
+        # application neither waits for a whole run nor exits under a running worker.
+        if watched is self.window_ and event.type() == QEvent.Type.Close:
+            self.cancel()
+            self.rescorer.cancel()
+            heavy_pool().waitForDone(CLOSE_WAIT_MS)
+        return super().eventFilter(watched, event)
+
+
+def show_retrain(window: MainWindow) -> RetrainDock:
+    """Show the window's Retrain dock, making it (and loading torch) on first use."""
+    dock = window.findChild(RetrainDock)
+    if dock is None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            dock = RetrainDock(window)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if not window.restoreDockWidget(dock):  # where the user left it last time
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            window.tabifyDockWidget(window.detail_dock, dock)
+            window.resizeDocks([dock], [480], Qt.Orientation.Horizontal)
+    dock.show()
+    dock.raise_()
+    QTimer.singleShot(0, dock.raise_)  # a tab bar made by the first layout raises its first tab
+    dock.refresh_info()
+    return dock
