@@ -98,9 +98,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _report(report: Any, as_json: bool) -> int:
     if as_json:
         print_json(report.to_dict())
-    else:
-        for line in report.lines():
-            print(line)
+        return 0
+    for line in report.lines():
+        print(line)
+    if report.posters_new + report.duplicates + report.near_duplicates:
+        print("next: 'poster-tool predict' adds the model's genre suggestions to the new "
+              "posters (the window does this on its own)")  # fmt: skip
     return 0
 
 

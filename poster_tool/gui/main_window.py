@@ -28,6 +28,7 @@ from poster_tool.core.workspace import Workspace
 from poster_tool.gui import flows
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
+from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.commands import Editor
 from poster_tool.gui.detail_panel import DetailPanel
 from poster_tool.gui.dialogs import ask_curator, ask_reason, show_error, show_guide
@@ -38,6 +39,7 @@ from poster_tool.gui.grid_view import PosterGrid
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import PosterModel
 from poster_tool.gui.preview_panel import PreviewDock
+from poster_tool.gui.rescore import Rescorer, rescorer
 from poster_tool.gui.status_bar import StatusBar
 from poster_tool.gui.thumbnails import ThumbnailCache
 from poster_tool.gui.workers import CallWorker, start
@@ -197,6 +199,7 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self._on_stats_timer_timeout()
         self.workspace_opened.emit(workspace)
+        self._score_new_posters()
         return True
 
     def _after_catalog_change(self) -> None:
@@ -206,6 +209,14 @@ class MainWindow(QMainWindow):
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()
+        self._score_new_posters()
+
+    def _score_new_posters(self) -> None:
+        # Imported posters get the model's suggestions from the first start, in the background.
+        if not (self.settings.auto_score and self.workspace and self.store):
+            return
+        if self.store.scalar("SELECT 1 FROM posters WHERE model_version IS NULL LIMIT 1"):
+            rescorer(self).score_new(self.workspace)
 
     # -- action slots: file ----------------------------------------------------------------------
     def _on_open_workspace_triggered(self) -> None:
@@ -504,9 +515,11 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
-        for pool in (self.thumbnails.pool, QThreadPool.globalInstance()):
-            pool.clear()  # drop queued work; running work (small) finishes
-            pool.waitForDone(3000)
+        if (scoring := self.findChild(Rescorer)) is not None:
+            scoring.cancel()  # what it scored is kept; the next start scores the rest
+        for pool in (self.thumbnails.pool, QThreadPool.globalInstance(), heavy_pool()):
+            pool.clear()  # drop queued work; running work stops at its next yield
+            pool.waitForDone(10000)
         if self.store is not None:
             # Detach every part first: late signals must not reach a closed connection.
             self.model.store = self.pool.store = self.detail.store = None

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 REFRESH_INTERVAL = 0.5  # seconds between repaints of the posters shown while scores land
 STATUS_MS = 8000
+NEW = "(active)"  # the version shown while scoring new posters with whichever model is active
 
 
 class Rescorer(QObject):
@@ -82,13 +83,19 @@ class Rescorer(QObject):
         self._score(workspace, info.version)
         return info.version
 
+    def score_new(self, workspace: Workspace) -> None:
+        """Score the posters no model has scored yet with the active model (or the shipped
+        default), so imported posters get genre suggestions without anyone asking."""
+        if not self.running:
+            self._score(workspace, None)
+
     def cancel(self) -> None:
         """Stop the scoring run (what it scored is kept; the next run does the rest)."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
 
-    def _score(self, workspace: Workspace, version: str) -> None:
+    def _score(self, workspace: Workspace, version: str | None) -> None:
         self.cancel()  # an older version's scores are moot now
         device, workers = self.device, self.workers
 
@@ -102,7 +109,7 @@ class Rescorer(QObject):
         worker.signals.progress.connect(self._on_worker_progress)
         worker.signals.result.connect(self._on_worker_result)
         worker.signals.error.connect(self._on_worker_error)
-        self._worker, self._version = worker, version
+        self._worker, self._version = worker, version or NEW
         self._last_refresh = time.monotonic()
         start(worker, heavy_pool())
 
@@ -123,7 +130,8 @@ class Rescorer(QObject):
             return
         self._worker = None
         self.refresh()
-        self.finished.emit(True, f"Re-scored the catalog: {result.line()}.")
+        verb = "Scored new posters" if self._version == NEW else "Re-scored the catalog"
+        self.finished.emit(True, f"{verb}: {result.line()}.")
 
     def _on_worker_error(self, message: str) -> None:
         if not self._current():

@@ -15,6 +15,7 @@ GEOMETRY = "window/geometry"
 WINDOW_STATE = "window/state"
 ZOOM = "grid/zoom"
 SORT = "grid/sort"
+AUTO_SCORE = "model/auto_score"
 
 ZOOM_MIN, ZOOM_DEFAULT, ZOOM_MAX = 96, 136, 320  # grid thumbnail width in pixels
 MAX_RECENT = 8
@@ -99,6 +100,15 @@ class Settings:
     @sort.setter
     def sort(self, value: str) -> None:
         self.qsettings.setValue(SORT, value)
+
+    @property
+    def auto_score(self) -> bool:
+        """Whether posters new to the catalog are scored by the active model on their own."""
+        return str(self.qsettings.value(AUTO_SCORE, "true")).lower() != "false"
+
+    @auto_score.setter
+    def auto_score(self, value: bool) -> None:
+        self.qsettings.setValue(AUTO_SCORE, "true" if value else "false")
 
     def sync(self) -> None:
         """Write pending changes to disk now."""

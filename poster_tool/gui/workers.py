@@ -67,18 +67,28 @@ class _Worker(QRunnable):
         """Whether :meth:`cancel` has been called."""
         return self._cancel.is_set()
 
+    def emit(self, signal: str, *args: Any) -> None:
+        """Emit one of the carrier's signals, unless the application has torn it down.
+
+        A job still winding down after its window closed has nobody left to tell.
+        """
+        try:
+            getattr(self.signals, signal).emit(*args)
+        except RuntimeError:  # "Signal source has been deleted"
+            self.cancel()
+
     def run(self) -> None:
-        self.signals.started.emit()
+        self.emit("started")
         try:
             value = self._work()
         except Exception as exc:  # every failure reaches the GUI as a message, never a crash
             if not isinstance(exc, PosterToolError):
                 log.exception("worker failed")
-            self.signals.error.emit(error_message(exc))
+            self.emit("error", error_message(exc))
         else:
-            self.signals.result.emit(value)
+            self.emit("result", value)
         finally:
-            self.signals.finished.emit()
+            self.emit("finished")
 
     def _work(self) -> Any:
         raise NotImplementedError
@@ -109,7 +119,7 @@ class JobWorker(_Worker):
                 now = time.monotonic()
                 if report.data or now - last >= PROGRESS_INTERVAL:
                     last = now
-                    self.signals.progress.emit(report)
+                    self.emit("progress", report)
         finally:
             # Closing runs the job's ``finally`` blocks (no-op once it has returned).
             job.close()

@@ -71,4 +71,5 @@ def settings(tmp_path: Path) -> Settings:
     qsettings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     typed = Settings(qsettings)
     typed.curator = "tester"
+    typed.auto_score = False  # tests that want background scoring turn it on
     return typed

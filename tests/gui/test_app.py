@@ -16,6 +16,7 @@ from poster_tool.gui import flows, main_window
 from poster_tool.gui.about_dialog import model_card
 from poster_tool.gui.dialogs import JobDialog
 from poster_tool.gui.main_window import MainWindow
+from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes
 
@@ -162,3 +163,22 @@ def test_a_window_on_a_full_workspace_shows_grid_and_panels(qtbot, catalog, sett
     assert win.pages.currentWidget() is not win.first_run
     assert win.detail_dock.isVisible() and win.pool_dock.isVisible()
     assert not win.act.retrain.isEnabled() or win.act.retrain.property("unavailable") is None
+
+
+def test_new_posters_get_the_default_models_suggestions_in_the_background(
+    qtbot, catalog, settings
+) -> None:
+    # A fresh workspace has no model of its own: the one shipped in models/ scores it.
+    settings.auto_score = True
+    win = MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    scoring = rescorer(win)
+    with qtbot.waitSignal(scoring.finished, timeout=60_000) as done:
+        pass
+    ok, line = done.args
+    assert ok and line.startswith("Scored new posters")
+    scored = catalog.store.db.execute(
+        "SELECT count(*) FROM posters WHERE model_version IS NOT NULL"
+    ).fetchone()[0]
+    assert scored == catalog.store.stats()["posters"]["total"]
+    assert catalog.store.stats()["labels"]["model"] > 0
