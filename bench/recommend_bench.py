@@ -32,7 +32,7 @@ def loop_picks(tastes: Tastes, cands: Candidates, profiles: range,
                row_length: int) -> list[list[int]]:
     """The same rules, one (profile, title) pair at a time, over plain Python lists."""
     t_count, k_count = cands.shape
-    feel = cands.feel.tolist()
+    feel = cands.selling_feel.tolist()
     ids = cands.poster_ids.tolist()
     ok_poster = (cands.eligible & cands.fits).tolist()
     dominant = [[[g for g in range(N_GENRES) if d[g]] for d in row] for row in

@@ -230,3 +230,15 @@ def test_a_judged_poster_outranks_one_nobody_has_judged(build: CatalogBuilder,
     pick = _one(store, "romance", title)
     assert pick.poster_id == romantic
     assert pick.poster_id != unjudged
+
+
+def test_the_selling_point_is_always_one_of_the_titles_genres(build: CatalogBuilder,
+                                                              store: PosterStore) -> None:
+    # A documentary poster with a trace of horror in its look is not sold as horror.
+    title = build.title("Deep Field", ["Documentary", "Sci-Fi"])
+    build.poster(title, curated=["Documentary"], default=True)
+    build.poster(title, model={"Documentary": 0.6, "Horror": 0.3, "Sci-Fi": 0.1})
+    create_profile(store, "horror", likes=["Horror", "Sci-Fi"])
+    pick = _one(store, "horror", title)
+    assert pick.selling_point in (None, "Documentary", "Sci-Fi")
+    assert "Horror" not in pick.explanation

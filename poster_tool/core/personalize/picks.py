@@ -182,7 +182,7 @@ class RowPreview:
     def _selling_point(self, p: int, t: int) -> int:
         """The genre index that contributes most to the shown poster's match score."""
         slot = int(self.choices.slot[p, t])
-        return int((self.tastes.affinity[p] * self.cands.feel[t, slot]).argmax())
+        return int((self.tastes.affinity[p] * self.cands.selling_feel[t, slot]).argmax())
 
     def _explain(self, p: int, t: int, ok: np.ndarray) -> str:
         """One line saying why profile ``p`` is shown what it is shown for title ``t``."""
@@ -202,9 +202,9 @@ class RowPreview:
         if reason == NO_TASTE:
             why = f"{self.profiles[p].name} has no viewing history or likes yet"
         elif reason == WEAK:
-            scores = np.where(ok, cands.feel[t] @ a, -1.0)
+            scores = np.where(ok, cands.selling_feel[t] @ a, -1.0)
             best = int(scores.argmax())
-            g = int((cands.feel[t, best] * a).argmax())
+            g = int((cands.selling_feel[t, best] * a).argmax())
             why = (f"the best match, on {GENRES[g]}, scores {scores[best]:.2f}, under the "
                    f"{MIN_SCORE:.2f} evidence threshold" if scores[best] > 0
                    else "none of its posters shows a genre you watch")  # fmt: skip

@@ -8,8 +8,9 @@ been curated (1.0 each), else the model's scores, else the source's labels at
 ``SOURCE_FEEL`` each: those are the title's genres, not a judgement of this poster's look,
 so a poster nobody has judged never outranks one a curator or the model has.  Its
 *dominant* feels are the genres at its maximum.  For a viewer with affinity ``a`` (summing to
-1) the match score of a poster with feel ``f`` is ``a . f``; its *selling point* is the genre
-that contributes most, ``argmax a * f``.
+1) the match score of a poster with feel ``f`` is ``a . f`` counted over the title's official
+genres only; its *selling point* is the genre that contributes most, ``argmax a * f`` (so the
+selling point is always one of the title's genres).
 
 Guardrails, each absolute:
 
@@ -111,8 +112,12 @@ class Candidates:
     dominant_index: np.ndarray = field(init=False)
     fits: np.ndarray = field(init=False)
     fallback_slot: np.ndarray = field(init=False)
+    selling_feel: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        # What may sell a poster: its feel on the title's own genres only, so a documentary
+        # poster with a trace of horror is never sold to a horror fan as horror.
+        self.selling_feel = self.feel * self.title_genres[:, None, :]
         top = self.feel.max(axis=2, initial=0.0)
         # (titles, slots, genres): the genres at the poster's maximum feel
         self.dominant = (self.feel >= top[..., None] - 1e-6) & (top[..., None] > 0)
@@ -199,7 +204,7 @@ def choose(tastes: Tastes, cands: Candidates, row_length: int = ROW_LENGTH) -> C
         return out
     row_length = max(1, min(row_length, t))
     n_rows = -(-t // row_length)
-    flat_feel = cands.feel.reshape(t * k, N_GENRES)
+    flat_feel = cands.selling_feel.reshape(t * k, N_GENRES)
     near = _near_pairs(cands, row_length)
     decay = REPEAT_DECAY ** np.arange(row_length + 1, dtype=np.float32)
     # A spare last column, so that slot -1 (nothing shown) counts as "no feel".
