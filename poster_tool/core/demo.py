@@ -291,7 +291,12 @@ def _motif(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random) -> None:
         draw.ellipse((w / 2 - 30, 230, w / 2 + 30, 290), fill=(230, 60, 120))
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont, width: int) -> list[str]:
+def _wrap(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    width: int,
+) -> list[str]:
     lines: list[str] = []
     for word in text.split():
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:

@@ -104,7 +104,7 @@ def _decode(data: bytes, max_side: int | None) -> tuple[Image.Image, str, tuple[
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             width, height = img.size
             if width * height > MAX_PIXELS:
                 raise IntakeError(

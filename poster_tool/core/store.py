@@ -98,10 +98,10 @@ class PosterStore:
         with self.db.atomic():
             yield self.db
 
-    def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         return self.db.execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """The first column of the first row of a query, or ``None``."""
         row = self.db.execute(sql, params).fetchone()
         return None if row is None else row[0]

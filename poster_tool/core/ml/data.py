@@ -222,22 +222,23 @@ class DecodedPosters:
 
         Returns ``None``, having decoded nothing, when the posters would not fit the budget.
         """
-        paths = list(dict.fromkeys(str(p) for p in paths))
+        unique = list(dict.fromkeys(str(p) for p in paths))
         # A poster is at most max_side on its long side and about 2:3, so about 2/3 square.
-        if not paths or len(paths) * max_side * max_side * 3 * 2 // 3 > budget_bytes:
+        if not unique or len(unique) * max_side * max_side * 3 * 2 // 3 > budget_bytes:
             return None
-        meter = Meter("decode", total=len(paths))
+        meter = Meter("decode", total=len(unique))
         arrays: list[np.ndarray] = []
         with ThreadPoolExecutor(max(1, workers)) as pool:
-            for start in range(0, len(paths), 256):
-                chunk = paths[start : start + 256]
+            for start in range(0, len(unique), 256):
+                chunk = unique[start : start + 256]
                 for img in pool.map(lambda p: decode(p, max_side), chunk):
                     arrays.append(np.asarray(img).transpose(2, 0, 1))
                 meter.done += len(chunk)
                 yield meter.report("decoding posters once for every epoch")
         buffer = torch.empty(sum(a.size for a in arrays), dtype=torch.uint8).share_memory_()
-        slots, offset = {}, 0
-        for path, array in zip(paths, arrays, strict=True):
+        slots: dict[str, tuple[int, int, int]] = {}
+        offset = 0
+        for path, array in zip(unique, arrays, strict=True):
             buffer[offset : offset + array.size] = torch.from_numpy(
                 np.ascontiguousarray(array)
             ).view(-1)
@@ -280,7 +281,9 @@ class PosterDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         path = self.paths[index]
-        img = self.cache.get(path) if self.cache is not None else None
+        img: Image.Image | torch.Tensor | None = (
+            self.cache.get(path) if self.cache is not None else None
+        )
         if img is None:
             img = decode(path, self.max_side)
         target = torch.from_numpy(self.labels[index]) if self.labels is not None else torch.zeros(0)

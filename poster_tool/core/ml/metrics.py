@@ -55,7 +55,10 @@ def tune_thresholds(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def scores_report(
-    truth: np.ndarray, scores: np.ndarray, thresholds: Sequence[float], genres: Sequence[str]
+    truth: np.ndarray,
+    scores: np.ndarray,
+    thresholds: np.ndarray | Sequence[float],
+    genres: Sequence[str],
 ) -> dict[str, Any]:
     """Micro-, macro- and samples-F1, mAP and per-genre AP / F1 / support.
 
@@ -70,7 +73,8 @@ def scores_report(
     fn = ((1 - pred) * truth).sum(axis=0)
     support = truth.sum(axis=0)
     per_genre: dict[str, dict[str, float | int | None]] = {}
-    f1s, aps = [], []
+    f1s: list[float] = []
+    aps: list[float] = []
     for j, genre in enumerate(genres):
         denominator = 2 * tp[j] + fp[j] + fn[j]
         f1 = float(2 * tp[j] / denominator) if denominator else 0.0
@@ -83,7 +87,8 @@ def scores_report(
         }
         if support[j] > 0:
             f1s.append(f1)
-            aps.append(ap)
+            if ap is not None:  # always so here: AP is defined once the genre has positives
+                aps.append(ap)
     micro_den = 2 * tp.sum() + fp.sum() + fn.sum()
     row_tp = (pred * truth).sum(axis=1)
     row_den = pred.sum(axis=1) + truth.sum(axis=1)

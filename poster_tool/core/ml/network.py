@@ -64,6 +64,10 @@ class GenreNet(nn.Module):
     :param n_genres: width of the head
     """
 
+    # Buffers set by register_buffer below; declared so their type is Tensor, not Module.
+    shift: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(
         self,
         backbone_name: str,

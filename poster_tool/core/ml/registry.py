@@ -13,6 +13,7 @@ repository's top-level ``models/`` folder is used.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import pickle
@@ -162,7 +163,8 @@ class Registry:
         self.root = workspace.models_dir
         self.store = store
 
-    def list(self) -> list[ModelInfo]:
+    # Annotations in this class say builtins.list: the method below shadows the builtin.
+    def list(self) -> builtins.list[ModelInfo]:
         """Workspace versions, oldest first, then the bundled default (when shipped)."""
         found = []
         for folder in sorted(self.root.iterdir()) if self.root.exists() else []:
@@ -171,7 +173,7 @@ class Registry:
         found.sort(key=lambda m: (str(m.meta.get("created_at", "")), m.version))
         return found + self._bundled()
 
-    def _bundled(self) -> list[ModelInfo]:
+    def _bundled(self) -> builtins.list[ModelInfo]:
         root = bundled_dir()
         if not root.is_dir():
             return []
@@ -237,7 +239,7 @@ class Registry:
             self.store.set_meta(ACTIVE_KEY, previous)
         return self.active()
 
-    def _history(self) -> list[str]:
+    def _history(self) -> builtins.list[str]:
         return json.loads(self.store.get_meta(HISTORY_KEY) or "[]")
 
     def remove(self, version: str) -> None:
@@ -271,7 +273,7 @@ class Registry:
         return version
 
     def save(
-        self, net: GenreNet, meta: dict[str, Any], split: dict[str, list[str]], card: str
+        self, net: GenreNet, meta: dict[str, Any], split: dict[str, builtins.list[str]], card: str
     ) -> ModelInfo:
         """Write a version through a temporary folder renamed into place."""
         import torch

@@ -21,7 +21,7 @@ import copy
 import math
 import os
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence, Sized
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ from poster_tool.core.progress import Meter, Progress
 
 if TYPE_CHECKING:
     from torch.utils.data import DataLoader
+    from torch.utils.data.distributed import DistributedSampler
 
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
@@ -347,7 +348,7 @@ def _fit_full(
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
     model: nn.Module = net
-    sampler = None
+    sampler: DistributedSampler | None = None
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
         from torch.utils.data.distributed import DistributedSampler
@@ -355,8 +356,14 @@ def _fit_full(
         model = DistributedDataParallel(
             net, device_ids=[device.index] if device.index is not None else None
         )
+        # It only takes len() of its dataset, so the indices stand in for the posters
+        # (torch annotates Dataset, which declares no __len__).
         sampler = DistributedSampler(
-            range(len(split.train)), dist.world, dist.rank, shuffle=True, seed=config.seed
+            range(len(split.train)),  # type: ignore[arg-type]
+            dist.world,
+            dist.rank,
+            shuffle=True,
+            seed=config.seed,
         )
     train_loader = split_loader(
         split.train,
@@ -397,6 +404,7 @@ def _fit_full(
         resumed = [*ckpt["resumed_after"], start_epoch]
         yield Progress("resume", start_epoch, epochs, f"resuming after epoch {start_epoch}")
 
+    assert isinstance(train_loader.sampler, Sized)  # torch's samplers here all have a length
     meter = Meter("train", total=(epochs - start_epoch) * len(train_loader.sampler))
     stopped_early = False
     epoch = start_epoch
