@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from poster_tool import __version__
+from poster_tool.cli import common
+from poster_tool.core.child import NICE_ENV
 from poster_tool.core.errors import Cancelled, PosterToolError
 
 # Modules of this package that add subcommands, in the order ``--help`` lists them.
@@ -32,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the app-data folder)",
     )  # fmt: skip
     parser.add_argument(
+        "--progress-jsonl", action="store_true",
+        help="report progress as JSON lines on stderr (for the window and other programs)",
+    )
+    parser.add_argument(
         "--curator", metavar="NAME",
         help="name recorded in the audit log for edits (default: $POSTER_TOOL_CURATOR or $USER)",
     )  # fmt: skip
@@ -45,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0 success, 1 a user error, 130 interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    common.PROGRESS_JSONL = args.progress_jsonl
+    if os.environ.get(NICE_ENV, "").isdigit() and hasattr(os, "nice"):
+        os.nice(int(os.environ[NICE_ENV]))  # a child of the window yields the CPU to it
     try:
         return int(args.func(args) or 0)
     except Cancelled as exc:

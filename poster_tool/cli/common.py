@@ -11,6 +11,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from poster_tool.core.child import progress_line
 from poster_tool.core.progress import Progress, run_job
 from poster_tool.core.workspace import Workspace
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
 
 R = TypeVar("R")
+PROGRESS_JSONL = False  # set by --progress-jsonl: progress as JSON lines for a parent process
 
 
 def workspace(args: argparse.Namespace, create: bool = True) -> Workspace:
@@ -49,6 +51,9 @@ def run_with_progress(job: Generator[Progress, None, R], quiet: bool = False) ->
 
     def show(report: Progress) -> None:
         nonlocal last
+        if PROGRESS_JSONL:
+            print(progress_line(report), file=sys.stderr, flush=True)
+            return
         if quiet:
             return
         now = time.monotonic()
@@ -61,7 +66,7 @@ def run_with_progress(job: Generator[Progress, None, R], quiet: bool = False) ->
     try:
         return run_job(job, show)
     finally:
-        if tty and not quiet:
+        if tty and not quiet and not PROGRESS_JSONL:
             print(file=sys.stderr)
 
 

@@ -1,7 +1,9 @@
 """Activate a model version and re-score the catalog with it in the background.
 
 Activation itself is one catalog write on the GUI thread; scoring every poster the version
-has not scored yet runs in a :class:`~poster_tool.gui.workers.JobWorker`, and the window's
+has not scored yet runs in a child ``poster-tool predict`` process (torch in a thread here would
+hold the window's GIL for up to half a second at a time), relayed by a
+:class:`~poster_tool.gui.workers.JobWorker`, and the window's
 grid, pool and details re-read their posters every half second meanwhile, so the model's
 genre suggestions change in place: rows, selection and scroll position stay.
 """
@@ -16,7 +18,8 @@ from PySide6.QtCore import QObject, Signal
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.registry import Registry
-from poster_tool.gui.background import heavy_pool, lower_priority
+from poster_tool.core.ml.scoring import score_catalog_in_child
+from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.workers import JobWorker, start
 
 if TYPE_CHECKING:
@@ -43,7 +46,6 @@ class Rescorer(QObject):
         super().__init__(parent)
         self.refresh = refresh
         self.device = "auto"
-        self.workers: int | None = None  # DataLoader processes (None: the core's default)
         self._worker: JobWorker | None = None
         self._version = ""
         self._last_refresh = 0.0
@@ -97,13 +99,11 @@ class Rescorer(QObject):
 
     def _score(self, workspace: Workspace, version: str | None) -> None:
         self.cancel()  # an older version's scores are moot now
-        device, workers = self.device, self.workers
+        device = self.device
 
         def job() -> Any:
-            from poster_tool.core.ml.predict import score_catalog  # torch loads off the GUI
-
-            lower_priority()
-            return score_catalog(workspace, version, device=device, workers=workers)
+            # A child process scores: torch in a thread here would hold the window's GIL.
+            return score_catalog_in_child(workspace, version, device=device)
 
         worker = JobWorker(job)
         worker.signals.progress.connect(self._on_worker_progress)

@@ -18,7 +18,6 @@ from poster_tool.core.ml.train import TrainConfig, fit
 from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.main_window import MainWindow
-from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.settings import Settings
 from tests.core.test_ml_training import TINY  # also sets torch to one thread
 from tests.gui.conftest import fill
@@ -71,13 +70,12 @@ def ws_fixture(trained: tuple[Workspace, str], tmp_path: Path) -> tuple[Workspac
 
 
 def open_window(qtbot, workspace: Workspace, settings: Settings) -> MainWindow:
-    """The main window on ``workspace``, shown, with scoring kept in-process."""
+    """The main window on ``workspace``, shown."""
     win = MainWindow(workspace, settings)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.grid.selected_ids() != [])
-    rescorer(win).workers = 0
     return win
 
 

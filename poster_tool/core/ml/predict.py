@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from poster_tool.core.ml.metrics import baselines, scores_report
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.outcome import cached_colour_features
 from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
+from poster_tool.core.ml.scoring import ScoreResult
 from poster_tool.core.ml.train import batch_outputs, evaluate
 from poster_tool.core.ml.transforms import EvalPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
@@ -39,29 +39,6 @@ if TYPE_CHECKING:
     from poster_tool.core.workspace import Workspace
 
 CHUNK = 256  # posters per transaction
-
-
-@dataclass
-class ScoreResult:
-    """What a catalog scoring run did."""
-
-    version: str
-    scored: int
-    up_to_date: int
-    missing_files: int
-    seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return asdict(self)
-
-    def line(self) -> str:
-        """One human line."""
-        rate = self.scored / self.seconds if self.seconds > 0 else 0.0
-        return (
-            f"model {self.version}: scored {self.scored} posters ({rate:.1f}/s), "
-            f"{self.up_to_date} already scored, {self.missing_files} files missing"
-        )
 
 
 def _dataset(info: ModelInfo, paths: Sequence[Path | str]) -> PosterDataset:
