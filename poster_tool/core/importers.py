@@ -51,13 +51,7 @@ class ImportReport(IntakeTally):
         return {
             "rows": self.rows,
             "titles": {"new": self.titles_new, "existing": self.titles_existing},
-            "posters": {
-                "new": self.posters_new,
-                "existing": self.posters_existing,
-                "duplicate": self.duplicates,
-                "near_duplicate": self.near_duplicates,
-                "refused": len(self.refused),
-            },
+            "posters": self.poster_counts(),
             "queued_urls": self.queued_urls,
             "refused": [{"item": item, "reason": reason} for item, reason in self.refused],
             "unknown_genres": dict(self.unknown_genres),

@@ -74,6 +74,16 @@ class IntakeTally:
         else:
             raise ValueError(f"unknown intake outcome {kind!r}")
 
+    def poster_counts(self) -> dict[str, int]:
+        """The ``posters`` object of a JSON report."""
+        return {
+            "new": self.posters_new,
+            "existing": self.posters_existing,
+            "duplicate": self.duplicates,
+            "near_duplicate": self.near_duplicates,
+            "refused": len(self.refused),
+        }
+
     def unknown_genres_line(self) -> str | None:
         """The summary line naming unmapped genres, or ``None`` when there were none."""
         if not self.unknown_genres:
