@@ -45,7 +45,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=12, help="steps per timed round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=int,
+                        help="DataLoader workers (default: what training picks for each pipeline)")
     args = parser.parse_args()
     height, width = (int(x) for x in args.size.split("x"))
     ws = real_workspace(args.workspace, args.data, args.posters)
@@ -55,14 +56,17 @@ def main() -> None:
     y = label_matrix(examples, genres)
     side = decode_side((height, width))
     start = time.perf_counter()
-    cache = run_job(DecodedPosters.build([e.path for e in examples], side, 2**31, args.workers + 1))
+    workers = {name: default_workers(name == "cached") if args.workers is None else args.workers
+               for name in ("cached", "files")}  # fmt: skip
+    cache = run_job(DecodedPosters.build([e.path for e in examples], side, 2**31,
+                                         workers["files"] + 1))  # fmt: skip
     decode_seconds = time.perf_counter() - start
     loaders = {
         name: make_loader(
             PosterDataset([e.path for e in examples], y, TrainPreset((height, width)), side, c),
             args.batch_size,
             shuffle=True,
-            workers=args.workers,
+            workers=workers[name],
         )
         for name, c in (("cached", cache), ("files", None))
     }
@@ -100,7 +104,8 @@ def main() -> None:
     # Best of the rounds: other processes on the machine only ever slow a round down.
     best = {name: max(r) for name, r in rates.items()}
     print(
-        f"{args.backbone} {height}x{width}, batch {args.batch_size}, {args.workers} workers, "
+        f"{args.backbone} {height}x{width}, batch {args.batch_size}, workers "
+        f"{workers['cached']} (cached) / {workers['files']} (files), "
         f"{torch.get_num_threads()} torch threads, {len(examples)} posters"
     )
     print(

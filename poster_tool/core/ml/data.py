@@ -304,9 +304,18 @@ def batches(loader: DataLoader) -> Iterator[Any]:
         raise ModelError(text.splitlines()[-1].split(": ", 1)[-1]) from None
 
 
-def default_workers() -> int:
-    """DataLoader workers: leave one core to the model."""
-    return min(4, max(0, (os.cpu_count() or 1) - 1))
+def default_workers(cached: bool = False) -> int:
+    """DataLoader worker processes: leave one core to the model.
+
+    :param cached: the posters are already decoded in memory; a sample then costs only its
+        augmentation, which on two cores or fewer runs faster in-process than in a worker
+        competing with the model for the CPU (``bench/train_bench.py``: 0.87 against 0.84 of
+        the synthetic-tensor speed)
+    """
+    cores = os.cpu_count() or 1
+    if cached and cores <= 2:
+        return 0
+    return min(4, max(0, cores - 1))
 
 
 def make_loader(

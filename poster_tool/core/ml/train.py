@@ -285,7 +285,7 @@ def split_loader(
         decode_side(config.input_size),
         cache,
     )
-    workers = default_workers() if config.workers is None else config.workers
+    workers = default_workers(cache is not None) if config.workers is None else config.workers
     return make_loader(
         dataset,
         batch_size or config.batch_size,
