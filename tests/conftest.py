@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -15,3 +16,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("--headed"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # The app-data folder (default workspace, the workspace shared by window and CLI) of a
+    # test run is its own, never the user's.
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="poster-tests-data-")
+    os.environ.pop("POSTER_TOOL_WORKSPACE", None)

@@ -32,8 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"poster-tool {__version__}")
     parser.add_argument(
         "--workspace", metavar="DIR",
-        help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the app-data folder)",
+        help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the one the window "
+             "opened last, else the app-data folder)",
     )  # fmt: skip
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="use the synthetic demo workspace (the one 'python main.py --demo' opens)",
+    )
     parser.add_argument(
         "--progress-jsonl", action="store_true",
         help="report progress as JSON lines on stderr (for the window and other programs)",

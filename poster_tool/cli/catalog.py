@@ -124,7 +124,7 @@ def cmd_import_dir(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    ws, store = open_store(args)
+    ws, store = open_store(args, reads=True)
     stats = store.stats()
     if args.json:
         print_json(stats)
@@ -247,10 +247,21 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from poster_tool.core.demo import build_demo
+    import os
 
+    from poster_tool.core.demo import build_demo
+    from poster_tool.core.workspace import ENV_VAR, remember
+
+    # Without a folder named, the demo goes where the window's --demo keeps it, and later
+    # commands and windows open it by default.
+    shared = not args.workspace and not os.environ.get(ENV_VAR)
+    if shared:
+        args.demo = True
     ws = workspace(args)
     store = ws.store()
     report = run_with_progress(build_demo(ws, store, force=args.force))
     print(f"demo workspace at {ws.root}: {report}")
+    if shared:
+        remember(ws.root)
+        print("poster-tool and the window now open it by default (--workspace DIR for another)")
     return 0

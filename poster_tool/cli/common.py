@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from poster_tool.core.child import progress_line
 from poster_tool.core.progress import Progress, run_job
-from poster_tool.core.workspace import Workspace
+from poster_tool.core.workspace import Workspace, origin
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -23,14 +23,30 @@ PROGRESS_JSONL = False  # set by --progress-jsonl: progress as JSON lines for a 
 
 
 def workspace(args: argparse.Namespace, create: bool = True) -> Workspace:
-    """The workspace named by ``--workspace``, the environment, or the default."""
+    """The workspace named by ``--workspace`` or ``--demo``, the environment, the one the
+    window opened last, or the default."""
+    if getattr(args, "demo", False) and not args.workspace:
+        from poster_tool.core.demo import demo_root
+
+        return Workspace.open(demo_root(), create=create)
     return Workspace.open(args.workspace, create=create)
 
 
-def open_store(args: argparse.Namespace) -> tuple[Workspace, PosterStore]:
-    """The workspace and its open catalog."""
+def open_store(args: argparse.Namespace, reads: bool = False) -> tuple[Workspace, PosterStore]:
+    """The workspace and its open catalog.
+
+    :param reads: the command reports on the catalog (stats, lists, picks, export), so an
+        empty one gets a note on stderr saying which workspace was opened and why, rather
+        than an empty answer that looks like a result
+    """
     ws = workspace(args)
-    return ws, ws.store()
+    store = ws.store()
+    if reads and not store.scalar("SELECT 1 FROM titles LIMIT 1"):
+        why = "--demo" if getattr(args, "demo", False) else origin(args.workspace)
+        print(f"poster-tool: note: the workspace {ws.root} ({why}) holds no titles yet; "
+              "import or crawl posters into it, or pass --workspace DIR, or --demo for the "
+              "demo workspace", file=sys.stderr)  # fmt: skip
+    return ws, store
 
 
 def curator(args: argparse.Namespace) -> str:

@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from poster_tool.core.exchange.export import export
 
     fmt = args.format or ("csv" if Path(args.out).suffix.lower() == ".csv" else "json")
-    ws, store = open_store(args)
+    ws, store = open_store(args, reads=True)
     job = export(ws, store, fmt, args.out, since=args.since,
                  include_images=args.include_images, sensitive=args.sensitive)  # fmt: skip
     report = run_with_progress(job, quiet=args.json)

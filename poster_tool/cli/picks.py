@@ -82,7 +82,7 @@ def _store(args: argparse.Namespace) -> PosterStore:
     """The catalog, with the sample profiles offered once it has titles."""
     from poster_tool.core.personalize.samples import ensure_samples
 
-    _, store = open_store(args)
+    _, store = open_store(args, reads=True)
     ensure_samples(store)
     return store
 

@@ -28,13 +28,53 @@ def default_root() -> Path:
     return base / "poster-studio" / "workspace"
 
 
+def current_file() -> Path:
+    """Where the window and the CLI share which workspace was opened last."""
+    return default_root().parent / "current-workspace"
+
+
+def remember(root: Path) -> None:
+    """Make ``root`` the workspace that later commands and windows open by default."""
+    file = current_file()
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        tmp.write_text(str(root), encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass  # a read-only home only loses the convenience, never the work
+
+
+def remembered() -> Path | None:
+    """The workspace opened last by the window or ``poster-tool --demo``, when it still holds
+    a catalog."""
+    try:
+        text = current_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    root = Path(text) if text else None
+    return root if root is not None and (root / "catalog.db").is_file() else None
+
+
 def resolve_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``--workspace`` beats ``POSTER_TOOL_WORKSPACE``, which beats the default folder."""
+    """``--workspace`` beats ``POSTER_TOOL_WORKSPACE``, which beats the workspace opened
+    last (by the window or the CLI), which beats the default folder."""
     if explicit:
         return Path(explicit).expanduser()
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
-    return default_root()
+    return remembered() or default_root()
+
+
+def origin(explicit: str | os.PathLike[str] | None = None) -> str:
+    """Why :func:`resolve_root` chose its folder, in words for a message."""
+    if explicit:
+        return "from --workspace"
+    if os.environ.get(ENV_VAR):
+        return f"from ${ENV_VAR}"
+    if remembered():
+        return "the workspace the window opened last"
+    return "the default workspace"
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = build_parser().parse_args(argv[1:])
 
+    from poster_tool.gui.platform_check import problem
+
+    if cause := problem():
+        sys.stderr.write(f"poster-studio: cannot open the window: {cause}\n")
+        return 1
+
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 

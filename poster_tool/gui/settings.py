@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
+
+from poster_tool.core import workspace
 
 CURATOR = "curator/name"
 WORKSPACE = "workspace/last"
@@ -46,6 +50,9 @@ class Settings:
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self.qsettings = qsettings if qsettings is not None else QSettings()
+        # The user's own settings share the last workspace with the command line; an
+        # injected store (tests, screenshots) keeps it to itself.
+        self.shares_workspace = qsettings is None
 
     def _str(self, key: str) -> str:
         value = self.qsettings.value(key, "")
@@ -63,11 +70,18 @@ class Settings:
     @property
     def workspace(self) -> str:
         """The workspace folder opened last ('' when none)."""
+        if self.shares_workspace:
+            root = workspace.remembered()
+            # Before the shared record existed, the window kept it here alone.
+            return str(root) if root else self._str(WORKSPACE)
         return self._str(WORKSPACE)
 
     @workspace.setter
     def workspace(self, path: str) -> None:
-        self.qsettings.setValue(WORKSPACE, path)
+        if self.shares_workspace:
+            workspace.remember(Path(path))
+        else:
+            self.qsettings.setValue(WORKSPACE, path)
         recent = [path, *(p for p in self.recent_workspaces if p != path)][:MAX_RECENT]
         self.qsettings.setValue(RECENT_WORKSPACES, recent)
 
