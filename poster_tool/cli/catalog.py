@@ -55,7 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--genre", help="only posters with this genre")
     p.add_argument("--search", default="", help="text in the title (any language)")
-    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    p.add_argument("--disagrees", action="store_true",
+                   help="only posters the model is sure are mislabelled (a review queue)")
+    p.add_argument("--sort", choices=("title", "id", "newest", "uncertain"), default="title",
+                   help="order (uncertain: the model's coin flips first)")
+    p.add_argument("--limit", type=int, default=1000,
+                   help="at most this many (default 1000; 0 for all); a cut is said on stderr")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_posters_list)
 
@@ -160,11 +165,13 @@ def poster_json(poster: Poster) -> dict[str, Any]:
     data["title"] = data.pop("title_name")
     data["year"] = data.pop("title_year")
     data["genres"] = list(poster.genres)
+    data["disagrees"] = data.pop("model_disagrees")
+    data["uncertainty"] = data.pop("model_uncertainty")
     return data
 
 
 def cmd_posters_list(args: argparse.Namespace) -> int:
-    _, store = open_store(args)
+    _, store = open_store(args, reads=True)
     title_id = None
     if args.title:
         title = store.find_title(args.title)
@@ -177,8 +184,12 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
         if not resolution.genres:
             raise PosterToolError(f"unknown genre {args.genre!r}; see 'poster-tool genres'")
         genre = resolution.genres[0]
-    query = PosterQuery(text=args.search, genre=genre, status=args.status, title_id=title_id)
-    posters = store.posters(store.query_ids(query, 0, args.limit))
+    if args.limit < 0:
+        raise PosterToolError("--limit takes 0 (no limit) or a positive number")
+    query = PosterQuery(text=args.search, genre=genre, status=args.status, title_id=title_id,
+                        disagrees=args.disagrees, sort=args.sort)  # fmt: skip
+    limit = args.limit or int(store.count(query))
+    posters = store.posters(store.query_ids(query, 0, limit))
     if args.json:
         print_json([poster_json(p) for p in posters])
         return 0
@@ -188,7 +199,8 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
         print(f"{p.id:>7} {p.status:<8} {flags} {p.title_name}{year}  [{', '.join(p.genres)}]")
     total = store.count(query)
     if total > len(posters):
-        print(f"… {total - len(posters)} more (raise --limit)", file=sys.stderr)
+        print(f"poster-tool: listed {len(posters)} of {total} posters (--limit 0 for all)",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 

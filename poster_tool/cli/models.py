@@ -12,13 +12,17 @@ from typing import Any
 from poster_tool.cli.common import open_store, print_json, run_with_progress
 from poster_tool.core.errors import PosterToolError
 
+# As in core.ml.network (which imports torch, so --help would not stay instant), default first.
 BACKBONE_NAMES = (
+    "efficientnet_lite0",
     "mobilenet_v3_small",
     "mobilenet_v3_large",
     "resnet18",
     "resnet50",
     "efficientnet_b0",
 )
+
+DEFAULT_BACKBONE = BACKBONE_NAMES[0]
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -38,17 +42,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--quick", action="store_true", help="retrain the head only, on cached embeddings (seconds)"
     )
     p.add_argument(
-        "--epochs", type=int, help="passes over the training posters (default 30 full, 80 quick)"
+        "--epochs", type=int, help="passes over the training posters (default 12 full, 80 quick)"
     )
     p.add_argument(
         "--backbone",
         choices=BACKBONE_NAMES,
-        default="mobilenet_v3_small",
-        help="network for a full run (default mobilenet_v3_small)",
+        default=DEFAULT_BACKBONE,
+        help=f"network for a full run (default {DEFAULT_BACKBONE})",
     )
-    p.add_argument("--size", type=_size, metavar="HxW", help="input size (default 224x160)")
+    p.add_argument(
+        "--freeze", type=int, metavar="N",
+        help="full run: keep the first N feature layers frozen and train the rest on their "
+             "cached output (default 12 for efficientnet_lite0 from ImageNet; 0 trains all)",
+    )
+    p.add_argument(
+        "--views", type=int, default=3,
+        help="full run with frozen layers: augmented views per training poster (default 3)",
+    )
+    p.add_argument("--size", type=_size, metavar="HxW", help="input size (default 288x208)")
     p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 full, 1e-2 quick)")
+    p.add_argument("--lr", type=float,
+                   help="peak learning rate of the head (default 3e-3 full, 1e-2 quick)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the run")
     p.add_argument("--device", default="auto", help="auto (CUDA, MPS, else CPU), cpu, cuda, mps")
     p.add_argument("--workers", type=int, help="data-loading processes (default: cores - 1)")
@@ -130,6 +144,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         device=args.device,
         workers=args.workers,
         cache_mb=args.cache_mb,
+        freeze=args.freeze,
+        views=args.views,
         patience=args.patience,
         pretrained=args.pretrained,
         base=args.base,

@@ -74,6 +74,7 @@ class Poster:
     title_year: int | None = None
     model_version: str | None = None
     model_uncertainty: float | None = None
+    model_disagrees: bool = False  # the calibrated model is sure a label is wrong
     created_at: str = ""
 
 

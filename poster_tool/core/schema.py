@@ -235,7 +235,23 @@ def m003_genre_mask(db: Database) -> None:
     _stamp(db, 3)
 
 
-MIGRATIONS = (m001_catalog, m002_grid_indexes, m003_genre_mask)
+@migrations()
+def m004_model_cuts(db: Database) -> None:
+    """Per model version and genre: the calibrated probability that makes a suggestion, and
+    the one at or below which the model is sure a labelled genre is absent."""
+    _script(db, """
+        CREATE TABLE model_cuts (
+            model_version TEXT NOT NULL,
+            genre TEXT NOT NULL,
+            suggest REAL,
+            sure_absent REAL,
+            PRIMARY KEY (model_version, genre)
+        ) WITHOUT ROWID;
+    """)
+    _stamp(db, 4)
+
+
+MIGRATIONS = (m001_catalog, m002_grid_indexes, m003_genre_mask, m004_model_cuts)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

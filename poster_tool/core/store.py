@@ -28,13 +28,14 @@ from poster_tool.core.records import (
     Title,
     TitleIn,
 )
+from poster_tool.core.suggestions import SURE_ABSENT, SURE_PRESENT, suggested, uncertainty
 from poster_tool.core.taxonomy import GENRES, ordered
 
 _POSTER_COLUMNS = """
     p.id, p.title_id, p.sha256, p.path, p.width, p.height, p.orientation, p.phash, p.source,
     p.source_url, p.status, p.is_default, p.sensitive, p.sensitive_reason, p.synthetic,
     p.duplicate_of, p.near_duplicate_of, p.curated_at, p.model_version, p.model_uncertainty,
-    p.created_at, t.name, t.year
+    p.created_at, t.name, t.year, p.model_disagrees
 """
 
 # Effective genres: the curator's when the poster has been curated, else the source's.
@@ -313,7 +314,7 @@ class PosterStore:
                 synthetic=bool(r[14]), duplicate_of=r[15], near_duplicate_of=r[16],
                 curated=r[17] is not None, model_version=r[18], model_uncertainty=r[19],
                 created_at=r[20], title_name=r[21], title_year=r[22],
-                genres=tuple(genres.get(r[0], ())),
+                model_disagrees=bool(r[23]), genres=tuple(genres.get(r[0], ())),
             )  # fmt: skip
         return [by_id[i] for i in ids if i in by_id]
 
@@ -343,6 +344,12 @@ class PosterStore:
                 [poster_id],
             )
         ]
+
+    def sure_absent_cuts(self, model_version: str) -> dict[str, float]:
+        """Genre -> the score at or below which this model is sure a genre is absent."""
+        return {g: float(c) for g, c in self._rows(
+            "SELECT genre, sure_absent FROM model_cuts WHERE model_version = ? "
+            "AND sure_absent IS NOT NULL", [model_version])}  # fmt: skip
 
     def model_scores(self, ids: Sequence[int]) -> dict[int, dict[str, float]]:
         """The active model's score per genre for each poster that has been scored."""
@@ -600,52 +607,63 @@ class PosterStore:
                         params)  # fmt: skip
 
     def refresh_disagreement(self, poster_id: int) -> None:
-        """Recompute whether the model's positive genres differ from the effective ones."""
+        """Recompute whether the model is sure that the poster's effective genres are wrong:
+        a labelled genre it scores at most the genre's sure-absent cut, or an unlabelled one
+        it scores at least ``SURE_PRESENT`` (see :mod:`poster_tool.core.suggestions`)."""
         self.db.execute(
             f"""
             UPDATE posters SET model_disagrees = (
                 SELECT CASE WHEN p.model_version IS NULL THEN 0 ELSE EXISTS (
-                    SELECT genre FROM poster_labels WHERE poster_id = p.id AND source = 'model'
-                        AND positive = 1
-                    EXCEPT SELECT genre FROM poster_labels WHERE poster_id = p.id
-                        AND source = {_EFFECTIVE_SOURCE} AND positive = 1
-                ) OR EXISTS (
-                    SELECT genre FROM poster_labels WHERE poster_id = p.id
-                        AND source = {_EFFECTIVE_SOURCE} AND positive = 1
-                    EXCEPT SELECT genre FROM poster_labels WHERE poster_id = p.id
-                        AND source = 'model' AND positive = 1
+                    SELECT 1 FROM poster_labels m WHERE m.poster_id = p.id
+                        AND m.source = 'model' AND m.score IS NOT NULL
+                        AND (m.score <= coalesce((SELECT c.sure_absent FROM model_cuts c
+                                WHERE c.model_version = m.model_version AND c.genre = m.genre),
+                             ?) OR m.score >= ?)
+                        AND (m.score >= ?) != EXISTS (
+                            SELECT 1 FROM poster_labels e WHERE e.poster_id = p.id
+                                AND e.genre = m.genre AND e.source = {_EFFECTIVE_SOURCE}
+                                AND e.positive = 1)
                 ) END FROM posters p WHERE p.id = posters.id)
             WHERE id = ?
             """,
-            [poster_id],
+            [SURE_ABSENT, SURE_PRESENT, SURE_PRESENT, poster_id],
         )
 
     def write_model_scores(self, model_version: str, scores: Mapping[int, Mapping[str, float]],
-                           thresholds: Mapping[str, float]) -> None:
-        """Replace the model labels of these posters with a model's scores.
+                           cuts: Mapping[str, float],
+                           sure_absent: Mapping[str, float] | None = None) -> None:
+        """Replace the model labels of these posters with a model's calibrated scores.
 
-        :param scores: poster id -> genre -> probability
-        :param thresholds: genre -> decision threshold (a genre at or above it is positive)
+        A label is positive when the genre is suggested (see
+        :func:`poster_tool.core.suggestions.suggested`).
+
+        :param scores: poster id -> genre -> calibrated probability
+        :param cuts: genre -> the model's suggestion cut
+        :param sure_absent: genre -> the model's sure-absent cut (default ``SURE_ABSENT``)
         """
         stamp = now()
         with self.transaction():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO model_cuts(model_version, genre, suggest, sure_absent) "
+                "VALUES (?, ?, ?, ?)",
+                [(model_version, g, cuts.get(g), (sure_absent or {}).get(g))
+                 for g in sorted(set(cuts) | set(sure_absent or {}))],
+            )  # fmt: skip
             for poster_id, by_genre in scores.items():
                 self.db.execute(
                     "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'model'",
                     [poster_id],
                 )
+                chosen = set(suggested(by_genre, cuts))
                 self.db.conn.executemany(
                     "INSERT INTO poster_labels(poster_id, genre, source, positive, score, "
                     "model_version, created_at) VALUES (?, ?, 'model', ?, ?, ?, ?)",
-                    [(poster_id, g, int(s >= thresholds.get(g, 0.5)), float(s), model_version,
-                      stamp) for g, s in by_genre.items() if g in GENRES],
+                    [(poster_id, g, int(g in chosen), float(s), model_version, stamp)
+                     for g, s in by_genre.items() if g in GENRES],
                 )  # fmt: skip
-                # Uncertainty: how close the most doubtful genre sits to its threshold.
-                margins = [abs(s - thresholds.get(g, 0.5)) for g, s in by_genre.items()]
-                uncertainty = 1.0 - 2.0 * min(margins) if margins else None
                 self.db.execute(
                     "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",
-                    [model_version, uncertainty, poster_id],
+                    [model_version, uncertainty(by_genre), poster_id],
                 )
                 self.refresh_disagreement(poster_id)
 

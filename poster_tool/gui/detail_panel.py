@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core.curation import model_suggestions
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.suggestions import disagreements, uncertainty_words
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.actions import GENRE_KEYS
 from poster_tool.gui.thumbnail_delegate import COLORS
@@ -280,12 +281,19 @@ class DetailPanel(QWidget):
         if twin:
             kind = "duplicate" if poster.duplicate_of else "near-duplicate"
             self._fact("Duplicate", f"{kind} of #{twin}", COLORS["duplicate"])
+        labels = self.store.labels(poster.id)
         if poster.model_version:
             certainty = "" if poster.model_uncertainty is None else \
-                f" · uncertainty {poster.model_uncertainty:.2f}"  # fmt: skip
+                f" · {uncertainty_words(poster.model_uncertainty)} " \
+                f"(uncertainty {poster.model_uncertainty:.2f})"  # fmt: skip
             self._fact("Model", poster.model_version + certainty)
+            scores = {lb.genre: lb.score for lb in labels
+                      if lb.source == "model" and lb.score is not None}  # fmt: skip
+            reasons = disagreements(scores, poster.genres,
+                                    self.store.sure_absent_cuts(poster.model_version))
+            if reasons:
+                self._fact("Disagrees", "sure of " + ", ".join(reasons), COLORS["rejected"])
 
-        labels = self.store.labels(poster.id)
         curator = {lb.genre for lb in labels if lb.source == "curator" and lb.positive}
         official = {lb.genre for lb in labels if lb.source == "source" and lb.positive}
         model = {lb.genre: lb for lb in labels if lb.source == "model"}

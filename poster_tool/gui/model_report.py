@@ -24,6 +24,12 @@ STYLE = (
     "padding: 1px 5px; } td { padding: 1px 5px; } .note { color: #9aa0a6; }</style>"
 )
 BASELINE_NAMES = {"prior": "genre prior", "colour_histogram": "colour histogram"}
+TRUST_NOTE = (
+    '<p class="note">ECE: calibration error of the scores (0 = a score of 0.8 is right 8 '
+    "times in 10). Suggested: genres suggested per poster; right: the share of them that "
+    "are the poster's genres. Flagged: the share of posters the model is sure carry a wrong "
+    "genre (its review queue).</p>"
+)
 
 
 def num(value: float | None) -> str:
@@ -31,12 +37,16 @@ def num(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def delta(new: float | None, old: float | None) -> str:
-    """``+0.042`` coloured green (better) or red (worse); blank when either is missing."""
+def delta(new: float | None, old: float | None, better: str = "higher") -> str:
+    """``+0.042`` coloured green (better) or red (worse); blank when either is missing.
+
+    :param better: ``"higher"``, ``"lower"`` (an error), or ``""`` (neither: uncoloured)
+    """
     if new is None or old is None:
         return ""
     diff = new - old
-    colour = MUTED if abs(diff) < NOTICEABLE else BETTER if diff > 0 else WORSE
+    gain = diff if better == "higher" else -diff
+    colour = MUTED if abs(diff) < NOTICEABLE or not better else BETTER if gain > 0 else WORSE
     return f'<span style="color:{colour}">{diff:+.3f}</span>'
 
 
@@ -52,12 +62,22 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def headline(rows: Sequence[tuple[str, Scores]]) -> str:
-    """One row per model: micro-, macro-, samples-F1 and mAP."""
+    """One row per model: micro- and macro-F1, mAP, and the trust figures (calibration
+    error, suggestions per poster and their precision, share flagged as mislabelled)."""
     return _table(
-        ["", "micro-F1", "macro-F1", "samples-F1", "mAP"],
-        [[escape(name), num(s["micro_f1"]), num(s["macro_f1"]), num(s["samples_f1"]),
-          num(s["map"])] for name, s in rows],
-    )  # fmt: skip
+        ["", "micro-F1", "macro-F1", "mAP", "ECE", "suggested", "right", "flagged"],
+        [[escape(name), num(s["micro_f1"]), num(s["macro_f1"]), num(s["map"]),
+          num(s.get("ece")), num((s.get("suggestions") or {}).get("per_poster")),
+          num((s.get("suggestions") or {}).get("precision")), num(s.get("disagrees"))]
+         for name, s in rows],
+    ) + TRUST_NOTE  # fmt: skip
+
+
+def trust(scores: Scores, key: str) -> float | None:
+    """A headline figure, including the suggestion figures nested under ``suggestions``."""
+    if key in ("per_poster", "precision"):
+        return (scores.get("suggestions") or {}).get(key)
+    return scores.get(key)
 
 
 def _genre(scores: Scores | None, genre: str, key: str) -> float | None:
@@ -154,9 +174,13 @@ def comparison_html(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
         STYLE,
         f"<h3>A: {escape(va)}<br>B: {escape(vb)}</h3>",
         _table(["", "A", "B", "B − A"], [
-            [name, num(ma[key]), num(mb[key]), delta(mb[key], ma[key])]
-            for name, key in (("micro-F1", "micro_f1"), ("macro-F1", "macro_f1"),
-                              ("samples-F1", "samples_f1"), ("mAP", "map"))
+            [name, num(trust(ma, key)), num(trust(mb, key)),
+             delta(trust(mb, key), trust(ma, key), better)]
+            for name, key, better in (
+                ("micro-F1", "micro_f1", "higher"), ("macro-F1", "macro_f1", "higher"),
+                ("mAP", "map", "higher"), ("calibration error", "ece", "lower"),
+                ("suggested per poster", "per_poster", ""),
+                ("suggestions right", "precision", "higher"), ("flagged", "disagrees", ""))
         ]),
     ]  # fmt: skip
     genres = list(dict.fromkeys([*ma["per_genre"], *mb["per_genre"]]))

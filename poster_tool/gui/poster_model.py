@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 
 from poster_tool.core.curation import model_suggestions
 from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.core.suggestions import uncertainty_words
 from poster_tool.gui.thumbnails import ThumbKey
 
 if TYPE_CHECKING:
@@ -330,6 +331,10 @@ def _tooltip(poster: Poster, suggested: Sequence[str]) -> str:
     extra = [g for g in suggested if g not in poster.genres]
     if extra:
         lines.append(f"Model suggests: {', '.join(extra)}")
+    if poster.model_uncertainty is not None:
+        lines.append(f"Model: {uncertainty_words(poster.model_uncertainty)} "
+                     f"(uncertainty {poster.model_uncertainty:.2f})"
+                     + (" · disagrees with the labels" if poster.model_disagrees else ""))
     if poster.sensitive:
         lines.append(f"Sensitive: {poster.sensitive_reason or 'yes'}")
     if poster.duplicate_of or poster.near_duplicate_of:

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from poster_tool.core.suggestions import UNSURE
 from poster_tool.gui.poster_model import (
     HighlightRole,
     PosterRole,
@@ -149,7 +150,9 @@ class PosterDelegate(QStyledItemDelegate):
         painter.setFont(self._small_font)
         painter.setPen(COLORS["muted"])
         wide = self.pool and poster.orientation == "landscape"
-        shown = (poster.title_year, poster.status, "landscape" if wide else None)
+        unsure = poster.model_uncertainty is not None and poster.model_uncertainty >= UNSURE
+        shown = (poster.title_year, poster.status, "landscape" if wide else None,
+                 f"unsure {poster.model_uncertainty:.2f}" if unsure else None)  # fmt: skip
         facts = " · ".join(str(x) for x in shown if x)
         painter.drawText(QRect(text_left, y, text_width, self._small_h), LEFT, facts)
         y += self._small_h + 4

@@ -126,6 +126,12 @@ class RetrainDock(QDockWidget):
         self.backbone = QComboBox()
         self.backbone.addItems(list(BACKBONES))
         self.backbone.setCurrentText(DEFAULT_BACKBONE)
+        # Says when a full run cannot start from ImageNet here, and what to install.
+        self.weights_label = QLabel()
+        self.weights_label.setObjectName("weightsLabel")
+        self.weights_label.setWordWrap(True)
+        self.backbone.currentTextChanged.connect(self._on_backbone_changed)
+        self._on_backbone_changed(self.backbone.currentText())
         self.device = QComboBox()
         for value, text in DEVICES:
             self.device.addItem(text, value)
@@ -182,6 +188,7 @@ class RetrainDock(QDockWidget):
         form.addRow("Run", kinds)
         form.addRow("Epochs", self.epochs)
         form.addRow("Backbone", self.backbone)
+        form.addRow("", self.weights_label)
         form.addRow("Device", self.device)
         form.addRow("", self.device_label)
         buttons = QHBoxLayout()
@@ -408,6 +415,14 @@ class RetrainDock(QDockWidget):
         self.refresh_info()
 
     # -- helpers -------------------------------------------------------------------------------
+    def _on_backbone_changed(self, name: str) -> None:
+        from poster_tool.core.ml.network import imagenet_available
+
+        missing = imagenet_available(name) if name else None
+        self.weights_label.setText(f"{missing}: a full run would train from scratch."
+                                   if missing else "")  # fmt: skip
+        self.weights_label.setVisible(bool(missing))
+
     def _show_running(self, running: bool) -> None:
         for widget in (self.full, self.epochs, self.device, self.start_button):
             widget.setEnabled(not running)

@@ -49,8 +49,8 @@ def build(workspace: Workspace, store: PosterStore) -> dict[str, int]:
     store.set_genres({ids["curated"]: ["Drama", "Comedy"], ids["curated_empty"]: []}, "kim")
     store.write_model_scores(
         "cnn-v1",
-        {ids["scored"]: {"Drama": 0.91, "Horror": 0.62, "Comedy": 0.125},
-         ids["curated_over_model"]: {"Horror": 0.4, "Sci-Fi": 0.8}},
+        {ids["scored"]: {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125},
+         ids["curated_over_model"]: {"Horror": 0.4, "Sci-Fi": 0.9}},
         {"Horror": 0.5},
     )  # fmt: skip
     store.set_genres({ids["curated_over_model"]: ["Horror"]}, "lee")

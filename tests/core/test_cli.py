@@ -94,3 +94,22 @@ def test_demo_builds_a_synthetic_catalog_once(tmp_path: Path,
     assert stats["posters"]["approved"] and stats["labels"]["curator"] and stats["sensitive"]
     assert run(capsys, "--workspace", root, "demo")[0] == 0  # idempotent
     assert json.loads(run(capsys, "--workspace", root, "stats", "--json")[1]) == stats
+
+
+def test_posters_list_filters_on_disagreement_and_lists_everything_with_limit_0(
+    ws: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Workspace.open(ws).store()
+    # Parasite is labelled Drama + Thriller: the model is sure Thriller is wrong.
+    store.write_model_scores("m1", {1: {"Drama": 0.7, "Thriller": 0.02}, 2: {"Comedy": 0.6}}, {})
+    store.close()
+    capsys.readouterr()
+    code, out, _ = run(capsys, "--workspace", ws, "posters", "list", "--json")
+    flags = {p["id"]: p["disagrees"] for p in json.loads(out)}
+    assert code == 0 and flags == {1: True, 2: False}
+    code, out, _ = run(capsys, "--workspace", ws, "posters", "list", "--disagrees", "--json")
+    assert [p["id"] for p in json.loads(out)] == [1]
+    code, out, err = run(capsys, "--workspace", ws, "posters", "list", "--limit", "1")
+    assert len(out.strip().splitlines()) == 1 and "listed 1 of 2 posters (--limit 0" in err
+    code, out, err = run(capsys, "--workspace", ws, "posters", "list", "--limit", "0")
+    assert len(out.strip().splitlines()) == 2 and not err

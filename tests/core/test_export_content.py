@@ -48,7 +48,7 @@ def test_each_genre_says_where_it_comes_from(workspace, store, ids, tmp_path):
     assert [(g["genre"], g["provenance"]) for g in scored["genres"]] == [
         ("Drama", "model"), ("Horror", "model")]  # fmt: skip
     assert scored["model"]["version"] == "cnn-v1"
-    assert scored["model"]["scores"] == {"Drama": 0.91, "Horror": 0.62, "Comedy": 0.125}
+    assert scored["model"]["scores"] == {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125}
     # Neither curated nor scored: the title's official genres.
     assert [(g["genre"], g["provenance"]) for g in posters[ids["default_sensitive"]]["genres"]] == [
         ("Drama", "source"), ("Thriller", "source")]  # fmt: skip
@@ -107,7 +107,7 @@ def test_csv_has_one_row_per_poster_and_genre(workspace, store, ids, tmp_path):
         ("Drama", "curator", "kim"), ("Comedy", "curator", "kim")]  # fmt: skip
     scored = by_poster[ids["scored"]]
     assert [(r["genre"], r["model_score"]) for r in scored] == [("Drama", "0.91"),
-                                                                ("Horror", "0.62")]  # fmt: skip
+                                                                ("Horror", "0.88")]  # fmt: skip
     assert scored[0]["score_Comedy"] == "0.125"
     assert scored[0]["score_Action"] == ""
     # A curated poster with no genre keeps one row, so it is not lost from the CSV.

@@ -6,15 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poster_tool.core.ml.metrics import (
+from poster_tool.core.ml.baselines import (
     LogisticRegression,
-    average_precision,
     baselines,
     colour_features,
     prior_scores,
-    scores_report,
-    tune_thresholds,
 )
+from poster_tool.core.ml.metrics import average_precision, scores_report, tune_thresholds
 
 TRUTH = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], np.float32)
 SCORES = np.array([[0.9, 0.2], [0.4, 0.8], [0.6, 0.3], [0.1, 0.4]])

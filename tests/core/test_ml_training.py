@@ -5,7 +5,6 @@ A few dozen posters from ../shared/data at 64×48 pixels: each run takes a secon
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +15,6 @@ import torch
 import torchvision
 
 from poster_tool.core.errors import ModelError
-from poster_tool.core.importers import import_csv
 from poster_tool.core.ml.data import (
     PosterDataset,
     label_matrix,
@@ -31,6 +29,7 @@ from poster_tool.core.ml.train import TrainConfig, fit, pos_weight, train_one_ep
 from poster_tool.core.ml.transforms import EvalPreset
 from poster_tool.core.progress import Progress, run_job
 from poster_tool.core.workspace import Workspace
+from tests.core.real_posters import real_workspace
 
 torch.set_num_threads(1)
 TINY = {
@@ -47,17 +46,7 @@ TINY = {
 @pytest.fixture(scope="module")
 def trained(real_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
     """A workspace of 48 real posters with one tiny full model trained (and active)."""
-    folder = tmp_path_factory.mktemp("ml")
-    manifest = folder / "posters.csv"
-    with real_subset.open(encoding="utf-8") as src:
-        rows = list(csv.DictReader(src))[:48]
-    with manifest.open("w", encoding="utf-8", newline="") as dst:
-        writer = csv.DictWriter(dst, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    ws = Workspace.open(folder / "ws")
-    with ws.store() as store:
-        run_job(import_csv(ws, store, manifest))
+    ws = real_workspace(real_subset, tmp_path_factory.mktemp("ml"), 48)
     result = run_job(fit(ws, TrainConfig(**TINY)))
     return ws, result.version
 

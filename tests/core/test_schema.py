@@ -46,8 +46,8 @@ def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
     old.close()
 
     store = PosterStore(path)
-    assert store.schema_version == schema.SCHEMA_VERSION == 3
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert store.schema_version == schema.SCHEMA_VERSION == 4
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
     assert [t.name for t in store.titles()] == ["기생충"]
     # The upgrade back-fills what the grid filters on, so old posters filter like new ones.
     assert store.query_ids(PosterQuery(genre="Horror")) == [1]

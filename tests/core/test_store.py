@@ -126,17 +126,32 @@ def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
 
 
 def test_model_scores_drive_disagreement_and_least_certain_first(catalog) -> None:
-    store, _, _, ids = catalog
-    thresholds = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5}
+    store, _, _, ids = catalog  # ids[0], ids[1]: Drama + Thriller; ids[2]: Horror + Sci-Fi
+    cuts = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5}
     store.write_model_scores("m1", {
         ids[0]: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1},   # agrees, confident
-        ids[1]: {"Drama": 0.55, "Thriller": 0.3, "Horror": 0.45},  # disagrees, unsure
-    }, thresholds)  # fmt: skip
+        ids[1]: {"Drama": 0.55, "Thriller": 0.03, "Horror": 0.45},  # sure Thriller is wrong
+    }, cuts)  # fmt: skip
     assert store.query_ids(PosterQuery(disagrees=True)) == [ids[1]]
     assert store.query_ids(PosterQuery(sort="uncertain")) == [ids[1], ids[0], ids[2]]
     assert store.model_scores([ids[0]])[ids[0]]["Drama"] == pytest.approx(0.9)
     store.set_genres({ids[1]: ["Drama"]}, "ann")  # the curator now agrees with the model
     assert store.query_ids(PosterQuery(disagrees=True)) == []
+    # Unsure either way is no disagreement; sure of a genre nobody labelled is one.
+    store.write_model_scores("m1", {ids[2]: {"Horror": 0.2, "Drama": 0.6}}, cuts)
+    assert store.query_ids(PosterQuery(disagrees=True)) == []
+    store.write_model_scores("m1", {ids[2]: {"Horror": 0.2, "Drama": 0.95}}, cuts)
+    assert store.query_ids(PosterQuery(disagrees=True)) == [ids[2]]
+
+
+def test_the_model_suggests_at_most_three_genres_above_their_cuts(catalog) -> None:
+    store, _, _, ids = catalog
+    scores = {"Drama": 0.9, "Thriller": 0.7, "Horror": 0.65, "Comedy": 0.8, "War": 0.55}
+    store.write_model_scores("m1", {ids[0]: scores}, {"War": 0.6, "Horror": 0.5})
+    positive = store.db.execute(
+        "SELECT genre FROM poster_labels WHERE poster_id = ? AND source = 'model' "
+        "AND positive = 1 ORDER BY genre", [ids[0]]).fetchall()
+    assert [g for (g,) in positive] == ["Comedy", "Drama", "Thriller"]
 
 
 def test_stats_counts_everything_the_cli_reports(catalog) -> None:
@@ -148,3 +163,14 @@ def test_stats_counts_everything_the_cli_reports(catalog) -> None:
     assert stats["posters"] == {"total": 3, "pending": 2, "approved": 1, "rejected": 0}
     assert stats["labels"] == {"source": 6, "model": 0, "curator": 1}
     assert stats["genres"] == {"Drama": 1, "Comedy": 1, "Thriller": 1, "Horror": 1, "Sci-Fi": 1}
+
+
+def test_a_rare_genre_the_model_cannot_see_is_no_disagreement(catalog) -> None:
+    store, _, _, ids = catalog  # ids[2]: Horror + Sci-Fi
+    scores = {ids[2]: {"Horror": 0.6, "Sci-Fi": 0.02}}
+    # Sci-Fi on 4 % of training posters: 0.02 is half its base rate, not "sure it is absent".
+    store.write_model_scores("m1", scores, {}, {"Sci-Fi": 0.01})
+    assert store.query_ids(PosterQuery(disagrees=True)) == []
+    assert store.sure_absent_cuts("m1") == {"Sci-Fi": 0.01}
+    store.write_model_scores("m2", scores, {}, {"Sci-Fi": 0.05})
+    assert store.query_ids(PosterQuery(disagrees=True)) == [ids[2]]

@@ -78,14 +78,14 @@ def test_model_disagrees_and_least_certain_first(window, catalog) -> None:
     thresholds = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5, "Sci-Fi": 0.5}
     catalog.store.write_model_scores("m1", {
         parasite: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1, "Sci-Fi": 0.05},  # agrees
-        alien: {"Drama": 0.7, "Thriller": 0.45, "Horror": 0.55, "Sci-Fi": 0.9},  # disagrees
+        alien: {"Drama": 0.9, "Thriller": 0.45, "Horror": 0.55, "Sci-Fi": 0.9},  # sure of Drama
     }, thresholds)  # fmt: skip
     window.filter_bar.disagrees.setChecked(True)
     assert shown(window) == [alien]
     window.filter_bar.disagrees.setChecked(False)
     choose(window.filter_bar.sort, "uncertain")
     order = shown(window)
-    assert order[:2] == [alien, parasite]  # Alien's Thriller 0.45 sits nearest a threshold
+    assert order[:2] == [alien, parasite]  # Alien's Thriller 0.45 is nearest a coin flip
     assert window.settings.sort == "uncertain"
 
 

@@ -165,3 +165,24 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
     with workspace.store() as store:
         second = Registry(workspace, store).get(dock.candidate.result.version)
     assert second.meta["training_data"]["curated"] == first_curated["curated"] + 1
+
+
+def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
+    qtbot, ws, settings, monkeypatch  # noqa: F811
+) -> None:
+    from poster_tool.core.ml import lite
+
+    installed = lite.weights_file()
+    monkeypatch.setattr(lite, "weights_file", lambda: None)
+    dock = dock_for(qtbot, ws, settings)
+    dock.backbone.setCurrentText("mobilenet_v3_small")
+    dock.backbone.setCurrentText("efficientnet_lite0")
+    text = dock.weights_label.text()
+    assert lite.WEIGHTS_PACKAGE in text and '".[imagenet]"' in text and "from scratch" in text
+    assert not dock.weights_label.isHidden()
+    if installed is None:
+        return  # the [imagenet] extra is not installed here: nothing more to see
+    monkeypatch.setattr(lite, "weights_file", lambda: installed)
+    dock.backbone.setCurrentText("mobilenet_v3_small")
+    dock.backbone.setCurrentText("efficientnet_lite0")
+    assert dock.weights_label.isHidden()

@@ -1,4 +1,4 @@
-"""Multi-label metrics, tuned thresholds and the two baselines every model is shown beside.
+"""Multi-label metrics and F1-tuned thresholds.
 
 Plain numpy, matching scikit-learn's definitions (``average_precision_score`` with ties
 grouped, ``f1_score`` with ``zero_division=0``) without depending on it.  Macro averages
@@ -8,11 +8,10 @@ AP is undefined without positives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 
 def average_precision(truth: np.ndarray, scores: np.ndarray) -> float | None:
@@ -104,103 +103,29 @@ def scores_report(
 
 
 def comparison_lines(model: dict[str, Any], others: dict[str, dict[str, Any]] | None) -> list[str]:
-    """A small table: the model's micro-, macro-, samples-F1 and mAP above the baselines'."""
+    """A small table: the model's F1s, mAP and trust figures above the baselines'.
+
+    ECE is the calibration error; "sugg." the genres suggested per poster and the share of
+    them that are right; "flagged" the share of posters the model is sure are mislabelled
+    (reports made before calibration existed show dashes there).
+    """
     names = {"prior": "genre prior", "colour_histogram": "colour-histogram logistic regression"}
     rows = [("model", model)] + [(names.get(k, k), v) for k, v in (others or {}).items()]
-    lines = [f"{'':<38} micro-F1  macro-F1  samples-F1    mAP"]
+    lines = [f"{'':<38} micro-F1  macro-F1    mAP    ECE  sugg./poster  precision  flagged"]
     for name, s in rows:
+        sugg = s.get("suggestions") or {}
         lines.append(
-            f"{name:<38} {s['micro_f1']:8.3f}  {s['macro_f1']:8.3f}  "
-            f"{s['samples_f1']:10.3f}  {s['map']:.3f}"
+            f"{name:<38} {s['micro_f1']:8.3f}  {s['macro_f1']:8.3f}  {s['map']:.3f}  "
+            f"{_fmt(s.get('ece'), 5)}  {_fmt(sugg.get('per_poster'), 12)}  "
+            f"{_fmt(sugg.get('precision'), 9)}  {_fmt(s.get('disagrees'), 7)}"
         )
     return lines
+
+
+def _fmt(value: float | None, width: int) -> str:
+    return f"{value:{width}.3f}" if value is not None else f"{'–':>{width}}"
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function, safe for large magnitudes."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-# -- baselines ------------------------------------------------------------------------------
-def prior_scores(train_truth: np.ndarray, n: int) -> np.ndarray:
-    """The genre prior: every poster scores each genre's training frequency."""
-    return np.repeat(train_truth.mean(axis=0, keepdims=True), n, axis=0)
-
-
-def colour_features(img: Image.Image) -> np.ndarray:
-    """A poster's colour: a 4×4×4 RGB histogram, a saturation-weighted hue histogram,
-    a brightness histogram and per-channel means and spreads (90 numbers)."""
-    small = img.convert("RGB").resize((32, 48), Image.Resampling.BILINEAR)
-    rgb = np.asarray(small, np.float64).reshape(-1, 3) / 255.0
-    hsv = np.asarray(small.convert("HSV"), np.float64).reshape(-1, 3) / 255.0
-    bins = np.minimum((rgb * 4).astype(int), 3)
-    joint = np.bincount(bins[:, 0] * 16 + bins[:, 1] * 4 + bins[:, 2], minlength=64)
-    hue = np.bincount(np.minimum((hsv[:, 0] * 12).astype(int), 11), weights=hsv[:, 1], minlength=12)
-    value = np.bincount(np.minimum((hsv[:, 2] * 8).astype(int), 7), minlength=8)
-    n = len(rgb)
-    return np.concatenate(
-        [
-            np.sqrt(joint / n),
-            np.sqrt(hue / n),
-            np.sqrt(value / n),
-            rgb.mean(axis=0),
-            rgb.std(axis=0),
-        ]
-    ).astype(np.float32)
-
-
-class LogisticRegression:
-    """Multi-label logistic regression on standardised features (full-batch Adam, L2).
-
-    :param l2: weight decay strength
-    """
-
-    def __init__(self, l2: float = 1e-3, steps: int = 600, lr: float = 0.05) -> None:
-        self.l2, self.steps, self.lr = l2, steps, lr
-
-    def fit(self, x: np.ndarray, y: np.ndarray) -> LogisticRegression:
-        """Learn one weight vector per genre."""
-        self.mean = x.mean(axis=0)
-        self.std = x.std(axis=0) + 1e-6
-        x = (x - self.mean) / self.std
-        n, d = x.shape
-        prior = np.clip(y.mean(axis=0), 1e-4, 1 - 1e-4)
-        self.w = np.zeros((d, y.shape[1]))
-        self.b = np.log(prior / (1 - prior))
-        m_w, v_w = np.zeros_like(self.w), np.zeros_like(self.w)
-        m_b, v_b = np.zeros_like(self.b), np.zeros_like(self.b)
-        for step in range(1, self.steps + 1):
-            err = sigmoid(x @ self.w + self.b) - y
-            g_w = x.T @ err / n + self.l2 * self.w
-            g_b = err.mean(axis=0)
-            for g, m, v, p in ((g_w, m_w, v_w, self.w), (g_b, m_b, v_b, self.b)):
-                m *= 0.9
-                m += 0.1 * g
-                v *= 0.999
-                v += 0.001 * g * g
-                p -= self.lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-        return self
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities, ``(N, G)``."""
-        return sigmoid(((x - self.mean) / self.std) @ self.w + self.b)
-
-
-def baselines(
-    truth: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray], genres: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    """Both baselines on the test split, thresholds tuned on validation like the model's.
-
-    :param truth: split name (``train``, ``val``, ``test``) -> ``(N, G)`` truths
-    :param features: split name -> ``(N, 90)`` colour features
-    """
-    histogram = LogisticRegression().fit(features["train"], truth["train"])
-    scorers = {
-        "prior": lambda split: prior_scores(truth["train"], len(truth[split])),
-        "colour_histogram": lambda split: histogram.predict(features[split]),
-    }
-    out = {}
-    for name, scorer in scorers.items():
-        thresholds = tune_thresholds(truth["val"], scorer("val"))
-        out[name] = scores_report(truth["test"], scorer("test"), thresholds, genres)
-    return out

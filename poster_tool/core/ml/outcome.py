@@ -1,9 +1,9 @@
-"""The end of a training run: thresholds, the report beside both baselines, the new version.
+"""The end of a training run: calibration, cuts, the report beside both baselines, the version.
 
-Shared by full and quick runs: per-genre thresholds are tuned on validation, the test split
-is scored for the model and for the two baselines fitted on the same split (the genre prior
-and a colour-histogram logistic regression), and the network is registered with its
-metadata, split and model card.
+Shared by full and quick runs: per-genre Platt scaling, F1 thresholds and precision-first
+suggestion cuts are fitted on validation; the test split is judged for the model and for the
+two baselines fitted on the same split (the genre prior and a colour-histogram logistic
+regression); the network is registered with its metadata, split and model card.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ import numpy as np
 import torch
 
 from poster_tool.core.ml import embeddings
+from poster_tool.core.ml.baselines import baselines, colour_features
+from poster_tool.core.ml.calibration import (
+    Fitted,
+    absent_cuts,
+    expected_calibration_error,
+    judge,
+)
 from poster_tool.core.ml.card import model_card
 from poster_tool.core.ml.data import (
     Example,
@@ -29,15 +36,8 @@ from poster_tool.core.ml.data import (
     label_matrix,
     make_loader,
 )
-from poster_tool.core.ml.metrics import (
-    baselines,
-    colour_features,
-    comparison_lines,
-    scores_report,
-    tune_thresholds,
-)
+from poster_tool.core.ml.metrics import comparison_lines
 from poster_tool.core.ml.registry import Registry
-from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.store import now
 
@@ -135,9 +135,16 @@ def finish(
     started: float,
     extra: dict[str, Any],
 ) -> Generator[Progress, None, TrainResult]:
-    """Thresholds, the report beside both baselines, the model folder, activation."""
-    thresholds = tune_thresholds(val_truth, val_probs)
-    report = scores_report(test_truth, test_probs, thresholds, genres)
+    """Calibration and cuts, the report beside both baselines, the model folder, activation.
+
+    :param val_probs: uncalibrated probabilities on validation (calibration is fitted here)
+    """
+    fitted = Fitted.on_validation(val_probs, val_truth)
+    net.set_calibration(fitted.platt.tolist())
+    cuts, f1_cuts = fitted.cuts, fitted.f1_thresholds
+    absent = absent_cuts(label_matrix(split.train, genres))
+    report = judge(fitted.apply(test_probs), test_truth, f1_cuts, cuts, genres, absent)
+    report["ece_uncalibrated"] = round(expected_calibration_error(test_probs, test_truth), 4)
     everything = split.train + split.val + split.test
     colour = yield from cached_colour_features(store, everything, config.workers)
     names = ("train", "val", "test")
@@ -147,7 +154,8 @@ def finish(
         "model": report,
         "val": {
             k: v
-            for k, v in scores_report(val_truth, val_probs, thresholds, genres).items()
+            for k, v in judge(fitted.apply(val_probs), val_truth, f1_cuts, cuts, genres,
+                              absent).items()
             if k != "per_genre"
         },
         "baselines": baselines(truths, features, genres),
@@ -166,9 +174,16 @@ def finish(
         "backbone": config.backbone,
         "genres": list(genres),
         "input_size": list(config.input_size),
-        "mean": list(IMAGENET_MEAN),
-        "std": list(IMAGENET_STD),
-        "thresholds": {g: float(t) for g, t in zip(genres, thresholds, strict=True)},
+        "mean": list(net.mean),
+        "std": list(net.std),
+        # Suggestion cuts on calibrated probabilities (what the catalog marks positive)...
+        "thresholds": {g: round(float(t), 4) for g, t in zip(genres, cuts, strict=True)},
+        # ... and the F1-best ones, for figures comparable with the literature.
+        "f1_thresholds": {g: round(float(t), 4) for g, t in zip(genres, f1_cuts, strict=True)},
+        # At or below these, the model is sure a labelled genre is absent ("disagrees").
+        "sure_absent": {g: round(float(t), 4) for g, t in zip(genres, absent, strict=True)},
+        "calibration": {g: [round(float(a), 5), round(float(b), 5)]
+                        for g, (a, b) in zip(genres, fitted.platt, strict=True)},  # fmt: skip
         "pretrained": pretrained,
         "pretrained_note": note,
         "device": str(device),

@@ -18,6 +18,8 @@ import numpy as np
 
 from poster_tool.core.errors import ModelError
 from poster_tool.core.ml import embeddings
+from poster_tool.core.ml.baselines import baselines
+from poster_tool.core.ml.calibration import judge
 from poster_tool.core.ml.data import (
     PosterDataset,
     default_workers,
@@ -25,7 +27,6 @@ from poster_tool.core.ml.data import (
     load_examples,
     make_loader,
 )
-from poster_tool.core.ml.metrics import baselines, scores_report
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.outcome import cached_colour_features
 from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
@@ -124,6 +125,7 @@ def score_catalog(
                     info.version,
                     {i: _named(info, p) for i, p in zip(ids, probs, strict=True)},
                     info.thresholds,
+                    info.sure_absent,
                 )
                 embeddings.write(store, info.embedding_key, ids, embs)
             written += len(ids)
@@ -178,14 +180,16 @@ def evaluate_model(
     probs, _ = evaluate(net, loader, dev)
     genres = info.genres
     truth = {n: label_matrix(p, genres) for n, p in parts.items()}
-    thresholds = [info.thresholds[g] for g in genres]
+    f1_cuts = [info.f1_thresholds[g] for g in genres]
+    cuts = [info.thresholds[g] for g in genres]
     report: dict[str, Any] = {
         "version": info.version,
         "n_test": len(parts["test"]),
         "n_unseen_titles": unseen,
         "source": f"{len(parts['test']) - unseen} from its test split, {unseen} of titles it "
         "never saw",
-        "model": scores_report(truth["test"], probs, thresholds, genres),
+        "model": judge(probs, truth["test"], f1_cuts, cuts, genres,
+                       [info.sure_absent[g] for g in genres]),
         "baselines": None,
     }
     if parts["train"] and parts["val"]:

@@ -75,6 +75,25 @@ class ModelInfo:
         return {g: float(t) for g, t in self.meta["thresholds"].items()}
 
     @property
+    def f1_thresholds(self) -> dict[str, float]:
+        """Per genre, the calibrated probability that maximised F1 on validation."""
+        table = self.meta.get("f1_thresholds") or self.meta["thresholds"]
+        return {g: float(t) for g, t in table.items()}
+
+    @property
+    def sure_absent(self) -> dict[str, float]:
+        """Per genre, the score at or below which the model is sure a genre is absent."""
+        from poster_tool.core.suggestions import SURE_ABSENT
+
+        table = self.meta.get("sure_absent") or {}
+        return {g: float(table.get(g, SURE_ABSENT)) for g in self.genres}
+
+    @property
+    def calibration(self) -> dict[str, list[float]]:
+        """Genre -> Platt ``(a, b)``; empty for a model made before calibration existed."""
+        return {g: [float(v) for v in ab] for g, ab in self.meta.get("calibration", {}).items()}
+
+    @property
     def embedding_key(self) -> str:
         """Names the trunk weights, so embeddings are cached per trunk (and shared by the
         quick retrains that reuse it)."""
@@ -150,6 +169,8 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> GenreNe
         net.load_state_dict(state)
     except RuntimeError as exc:
         raise ModelError(f"model {info.version}: weights do not fit {info.backbone}") from exc
+    if info.calibration:
+        net.set_calibration([info.calibration[g] for g in info.genres])
     return net.to(device).eval()
 
 

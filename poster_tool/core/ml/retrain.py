@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from poster_tool.core.errors import ModelError, PosterToolError
+from poster_tool.core.ml.calibration import judge
 from poster_tool.core.ml.data import label_matrix, load_examples
-from poster_tool.core.ml.metrics import scores_report
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.quick import cached_embeddings
 from poster_tool.core.ml.registry import Registry, load_network
@@ -145,12 +145,14 @@ def active_on_test_split(
     )
     x = torch.from_numpy(np.stack([vectors[e.poster_id] for e in examples])).to(dev)
     with torch.inference_mode():
-        probs = torch.sigmoid(net.head(x)).float().cpu().numpy()
+        probs = net.probabilities(x).cpu().numpy()
     genres = active.genres
-    thresholds = [active.thresholds[g] for g in genres]
+    f1_cuts = [active.f1_thresholds[g] for g in genres]
+    cuts = [active.thresholds[g] for g in genres]
     return {
         "version": active.version,
         "n_test": len(examples),
         "n_seen": sum(e.title_key in seen for e in examples),
-        "model": scores_report(label_matrix(examples, genres), probs, thresholds, genres),
+        "model": judge(probs, label_matrix(examples, genres), f1_cuts, cuts, genres,
+                       [active.sure_absent[g] for g in genres]),
     }

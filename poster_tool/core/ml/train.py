@@ -46,8 +46,22 @@ from poster_tool.core.ml.data import (
 )
 from poster_tool.core.ml.distributed import Distributed
 from poster_tool.core.ml.metrics import scores_report
-from poster_tool.core.ml.network import DEFAULT_BACKBONE, GenreNet, backbone, load_pretrained
+from poster_tool.core.ml.network import (
+    DEFAULT_BACKBONE,
+    LITE0,
+    GenreNet,
+    backbone,
+    load_pretrained,
+)
 from poster_tool.core.ml.outcome import TrainResult, finish
+from poster_tool.core.ml.prefix import (
+    FeatureViews,
+    FrozenFeatures,
+    TopNet,
+    compute_views,
+    prefix_of,
+    views_that_fit,
+)
 from poster_tool.core.ml.registry import finish_run, start_run
 from poster_tool.core.ml.transforms import DEFAULT_INPUT, EvalPreset, TrainPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
@@ -60,10 +74,12 @@ if TYPE_CHECKING:
     from poster_tool.core.workspace import Workspace
 
 MIN_EXAMPLES = 16
+TOP_LR_FACTOR = 0.2  # pretrained layers above the frozen ones learn slower than the head
 CHECKPOINT = Path(".checkpoint") / "last.pt"  # under the workspace's models/
 # What a resumed run takes from its checkpoint (epochs, device and workers may change).
 _RESUMED = ("backbone", "batch_size", "lr", "weight_decay", "seed", "patience",
-            "min_positives", "pretrained", "version", "activate")  # fmt: skip
+            "min_positives", "pretrained", "version", "activate", "freeze", "views",
+            "head_epochs")  # fmt: skip
 
 
 @dataclass
@@ -71,7 +87,7 @@ class TrainConfig:
     """Everything a training run can be told (defaults suit a CPU laptop).
 
     :param quick: train the head only, on cached embeddings of the base model's trunk
-    :param epochs: passes over the training split (default 30 full, 80 quick)
+    :param epochs: passes over the training split (default 12 full, 80 quick)
     :param pretrained: ``"cache"`` (ImageNet weights when torch hub has them), ``"download"``
         (also try to fetch them) or ``"none"``
     :param base: for quick runs, the model whose trunk is reused (default: the active one)
@@ -79,7 +95,14 @@ class TrainConfig:
     :param version: a name for the new version (default: date, time and kind)
     :param activate: make the new version the active model
     :param cache_mb: decode the posters once into this much memory at most (0: decode them
-        every epoch)
+        every epoch); the frozen layers' feature maps must fit in it too
+    :param freeze: full runs: how many of the trunk's feature layers stay frozen, their output
+        computed once per poster and view (default: the backbone's choice when ImageNet
+        weights are loaded, else 0 = train everything)
+    :param views: full runs with frozen layers: augmented views computed per training poster
+        (epochs take turns; the first is the plain, unaugmented poster)
+    :param head_epochs: full runs with frozen layers: epochs that train only the head before
+        the layers above the cut join in
     """
 
     quick: bool = False
@@ -93,6 +116,9 @@ class TrainConfig:
     device: str = "auto"
     workers: int | None = None
     cache_mb: int = 2048
+    freeze: int | None = None
+    views: int = 3
+    head_epochs: int = 2
     patience: int = 6
     min_positives: int = 10
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
@@ -107,10 +133,10 @@ class TrainConfig:
         return "quick" if self.quick else "full"
 
     def epochs_or_default(self) -> int:
-        return self.epochs or (80 if self.quick else 30)
+        return self.epochs or (80 if self.quick else 12)
 
     def lr_or_default(self) -> float:
-        return self.lr or (1e-2 if self.quick else 2e-3)
+        return self.lr or (1e-2 if self.quick else 3e-3)
 
 
 # -- the torchvision-reference pieces -------------------------------------------------------
@@ -146,7 +172,7 @@ def train_one_epoch(
 
 
 def batch_outputs(
-    net: GenreNet, loader: DataLoader, device: torch.device
+    net: GenreNet | TopNet, loader: DataLoader, device: torch.device
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``(probabilities, targets, embeddings)`` per batch, without gradients."""
     net.eval()
@@ -157,12 +183,12 @@ def batch_outputs(
             if device.type == "cuda":
                 x = x.to(memory_format=torch.channels_last)
             emb = net.embed(x)
-            probs = torch.sigmoid(net.head(emb).float())
+            probs = net.probabilities(emb)
         yield probs.cpu().numpy(), targets.numpy(), emb.float().cpu().numpy()
 
 
 def evaluate(
-    net: GenreNet, loader: DataLoader, device: torch.device
+    net: GenreNet | TopNet, loader: DataLoader, device: torch.device
 ) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and truths of a whole split."""
     probs, truths = [], []
@@ -343,18 +369,35 @@ def _fit_full(
         pretrained, note = False, "trained from scratch (ImageNet weights not requested)"
     else:
         pretrained, note = yield from load_pretrained(net, config.pretrained == "download")
+    if ckpt:
+        pretrained, note = bool(ckpt["pretrained"]), str(ckpt["pretrained_note"])
     yield Progress("weights", message=note)
     net.to(device)
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
-    model: nn.Module = net
+    frozen = frozen_layers(config, pretrained)
+
+    def eval_loader(examples: list[Example]) -> DataLoader:
+        preset = EvalPreset(config.input_size)
+        return split_loader(
+            examples, genres, preset, config, device, batch_size=config.batch_size * 2, cache=cache
+        )
+
+    trainable: GenreNet | TopNet = net
+    feats: FrozenFeatures | None = None
+    if frozen:
+        trainable = TopNet(net, frozen)
+        feats = yield from frozen_features(net, frozen, split, genres, config, device, cache)
+        note += (f"; the first {frozen} feature layers frozen, the layers above fine-tuned "
+                 f"on {len(feats.train.views)} views per training poster")  # fmt: skip
+    model: nn.Module = trainable
     sampler: DistributedSampler | None = None
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
         from torch.utils.data.distributed import DistributedSampler
 
         model = DistributedDataParallel(
-            net, device_ids=[device.index] if device.index is not None else None
+            trainable, device_ids=[device.index] if device.index is not None else None
         )
         # It only takes len() of its dataset, so the indices stand in for the posters
         # (torch annotates Dataset, which declares no __len__).
@@ -365,28 +408,28 @@ def _fit_full(
             shuffle=True,
             seed=config.seed,
         )
-    train_loader = split_loader(
-        split.train,
-        genres,
-        TrainPreset(config.input_size),
-        config,
-        device,
-        shuffle=True,
-        sampler=sampler,
-        cache=cache,
-    )
-
-    def eval_loader(examples: list[Example]) -> DataLoader:
-        preset = EvalPreset(config.input_size)
-        return split_loader(
-            examples, genres, preset, config, device, batch_size=config.batch_size * 2, cache=cache
+    if feats is not None:
+        train_loader = make_loader(feats.train, config.batch_size, shuffle=True,
+                                   seed=config.seed, sampler=sampler)  # fmt: skip
+        val_loader = feats.loader("val", config.batch_size * 2)
+    else:
+        train_loader = split_loader(
+            split.train,
+            genres,
+            TrainPreset(config.input_size),
+            config,
+            device,
+            shuffle=True,
+            sampler=sampler,
+            cache=cache,
         )
-
-    val_loader = eval_loader(split.val)
+        val_loader = eval_loader(split.val)
 
     epochs = config.epochs_or_default()
     criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight(y_train).to(device))
-    optimizer, scheduler = _optimizer(net, config, epochs * len(train_loader), len(train_loader))
+    optimizer, scheduler = _optimizer(
+        trainable, config, epochs * len(train_loader), len(train_loader)
+    )
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" else None
 
     start_epoch, history, best_score, best_epoch, bad_epochs = 0, [], -1.0, 0, 0
@@ -398,7 +441,6 @@ def _fit_full(
         start_epoch, history = int(ckpt["epoch"]), list(ckpt["history"])
         best_score, best_epoch = float(ckpt["best_score"]), int(ckpt["best_epoch"])
         bad_epochs, best_state = int(ckpt["bad_epochs"]), ckpt["best_state"]
-        pretrained, note = bool(ckpt["pretrained"]), str(ckpt["pretrained_note"])
         # The run's wall time and resumptions carry over, so the card reports the whole run.
         started -= float(ckpt["seconds"])
         resumed = [*ckpt["resumed_after"], start_epoch]
@@ -412,6 +454,10 @@ def _fit_full(
         meter.stage = f"epoch {epoch}/{epochs}"
         if sampler is not None:
             sampler.set_epoch(epoch)
+        if feats is not None:
+            feats.train.set_epoch(epoch - 1)
+        if isinstance(trainable, TopNet) and epoch > config.head_epochs:
+            trainable.unfreeze()
         epoch_start, seen, loss_sum = time.monotonic(), 0, 0.0
         for batch, (n, loss) in enumerate(
             train_one_epoch(model, train_loader, criterion, optimizer, scheduler, device, scaler)
@@ -430,7 +476,7 @@ def _fit_full(
                 images_per_s=rate,
             )
         train_seconds = time.monotonic() - epoch_start
-        probs, truth = evaluate(net, val_loader, device)
+        probs, truth = evaluate(trainable, val_loader, device)
         val = scores_report(truth, probs, [0.5] * len(genres), genres)
         history.append(
             {
@@ -486,8 +532,10 @@ def _fit_full(
         return TrainResult.of_helper_rank("full", device, epoch)
 
     yield Progress("evaluate", message="tuning thresholds on validation, scoring the test split")
-    val_probs, val_truth = evaluate(net, val_loader, device)
-    test_probs, test_truth = evaluate(net, eval_loader(split.test), device)
+    val_probs, val_truth = evaluate(trainable, val_loader, device)
+    test_loader = (eval_loader(split.test) if feats is None
+                   else feats.loader("test", config.batch_size * 2))  # fmt: skip
+    test_probs, test_truth = evaluate(trainable, test_loader, device)
     result = yield from finish(
         workspace,
         store,
@@ -517,19 +565,91 @@ def _fit_full(
     return result
 
 
+def frozen_layers(config: TrainConfig, pretrained: bool) -> int:
+    """How many feature layers a full run keeps frozen (none without ImageNet weights:
+    random layers are not worth keeping)."""
+    if config.freeze is not None:
+        return max(0, config.freeze)
+    return backbone(config.backbone).frozen if pretrained else 0
+
+
+def frozen_features(
+    net: GenreNet,
+    k: int,
+    split: Split,
+    genres: Sequence[str],
+    config: TrainConfig,
+    device: torch.device,
+    cache: DecodedPosters | None,
+) -> Generator[Progress, None, FrozenFeatures]:
+    """The frozen layers' output for validation and test posters, and ``config.views``
+    views of each training poster (the plain one, then augmented ones).
+
+    :raises ModelError: when they would not fit ``config.cache_mb``
+    """
+    if net.backbone_name != LITE0:
+        raise ModelError(f"frozen layers need the {LITE0} backbone; use --freeze 0 with "
+                         f"{config.backbone}")  # fmt: skip
+    height, width = config.input_size
+    probe = prefix_of(net, k)(torch.zeros(1, 3, height, width, dtype=torch.uint8, device=device))
+    per_poster = probe.numel() * 2  # float16
+    n_eval = len(split.val) + len(split.test)
+    wanted = max(1, config.views)
+    fit = views_that_fit(len(split.train), n_eval, per_poster, config.cache_mb * 2**20, wanted)
+    if fit == 0:
+        need = (n_eval + len(split.train)) * per_poster / 2**20
+        raise ModelError(
+            f"the frozen layers' features need {need:.0f} MB, over --cache-mb "
+            f"{config.cache_mb}; raise it, or train every layer with --freeze 0"
+        )
+    if fit < wanted:
+        yield Progress("features", message=f"memory allows {fit} of {wanted} training views")
+
+    def loader(examples: list[Example], preset: Any, seed: int) -> DataLoader:
+        torch.manual_seed(seed)  # each augmented view draws its own crops and flips
+        return split_loader(examples, genres, preset, config, device,
+                            batch_size=config.batch_size * 2, cache=cache)  # fmt: skip
+
+    plain = EvalPreset(config.input_size)
+    out = {}
+    for name in ("val", "test"):
+        examples = getattr(split, name)
+        out[name] = yield from compute_views(
+            net, k, loader(examples, plain, config.seed), device, f"frozen layers: {name} posters"
+        )
+    train_views = []
+    for v in range(fit):
+        preset = plain if v == 0 else TrainPreset(config.input_size)
+        train_views.append((yield from compute_views(
+            net, k, loader(split.train, preset, config.seed + v), device,
+            f"frozen layers: training view {v + 1} of {fit}",
+        )))  # fmt: skip
+    y = {n: label_matrix(getattr(split, n), genres) for n in ("train", "val", "test")}
+    return FrozenFeatures(
+        FeatureViews(train_views, y["train"]),
+        FeatureViews([out["val"]], y["val"]),
+        FeatureViews([out["test"]], y["test"]),
+    )
+
+
 def _optimizer(
     net: nn.Module, config: TrainConfig, steps: int, steps_per_epoch: int
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
     """AdamW (no weight decay on norms and biases) with a one-epoch linear warm-up, then
-    cosine decay to 2 % of the peak rate, stepped per batch."""
-    decay = [p for p in net.parameters() if p.ndim > 1]
-    no_decay = [p for p in net.parameters() if p.ndim <= 1]
+    cosine decay to 2 % of the peak rate, stepped per batch.  Above frozen layers, the
+    pretrained layers learn at a fifth of the head's rate."""
+    lr = config.lr_or_default()
+    head = {id(p) for p in net.head.parameters()} if isinstance(net, TopNet) else set()
+    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
+    for p in net.parameters():
+        groups.setdefault((id(p) in head or not head, p.ndim > 1), []).append(p)
     optimizer = torch.optim.AdamW(
         [
-            {"params": decay, "weight_decay": config.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=config.lr_or_default(),
+            {"params": params, "weight_decay": config.weight_decay if decays else 0.0,
+             "lr": lr if fast else lr * TOP_LR_FACTOR}
+            for (fast, decays), params in sorted(groups.items())
+        ],  # fmt: skip
+        lr=lr,
     )
     warmup = max(1, min(steps_per_epoch, steps // 10))
 

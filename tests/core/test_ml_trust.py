@@ -1,0 +1,162 @@
+"""A model curators can trust: ImageNet weights from a package, calibrated scores, few and
+confident suggestions, disagreement only when the model is sure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from poster_tool.core.ml import lite
+from poster_tool.core.ml.calibration import (
+    FALLBACK_CUT,
+    calibrate,
+    expected_calibration_error,
+    fit_platt,
+    precision_cuts,
+    suggestion_mask,
+)
+from poster_tool.core.ml.lite import EfficientNetLite0, SamePadConv, convert_keys
+from poster_tool.core.ml.metrics import sigmoid
+from poster_tool.core.ml.network import LITE0, GenreNet, imagenet_available, load_pretrained
+from poster_tool.core.ml.predict import score_catalog
+from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.train import TrainConfig, fit
+from poster_tool.core.progress import run_job
+from poster_tool.core.records import PosterQuery
+from poster_tool.core.workspace import Workspace
+from tests.core.real_posters import real_workspace
+
+torch.set_num_threads(1)
+needs_weights = pytest.mark.skipif(
+    lite.weights_file() is None,
+    reason=f"ImageNet weights need the package {lite.WEIGHTS_PACKAGE} (the [imagenet] extra)",
+)
+
+
+# -- EfficientNet-Lite0 and its weights -------------------------------------------------------
+def test_same_padding_pads_like_tensorflow_whatever_the_input_size() -> None:
+    conv = SamePadConv(1, 1, 3, 2, bias=False)
+    torch.nn.init.ones_(conv.weight)
+    for size in (7, 8, 13, 14):
+        assert conv(torch.ones(1, 1, size, size + 1)).shape[-2:] == (
+            -(-size // 2), -(-(size + 1) // 2))  # fmt: skip
+    # TensorFlow's SAME pads an even input's stride-2 convolution on the bottom/right only.
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    expected = F.conv2d(F.pad(x, [0, 1, 0, 1]), conv.weight, stride=2)
+    assert torch.equal(conv(x), expected)
+
+
+@needs_weights
+def test_the_packaged_imagenet_weights_load_into_lite0_by_key_map() -> None:
+    state = torch.load(lite.weights_file(), weights_only=True)
+    converted = convert_keys(state)
+    assert len(converted) == len(state) - 2  # everything but the ImageNet classifier
+    net = EfficientNetLite0()
+    net.load_state_dict(converted, strict=True)
+    # Trained batch-norm statistics, not initial ones, are in place.
+    bn = net.features[0][1]
+    assert not torch.allclose(bn.running_var, torch.ones_like(bn.running_var))
+    assert imagenet_available(LITE0) is None
+
+
+def test_without_the_weights_package_training_says_what_is_missing(monkeypatch) -> None:
+    monkeypatch.setattr(lite, "weights_file", lambda: None)
+    message = imagenet_available(LITE0)
+    assert message is not None and lite.WEIGHTS_PACKAGE in message and "[imagenet]" in message
+    net = GenreNet(LITE0, 3)
+    pretrained, note = run_job(load_pretrained(net))
+    assert pretrained is False
+    assert lite.WEIGHTS_PACKAGE in note and note.endswith("trained from scratch")
+
+
+# -- calibration and suggestions --------------------------------------------------------------
+def test_platt_scaling_recovers_a_known_miscalibration() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, 2))
+    truth = (rng.random((4000, 2)) < sigmoid(0.5 * logits - 1.0)).astype(float)
+    platt = fit_platt(logits, truth)
+    assert platt[:, 0] == pytest.approx([0.5, 0.5], abs=0.06)
+    assert platt[:, 1] == pytest.approx([-1.0, -1.0], abs=0.12)
+    raw, calibrated = sigmoid(logits), calibrate(logits, platt)
+    assert expected_calibration_error(calibrated, truth) < 0.03
+    assert expected_calibration_error(raw, truth) > 0.1
+
+
+def test_suggestion_cuts_are_chosen_for_precision_on_validation() -> None:
+    scores = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    truth = np.array([1, 1, 1, 1, 0, 1, 0, 0, 0, 1])
+    cuts = precision_cuts(scores[:, None], truth[:, None])
+    # Precision of the top k: 1, 1, 1, 1, .8, .83, .71, .63, .56, .6; the lowest cut with
+    # at least 0.6 and five suggestions is 0.4 (5 of 8 right).
+    assert cuts[0] == pytest.approx(0.4)
+    # A genre the model gets wrong more often than not at the fallback cut is never suggested.
+    wrong = precision_cuts(scores[:, None], (1 - truth)[:, None])
+    assert wrong[0] > 1.0
+    # Too few posters to measure: calibration decides.
+    assert precision_cuts(scores[:3, None], truth[:3, None])[0] == FALLBACK_CUT
+
+
+def test_at_most_three_genres_are_suggested_most_probable_first() -> None:
+    probs = np.array([[0.9, 0.8, 0.7, 0.65, 0.2], [0.3, 0.2, 0.1, 0.05, 0.01]])
+    mask = suggestion_mask(probs, [0.5, 0.5, 0.5, 0.5, 0.5], 3)
+    assert mask.tolist() == [[1, 1, 1, 0, 0], [0, 0, 0, 0, 0]]
+
+
+# -- a run from ImageNet: frozen layers, fine-tuned top, calibrated scores ----------------------
+@pytest.fixture(scope="module")
+def imagenet_run(real_subset: Path, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[Workspace, str]:  # fmt: skip
+    if lite.weights_file() is None:
+        pytest.skip(f"ImageNet weights need the package {lite.WEIGHTS_PACKAGE}")
+    ws = real_workspace(real_subset, tmp_path_factory.mktemp("trust"), 64)
+    config = TrainConfig(epochs=2, head_epochs=1, views=2, input_size=(64, 48), batch_size=8,
+                         min_positives=3, workers=0)  # fmt: skip
+    return ws, run_job(fit(ws, config)).version
+
+
+def test_a_run_from_imagenet_freezes_the_lower_layers_and_fine_tunes_the_top(
+    imagenet_run: tuple[Workspace, str],
+) -> None:
+    ws, version = imagenet_run
+    with ws.store() as store:
+        info = Registry(ws, store).get(version)
+        net = load_network(info)
+    imagenet = convert_keys(torch.load(lite.weights_file(), weights_only=True))
+    trained = net.trunk.state_dict()
+    assert torch.equal(trained["features.5.depthwise.0.weight"],
+                       imagenet["features.5.depthwise.0.weight"])  # frozen  # fmt: skip
+    assert not torch.equal(trained["features.15.project.0.weight"],
+                           imagenet["features.15.project.0.weight"])  # fine-tuned  # fmt: skip
+    meta = info.meta
+    assert meta["pretrained"] and "first 12 feature layers frozen" in meta["pretrained_note"]
+    assert set(meta["calibration"]) == set(meta["genres"]) == set(meta["f1_thresholds"])
+    report = meta["metrics"]["model"]
+    assert 0 <= report["ece"] <= 1 and report["suggestions"]["per_poster"] <= 3
+    assert {"ece", "suggestions", "disagrees"} <= set(report)
+    assert {"ece", "suggestions"} <= set(meta["metrics"]["baselines"]["prior"])
+
+
+def test_scoring_writes_calibrated_scores_and_at_most_three_suggestions(
+    imagenet_run: tuple[Workspace, str],
+) -> None:
+    ws, version = imagenet_run
+    run_job(score_catalog(ws, version, workers=0))
+    with ws.store() as store:
+        per_poster = store.db.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM poster_labels WHERE source = 'model' "
+            "AND positive = 1 GROUP BY poster_id)").fetchone()[0]  # fmt: skip
+        assert per_poster is None or per_poster <= 3
+        posters = store.posters(store.query_ids(PosterQuery(sort="uncertain"), 0, 100))
+        uncertainties = [p.model_uncertainty for p in posters]
+        assert all(u is not None and 0 <= u <= 1 for u in uncertainties)
+        assert uncertainties == sorted(uncertainties, reverse=True)
+        # The model's probabilities are the calibrated ones the report was measured on.
+        info = Registry(ws, store).get(version)
+        net = load_network(info)
+        a, b = info.calibration[info.genres[0]]
+        assert (net.platt_a[0].item(), net.platt_b[0].item()) == pytest.approx((a, b), rel=1e-6)
+        assert all(slope >= 0.05 for slope, _ in info.calibration.values())
