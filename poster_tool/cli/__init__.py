@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from poster_tool import __version__
 from poster_tool.cli import common
@@ -22,9 +23,16 @@ from poster_tool.core.errors import Cancelled, PosterToolError
 COMMAND_MODULES = ("catalog", "gui", "export", "picks", "models", "crawl")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line and status 1, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs test)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="poster-tool",
         description="Poster Studio from the command line: import, crawl, label, train, "
         "recommend and export movie posters.",

@@ -106,7 +106,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Help", ("guide", "about")),
 )  # fmt: skip
 TOOLBAR: tuple[str | None, ...] = (
-    "open_workspace", "import_csv", "import_folder", "crawl", None, "undo", "redo", None,
+    "open_workspace", "import_csv", "import_folder", "crawl", None, "undo_bar", "redo_bar", None,
     "approve", "reject", "make_default", "mark_sensitive", None, "near_duplicates", "similar",
     None, "export", "retrain",
 )  # fmt: skip
@@ -174,12 +174,27 @@ class Actions:
     about: QAction
 
     def adopt_undo(self, undo: QAction, redo: QAction) -> None:
-        """Give the undo stack's actions their standard keys and icons, and list them."""
+        """Give the undo stack's actions their standard keys and icons, and list them.
+
+        The menu shows the stack's own actions ("Undo Mark sensitive: 1 poster"); the
+        toolbar gets stand-ins that always read "Undo" and "Redo", with the full text in
+        their tooltip, so a long label never pushes other buttons out of sight.
+        """
         for action, name, key in ((undo, "undo", QKeySequence.StandardKey.Undo),
                                   (redo, "redo", QKeySequence.StandardKey.Redo)):
             action.setShortcuts(QKeySequence.keyBindings(key))
             action.setIcon(icon(name))
             self.all[name] = action
+            short = QAction(icon(name), name.capitalize(), action.parent())
+            short.triggered.connect(action.trigger)
+
+            def follow(short: QAction = short, action: QAction = action) -> None:
+                short.setEnabled(action.isEnabled())
+                short.setToolTip(action.text().replace("&", "") or short.text())
+
+            action.changed.connect(follow)
+            follow()
+            self.all[f"{name}_bar"] = short
 
     def populate(self, window: QMainWindow, extra: dict[str, QAction]) -> None:
         """Fill the window's menus and toolbar from :data:`MENUS` and :data:`TOOLBAR`.

@@ -56,6 +56,17 @@ def ask_reason(parent: QWidget | None, count: int) -> str | None:
     return reason if ok and reason else None
 
 
+def ask_confirm(parent: QWidget | None, title: str, text: str, yes: str) -> bool:
+    """Ask before something that cannot be undone or that the figures advise against;
+    ``yes`` names the action on its button (the safe choice is the default)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton,
+                      parent)  # fmt: skip
+    go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    box.exec()
+    return box.clickedButton() is go
+
+
 def show_error(parent: QWidget | None, message: str, title: str = "Poster Studio") -> None:
     """Tell the user what went wrong, in plain words."""
     QMessageBox.warning(parent, title, message)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -77,6 +78,10 @@ class MainWindow(QMainWindow):
         self.act.adopt_undo(self.editor.stack.createUndoAction(self, "&Undo"),
                             self.editor.stack.createRedoAction(self, "&Redo"))  # fmt: skip
         self._build_widgets()
+        # Without a window manager (and with some), nobody gives the window its focus back
+        # when a dialog closes: the grid takes it, so the keys work again at once.
+        cast(QGuiApplication, QApplication.instance()).focusWindowChanged.connect(
+            self._on_focus_window_changed)
         self.act.populate(self, {"toggle_details": self.detail_dock.toggleViewAction(),
                                  "toggle_pool": self.pool_dock.toggleViewAction()})  # fmt: skip
         self._connect()
@@ -217,6 +222,20 @@ class MainWindow(QMainWindow):
             return
         if self.store.scalar("SELECT 1 FROM posters WHERE model_version IS NULL LIMIT 1"):
             rescorer(self).score_new(self.workspace)
+
+    def _on_focus_window_changed(self, window: object) -> None:
+        if not self.isVisible() or QApplication.activeModalWidget() is not None:
+            return
+        handle = self.windowHandle()
+        if window is None or window is handle:
+            QTimer.singleShot(0, self._refocus_grid)
+
+    def _refocus_grid(self) -> None:
+        if self.isVisible() and QApplication.activeModalWidget() is None and (
+                (focused := QApplication.focusWidget()) is None
+                or focused.window() is not self):  # fmt: skip
+            self.activateWindow()
+            (self.pool.view if self._pool_has_focus else self.grid).setFocus()
 
     # -- action slots: file ----------------------------------------------------------------------
     def _on_open_workspace_triggered(self) -> None:

@@ -87,6 +87,27 @@ def _genre(scores: Scores | None, genre: str, key: str) -> float | None:
     return None if row is None else row[key]
 
 
+def activation_warnings(candidate: Candidate) -> list[str]:
+    """Why activating this run may be a step back: where it scores below the active model
+    (on the same test posters) or a baseline on mAP or macro-F1, by a noticeable margin."""
+    new = candidate.result.report["model"]
+    others = [(f"the active model {candidate.active['version']}", candidate.active["model"])
+              if candidate.active else None]  # fmt: skip
+    others += [(f"the {BASELINE_NAMES.get(k, k)} baseline", v)
+               for k, v in candidate.result.report["baselines"].items()]  # fmt: skip
+    out = []
+    for item in others:
+        if item is None:
+            continue
+        name, scores = item
+        worse = [f"{label} {new[key]:.3f} against {scores[key]:.3f}"
+                 for label, key in (("mAP", "map"), ("macro-F1", "macro_f1"))
+                 if new[key] < scores[key] - NOTICEABLE]  # fmt: skip
+        if worse:
+            out.append(f"It scores below {name}: {', '.join(worse)}.")
+    return out
+
+
 def candidate_html(candidate: Candidate) -> str:
     """The end-of-run report: the new model beside the active one and both baselines."""
     result, active = candidate.result, candidate.active

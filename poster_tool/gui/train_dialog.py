@@ -43,7 +43,8 @@ from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.progress import format_seconds
 from poster_tool.gui.background import heavy_pool, lower_priority
-from poster_tool.gui.model_report import candidate_html
+from poster_tool.gui.dialogs import ask_confirm
+from poster_tool.gui.model_report import activation_warnings, candidate_html
 from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.workers import JobWorker, start
 
@@ -379,6 +380,13 @@ class RetrainDock(QDockWidget):
         if self.candidate is None or self.workspace is None or self.store is None:
             return
         version = self.candidate.result.version
+        warnings = activation_warnings(self.candidate)
+        if warnings and not ask_confirm(
+                self, "Activate a weaker model?",
+                f"Model {version} may suggest worse genres than what you have now.\n\n"
+                + "\n".join(warnings) + "\n\nActivate it anyway? (Model History can roll "
+                "back.)", "Activate anyway"):  # fmt: skip
+            return
         if self.rescorer.activate(self.workspace, self.store, version):
             self._show_candidate(None, keep_report=True)
             self.message.hide()
@@ -391,6 +399,10 @@ class RetrainDock(QDockWidget):
         if self.candidate is None or self.workspace is None or self.store is None:
             return
         version = self.candidate.result.version
+        if not ask_confirm(self, "Discard the new model?",
+                           f"Delete model {version}? Its weights and report are removed; "
+                           "this cannot be undone. The active model stays.", "Discard"):
+            return
         try:
             Registry(self.workspace, self.store).remove(version)
         except PosterToolError as exc:

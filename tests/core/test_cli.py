@@ -113,3 +113,11 @@ def test_posters_list_filters_on_disagreement_and_lists_everything_with_limit_0(
     assert len(out.strip().splitlines()) == 1 and "listed 1 of 2 posters (--limit 0" in err
     code, out, err = run(capsys, "--workspace", ws, "posters", "list", "--limit", "0")
     assert len(out.strip().splitlines()) == 2 and not err
+
+
+def test_a_mistyped_choice_is_one_line_and_status_1(ws: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--workspace", ws, "posters", "set-status", "1", "aproved"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 1 and len(err.splitlines()) == 1
+    assert "invalid choice: 'aproved'" in err and "poster-tool posters set-status --help" in err

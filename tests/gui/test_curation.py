@@ -172,3 +172,31 @@ def test_a_refused_edit_is_explained_and_leaves_no_undo_step(qtbot, window, cata
     key(qtbot, window, Qt.Key.Key_A)
     assert messages and f"no poster with id {poster_id}" in messages[0]
     assert window.editor.stack.count() == 0
+
+
+def test_the_grid_gets_the_keys_back_when_a_dialog_closes(qtbot, window, catalog,
+                                                          monkeypatch) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
+    poster_id = selected(window)
+    key(qtbot, window, Qt.Key.Key_S)
+    # What a closing dialog leaves behind without a window manager: no widget has focus.
+    window.grid.clearFocus()
+    QApplication.instance().focusWindowChanged.emit(None)
+    qtbot.waitUntil(window.grid.hasFocus)
+    key(qtbot, window, Qt.Key.Key_A)  # the next key goes to the grid again
+    assert catalog.store.get_poster(poster_id).status == "approved"
+
+
+def test_the_toolbar_says_undo_whatever_the_edit_and_the_tooltip_says_which(qtbot, window,
+                                                                           monkeypatch) -> None:
+    monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
+    key(qtbot, window, Qt.Key.Key_S)
+    bar = window.act.all["undo_bar"]
+    assert bar.text() == "Undo" and bar.isEnabled()
+    full = window.act.all["undo"].text().replace("&", "")
+    assert "sensitive" in full.lower() and bar.toolTip() == full  # the menu keeps the detail
+    bar.trigger()
+    assert not window.act.all["undo_bar"].isEnabled()
+    assert window.act.all["redo_bar"].text() == "Redo"

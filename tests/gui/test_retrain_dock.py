@@ -10,6 +10,7 @@ from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.rescore import rescorer
+from poster_tool.gui import train_dialog
 from poster_tool.gui.train_dialog import RetrainDock, show_retrain
 from poster_tool.gui.workers import JobWorker, start
 from tests.gui import retrain_workspace as rw
@@ -130,7 +131,8 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(qtbot, ws, 
     assert new in dock.active_label.text()
 
 
-def test_discard_deletes_the_new_model_and_nothing_else(qtbot, ws, settings) -> None:
+def test_discard_asks_then_deletes_the_new_model_and_nothing_else(qtbot, ws, settings,
+                                                                  monkeypatch) -> None:
     workspace, base = ws
     before = versions(workspace)
     dock = dock_for(qtbot, ws, settings)
@@ -138,6 +140,12 @@ def test_discard_deletes_the_new_model_and_nothing_else(qtbot, ws, settings) -> 
     assert run(qtbot, dock) == [True]
     new = dock.candidate.result.version
     assert versions(workspace) == before | {new}
+    answers = [False, True]
+    asked: list[str] = []
+    monkeypatch.setattr(train_dialog, "ask_confirm",
+                        lambda parent, title, text, yes: asked.append(text) or answers.pop(0))
+    qtbot.mouseClick(dock.discard_button, Qt.MouseButton.LeftButton)  # "Cancel"
+    assert versions(workspace) == before | {new} and "cannot be undone" in asked[0]
     qtbot.mouseClick(dock.discard_button, Qt.MouseButton.LeftButton)
     assert versions(workspace) == before
     assert active_version(workspace) == base
@@ -186,3 +194,21 @@ def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
     dock.backbone.setCurrentText("mobilenet_v3_small")
     dock.backbone.setCurrentText("efficientnet_lite0")
     assert dock.weights_label.isHidden()
+
+
+def test_activating_a_model_that_loses_to_the_active_one_asks_first(qtbot, ws, settings,
+                                                                   monkeypatch) -> None:
+    workspace, base = ws
+    dock = dock_for(qtbot, ws, settings)
+    dock.quick.setChecked(True)
+    assert run(qtbot, dock) == [True]
+    active = dock.candidate.active
+    assert active is not None
+    # Make the comparison unflattering: the active model is far better on the same posters.
+    active["model"] = {**active["model"], "map": 0.99, "macro_f1": 0.99}
+    asked: list[str] = []
+    monkeypatch.setattr(train_dialog, "ask_confirm",
+                        lambda parent, title, text, yes: asked.append(text) or False)
+    dock.activate()
+    assert active_version(workspace) == base  # declined: nothing changed
+    assert "below the active model" in asked[0] and "mAP" in asked[0]
