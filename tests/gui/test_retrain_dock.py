@@ -9,8 +9,8 @@ from poster_tool.core.ml.registry import Registry, runs
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.rescore import rescorer
 from poster_tool.gui import train_dialog
+from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.train_dialog import RetrainDock, show_retrain
 from poster_tool.gui.workers import JobWorker, start
 from tests.gui import retrain_workspace as rw
