@@ -158,8 +158,11 @@ def _source(args: argparse.Namespace) -> Source:
                 f"--movie-ids wants numbers like 496243,27205, not {args.movie_ids!r}"
             )
         ids = tuple(int(p) for p in parts)
+    api_key = args.api_key or os.environ.get("TMDB_API_KEY", "")
+    if not api_key:
+        raise PosterToolError("TMDB needs an API key: pass --api-key or set TMDB_API_KEY")
     return TmdbSource(
-        args.api_key or os.environ.get("TMDB_API_KEY", ""), movie_ids=ids, query=args.query,
+        api_key, movie_ids=ids, query=args.query,
         popular=args.popular, pages=args.pages,
         discover_genre=genre_id(args.discover_genre) if args.discover_genre else None,
         api_base=args.api_base or API_BASE, image_base=args.image_base,

@@ -66,6 +66,7 @@ class CrawlDialog(QDialog):
         self.pages.addWidget(QLabel("Fetches the posters of CSV rows that gave a url instead "
                                     "of a path."))  # fmt: skip
         self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.kind.currentIndexChanged.connect(self._enable_fields)
 
         self.max_titles = _spin(0, 100_000, 50, "no limit")
         self.max_posters = _spin(0, 200, 12, "no limit")
@@ -89,6 +90,18 @@ class CrawlDialog(QDialog):
         layout.addLayout(limits)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._enable_fields()
+
+    def _enable_fields(self) -> None:
+        """Only the fields the chosen source reads can be edited."""
+        tmdb = self.kind.currentData() == "tmdb"
+        self.max_titles.setEnabled(self.kind.currentData() != "urls")  # queued: every url
+        what = self.what.currentData()
+        self.detail.setEnabled(tmdb and what in ("query", "movie_ids"))
+        self.detail.setPlaceholderText("search words" if what == "query" else
+                                       "TMDB movie ids, e.g. 496243, 155")  # fmt: skip
+        self.genre.setEnabled(tmdb and what == "genre")
+        self.list_pages.setEnabled(tmdb and what in ("popular", "query", "genre"))
 
     def _tmdb_page(self) -> QWidget:
         self.api_key = QLineEdit(os.environ.get("TMDB_API_KEY", ""))
@@ -97,8 +110,8 @@ class CrawlDialog(QDialog):
         self.what = QComboBox()
         for value, text in TMDB_WHAT:
             self.what.addItem(text, value)
+        self.what.currentIndexChanged.connect(self._enable_fields)
         self.detail = QLineEdit()
-        self.detail.setPlaceholderText("search words, or ids such as 496243, 155")
         self.genre = QComboBox()
         self.genre.addItems([g for g in GENRES if g in GENRE_IDS])  # TMDB's genres only
         self.list_pages = _spin(1, 50, 1, None)
@@ -153,6 +166,9 @@ class CrawlDialog(QDialog):
         kind = self.kind.currentData()
         source: TmdbSource | GallerySource | QueuedUrls
         if kind == "tmdb":
+            if not self.api_key.text().strip():
+                raise PosterToolError("Type your TMDB API key (a v3 key or a read access token); "
+                                      "themoviedb.org gives one with a free account.")
             source = self._tmdb_source()
         elif kind == "gallery":
             if not self.recipe.currentData():

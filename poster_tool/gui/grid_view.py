@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from poster_tool.gui.thumbnail_delegate import PosterDelegate
@@ -44,6 +44,13 @@ class PosterGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(24)
         self.set_zoom(side)
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 - Qt's name
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        # End means the last poster of the filter, not the last row loaded so far.
+        if action == QAbstractItemView.CursorAction.MoveEnd:
+            self.poster_model.fetch_all()
+        return super().moveCursor(action, modifiers)
 
     def set_zoom(self, side: int) -> None:
         """Draw pictures ``side`` logical pixels tall."""

@@ -36,7 +36,7 @@ from poster_tool.gui.rescore import rescorer
 if TYPE_CHECKING:
     from poster_tool.gui.main_window import MainWindow
 
-VERSION_COLUMNS = ("Version", "State", "Kind", "Backbone", "Created", "Posters (curated)",
+VERSION_COLUMNS = ("Version", "State", "Kind", "Backbone", "Created", "Train posters (curated)",
                    "micro-F1", "macro-F1", "mAP")  # fmt: skip
 RUN_COLUMNS = ("Started", "Kind", "Status", "Version", "Device", "Train posters (curated)",
                "Message")  # fmt: skip
@@ -151,7 +151,10 @@ class ModelHistoryDialog(QDialog):
         if len(chosen) == 1:
             self.details.setHtml(version_html(chosen[0].meta))
         elif len(chosen) == 2 and all("metrics" in i.meta for i in chosen):
-            self.details.setHtml(comparison_html(chosen[0].meta, chosen[1].meta))
+            a, b = chosen
+            tested = a.split().get("test")
+            same_test = bool(tested) and tested == b.split().get("test")
+            self.details.setHtml(comparison_html(a.meta, b.meta, same_test))
         else:
             self.details.setPlainText(HINT if len(chosen) < 2 else "Select at most two versions.")
         active = self.window_.store.get_meta(ACTIVE_KEY) if self.window_.store else None
@@ -181,15 +184,16 @@ class ModelHistoryDialog(QDialog):
 
 def _version_item(info: ModelInfo, active: ModelInfo | None) -> QTreeWidgetItem:
     meta = info.meta
-    data = meta.get("training_data") or {}
-    test = (meta.get("metrics") or {}).get("model") or {}
+    metrics = meta.get("metrics") or {}
+    test = metrics.get("model") or {}
     state = "active" if active is not None and active.version == info.version else ""
     if info.bundled:
         state = f"{state}, shipped" if state else "shipped"
     item = QTreeWidgetItem([
         info.version, state, str(meta.get("kind", "")), info.backbone,
         str(meta.get("created_at", ""))[:16].replace("T", " "),
-        f"{data.get('posters', 0):,} ({data.get('curated', 0):,})",
+        # The training split, as the run's report and the runs table count it.
+        f"{metrics.get('n_train', 0):,} ({metrics.get('n_curator', 0):,})",
         num(test.get("micro_f1")), num(test.get("macro_f1")), num(test.get("map")),
     ])  # fmt: skip
     for column in range(5, len(VERSION_COLUMNS)):

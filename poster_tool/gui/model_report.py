@@ -186,17 +186,27 @@ def version_html(meta: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def comparison_html(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
+def comparison_html(a: Mapping[str, Any], b: Mapping[str, Any], same_test: bool) -> str:
     """Two versions, A (older) and B, side by side: headline metrics, then per-genre AP and F1
-    with the change."""
+    with the change.
+
+    :param same_test: both were tested on the same posters; otherwise their figures are not
+        comparable, and the changes are shown uncoloured under a warning
+    """
     ma, mb = a["metrics"]["model"], b["metrics"]["model"]
     va, vb = str(a["version"]), str(b["version"])
-    parts = [
-        STYLE,
-        f"<h3>A: {escape(va)}<br>B: {escape(vb)}</h3>",
+    parts = [STYLE, f"<h3>A: {escape(va)}<br>B: {escape(vb)}</h3>"]
+    if not same_test:
+        parts.append(
+            f'<p style="color:{WORSE}"><b>Not comparable:</b> A and B were tested on different '
+            f"posters ({a['metrics'].get('n_test', '?')} and {b['metrics'].get('n_test', '?')} "
+            "held-out posters), so the differences below do not say which model is better. "
+            "Train both on this catalog to compare them.</p>"
+        )
+    parts += [
         _table(["", "A", "B", "B − A"], [
             [name, num(trust(ma, key)), num(trust(mb, key)),
-             delta(trust(mb, key), trust(ma, key), better)]
+             delta(trust(mb, key), trust(ma, key), better if same_test else "")]
             for name, key, better in (
                 ("micro-F1", "micro_f1", "higher"), ("macro-F1", "macro_f1", "higher"),
                 ("mAP", "map", "higher"), ("calibration error", "ece", "lower"),
@@ -209,12 +219,13 @@ def comparison_html(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
         "<h4>Per genre</h4>",
         _table(["genre", "AP A", "AP B", "B − A", "F1 A", "F1 B"], [
             [escape(g), num(_genre(ma, g, "ap")), num(_genre(mb, g, "ap")),
-             delta(_genre(mb, g, "ap"), _genre(ma, g, "ap")), num(_genre(ma, g, "f1")),
+             delta(_genre(mb, g, "ap"), _genre(ma, g, "ap"), "higher" if same_test else ""),
+             num(_genre(ma, g, "f1")),
              num(_genre(mb, g, "f1"))] for g in genres
         ]),
     ]  # fmt: skip
     da, db = a.get("training_data") or {}, b.get("training_data") or {}
-    if da.get("fingerprint") != db.get("fingerprint"):
+    if same_test and da.get("fingerprint") != db.get("fingerprint"):
         parts.append(
             '<p class="note">Each version is measured on its own test split, and they were '
             f"trained on different data ({da.get('posters', '?')} and "

@@ -141,6 +141,11 @@ class PosterModel(QAbstractListModel):
     def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and len(self._ids) < self._total
 
+    def fetch_all(self) -> None:
+        """Load every id of the query (ids only: records still come a page at a time)."""
+        while self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+
     def fetchMore(self, parent: Index) -> None:
         if parent.isValid():
             return

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
@@ -73,3 +74,24 @@ def settings(tmp_path: Path) -> Settings:
     typed.curator = "tester"
     typed.auto_score = False  # tests that want background scoring turn it on
     return typed
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_dialog(qapp):
+    """A modal dialog that a test did not answer would wait for a click forever (a hung CI
+    run): close it at once and fail the test with its text instead."""
+    seen: list[str] = []
+
+    def close_modal() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            text = getattr(dialog, "text", lambda: "")()
+            seen.append(f"{dialog.windowTitle()!r}: {text}")
+            dialog.reject()
+
+    watchdog = QTimer()
+    watchdog.timeout.connect(close_modal)
+    watchdog.start(250)
+    yield
+    watchdog.stop()
+    assert not seen, f"an unexpected modal dialog opened: {seen}"

@@ -31,11 +31,28 @@ def test_a_refused_choice_is_explained_and_the_dialog_stays_open(qtbot) -> None:
     dialog.api_key.setText("")
     dialog.start.click()
     assert "API key" in dialog.error.text() and dialog.source is None
+    assert "--" not in dialog.error.text()  # the window's words, not the command line's
     dialog.api_key.setText("key")
     choose(dialog.what, "movie_ids")
     dialog.detail.setText("parasite")
     dialog.start.click()
     assert "ids as numbers" in dialog.error.text()
+
+
+def test_only_the_fields_the_chosen_source_reads_can_be_edited(qtbot) -> None:
+    dialog = CrawlDialog()
+    qtbot.addWidget(dialog)
+    choose(dialog.what, "popular")
+    assert not dialog.detail.isEnabled() and not dialog.genre.isEnabled()
+    assert dialog.list_pages.isEnabled()
+    choose(dialog.what, "movie_ids")
+    assert dialog.detail.isEnabled() and not dialog.list_pages.isEnabled()
+    choose(dialog.what, "genre")
+    assert dialog.genre.isEnabled() and not dialog.detail.isEnabled()
+    choose(dialog.kind, "urls")  # every queued url is fetched: no title limit applies
+    assert not dialog.max_titles.isEnabled() and dialog.max_posters.isEnabled()
+    choose(dialog.kind, "gallery")
+    assert dialog.max_titles.isEnabled()
 
 
 def test_gallery_and_queued_url_sources(qtbot) -> None:

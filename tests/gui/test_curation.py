@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from poster_tool.gui import main_window
+from poster_tool.gui import main_window, poster_model
 from poster_tool.gui.main_window import MainWindow
 
 UNDO, REDO = Qt.KeyboardModifier.ControlModifier, (
@@ -200,3 +200,17 @@ def test_the_toolbar_says_undo_whatever_the_edit_and_the_tooltip_says_which(qtbo
     bar.trigger()
     assert not window.act.all["undo_bar"].isEnabled()
     assert window.act.all["redo_bar"].text() == "Redo"
+
+
+def test_end_reaches_the_last_poster_of_the_filter_not_the_last_row_loaded(
+        qtbot, catalog, settings, monkeypatch) -> None:
+    monkeypatch.setattr(poster_model, "ID_PAGE", 3)  # eight posters arrive in pages of 3
+    win = MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.grid.selected_ids() != [])
+    assert win.model.rowCount() < win.model.total
+    key(qtbot, win, Qt.Key.Key_End)
+    last = catalog.store.query_ids(win.model.query, 0, 100)[-1]
+    assert selected(win) == last and win.model.rowCount() == win.model.total == 8

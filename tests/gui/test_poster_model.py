@@ -26,17 +26,12 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(poster_model, "RECORD_PAGE", 2)
 
 
-def fetch_all(model: PosterModel) -> None:
-    while model.canFetchMore(QModelIndex()):
-        model.fetchMore(QModelIndex())
-
-
 def test_pages_in_ids_until_all_are_loaded(catalog, small_pages, qtmodeltester) -> None:
     model = PosterModel(catalog.store)
     model.set_query(PosterQuery())
     assert (model.total, model.rowCount()) == (8, 3)
     qtmodeltester.check(model)  # also drives fetchMore: inclusive beginInsertRows last
-    fetch_all(model)
+    model.fetch_all()
     assert model.rowCount() == 8 and not model.canFetchMore(QModelIndex())
     names = [model.index(r).data(PosterRole).title_name for r in range(8)]
     assert names == sorted(names, key=str.casefold)  # title order
@@ -122,14 +117,14 @@ def test_edited_posters_repaint_and_later_pages_skip_nothing(catalog, small_page
     model.refresh(first_page)
     assert sorted(changed) == [0, 1, 2]
     assert model.index(0).data(PosterRole).status == "approved"
-    fetch_all(model)
+    model.fetch_all()
     assert sorted(model.poster_id(r) for r in range(model.rowCount())) == sorted(catalog.all_ids)
 
 
 def test_next_undecided_skips_curated_and_decided_posters(catalog, small_pages) -> None:
     model = PosterModel(catalog.store)
     model.set_query(PosterQuery())
-    fetch_all(model)
+    model.fetch_all()
     ids = [model.poster_id(r) for r in range(model.rowCount())]
     catalog.store.set_status({ids[1]: "approved"}, "tester")
     catalog.store.set_genres({ids[2]: ["Drama"]}, "tester")

@@ -105,8 +105,11 @@ def test_cancel_stops_the_run_and_leaves_the_active_model_untouched(qtbot, ws, s
     assert dock.start_button.isEnabled() and not dock.cancel_button.isEnabled()
 
 
-def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(qtbot, ws, settings) -> None:
+def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(qtbot, ws, settings,
+                                                                     monkeypatch) -> None:
     workspace, base = ws
+    # A three-epoch model may lose to the active one; the warning is tested below.
+    monkeypatch.setattr(train_dialog, "ask_confirm", lambda *args: True)
     dock = dock_for(qtbot, ws, settings)
     win = dock.window_
     dock.quick.setChecked(True)

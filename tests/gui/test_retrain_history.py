@@ -71,10 +71,32 @@ def test_two_versions_are_compared_genre_by_genre(history) -> None:
         registry = Registry(workspace, store)
         a = registry.get(base).meta["metrics"]["model"]["per_genre"]["Drama"]["ap"]
     assert f"{a:.3f}" in text
+    assert "Not comparable" not in text  # a quick run keeps its base's test posters
     assert not dialog.activate_button.isEnabled()  # activation takes exactly one version
     dialog.select(new)
     assert "this model" in dialog.details.toPlainText()
     assert dialog.activate_button.isEnabled()
+
+
+def test_versions_tested_on_different_posters_are_called_not_comparable(history) -> None:
+    dialog, workspace, base, _ = history
+    shipped = next(i.version for i in dialog.infos if i.bundled)
+    dialog.select(shipped, base)
+    text = dialog.details.toPlainText()
+    assert "Not comparable" in text and "tested on different posters" in text
+    assert "#81c995" not in dialog.details.toHtml()  # no change is coloured as a gain
+
+
+def test_the_train_counts_agree_between_versions_runs_and_report(history) -> None:
+    dialog, workspace, _, new = history
+    with workspace.store() as store:
+        metrics = Registry(workspace, store).get(new).meta["metrics"]
+    expected = f"{metrics['n_train']:,} ({metrics['n_curator']:,})"
+    row = next(dialog.versions.topLevelItem(r) for r in range(dialog.versions.topLevelItemCount())
+               if dialog.versions.topLevelItem(r).text(0) == new)
+    run = next(dialog.runs.topLevelItem(r) for r in range(dialog.runs.topLevelItemCount())
+               if dialog.runs.topLevelItem(r).text(3) == new)
+    assert row.text(5) == run.text(5) == expected
 
 
 def test_activate_then_roll_back_rescores_the_catalog_each_time(qtbot, history) -> None:

@@ -115,7 +115,7 @@ class TmdbSource:
                  image_size: str = "w500", image_languages: str | None = None,
                  name: str = "tmdb") -> None:  # fmt: skip
         if not api_key:
-            raise CrawlError("TMDB needs an API key: pass --api-key or set TMDB_API_KEY")
+            raise CrawlError("TMDB needs an API key (a v3 key or a read access token)")
         if not (movie_ids or query or popular or discover_genre):
             raise CrawlError("say what to crawl: movie ids, a query, popular or a genre")
         self.name = name
@@ -184,8 +184,7 @@ class TmdbSource:
         except FetchError as exc:
             if exc.status == 401:
                 # Fatal: every further request would be refused the same way.
-                raise CrawlError("TMDB refused the API key (HTTP 401): check --api-key or "
-                                 "TMDB_API_KEY") from None  # fmt: skip
+                raise CrawlError("TMDB refused the API key (HTTP 401): check the key") from None
             raise
         try:
             data = json.loads(answer.content)

@@ -130,7 +130,8 @@ def fit_head(
         y["test"],
         device,
         bool(base.meta.get("pretrained")),
-        str(base.meta.get("pretrained_note", "")),
+        f"head only, retrained on the trunk of {base.meta.get('trunk') or base.version} "
+        f"({base.meta.get('pretrained_note', '')})",
         started,
         {
             "epochs_run": epoch,
