@@ -15,6 +15,7 @@ from poster_tool.cli.common import (
     run_with_progress,
     workspace,
 )
+from poster_tool.core.curation import sensitive_defaults, titles_line
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.records import STATUSES, Poster, PosterQuery
 from poster_tool.core.taxonomy import ALIASES, GENRES, resolve_all, split_genres
@@ -243,6 +244,9 @@ def cmd_set_sensitive(args: argparse.Namespace) -> int:
     reason = None if args.clear else args.reason
     store.set_sensitive(dict.fromkeys(ids, reason), curator(args))
     print(f"{len(ids)} poster(s) " + ("cleared" if reason is None else f"sensitive: {reason}"))
+    if reason is not None and (titles := sensitive_defaults(store, ids)):
+        print(f"warning: {titles_line(titles)}: the default poster is now sensitive and never "
+              "shown; choose another with 'poster-tool posters set-default'", file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Catalog questions the curation window asks beyond :class:`PosterStore`'s own API.
 
-Model-suggested genres for a page of the grid, the poster sources to filter by, and
-similar posters by embedding (cosine similarity over the stored vectors, with numpy).
+Model-suggested genres for a page of the grid, the poster sources to filter by, similar
+posters by embedding (cosine similarity over the stored vectors, with numpy), and titles
+left without a showable default.
 """
 
 from __future__ import annotations
@@ -75,3 +76,15 @@ def similar_posters(store: PosterStore, poster_id: int, limit: int = 200,
     similarity = vectors @ target
     order = np.argsort(-similarity, kind="stable")[:limit]
     return [(int(ids[i]), float(similarity[i])) for i in order]
+
+
+
+def sensitive_defaults(store: PosterStore, ids: Sequence[int]) -> list[str]:
+    """Titles among ``ids`` whose default poster is sensitive: picks never show it, so such
+    a title appears only through its other approved posters, or not at all."""
+    return sorted({p.title_name for p in store.posters(ids) if p.is_default and p.sensitive})
+
+
+def titles_line(names: Sequence[str], most: int = 3) -> str:
+    """“A”, “B”, “C” … for a one-line message."""
+    return ", ".join(f"“{n}”" for n in names[:most]) + (" …" if len(names) > most else "")

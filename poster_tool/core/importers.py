@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,7 @@ class ImportReport(IntakeTally):
     rows: int = 0
     queued_urls: int = 0
     encoding: str = "utf-8"
+    untitled: list[str] = field(default_factory=list)  # ids that stand in for empty titles
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""
@@ -55,6 +56,7 @@ class ImportReport(IntakeTally):
             "queued_urls": self.queued_urls,
             "refused": [{"item": item, "reason": reason} for item, reason in self.refused],
             "unknown_genres": dict(self.unknown_genres),
+            "untitled": list(self.untitled),
             "encoding": self.encoding,
         }
 
@@ -68,6 +70,10 @@ class ImportReport(IntakeTally):
         ]
         if self.queued_urls:
             out.append(f"{self.queued_urls} poster URLs queued: run 'poster-tool crawl urls'")
+        if self.untitled:
+            shown = ", ".join(self.untitled[:5]) + (" …" if len(self.untitled) > 5 else "")
+            out.append(f"{len(self.untitled)} rows had an empty title: named by their id "
+                       f"({shown}); fix the names in the manifest and import it again")
         unknown = self.unknown_genres_line()
         if unknown:
             out.append(unknown)
@@ -152,6 +158,8 @@ def import_csv(workspace: Workspace, store: PosterStore, manifest: str | Path,
         except ManifestError as exc:
             report.refused.append((f"{manifest.name} line {line}", str(exc).split(": ", 1)[-1]))
             continue
+        if not (row.get("title") or "").strip():
+            report.untitled.append(title.name)
         path_text = (row.get("path") or "").strip()
         url = (row.get("url") or "").strip()
         if path_text:

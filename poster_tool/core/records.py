@@ -126,3 +126,8 @@ class PosterQuery:
     sensitive: bool | None = None
     ids: tuple[int, ...] | None = None
     sort: str = "title"
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the result (the sort order does not)."""
+        return self != PosterQuery(sort=self.sort)

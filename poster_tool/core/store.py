@@ -128,11 +128,12 @@ class PosterStore:
     def upsert_title(self, title: TitleIn) -> tuple[int, bool]:
         """Find the title by key, IMDb id or TMDB id, or add it; return ``(id, created)``.
 
-        An existing title keeps its data; missing fields (year, ids, genres) are filled in.
+        An existing title keeps its data; missing fields (year, ids, genres, and a name that
+        only stood in for an empty one: the title's id) are filled in.
         """
         with self.transaction():
             row = self.db.execute(
-                "SELECT id, year, imdb_id, tmdb_id, original_name FROM titles "
+                "SELECT id, year, imdb_id, tmdb_id, original_name, name FROM titles "
                 "WHERE key = ? OR (imdb_id IS NOT NULL AND imdb_id = ?) "
                 "OR (tmdb_id IS NOT NULL AND tmdb_id = ?) ORDER BY id LIMIT 1",
                 [title.key, title.imdb_id, title.tmdb_id],
@@ -156,15 +157,20 @@ class PosterStore:
                 title_id = int(cur.lastrowid or 0)
                 self._add_title_genres(title_id, title.genres)
                 return title_id, True
-            title_id, year, imdb_id, tmdb_id, original = row
+            title_id, year, imdb_id, tmdb_id, original, name = row
+            if name == title.key.partition(":")[2] and title.name != name:
+                name = title.name
+            original = original or title.original_name
             self.db.execute(
-                "UPDATE titles SET year = ?, imdb_id = ?, tmdb_id = ?, original_name = ? "
-                "WHERE id = ?",
+                "UPDATE titles SET year = ?, imdb_id = ?, tmdb_id = ?, original_name = ?, "
+                "name = ?, name_fold = ? WHERE id = ?",
                 [
                     year or title.year,
                     imdb_id or title.imdb_id,
                     tmdb_id or title.tmdb_id,
-                    original or title.original_name,
+                    original,
+                    name,
+                    fold(f"{name} {original or ''}"),
                     title_id,
                 ],
             )

@@ -51,6 +51,10 @@ class FilterBar(QWidget):
                                  "their labels")  # fmt: skip
         self.undecided = _toggle("Unlabelled", "Only posters whose genres no curator has "
                                  "confirmed yet")  # fmt: skip
+        self.clear = QToolButton()
+        self.clear.setText("Clear filters")
+        self.clear.setToolTip("Show every poster again (the sort order stays)")
+        self.clear.clicked.connect(self.clear_filters)
         self.sort = _combo(None, list(SORTS))
         self.sort.setToolTip("Sort order. Least certain first puts the posters the model is "
                              "least sure about at the top: curator time goes where it helps")
@@ -63,6 +67,7 @@ class FilterBar(QWidget):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.disagrees, self.undecided):
             box.toggled.connect(self._emit)
+        self.query_changed.connect(self._enable_clear)
 
         self.banner_text = QLabel()
         self.banner_close = QPushButton("Back to all posters")
@@ -80,7 +85,8 @@ class FilterBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.search, 3)
-        for widget in (self.genre, self.status, self.source, self.disagrees, self.undecided):
+        for widget in (self.genre, self.status, self.source, self.disagrees, self.undecided,
+                       self.clear):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.sort)
@@ -89,6 +95,25 @@ class FilterBar(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.banner)
+        self._enable_clear(self.query())
+
+    def clear_filters(self) -> None:
+        """Empty the search and reset every filter at once (one query, not six)."""
+        widgets = (self.search, self.genre, self.status, self.source, self.disagrees,
+                   self.undecided)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.clear()
+        for combo in (self.genre, self.status, self.source):
+            combo.setCurrentIndex(0)
+        for box in (self.disagrees, self.undecided):
+            box.setChecked(False)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._emit()
+
+    def _enable_clear(self, query: PosterQuery) -> None:
+        self.clear.setEnabled(query.filtered)
 
     def set_sources(self, sources: list[str]) -> None:
         """Offer these poster sources, keeping the current choice when still there."""
@@ -141,9 +166,8 @@ def _combo(anything: str | None, items: list[tuple[str, str]]) -> QComboBox:
         combo.addItem(anything, None)
     for value, text in items:
         combo.addItem(text, value)
-    # Narrow windows shrink the combos rather than the grid.
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(6)
+    # As wide as the longest choice: a clipped "Least certai" hides what the grid shows.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return combo
 

@@ -52,6 +52,13 @@ class PosterGrid(QListView):
             self.poster_model.fetch_all()
         return super().moveCursor(action, modifiers)
 
+    def show_uncertainty(self, on: bool) -> None:
+        """Print the model's uncertainty on every card (the least-certain queue), not only
+        on the unsure ones."""
+        if self.delegate.always_uncertainty != on:
+            self.delegate.always_uncertainty = on
+            self.viewport().update()
+
     def set_zoom(self, side: int) -> None:
         """Draw pictures ``side`` logical pixels tall."""
         self.delegate.set_side(side)

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_sources(curation.sources(store))
         self.filter_bar.show_banner(None)
         self.model.set_query(self.filter_bar.query())
+        self.grid.show_uncertainty(self.model.query.sort == "uncertain")
         self.pool.show_title(None)
         self._update_enabled()
         self._on_stats_timer_timeout()
@@ -330,6 +331,12 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         if ids and (reason := ask_reason(self, len(ids))):
             self.editor.set_sensitive(ids, reason)
+            titles = curation.sensitive_defaults(self.store, ids) if self.store else []
+            if titles:
+                self.statusBar().showMessage(
+                    f"{curation.titles_line(titles)}: the default poster is now sensitive "
+                    "and never shown. Make another poster of the title the default (D).",
+                    15_000)
 
     def _on_clear_sensitive_triggered(self) -> None:
         self.editor.set_sensitive(self.selected_ids(), None)
@@ -433,6 +440,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         self.settings.sort = query.sort
+        self.grid.show_uncertainty(query.sort == "uncertain")
         self.filter_bar.show_banner(None)
         self.model.set_query(query)
 
@@ -490,8 +498,11 @@ class MainWindow(QMainWindow):
 
     # -- helpers ---------------------------------------------------------------------------------
     def _update_counts(self, *_: object) -> None:
+        current = self.grid.currentIndex()
         self.status.show_counts(self.model.total, self.model.rowCount(),
-                                len(self.grid.selectionModel().selectedIndexes()))  # fmt: skip
+                                len(self.grid.selectionModel().selectedIndexes()),
+                                current.row() if current.isValid() else None,
+                                self.model.query.sort == "uncertain")  # fmt: skip
 
     def _update_curator(self) -> None:
         self.editor.curator = self.settings.curator or "unknown"

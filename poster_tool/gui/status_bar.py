@@ -28,13 +28,18 @@ class StatusBar(QStatusBar):
         for widget in (self.catalog, self.curator, QLabel("Zoom"), self.zoom):
             self.addPermanentWidget(widget)
 
-    def show_counts(self, total: int, loaded: int, selected: int) -> None:
-        """What the grid shows: matches, how many are loaded, how many are selected."""
+    def show_counts(self, total: int, loaded: int, selected: int, row: int | None = None,
+                    queue: bool = False) -> None:
+        """What the grid shows: matches, how many are loaded, how many are selected, and
+        where the current poster is (in the least-certain queue when ``queue``)."""
         text = f"{total:,} posters match"
         if loaded < total:
             text += f" ({loaded:,} loaded)"
         if selected:
             text += f" · {selected:,} selected"
+        if row is not None:
+            where = "in the least-certain queue" if queue else ""
+            text += f" · {row + 1:,} of {total:,} {where}".rstrip()
         self.counts.setText(text)
 
     def show_stats(self, stats: dict[str, Any]) -> None:

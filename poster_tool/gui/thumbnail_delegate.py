@@ -78,6 +78,7 @@ class PosterDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.side = side
         self.pool = pool
+        self.always_uncertainty = False  # the least-certain queue shows it on every card
         self._title_font = QFont()
         self._title_font.setBold(True)
         self._small_font = QFont()
@@ -150,11 +151,14 @@ class PosterDelegate(QStyledItemDelegate):
         painter.setFont(self._small_font)
         painter.setPen(COLORS["muted"])
         wide = self.pool and poster.orientation == "landscape"
-        unsure = poster.model_uncertainty is not None and poster.model_uncertainty >= UNSURE
+        unsure = poster.model_uncertainty is not None and (
+            self.always_uncertainty or poster.model_uncertainty >= UNSURE)
         shown = (poster.title_year, poster.status, "landscape" if wide else None,
                  f"unsure {poster.model_uncertainty:.2f}" if unsure else None)  # fmt: skip
         facts = " · ".join(str(x) for x in shown if x)
-        painter.drawText(QRect(text_left, y, text_width, self._small_h), LEFT, facts)
+        painter.drawText(QRect(text_left, y, text_width, self._small_h), LEFT,
+                         self._small_fm.elidedText(facts, Qt.TextElideMode.ElideRight,
+                                                   text_width))  # fmt: skip
         y += self._small_h + 4
         self._paint_chips(painter, QRect(text_left, y, text_width, self._small_h + 4), poster,
                           index.data(SuggestedRole) or [])  # fmt: skip

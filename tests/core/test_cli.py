@@ -50,6 +50,9 @@ def test_edits_from_the_cli_are_audited_with_the_curator(
     assert run(capsys, *base, "posters", "set-genres", "1", "--genres", "가족,drama")[0] == 0
     assert run(capsys, *base, "posters", "set-default", "2")[0] == 0
     assert run(capsys, *base, "posters", "set-sensitive", "1", "--reason", "religious")[0] == 0
+    code, _, err = run(capsys, *base, "posters", "set-sensitive", "2", "--reason", "gore")
+    assert code == 0 and "default poster is now sensitive" in err and "기생충 2" in err
+    assert run(capsys, *base, "posters", "set-sensitive", "2", "--clear")[0] == 0
     posters = {p["id"]: p for p in json.loads(run(capsys, *base, "posters", "list", "--json")[1])}
     assert posters[1]["genres"] == ["Drama", "Family"]
     assert posters[1]["sensitive"] and posters[2]["is_default"]

@@ -143,6 +143,16 @@ def test_missing_titles_fall_back_to_the_id_and_urls_are_queued(
     assert (title.name, title.imdb_id, title.year) == ("tt0000001", "tt0000001", None)
     queued = store.db.execute("SELECT status FROM crawl_state WHERE source = 'urls'").fetchall()
     assert queued == [("queued",)]
+    assert report.untitled == ["tt0000001"]
+    assert any("1 rows had an empty title" in line and "tt0000001" in line
+               for line in report.lines())
+    # Named in the manifest later: the stand-in name is replaced, a real name never is.
+    rows[0]["title"] = "Carmencita"
+    report = run_job(import_csv(workspace, store, write_manifest(tmp_path / "u.csv", rows)))
+    assert report.untitled == [] and store.titles()[0].name == "Carmencita"
+    rows[0]["title"] = "Something Else"
+    run_job(import_csv(workspace, store, write_manifest(tmp_path / "u.csv", rows)))
+    assert store.titles()[0].name == "Carmencita"
 
 
 def test_folder_per_title_import(workspace: Workspace, store: PosterStore, tmp_path: Path) -> None:

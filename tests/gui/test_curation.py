@@ -123,6 +123,21 @@ def test_sensitive_key_asks_a_reason_and_shift_s_clears(qtbot, window, catalog,
     assert not catalog.store.get_poster(poster_id).sensitive
 
 
+def test_marking_a_default_poster_sensitive_warns_that_its_title_lost_its_default(
+        qtbot, window, catalog, monkeypatch) -> None:
+    monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "religious imagery")
+    poster_id = selected(window)
+    key(qtbot, window, Qt.Key.Key_S)  # not the default: no warning
+    assert "default" not in window.statusBar().currentMessage()
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    key(qtbot, window, Qt.Key.Key_D)
+    key(qtbot, window, Qt.Key.Key_S)
+    poster = catalog.store.get_poster(poster_id)
+    assert poster.is_default and poster.sensitive
+    message = window.statusBar().currentMessage()
+    assert f"“{poster.title_name}”" in message and "default poster is now sensitive" in message
+
+
 def test_enter_jumps_to_the_next_undecided_poster_and_arrows_move(qtbot, window,
                                                                   catalog) -> None:
     first = selected(window)

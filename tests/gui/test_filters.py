@@ -7,7 +7,6 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QModelIndex
 
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
@@ -25,10 +24,8 @@ def window(qtbot, catalog, settings) -> MainWindow:
 
 
 def shown(win: MainWindow) -> list[int]:
-    model = win.model
-    while model.canFetchMore(QModelIndex()):
-        model.fetchMore(QModelIndex())
-    return [model.poster_id(r) for r in range(model.rowCount())]
+    win.model.fetch_all()
+    return [win.model.poster_id(r) for r in range(win.model.rowCount())]
 
 
 def titles_shown(win: MainWindow) -> set[str]:
@@ -87,6 +84,35 @@ def test_model_disagrees_and_least_certain_first(window, catalog) -> None:
     order = shown(window)
     assert order[:2] == [alien, parasite]  # Alien's Thriller 0.45 is nearest a coin flip
     assert window.settings.sort == "uncertain"
+    # The queue says where the curator is, and every card shows how unsure the model is.
+    window.grid.select_row(1)
+    assert "2 of 8 in the least-certain queue" in window.status.counts.text()
+    assert window.grid.delegate.always_uncertainty
+    choose(window.filter_bar.sort, "title")
+    assert not window.grid.delegate.always_uncertainty
+    assert "in the least-certain queue" not in window.status.counts.text()
+
+
+def test_clear_filters_resets_every_filter_at_once_and_keeps_the_sort(qtbot, window) -> None:
+    bar = window.filter_bar
+    assert not bar.clear.isEnabled()  # nothing to clear
+    choose(bar.sort, "newest")
+    bar.search.setText("para")
+    bar.flush()
+    choose(bar.genre, "Thriller")
+    bar.undecided.setChecked(True)
+    assert bar.clear.isEnabled() and titles_shown(window) == {"Parasite"}
+    with qtbot.waitSignal(bar.query_changed) as changed:
+        bar.clear.click()
+    assert changed.args[0].sort == "newest" and not changed.args[0].filtered
+    assert len(shown(window)) == 8 and bar.search.text() == "" and not bar.clear.isEnabled()
+
+
+def test_no_choice_of_the_bar_is_clipped(window) -> None:
+    for combo in (window.filter_bar.sort, window.filter_bar.genre, window.filter_bar.status):
+        widest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i))
+                     for i in range(combo.count()))
+        assert combo.sizeHint().width() > widest, combo.itemText(combo.count() - 1)
 
 
 def test_no_curator_labels_filter(window, catalog) -> None:
