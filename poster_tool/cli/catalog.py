@@ -17,6 +17,7 @@ from poster_tool.cli.common import (
 )
 from poster_tool.core.curation import sensitive_defaults, titles_line
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import STATUSES, Poster, PosterQuery
 from poster_tool.core.taxonomy import ALIASES, GENRES, resolve_all, split_genres
 
@@ -160,12 +161,15 @@ def cmd_genres(args: argparse.Namespace) -> int:
     return 0
 
 
-def poster_json(poster: Poster) -> dict[str, Any]:
-    """The public JSON shape of a poster (``posters list --json``)."""
+def poster_json(poster: Poster, verdict: Verdict) -> dict[str, Any]:
+    """The public JSON shape of a poster (``posters list --json``); ``final_genres`` and
+    ``held_for_review`` are exactly what an export writes (docs/export.md)."""
     data = asdict(poster)
     data["title"] = data.pop("title_name")
     data["year"] = data.pop("title_year")
     data["genres"] = list(poster.genres)
+    data["final_genres"] = [g.to_dict() for g in verdict.genres]
+    data["held_for_review"] = verdict.held
     data["disagrees"] = data.pop("model_disagrees")
     data["uncertainty"] = data.pop("model_uncertainty")
     return data
@@ -192,7 +196,8 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
     limit = args.limit or int(store.count(query))
     posters = store.posters(store.query_ids(query, 0, limit))
     if args.json:
-        print_json([poster_json(p) for p in posters])
+        found = verdicts(store, [p.id for p in posters])
+        print_json([poster_json(p, found[p.id]) for p in posters])
         return 0
     for p in posters:
         flags = ("D" if p.is_default else "-") + ("S" if p.sensitive else "-")

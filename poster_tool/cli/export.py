@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from poster_tool.cli.common import curator, open_store, print_json, run_with_progress
+from poster_tool.core.errors import PosterToolError
 from poster_tool.core.exchange.export import EXPORT_FORMATS, SENSITIVE_MODES
 from poster_tool.core.workspace import Workspace
 
@@ -13,8 +14,10 @@ from poster_tool.core.workspace import Workspace
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the export subcommands."""
     p = sub.add_parser("export", help="export approved posters with their genres (JSON or CSV)")
-    p.add_argument("--out", required=True, metavar="PATH", help="the file to write (replaced "
-                   "atomically: a failed export leaves the previous file as it was)")  # fmt: skip
+    p.add_argument("--out", metavar="PATH", help="the file to write (replaced atomically: a "
+                   "failed export leaves the previous file as it was)")  # fmt: skip
+    p.add_argument("--dry-run", action="store_true", help="write nothing: say how many posters "
+                   "would go out, where their genres come from, and how many wait for review")
     p.add_argument("--format", choices=EXPORT_FORMATS,
                    help="json or csv (default: from the --out suffix, else json)")  # fmt: skip
     p.add_argument("--since", metavar="DATE",
@@ -37,8 +40,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from poster_tool.core.exchange.export import export
+    from poster_tool.core.exchange.export import export, preview
 
+    if args.dry_run:
+        _, store = open_store(args, reads=True)
+        found = preview(store, since=args.since, sensitive=args.sensitive)
+        print_json(found.to_dict()) if args.json else print("\n".join(found.lines()))
+        return 0
+    if not args.out:
+        raise PosterToolError("name the file to write with --out (or look first: --dry-run)")
     fmt = args.format or ("csv" if Path(args.out).suffix.lower() == ".csv" else "json")
     ws, store = open_store(args, reads=True)
     job = export(ws, store, fmt, args.out, since=args.since,

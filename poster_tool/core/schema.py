@@ -219,11 +219,14 @@ def m002_grid_indexes(db: Database) -> None:
 # A poster's effective genres as a bit set (bit = taxonomy position), kept by PosterStore,
 # so a genre filter is a cheap test per row instead of a sub-query: pages of rare genres
 # at 100,000 posters stay in single-digit milliseconds.
+# Final genres (see core.final_genres): the curator's, else the source's plus the model's
+# suggestions.  DISTINCT: a genre both official and suggested is one bit.
 GENRE_MASK_SQL = """
-    SELECT coalesce(sum(1 << g.position), 0) FROM poster_labels l
+    SELECT coalesce(sum(DISTINCT 1 << g.position), 0) FROM poster_labels l
     JOIN genres g ON g.name = l.genre
     WHERE l.poster_id = posters.id AND l.positive = 1
-      AND l.source = CASE WHEN posters.curated_at IS NULL THEN 'source' ELSE 'curator' END
+      AND (l.source = CASE WHEN posters.curated_at IS NULL THEN 'source' ELSE 'curator' END
+           OR (posters.curated_at IS NULL AND l.source = 'model'))
 """
 
 
@@ -251,7 +254,16 @@ def m004_model_cuts(db: Database) -> None:
     _stamp(db, 4)
 
 
-MIGRATIONS = (m001_catalog, m002_grid_indexes, m003_genre_mask, m004_model_cuts)
+@migrations()
+def m005_final_genre_mask(db: Database) -> None:
+    """The genre mask follows the final-genre rule: model suggestions count on posters no
+    curator has decided."""
+    db.execute(f"UPDATE posters SET genre_mask = ({GENRE_MASK_SQL})")
+    _stamp(db, 5)
+
+
+MIGRATIONS = (m001_catalog, m002_grid_indexes, m003_genre_mask, m004_model_cuts,
+              m005_final_genre_mask)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

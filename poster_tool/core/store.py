@@ -325,15 +325,26 @@ class PosterStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def effective_genres(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Each poster's genres: the curator's if curated, else the source's (taxonomy order)."""
+        """Each poster's final genres (taxonomy order): the curator's if curated, else the
+        source's plus those the model suggests (the rule of ``core.final_genres``, which
+        also says where each genre comes from and which posters wait for review)."""
+        return self._genres(ids, f"l.source = {_EFFECTIVE_SOURCE} OR (p.curated_at IS NULL "
+                                 "AND l.source = 'model')")  # fmt: skip
+
+    def label_genres(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Each poster's labelled genres: the curator's if curated, else the source's.  The
+        truth a model trains on: never the model's own suggestions."""
+        return self._genres(ids, f"l.source = {_EFFECTIVE_SOURCE}")
+
+    def _genres(self, ids: Sequence[int], which: str) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {i: [] for i in ids}
         if not ids:
             return out
         where, params = in_clause("p.id", ids)
-        for poster_id, genre in self._rows(
-            "SELECT l.poster_id, l.genre FROM posters p JOIN poster_labels l "
-            f"ON l.poster_id = p.id AND l.source = {_EFFECTIVE_SOURCE} AND l.positive = 1 "
-            f"JOIN genres g ON g.name = l.genre WHERE {where} ORDER BY g.position",
+        for poster_id, genre, _position in self._rows(
+            "SELECT DISTINCT l.poster_id, l.genre, g.position FROM posters p "
+            f"JOIN poster_labels l ON l.poster_id = p.id AND l.positive = 1 AND ({which}) "
+            f"JOIN genres g ON g.name = l.genre WHERE {where} ORDER BY l.poster_id, g.position",
             params,
         ):
             out[poster_id].append(genre)
@@ -672,6 +683,7 @@ class PosterStore:
                     [model_version, uncertainty(by_genre), poster_id],
                 )
                 self.refresh_disagreement(poster_id)
+            self.refresh_genre_mask(list(scores))  # model genres count for uncurated posters
 
     def audit_log(self, poster_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit entries, of one poster or of the whole catalog."""
@@ -697,12 +709,12 @@ class PosterStore:
             "SELECT source, count(*) FROM poster_labels WHERE positive = 1 GROUP BY source"
         ):
             labels[source] = n
-        genres = dict.fromkeys(GENRES, 0)
-        for genre, n in self._rows(
-            "SELECT l.genre, count(*) FROM posters p JOIN poster_labels l ON l.poster_id = p.id "
-            f"AND l.source = {_EFFECTIVE_SOURCE} AND l.positive = 1 GROUP BY l.genre"
-        ):
-            genres[genre] = n
+        # Final genres, from the bit mask the grid filters on (same rule, one pass).
+        row = self.db.execute(
+            "SELECT " + ", ".join(f"coalesce(sum((genre_mask >> {i}) & 1), 0)"
+                                  for i in range(len(GENRES))) + " FROM posters"
+        ).fetchone()  # fmt: skip
+        genres = dict(zip(GENRES, row, strict=True))
         return {
             "titles": int(self.scalar("SELECT count(*) FROM titles")),
             "posters": {"total": sum(posters.values()), **posters},

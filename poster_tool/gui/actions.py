@@ -58,6 +58,9 @@ SPECS: tuple[Spec, ...] = (
          "Make the selected poster its title's default (and approve it)", "Default"),
     Spec("mark_sensitive", "Mark &Sensitive…", "S",
          "Mark the selected posters sensitive, with a reason", "Sensitive"),
+    Spec("accept_model", "Accept &Model Genres", "M",
+         "Make the model's genres the curator's for the selected posters: official genres it "
+         "doubts go, its suggestions come in"),
     Spec("clear_sensitive", "Clear Sensitive", "Shift+S",
          "Remove the sensitive mark from the selected posters"),
     Spec("next_unlabelled", "&Next Undecided Poster", ("Return", "Enter"),
@@ -98,8 +101,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&File", ("open_workspace", "new_workspace", "open_demo", None, "import_csv",
                "import_folder", "crawl", None, "export", None, "quit")),
     ("&Edit", ("undo", "redo", None, "approve", "reject", "reset_status", "make_default",
-               "mark_sensitive", "clear_sensitive", None, "next_unlabelled", None,
-               "curator_name", "edit_profiles")),
+               "mark_sensitive", "clear_sensitive", None, "accept_model", "next_unlabelled",
+               None, "curator_name", "edit_profiles")),
     ("&View", ("find", "refresh", None, "zoom_in", "zoom_out", None, "near_duplicates",
                "similar", "show_pool", "show_preview", None, "toggle_details", "toggle_pool")),
     ("&Model", ("retrain", "model_history")),
@@ -157,6 +160,7 @@ class Actions:
     make_default: QAction
     mark_sensitive: QAction
     clear_sensitive: QAction
+    accept_model: QAction
     next_unlabelled: QAction
     curator_name: QAction
     refresh: QAction
@@ -219,7 +223,8 @@ class Actions:
     def selection_actions(self) -> list[QAction]:
         """Actions that need at least one selected poster."""
         return [self.approve, self.reject, self.reset_status, self.make_default,
-                self.mark_sensitive, self.clear_sensitive, self.near_duplicates, self.similar,
+                self.mark_sensitive, self.clear_sensitive, self.accept_model, self.near_duplicates,
+                self.similar,
                 self.show_pool, *self.genres.values()]  # fmt: skip
 
     def catalog_actions(self) -> list[QAction]:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.final_genres import accepted
 from poster_tool.core.taxonomy import ordered
 
 if TYPE_CHECKING:
@@ -87,7 +88,21 @@ class SetStatusCommand(CurationCommand):
         self.store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
 
 
-class ToggleGenreCommand(CurationCommand):
+class GenresCommand(CurationCommand):
+    """Sets curator genres (``after``, fixed when the command is made); undo puts back each
+    poster's labels as they were."""
+
+    after: dict[int, list[str]]
+
+    def apply(self) -> None:
+        self.store.set_genres(self.after, self.curator)
+
+    def restore(self) -> None:
+        # ``None`` withdraws curator labels: an uncurated poster goes back to its source's.
+        self.store.set_genres({i: s["genres"] for i, s in self.before.items()}, self.curator)
+
+
+class ToggleGenreCommand(GenresCommand):
     """Turn one genre on for all posters (off when all have it); the result is fixed here."""
 
     def __init__(self, store: PosterStore, ids: Sequence[int], genre: str, curator: str,
@@ -103,12 +118,16 @@ class ToggleGenreCommand(CurationCommand):
             for i, genres in current.items()
         }
 
-    def apply(self) -> None:
-        self.store.set_genres(self.after, self.curator)
 
-    def restore(self) -> None:
-        # ``None`` withdraws curator labels: an uncurated poster goes back to its source's.
-        self.store.set_genres({i: s["genres"] for i, s in self.before.items()}, self.curator)
+class AcceptModelCommand(GenresCommand):
+    """Turn the model's view of the posters into curator genres (see
+    :func:`poster_tool.core.final_genres.accepted`); unscored posters are left alone."""
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str,
+                 notify: Notify) -> None:
+        self.after = accepted(store, list(dict.fromkeys(ids)))
+        super().__init__(store, list(self.after), curator,
+                         f"Accept the model on {_plural(len(self.after), 'poster')}", notify)
 
 
 class SetSensitiveCommand(CurationCommand):
@@ -193,6 +212,14 @@ class Editor(QObject):
         if ids and (cmd := self._build(lambda: ToggleGenreCommand(
                 self.store, ids, genre, self.curator, self._notify))):  # fmt: skip
             self._push(cmd)
+
+    def accept_model(self, ids: Sequence[int]) -> int:
+        """Make the model's genres the curator's (one undo step); how many posters it took."""
+        if ids and (cmd := self._build(lambda: AcceptModelCommand(
+                self.store, ids, self.curator, self._notify))) and cmd.ids:  # fmt: skip
+            self._push(cmd)
+            return len(cmd.ids)
+        return 0
 
     def set_sensitive(self, ids: Sequence[int], reason: str | None) -> None:
         """Mark or clear the sensitive flag (one undo step)."""

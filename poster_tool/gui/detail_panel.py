@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from poster_tool.core.curation import model_suggestions
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.final_genres import verdicts
 from poster_tool.core.suggestions import disagreements, uncertainty_words
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.actions import GENRE_KEYS
-from poster_tool.gui.thumbnail_delegate import COLORS
+from poster_tool.gui.thumbnail_delegate import CHIP_KIND, COLORS
 from poster_tool.gui.thumbnails import ThumbKey
 
 if TYPE_CHECKING:
@@ -294,14 +294,15 @@ class DetailPanel(QWidget):
             if reasons:
                 self._fact("Disagrees", "sure of " + ", ".join(reasons), COLORS["rejected"])
 
-        curator = {lb.genre for lb in labels if lb.source == "curator" and lb.positive}
-        official = {lb.genre for lb in labels if lb.source == "source" and lb.positive}
+        verdict = verdicts(self.store, [poster.id])[poster.id]
+        # What an approval sends out, by the one rule the export follows.
+        self._fact("Exports as", verdict.line(),
+                   COLORS["rejected"] if verdict.held else None)  # fmt: skip
         model = {lb.genre: lb for lb in labels if lb.source == "model"}
         for genre, row in self.rows.items():
-            on = genre in poster.genres
-            tag = ("curator" if poster.curated and genre in curator else
-                   "official" if not poster.curated and genre in official else
-                   "model" if genre in model and model[genre].positive else "")  # fmt: skip
+            provenance = verdict.provenance_of(genre)
+            on = provenance is not None
+            tag = "" if provenance is None else CHIP_KIND[provenance]
             label = model.get(genre)
             row.show_state(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked, tag,
                            None if label is None else label.score,
@@ -317,17 +318,23 @@ class DetailPanel(QWidget):
         self._fact("Status", ", ".join(f"{n} {s}" for s, n in statuses.most_common()))
         curated = sum(p.curated for p in posters)
         self._fact("Curated", f"{curated} of {len(posters)}")
-        counts = Counter(g for p in posters for g in p.genres)
-        suggested = Counter(g for gs in model_suggestions(self.store, [p.id for p in posters])
-                            .values() for g in gs)  # fmt: skip
+        found = verdicts(self.store, [p.id for p in posters]).values()
+        kinds: dict[str, Counter[str]] = {}
+        for verdict in found:
+            for g in verdict.genres:
+                kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
+        held = sum(v.held for v in found)
+        self._fact("Exports as", exports_as_line(kinds, len(posters), held),
+                   COLORS["rejected"] if held else None)  # fmt: skip
         for genre, row in self.rows.items():
-            n = counts.get(genre, 0)
+            n = sum(kinds.get(genre, Counter()).values())
             state = Qt.CheckState.Checked if n == len(posters) else \
                 Qt.CheckState.PartiallyChecked if n else Qt.CheckState.Unchecked  # fmt: skip
             tag = f"{n}/{len(posters)}" if n else ""
             row.show_state(state, tag, None, False)
-            if suggested.get(genre):
-                row.bar.setToolTip(f"The model suggests {genre} for {suggested[genre]} of them")
+            if genre in kinds:
+                row.bar.setToolTip(f"{genre}: " + ", ".join(
+                    f"{k} on {c}" for k, c in kinds[genre].most_common()))
 
     def _fact(self, name: str, value: str, color: QColor | None = None) -> None:
         label = QLabel(value)
@@ -373,6 +380,15 @@ class DetailPanel(QWidget):
                 self._show_picture(self.store.get_poster(self.ids[0]))
             except PosterToolError:
                 pass
+
+
+def exports_as_line(kinds: dict[str, Counter[str]], total: int, held: int) -> str:
+    """Per genre of a selection: on how many posters it goes out, and from where."""
+    parts = [f"{genre} {sum(by.values())}/{total} ("
+             + ", ".join(f"{n} {kind}" for kind, n in by.most_common()) + ")"
+             for genre in GENRES if (by := kinds.get(genre))]  # fmt: skip
+    line = " · ".join(parts) or "no genre"
+    return line + (f" — {held} held for review" if held else "")
 
 
 def _rule() -> QFrame:

@@ -167,8 +167,11 @@ Select posters in the grid (Shift/Ctrl-click or Ctrl+A for several); the Details
 shows the selected poster large with every genre.<br><br>
 <b>Keys</b>: 1–9 and 0 toggle the first ten genres · A approve · R reject · P back to pending ·
 D make default for its title · S mark sensitive (asks why) · T title pool ·
-Enter next undecided poster · arrows move · Ctrl+Z undo · Ctrl+Shift+Z redo.<br><br>
-<b>Chips</b>: teal = confirmed by a curator, grey = the source's official genres,
-dashed violet = suggested by the model only.<br><br>
+M accept the model's genres · Enter next undecided poster · arrows move · Ctrl+Z undo ·
+Ctrl+Shift+Z redo.<br><br>
+<b>Chips</b> show what a poster exports as: teal = a curator's genres, grey = the source's
+official genres, dashed violet = added by the model (it is confident), red = an official
+genre the model is sure does not fit: the poster is held back from the export until you
+decide its genres.<br><br>
 Every edit is saved at once, with your name in the audit log; undo works across the session.
 """

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from poster_tool.core.exchange.export import export
+from poster_tool.core.exchange.export import export, preview
 from poster_tool.gui import workers
 
 if TYPE_CHECKING:
-    from poster_tool.core.exchange.export import ExportReport
+    from poster_tool.core.exchange.export import ExportPreview, ExportReport
     from poster_tool.core.progress import Progress
     from poster_tool.core.workspace import Workspace
 
@@ -92,6 +92,10 @@ class ExportDialog(QDialog):
         self.progress_bar.setVisible(False)
         self.status_label = QLabel("Only approved posters are exported.")
         self.status_label.setWordWrap(True)
+        # Before anything is written: what would go out, and what waits for review.
+        self.preview_label = QLabel("Counting what would go out…")
+        self.preview_label.setObjectName("exportPreview")
+        self.preview_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.buttons = QDialogButtonBox()
@@ -112,11 +116,47 @@ class ExportDialog(QDialog):
         form.addRow("Sensitive posters", self.sensitive_box)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.preview_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
         self._options = [self.format_box, self.path_edit, browse, self.since_check,
                          self.images_check, self.sensitive_box]  # fmt: skip
+        self.since_check.toggled.connect(self.refresh_preview)
+        self.since_edit.dateChanged.connect(self.refresh_preview)
+        self.sensitive_box.currentIndexChanged.connect(self.refresh_preview)
+        self._preview_asked = 0
+        self.preview: ExportPreview | None = None  # the latest count, once it arrives
+        self.refresh_preview()
+
+    def _since(self) -> str | None:
+        return self.since_edit.date().toString("yyyy-MM-dd") if self.since_check.isChecked() \
+            else None  # fmt: skip
+
+    @Slot()
+    def refresh_preview(self) -> None:
+        """Count, in a worker, what the chosen options would export."""
+        self._preview_asked += 1
+        asked, workspace = self._preview_asked, self._workspace
+        since, sensitive = self._since(), self.sensitive_box.currentData()
+
+        def count() -> tuple[int, ExportPreview]:
+            with workspace.store() as store:
+                return asked, preview(store, since=since, sensitive=sensitive)
+
+        worker = workers.CallWorker(count)
+        worker.signals.result.connect(self._on_preview_result)
+        worker.signals.error.connect(self.preview_label.setText)
+        workers.start(worker)
+
+    @Slot(object)
+    def _on_preview_result(self, result: tuple[int, ExportPreview]) -> None:
+        asked, found = result
+        if asked == self._preview_asked:  # an older count than the options shown: ignore
+            self.preview = found
+            text = "\n".join(found.lines())
+            self.preview_label.setText(text[:1].upper() + text[1:])
+            self.preview_label.setStyleSheet("color: #f28b82;" if found.held else "")
 
     @property
     def running(self) -> bool:
@@ -157,8 +197,7 @@ class ExportDialog(QDialog):
         if self.images_check.isChecked() and not images:
             self._show_error("Choose the folder to copy the images to, or untick the box.")
             return
-        since = self.since_edit.date().toString("yyyy-MM-dd") if self.since_check.isChecked() \
-            else None  # fmt: skip
+        since = self._since()
         fmt, sensitive = self.format_box.currentData(), self.sensitive_box.currentData()
         workspace = self._workspace
 

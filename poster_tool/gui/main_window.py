@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core import curation
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.final_genres import MODEL, verdicts
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import flows
 from poster_tool.gui.about_dialog import AboutDialog
@@ -316,7 +317,26 @@ class MainWindow(QMainWindow):
         return self.grid.selected_ids()
 
     def _on_approve_triggered(self) -> None:
-        self.editor.set_status(self.selected_ids(), "approved")
+        ids = self.selected_ids()
+        self.editor.set_status(ids, "approved")
+        if self.store is not None and ids:
+            # Say when what goes out is not simply the official genres.
+            found = verdicts(self.store, ids).values()
+            held = sum(v.held for v in found)
+            model = sum(any(g.provenance == MODEL for g in v.genres) for v in found)
+            notes = ([f"{held} held back from the export for review (the model doubts an "
+                      "official genre: decide their genres)"] if held else []) + (
+                [f"{model} export genres added by the model"] if model else [])
+            if notes:
+                self.statusBar().showMessage(f"Approved {len(ids)}: " + "; ".join(notes)
+                                             + ".", 15_000)
+
+    def _on_accept_model_triggered(self) -> None:
+        ids = self.selected_ids()
+        taken = self.editor.accept_model(ids)
+        self.statusBar().showMessage(
+            f"The model's genres are now the curator's on {taken} of {len(ids)} posters"
+            + ("" if taken == len(ids) else " (the others are not scored yet)") + ".", 8000)
 
     def _on_reject_triggered(self) -> None:
         self.editor.set_status(self.selected_ids(), "rejected")

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from poster_tool.core.curation import model_suggestions
+from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import Poster, PosterQuery
 from poster_tool.core.suggestions import uncertainty_words
 from poster_tool.gui.thumbnails import ThumbKey
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PosterIdRole = Qt.ItemDataRole.UserRole + 1  # int
 PosterRole = Qt.ItemDataRole.UserRole + 2  # records.Poster
 ThumbnailRole = Qt.ItemDataRole.UserRole + 3  # QPixmap, or None while loading
-SuggestedRole = Qt.ItemDataRole.UserRole + 4  # genres the model adds (not in the labels)
+VerdictRole = Qt.ItemDataRole.UserRole + 4  # final_genres.Verdict: genres + provenance
 ThumbnailStateRole = Qt.ItemDataRole.UserRole + 5  # "ready" | "loading" | "broken"
 ProfilePicksRole = Qt.ItemDataRole.UserRole + 6  # profile names shown this poster (pools)
 HighlightRole = Qt.ItemDataRole.UserRole + 7  # bool: outlined (duplicates within a pool)
@@ -70,7 +70,7 @@ class PosterModel(QAbstractListModel):
         self._total = 0
         self._left = 0  # loaded posters edited since the reset: they may have left the query
         self._records: OrderedDict[int, Poster] = OrderedDict()
-        self._suggested: dict[int, list[str]] = {}
+        self._verdicts: dict[int, Verdict] = {}
         self._waiting: dict[ThumbKey, list[QPersistentModelIndex]] = {}
         self.profile_picks: dict[int, list[str]] = {}  # poster id -> profiles (pool view)
         self.highlighted: set[int] = set()  # poster ids to outline
@@ -124,7 +124,7 @@ class PosterModel(QAbstractListModel):
         self._query, self._fixed = query, fixed
         self._ids, self._rows, self._left = [], {}, 0
         self._records.clear()
-        self._suggested.clear()
+        self._verdicts.clear()
         self._waiting.clear()
         if fixed is not None:
             self._total = len(fixed)
@@ -192,14 +192,14 @@ class PosterModel(QAbstractListModel):
             return self._thumbnail(index, poster)
         if role == ThumbnailStateRole:
             return self._thumbnail_state(poster)
-        if role == SuggestedRole:
-            return [g for g in self._suggested.get(poster_id, ()) if g not in poster.genres]
+        if role == VerdictRole:
+            return self._verdicts.get(poster_id)
         if role == ProfilePicksRole:
             return self.profile_picks.get(poster_id, [])
         if role == HighlightRole:
             return poster_id in self.highlighted
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(poster, self._suggested.get(poster_id, []))
+            return _tooltip(poster, self._verdicts.get(poster_id))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{poster.title_name}, {poster.status}, {', '.join(poster.genres)}"
         return None
@@ -229,10 +229,10 @@ class PosterModel(QAbstractListModel):
         store = self._store()
         for poster in store.posters(ids):
             self._records[poster.id] = poster
-        self._suggested.update(model_suggestions(store, ids))
+        self._verdicts.update(verdicts(store, ids))
         while len(self._records) > MAX_RECORDS:
             old, _ = self._records.popitem(last=False)
-            self._suggested.pop(old, None)
+            self._verdicts.pop(old, None)
 
     def refresh(self, poster_ids: Sequence[int]) -> None:
         """Re-read these posters after an edit and repaint their rows."""
@@ -240,7 +240,7 @@ class PosterModel(QAbstractListModel):
         self._left += len(loaded)
         for poster_id in loaded:
             self._records.pop(poster_id, None)
-            self._suggested.pop(poster_id, None)
+            self._verdicts.pop(poster_id, None)
         if loaded:
             self._load_records(loaded)
         for poster_id in loaded:
@@ -251,7 +251,7 @@ class PosterModel(QAbstractListModel):
         """Re-read every poster when next shown (after a catalog-wide change such as
         re-scoring), keeping the rows, the selection and the scroll position."""
         self._records.clear()
-        self._suggested.clear()
+        self._verdicts.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
 
@@ -326,16 +326,12 @@ class PosterModel(QAbstractListModel):
         return True
 
 
-def _tooltip(poster: Poster, suggested: Sequence[str]) -> str:
+def _tooltip(poster: Poster, verdict: Verdict | None) -> str:
     lines = [f"<b>{poster.title_name}</b>" + (f" ({poster.title_year})" if poster.title_year
                                                 else ""),
              f"Poster #{poster.id} · {poster.width}×{poster.height} · {poster.source}",
              f"Status: {poster.status}" + (" · default" if poster.is_default else ""),
-             f"Genres ({'curator' if poster.curated else 'official'}): "
-             f"{', '.join(poster.genres) or '—'}"]  # fmt: skip
-    extra = [g for g in suggested if g not in poster.genres]
-    if extra:
-        lines.append(f"Model suggests: {', '.join(extra)}")
+             f"Exports as: {verdict.line() if verdict else ', '.join(poster.genres) or '—'}"]
     if poster.model_uncertainty is not None:
         lines.append(f"Model: {uncertainty_words(poster.model_uncertainty)} "
                      f"(uncertainty {poster.model_uncertainty:.2f})"

@@ -23,19 +23,21 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from poster_tool.core.final_genres import CURATOR, MODEL, SOURCE
 from poster_tool.core.suggestions import UNSURE
 from poster_tool.gui.poster_model import (
     HighlightRole,
     PosterRole,
     ProfilePicksRole,
-    SuggestedRole,
     ThumbnailRole,
     ThumbnailStateRole,
+    VerdictRole,
 )
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
+    from poster_tool.core.final_genres import Verdict
     from poster_tool.core.records import Poster
 
 PAD = 8
@@ -57,6 +59,7 @@ COLORS = {
     "curator": QColor("#1f9d8b"),
     "official": QColor("#4a4f57"),
     "model": QColor("#b78cff"),
+    "doubted": QColor("#a8413b"),  # an official genre the model is sure does not fit
     "approved": QColor("#2fa84f"),
     "rejected": QColor("#d9443b"),
     "default": QColor("#f2b233"),
@@ -64,6 +67,9 @@ COLORS = {
     "duplicate": QColor("#ff8a3d"),
     "profile": QColor("#5b6ee1"),
 }
+
+# Chip colour per provenance (core.final_genres): the source's genres are "official".
+CHIP_KIND = {CURATOR: "curator", SOURCE: "official", MODEL: "model"}
 
 
 class PosterDelegate(QStyledItemDelegate):
@@ -161,7 +167,7 @@ class PosterDelegate(QStyledItemDelegate):
                                                    text_width))  # fmt: skip
         y += self._small_h + 4
         self._paint_chips(painter, QRect(text_left, y, text_width, self._small_h + 4), poster,
-                          index.data(SuggestedRole) or [])  # fmt: skip
+                          index.data(VerdictRole))  # fmt: skip
         if self.pool:
             y += self._small_h + 8
             picks = index.data(ProfilePicksRole) or []
@@ -230,9 +236,15 @@ class PosterDelegate(QStyledItemDelegate):
             y += fm.height() + 5
 
     def _paint_chips(self, painter: QPainter, rect: QRect, poster: Poster,
-                     suggested: list[str]) -> None:
-        kind = "curator" if poster.curated else "official"
-        chips = [(g, kind, False) for g in poster.genres] + [(g, "model", True) for g in suggested]
+                     verdict: Verdict | None) -> None:
+        # The genres the poster exports as: teal curator, grey official, dashed violet model;
+        # an official genre the model doubts (the poster waits for review) is drawn red.
+        if verdict is None:
+            kind = "curator" if poster.curated else "official"
+            chips = [(g, kind, False) for g in poster.genres]
+        else:
+            chips = [(g.genre, "doubted" if g.genre in verdict.doubted else CHIP_KIND[g.provenance],
+                      g.provenance == MODEL) for g in verdict.genres]  # fmt: skip
         self._paint_chip_row(painter, rect, chips)
 
     def _paint_chip_row(self, painter: QPainter, rect: QRect,

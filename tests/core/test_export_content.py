@@ -40,13 +40,17 @@ def test_only_approved_posters_and_their_titles(workspace, store, ids, tmp_path)
 def test_each_genre_says_where_it_comes_from(workspace, store, ids, tmp_path):
     posters = posters_of(export_json(workspace, store, tmp_path / "out.json", sensitive="flag"))
     assert posters[ids["curated"]]["genres"] == [
-        {"genre": "Drama", "provenance": "curator", "curator": "kim"},
-        {"genre": "Comedy", "provenance": "curator", "curator": "kim"},
+        {"genre": "Drama", "provenance": "curator", "curator": "kim", "score": None,
+         "model_version": None},
+        {"genre": "Comedy", "provenance": "curator", "curator": "kim", "score": None,
+         "model_version": None},
     ]
-    # Not curated but scored: the model's genres at or above threshold (Comedy 0.125 is not).
+    # Not curated but scored: the official genres stay (with the model's score where it gave
+    # one), and the model adds only what it suggests (Horror 0.88; Comedy 0.125 is not).
     scored = posters[ids["scored"]]
-    assert [(g["genre"], g["provenance"]) for g in scored["genres"]] == [
-        ("Drama", "model"), ("Horror", "model")]  # fmt: skip
+    assert [(g["genre"], g["provenance"], g["score"]) for g in scored["genres"]] == [
+        ("Drama", "source", 0.91), ("Thriller", "source", None), ("Horror", "model", 0.88)]
+    assert scored["genres"][2]["model_version"] == "cnn-v1"
     assert scored["model"]["version"] == "cnn-v1"
     assert scored["model"]["scores"] == {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125}
     # Neither curated nor scored: the title's official genres.
@@ -54,10 +58,33 @@ def test_each_genre_says_where_it_comes_from(workspace, store, ids, tmp_path):
         ("Drama", "source"), ("Thriller", "source")]  # fmt: skip
     # The curator overrules the model, whose scores still travel along.
     over = posters[ids["curated_over_model"]]
-    assert over["genres"] == [{"genre": "Horror", "provenance": "curator", "curator": "lee"}]
+    assert [(g["genre"], g["provenance"], g["curator"]) for g in over["genres"]] == [
+        ("Horror", "curator", "lee")]
     assert over["model"]["genres"] == ["Sci-Fi"]
     assert posters[ids["curated_empty"]]["genres"] == []
     assert posters[ids["curated_empty"]]["curated"] is True
+
+
+def test_an_official_genre_the_model_is_sure_of_not_fitting_holds_the_poster_for_review(
+        workspace, store, ids, tmp_path):
+    # Approved, never curated, and the model is sure it is no Thriller: exporting the
+    # model's answer instead would drop an official genre silently, so it waits for review.
+    poster = ids["scored"]
+    store.write_model_scores("cnn-v2", {poster: {"Drama": 0.2, "Thriller": 0.01,
+                                                 "Romance": 0.95}}, {"Romance": 0.6})
+    out = tmp_path / "out.json"
+    report = run_job(export(workspace, store, "json", out))
+    assert poster not in posters_of(json.loads(out.read_text("utf-8")))
+    assert report.held == [poster] and "1 approved posters held back for review" in " ".join(
+        report.lines())
+    assert poster not in json.loads(out.read_text("utf-8"))["titles"][0]["pool"]
+    # A curator decides after approval: the poster goes out with the curator's genres.
+    store.set_genres({poster: ["Drama", "Romance"]}, "kim")
+    report = run_job(export(workspace, store, "json", out))
+    exported = posters_of(json.loads(out.read_text("utf-8")))[poster]
+    assert report.held == []
+    assert [(g["genre"], g["provenance"]) for g in exported["genres"]] == [
+        ("Drama", "curator"), ("Romance", "curator")]
 
 
 def test_pool_order_default_and_sensitive_options(workspace, store, ids, tmp_path):
@@ -106,15 +133,15 @@ def test_csv_has_one_row_per_poster_and_genre(workspace, store, ids, tmp_path):
     assert [(r["genre"], r["provenance"], r["curator"]) for r in by_poster[ids["curated"]]] == [
         ("Drama", "curator", "kim"), ("Comedy", "curator", "kim")]  # fmt: skip
     scored = by_poster[ids["scored"]]
-    assert [(r["genre"], r["model_score"]) for r in scored] == [("Drama", "0.91"),
-                                                                ("Horror", "0.88")]  # fmt: skip
+    assert [(r["genre"], r["provenance"], r["model_score"]) for r in scored] == [
+        ("Drama", "source", "0.91"), ("Thriller", "source", ""), ("Horror", "model", "0.88")]
     assert scored[0]["score_Comedy"] == "0.125"
     assert scored[0]["score_Action"] == ""
     # A curated poster with no genre keeps one row, so it is not lost from the CSV.
     assert [(r["genre"], r["provenance"]) for r in by_poster[ids["curated_empty"]]] == [("", "")]
     assert by_poster[ids["default_sensitive"]][0]["sensitive"] == "1"
     assert by_poster[ids["default_sensitive"]][0]["title"] == "기생충"
-    assert report.rows == len(rows) == 2 + 2 + 2 + 1 + 1
+    assert report.rows == len(rows) == 2 + 3 + 2 + 1 + 1
     assert [c[len("score_"):] for c in CSV_COLUMNS if c.startswith("score_")] == list(GENRES)
 
 

@@ -41,17 +41,23 @@ def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
         "INSERT INTO poster_labels(poster_id, genre, source, created_at) "
         "VALUES (1, 'Horror', 'source', 'x')"
     )
+    old.execute(
+        "INSERT INTO poster_labels(poster_id, genre, source, positive, score, model_version, "
+        "created_at) VALUES (1, 'Sci-Fi', 'model', 1, 0.9, 'm1', 'x')"
+    )
     old.conn.commit()
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     old.close()
 
     store = PosterStore(path)
-    assert store.schema_version == schema.SCHEMA_VERSION == 4
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert store.schema_version == schema.SCHEMA_VERSION == 5
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 5
     assert [t.name for t in store.titles()] == ["기생충"]
-    # The upgrade back-fills what the grid filters on, so old posters filter like new ones.
+    # The upgrade back-fills what the grid filters on, so old posters filter like new ones,
+    # by the final-genre rule (the model's suggestion counts on an uncurated poster).
     assert store.query_ids(PosterQuery(genre="Horror")) == [1]
-    assert store.get_poster(1).genres == ("Horror",)
+    assert store.query_ids(PosterQuery(genre="Sci-Fi")) == [1]
+    assert store.get_poster(1).genres == ("Horror", "Sci-Fi")
     indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "posters_status_sort" in indexes
 

@@ -94,3 +94,19 @@ def test_cancel_keeps_the_previous_file(qtbot, dialog, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: not dialog.running)
     assert out.read_text("utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_the_dialog_says_what_would_go_out_before_writing(qtbot, workspace, tmp_path):
+    with workspace.store() as store:  # one approved poster the model doubts: held back
+        scored = store.db.execute("SELECT id FROM posters WHERE model_version IS NOT NULL "
+                                  "AND curated_at IS NULL").fetchone()[0]
+        store.write_model_scores("cnn-v2", {scored: {"Thriller": 0.01}}, {})
+    dialog = ExportDialog(workspace)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    text = dialog.preview_label.text()
+    assert text.startswith("Would export 3 approved posters of 2 titles")
+    assert "1 approved posters held back for review" in text
+    assert not list(tmp_path.glob("*.json"))  # nothing written yet
+    dialog.sensitive_box.setCurrentIndex(dialog.sensitive_box.findData("flag"))
+    qtbot.waitUntil(lambda: "Would export 4" in dialog.preview_label.text(), timeout=10_000)

@@ -12,9 +12,9 @@ from poster_tool.gui.poster_model import (
     PosterIdRole,
     PosterModel,
     PosterRole,
-    SuggestedRole,
     ThumbnailRole,
     ThumbnailStateRole,
+    VerdictRole,
 )
 from poster_tool.gui.thumbnails import ThumbKey, ThumbnailCache
 
@@ -49,9 +49,13 @@ def test_data_roles_describe_the_poster(catalog) -> None:
     assert isinstance(poster, Poster)
     assert index.data(Qt.ItemDataRole.DisplayRole) == "Parasite (2019)"
     assert index.data(PosterIdRole) == parasite
-    assert poster.genres == ("Drama", "Thriller")  # official, taxonomy order
-    assert index.data(SuggestedRole) == ["Comedy"]  # the model adds Comedy (and drops Thriller)
-    assert "Model suggests: Comedy" in index.data(Qt.ItemDataRole.ToolTipRole)
+    # Official genres stay; the model adds Comedy (its 0.2 for Thriller is not "sure").
+    assert poster.genres == ("Drama", "Comedy", "Thriller")  # taxonomy order
+    verdict = index.data(VerdictRole)
+    assert [(g.genre, g.provenance) for g in verdict.genres] == [
+        ("Drama", "source"), ("Comedy", "model"), ("Thriller", "source")]
+    assert f"Exports as: {verdict.line()}" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Comedy (model 0.70)" in verdict.line()
     assert index.data(ThumbnailRole) is None  # no cache: no pictures
 
 

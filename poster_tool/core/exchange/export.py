@@ -1,9 +1,8 @@
 """Export approved poster-genre mappings as JSON or CSV (``poster-tool export``).
 
 Only approved posters leave the catalog.  Each carries its final genres and, per genre, where
-that genre comes from: ``curator`` (the poster was curated: the curator's labels), else
-``model`` (the model's genres above their thresholds, when the poster has been scored), else
-``source`` (the title's official genres as the source gave them).
+that genre comes from, by the one rule of :mod:`poster_tool.core.final_genres`: ``curator``,
+``source`` (official) or ``model``.  Posters that rule holds for review stay out, counted.
 
 Two exports of the same catalog with the same options are byte-identical: rows come in a
 fixed order (titles by catalog id, posters in pool order), JSON keys are sorted, floats are
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import poster_tool
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.exchange.atomic import atomic_output, copy_atomic, sync_folder
+from poster_tool.core.final_genres import MODEL, SOURCE, Verdict, verdicts
 from poster_tool.core.imaging import FORMATS
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import Poster, Title
@@ -71,6 +71,8 @@ class ExportReport:
     images_present: int = 0
     images_missing: list[tuple[int, str]] = field(default_factory=list)
     size: int = 0
+    held: list[int] = field(default_factory=list)  # approved, held for review (left out)
+    provenance: dict[str, int] = field(default_factory=dict)  # posters carrying each kind
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""
@@ -81,6 +83,8 @@ class ExportReport:
             "posters": self.posters,
             "rows": self.rows,
             "bytes": self.size,
+            "held_for_review": self.held,
+            "genres_from": self.provenance,
             "images": {
                 "copied": self.images_copied,
                 "already_there": self.images_present,
@@ -98,7 +102,18 @@ class ExportReport:
             out.append(f"images: {self.images_copied} copied, {self.images_present} already there")
         out.extend(f"image of poster {i} is missing from the workspace: {p}"
                    for i, p in self.images_missing)  # fmt: skip
+        out.append(genres_line(self.provenance, len(self.held)))
         return out
+
+
+def genres_line(provenance: dict[str, int], held: int) -> str:
+    """Where the exported genres come from, and how many approved posters wait for review."""
+    line = (f"genres from: curator on {provenance.get('curator', 0)} posters, official on "
+            f"{provenance.get('source', 0)}, model on {provenance.get('model', 0)}")
+    if held:
+        line += (f"; {held} approved posters held back for review (the model is sure an "
+                 "official genre does not fit: decide their genres to export them)")
+    return line
 
 
 def parse_since(text: str) -> str:
@@ -169,9 +184,10 @@ def export(workspace: Workspace, store: PosterStore, fmt: str, out: str | os.Pat
 
 def _write(workspace: Workspace, store: PosterStore, fmt: str, out: Path, since_key: str | None,
            images_dir: Path | None, sensitive: str) -> Generator[Progress, None, ExportReport]:
-    changed = _changed_posters(store, since_key, sensitive)
+    changed, held, tally = _sort_out(store, _changed_posters(store, since_key, sensitive))
     title_ids = sorted({title_id for title_id, _ in changed})
-    report = ExportReport(path=str(out), format=fmt, titles=len(title_ids), posters=len(changed))
+    report = ExportReport(path=str(out), format=fmt, titles=len(title_ids), posters=len(changed),
+                          held=held, provenance=tally)
     meter = Meter(f"export {fmt}", len(changed))
     yield meter.report("selecting posters")
     header = {
@@ -232,6 +248,49 @@ def _changed_posters(store: PosterStore, since: str | None,
     return [(r[0], r[1]) for r in rows]
 
 
+@dataclass
+class ExportPreview:
+    """What an export with these options would write, before writing anything."""
+
+    titles: int
+    posters: int
+    held: list[int]
+    provenance: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"titles": self.titles, "posters": self.posters, "held_for_review": self.held,
+                "genres_from": self.provenance}  # fmt: skip
+
+    def lines(self) -> list[str]:
+        return [f"would export {self.posters} approved posters of {self.titles} titles",
+                genres_line(self.provenance, len(self.held))]
+
+
+def preview(store: PosterStore, since: str | None = None,
+            sensitive: str = "exclude") -> ExportPreview:
+    """Count what :func:`export` would write with these options (``export --dry-run``)."""
+    changed, held, tally = _sort_out(store, _changed_posters(
+        store, parse_since(since) if since else None, sensitive))  # fmt: skip
+    return ExportPreview(len({t for t, _ in changed}), len(changed), held, tally)
+
+
+def _sort_out(store: PosterStore, changed: list[tuple[int, int]]
+              ) -> tuple[list[tuple[int, int]], list[int], dict[str, int]]:
+    """``changed`` without the posters the genre rule holds for review; those held; and
+    how many of the rest carry curator, official and model genres."""
+    held: set[int] = set()
+    tally = {"curator": 0, SOURCE: 0, MODEL: 0}
+    ids = [poster_id for _, poster_id in changed]
+    for start in range(0, len(ids), CHUNK * 10):
+        for poster_id, verdict in verdicts(store, ids[start : start + CHUNK * 10]).items():
+            if verdict.held:
+                held.add(poster_id)
+                continue
+            for kind in {g.provenance for g in verdict.genres}:
+                tally[kind] += 1
+    return [(t, p) for t, p in changed if p not in held], sorted(held), tally
+
+
 def _gather(store: PosterStore, title_ids: Sequence[int], wanted: set[int],
             sensitive: str) -> list[dict[str, Any]]:
     """The export entries of some titles: the title, its pool, its exported posters."""
@@ -246,11 +305,15 @@ def _gather(store: PosterStore, title_ids: Sequence[int], wanted: set[int],
             p for p in store.pool(title.id)
             if p.status == "approved" and (sensitive == "flag" or not p.sensitive)
         ]  # fmt: skip
+    found = verdicts(store, [p.id for pool in pools.values() for p in pool])
+    for title_id, pool in pools.items():  # held posters are not exported, nor in pools
+        pools[title_id] = [p for p in pool if not found[p.id].held]
     ids = [p.id for pool in pools.values() for p in pool if p.id in wanted]
     extras = _poster_extras(store, ids)
     labels = _labels(store, ids)
     return [
-        _title_entry(title, sources[title.id], pools[title.id], wanted, extras, labels, sensitive)
+        _title_entry(title, sources[title.id], pools[title.id], wanted, extras, labels, found,
+                     sensitive)
         for title in sorted(titles, key=lambda t: t.id)
     ]
 
@@ -284,7 +347,7 @@ def _labels(store: PosterStore, ids: Sequence[int]) -> dict[int, list[tuple]]:
 
 def _title_entry(title: Title, source: str, pool: list[Poster], wanted: set[int],
                  extras: dict[int, tuple], labels: dict[int, list[tuple]],
-                 sensitive: str) -> dict[str, Any]:
+                 found: dict[int, Verdict], sensitive: str) -> dict[str, Any]:
     pool_ids = [p.id for p in pool]
     default = title.default_poster_id if title.default_poster_id in pool_ids else None
     return {
@@ -300,29 +363,25 @@ def _title_entry(title: Title, source: str, pool: list[Poster], wanted: set[int]
         "default_poster_id": default,
         "pool": pool_ids,
         "posters": [
-            _poster_entry(p, position, extras[p.id], labels.get(p.id, []), sensitive)
+            _poster_entry(p, position, extras[p.id], labels.get(p.id, []), found[p.id],
+                          sensitive)
             for position, p in enumerate(pool, start=1) if p.id in wanted
         ],
     }  # fmt: skip
 
 
 def _poster_entry(poster: Poster, position: int, extra: tuple, labels: list[tuple],
-                  sensitive: str) -> dict[str, Any]:
+                  verdict: Verdict, sensitive: str) -> dict[str, Any]:
     file_format, file_size, curated_by, curated_at, updated_at, source = extra
     found: dict[str, list[str]] = {"source": [], "curator": [], "model": []}
-    curators: dict[str, str | None] = {}
     scores: dict[str, float] = {}
     model_version = scored_at = None
-    for genre, label_source, positive, score, version, curator, created_at in labels:
+    for genre, label_source, positive, score, version, _curator, created_at in labels:
         if label_source == "model":
             scores[genre] = score
             model_version, scored_at = version, created_at
         if positive:
             found[label_source].append(genre)
-        if label_source == "curator":
-            curators[genre] = curator
-    # The final genres: curator's, else the model's above threshold, else the source's.
-    provenance = "curator" if poster.curated else "model" if scores else "source"
     flagged = sensitive == "flag" and poster.sensitive
     return {
         "id": poster.id,
@@ -345,11 +404,7 @@ def _poster_entry(poster: Poster, position: int, extra: tuple, labels: list[tupl
         "curated_by": curated_by,
         "curated_at": curated_at,
         "updated_at": updated_at,
-        "genres": [
-            {"genre": g, "provenance": provenance,
-             "curator": curators.get(g) if provenance == "curator" else None}
-            for g in found[provenance]
-        ],
+        "genres": [g.to_dict() for g in verdict.genres],
         "source_genres": found["source"],
         "model": None if not scores else {
             "version": model_version or poster.model_version,

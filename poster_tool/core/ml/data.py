@@ -1,10 +1,11 @@
 """Training data from the catalog: truth per poster, a title-level split, a torch Dataset.
 
 The truth of a poster is its curator genres when curated, else its title's official genres
-(``PosterStore.effective_genres``); rejected posters are left out.  Posters of one film
-never straddle splits, and neither do exact or near duplicates filed under different
-titles: they are grouped first, then groups are dealt to train / validation / test by
-iterative stratification (Sechidis et al. 2011), so rare genres reach every split.
+(``PosterStore.label_genres``, never the model's own suggestions); rejected posters are
+left out.  Posters of one film never straddle splits, and neither do exact or near
+duplicates filed under different titles: they are grouped first, then groups are dealt to
+train / validation / test by iterative stratification (Sechidis et al. 2011), so rare
+genres reach every split.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def load_examples(workspace: Workspace, store: PosterStore) -> list[Example]:
         "p.duplicate_of, p.near_duplicate_of FROM posters p JOIN titles t ON t.id = p.title_id "
         "WHERE p.status != 'rejected' ORDER BY p.id"
     ).fetchall()
-    genres = store.effective_genres([r[0] for r in rows])
+    genres = store.label_genres([r[0] for r in rows])
     groups = _groups(rows)
     out = []
     for poster_id, title_id, key, path, curated, *_ in rows:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from poster_tool.core.final_genres import verdicts
 from poster_tool.core.personalize.policy import (
     FEEL_SOURCES,
     MIN_SCORE,
@@ -89,9 +90,7 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
         "ORDER BY title_id, is_default DESC, id",
         [json.dumps([t.id for t in titles])],
     ).fetchall()
-    ids = [r[0] for r in rows]
-    effective = store.effective_genres(ids)
-    model = store.model_scores(ids)
+    found = verdicts(store, [r[0] for r in rows])  # the export's genres, and what it holds
     pools: dict[int, list[tuple]] = {}
     for row in rows:
         pools.setdefault(row[1], []).append(row)
@@ -109,17 +108,20 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
         genres[t, [_GENRE_INDEX[g] for g in title.genres]] = True
         pool = pools.get(title.id, [])
         for k, (pid, _, status, is_default, phash, curated_at) in enumerate(pool):
-            if curated_at is None and model.get(pid):
-                source, feel = "model", model[pid]
-            else:
-                source = "source" if curated_at is None else "curator"
-                weight = SOURCE_FEEL if curated_at is None else 1.0
-                feel = dict.fromkeys(effective[pid], weight)
-            for genre, value in feel.items():
-                cands["feel"][t, k, _GENRE_INDEX[genre]] = value
+            verdict = found[pid]
+            scored = any(g.score is not None for g in verdict.genres)
+            source = "curator" if curated_at is not None else "model" if scored else "source"
+            for g in verdict.genres:
+                # How strongly the poster shows the genre: a curator's word is certain; on a
+                # scored poster the model's calibrated score says how the poster looks (none:
+                # the model does not know the genre); else an official genre's prior.
+                value = (1.0 if g.provenance == "curator" else
+                         (g.score or 0.0) if scored else SOURCE_FEEL)  # fmt: skip
+                cands["feel"][t, k, _GENRE_INDEX[g.genre]] = value
             cands["feel_source"][t, k] = FEEL_SOURCES.index(source)
             cands["poster_ids"][t, k] = pid
-            cands["eligible"][t, k] = status == "approved"
+            # Held for review (the model doubts an official genre): not exported, not picked.
+            cands["eligible"][t, k] = status == "approved" and not verdict.held
             cands["phash"][t, k] = int(phash, 16)
             if is_default:
                 default_slot[t] = k

@@ -1,0 +1,99 @@
+"""The window shows what a poster exports as: the details line, the chips, the approval
+message, and one key that accepts the model's genres (undoable, audited)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from poster_tool.core.exchange.export import export
+from poster_tool.core.progress import run_job
+from poster_tool.gui.main_window import MainWindow
+from poster_tool.gui.poster_model import VerdictRole
+
+UNDO = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def window(qtbot, catalog, settings) -> MainWindow:
+    # Parasite (official Thriller, Drama): the model is sure it is no Thriller and suggests
+    # Comedy.  Alien (official Horror, Sci-Fi): the model agrees and adds nothing.
+    parasite, alien = catalog.posters["Parasite"][0], catalog.posters["Alien"][0]
+    catalog.store.write_model_scores("m1", {
+        parasite: {"Thriller": 0.01, "Drama": 0.6, "Comedy": 0.9},
+        alien: {"Horror": 0.9, "Sci-Fi": 0.7, "Comedy": 0.1},
+    }, {"Comedy": 0.5, "Drama": 0.7, "Horror": 0.5, "Sci-Fi": 0.5})  # fmt: skip
+    win = MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.grid.selected_ids() != [])
+    win.grid.setFocus()
+    return win
+
+
+def select(win: MainWindow, poster_id: int) -> None:
+    win.model.fetch_all()
+    win.grid.select_row(win.model.row_of(poster_id))
+
+
+def fact(win: MainWindow, name: str) -> str:
+    facts = win.detail.facts
+    for row in range(facts.rowCount()):
+        key = facts.itemAt(row, facts.ItemRole.LabelRole).widget()
+        if key.text() == name:
+            return facts.itemAt(row, facts.ItemRole.FieldRole).widget().text()
+    raise AssertionError(f"no {name!r} line in the details")
+
+
+def exported_genres(catalog, tmp_path, poster_id: int) -> list[tuple[str, str]] | None:
+    out = tmp_path / "out.json"
+    run_job(export(catalog.workspace, catalog.store, "json", out))
+    for title in json.loads(out.read_text("utf-8"))["titles"]:
+        for poster in title["posters"]:
+            if poster["id"] == poster_id:
+                return [(g["genre"], g["provenance"]) for g in poster["genres"]]
+    return None
+
+
+def test_the_details_line_is_what_the_export_writes(qtbot, window, catalog, tmp_path) -> None:
+    alien = catalog.posters["Alien"][0]
+    catalog.store.set_status({alien: "approved"}, "tester")
+    select(window, alien)
+    line = fact(window, "Exports as")
+    assert line == "Horror (official), Sci-Fi (official)"
+    assert exported_genres(catalog, tmp_path, alien) == [("Horror", "source"),
+                                                          ("Sci-Fi", "source")]
+
+
+def test_a_doubted_official_genre_holds_the_poster_and_the_window_says_so(
+        qtbot, window, catalog, tmp_path) -> None:
+    parasite = catalog.posters["Parasite"][0]
+    select(window, parasite)
+    assert "held for review" in fact(window, "Exports as")
+    assert "Comedy (model 0.90)" in fact(window, "Exports as")
+    verdict = window.model.index(window.model.row_of(parasite)).data(VerdictRole)
+    assert verdict.doubted == ("Thriller",)  # the card draws that chip red
+    qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    assert "held back from the export for review" in window.statusBar().currentMessage()
+    assert exported_genres(catalog, tmp_path, parasite) is None  # approved, yet held
+
+
+def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
+        qtbot, window, catalog, tmp_path) -> None:
+    parasite = catalog.posters["Parasite"][0]
+    select(window, parasite)
+    qtbot.keyClick(window.grid, Qt.Key.Key_M)
+    poster = catalog.store.get_poster(parasite)
+    # The doubted Thriller goes, the suggested Comedy comes in, Drama stays.
+    assert poster.curated and poster.genres == ("Drama", "Comedy")
+    assert any(e.action == "genres" and e.curator == "tester"
+               for e in catalog.store.audit_log(parasite))
+    assert fact(window, "Exports as") == "Drama (curator), Comedy (curator)"
+    catalog.store.set_status({parasite: "approved"}, "tester")
+    assert exported_genres(catalog, tmp_path, parasite) == [("Drama", "curator"),
+                                                             ("Comedy", "curator")]
+    qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
+    assert not catalog.store.get_poster(parasite).curated
