@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from poster_tool import __version__
 from poster_tool.cli import common
-from poster_tool.core.child import NICE_ENV
 from poster_tool.core.errors import Cancelled, PosterToolError
 
 # Modules of this package that add subcommands, in the order ``--help`` lists them.
@@ -66,8 +64,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     common.PROGRESS_JSONL = args.progress_jsonl
-    if os.environ.get(NICE_ENV, "").isdigit() and hasattr(os, "nice"):
-        os.nice(int(os.environ[NICE_ENV]))  # a child of the window yields the CPU to it
     try:
         return int(args.func(args) or 0)
     except Cancelled as exc:

@@ -11,7 +11,6 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from poster_tool.core.child import progress_line
 from poster_tool.core.progress import Progress, run_job
 from poster_tool.core.workspace import Workspace, origin
 
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 PROGRESS_JSONL = False  # set by --progress-jsonl: progress as JSON lines for a parent process
+PROGRESS_PREFIX = "PROGRESS "  # marks those lines among whatever else goes to stderr
 
 
 def workspace(args: argparse.Namespace, create: bool = True) -> Workspace:
@@ -68,7 +68,8 @@ def run_with_progress(job: Generator[Progress, None, R], quiet: bool = False) ->
     def show(report: Progress) -> None:
         nonlocal last
         if PROGRESS_JSONL:
-            print(progress_line(report), file=sys.stderr, flush=True)
+            print(PROGRESS_PREFIX + json.dumps(report.to_dict(), ensure_ascii=False),
+                  file=sys.stderr, flush=True)
             return
         if quiet:
             return

@@ -11,18 +11,7 @@ from typing import Any
 
 from poster_tool.cli.common import open_store, print_json, run_with_progress
 from poster_tool.core.errors import PosterToolError
-
-# As in core.ml.network (which imports torch, so --help would not stay instant), default first.
-BACKBONE_NAMES = (
-    "efficientnet_lite0",
-    "mobilenet_v3_small",
-    "mobilenet_v3_large",
-    "resnet18",
-    "resnet50",
-    "efficientnet_b0",
-)
-
-DEFAULT_BACKBONE = BACKBONE_NAMES[0]
+from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Progress reports for long jobs, which are plain generators (house style R3).
+"""Progress reports for long jobs, which are plain generators.
 
 A job is ``def job(...) -> Generator[Progress, None, Result]``: it yields ``Progress``
 between units of work and returns its result.  The CLI prints the reports, the GUI's
@@ -8,10 +8,11 @@ so a job's ``finally`` blocks clean up and nothing half-done is committed.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from poster_tool.core.errors import Cancelled
 
@@ -41,6 +42,24 @@ class Progress:
     eta: float | None = None
     counts: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; ``data`` keeps what JSON can carry (numbers, text, lists, dicts)."""
+        data = {}
+        for key, value in self.data.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue  # a tensor, an array: for in-process listeners only
+            data[key] = value
+        return {"stage": self.stage, "done": self.done, "total": self.total,
+                "message": self.message, "rate": self.rate, "eta": self.eta,
+                "counts": dict(self.counts), "data": data}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, fields: Mapping[str, Any]) -> Progress:
+        """The report ``to_dict`` wrote."""
+        return cls(**fields)
 
     @property
     def fraction(self) -> float | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from poster_tool.core.progress import format_seconds
 
 if TYPE_CHECKING:
-    from poster_tool.core.ml.retrain import Candidate
+    from poster_tool.core.ml.results import Candidate
 
 Scores = Mapping[str, Any]  # a scores_report: micro_f1, macro_f1, samples_f1, map, per_genre
 

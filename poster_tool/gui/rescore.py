@@ -1,11 +1,11 @@
 """Activate a model version and re-score the catalog with it in the background.
 
 Activation itself is one catalog write on the GUI thread; scoring every poster the version
-has not scored yet runs in a child ``poster-tool predict`` process (torch in a thread here would
-hold the window's GIL for up to half a second at a time), relayed by a
-:class:`~poster_tool.gui.workers.JobWorker`, and the window's
-grid, pool and details re-read their posters every half second meanwhile, so the model's
-genre suggestions change in place: rows, selection and scroll position stay.
+has not scored yet runs in a child process (:mod:`poster_tool.core.jobs`: torch in a thread
+here would hold the window's GIL for up to half a second at a time), relayed by a
+:class:`~poster_tool.gui.workers.JobWorker`, and the window's grid, pool and details re-read
+their posters every half second meanwhile, so the model's genre suggestions change in
+place: rows, selection and scroll position stay.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.ml.in_child import score_catalog_in_child
 from poster_tool.core.ml.registry import Registry
-from poster_tool.core.ml.scoring import score_catalog_in_child
 from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.workers import JobWorker, start
 

@@ -1,12 +1,12 @@
 """The Retrain dock: train a new model in the background, watch it learn, then decide.
 
 Model → Retrain (and the toolbar's Retrain) shows a dock beside the details.  A run is the
-core's :func:`~poster_tool.core.ml.retrain.train_candidate` in a
-:class:`~poster_tool.gui.workers.JobWorker`: quick (the head, on cached embeddings) or full
-(the whole network).  Progress, ETA and a per-epoch chart update live; Cancel stops at the
-next batch and changes nothing.  A finished run is registered but not active: its report
-puts it beside the active model and both baselines, and **Activate** (re-scoring the
-catalog in the background) or **Discard** settles it.
+core's :func:`~poster_tool.core.ml.retrain.train_candidate` in a child process
+(:mod:`poster_tool.core.jobs`), so torch never runs in the window's process: quick (the head,
+on cached embeddings) or full (the whole network).  Progress, ETA and a per-epoch chart
+update live; Cancel stops the child at once and changes nothing.  A finished run is
+registered but not active: its report puts it beside the active model and both baselines,
+and **Activate** (re-scoring the catalog in the background) or **Discard** settles it.
 
 Labels are read when a run starts; edits made meanwhile are saved as usual and count the
 next run.  Errors arrive as one sentence in the dock, never as a crash.
@@ -14,14 +14,12 @@ next run.  Errors arrive as one sentence in the dock, never as a crash.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QButtonGroup,
     QComboBox,
     QDockWidget,
@@ -40,19 +38,23 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.errors import PosterToolError
+from poster_tool.core.jobs import request_stop
+from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE, TrainConfig
+from poster_tool.core.ml.in_child import describe_machine_in_child, train_candidate_in_child
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.progress import format_seconds
-from poster_tool.gui.background import heavy_pool, lower_priority
+from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.dialogs import ask_confirm
 from poster_tool.gui.model_report import activation_warnings, candidate_html
 from poster_tool.gui.rescore import rescorer
+from poster_tool.gui.train_chart import TrainingChart
 from poster_tool.gui.workers import JobWorker, start
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    import subprocess
+    from collections.abc import Callable, Generator
 
-    from poster_tool.core.ml.retrain import Candidate
-    from poster_tool.core.ml.train import TrainConfig
+    from poster_tool.core.ml.results import Candidate
     from poster_tool.core.progress import Progress
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
@@ -62,26 +64,10 @@ DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
 if sys.platform == "darwin":
     DEVICES += (("mps", "Apple GPU (MPS)"),)
 BAR_STEPS = 1000
-CLOSE_WAIT_MS = 20_000  # a batch of a big backbone on a slow CPU
+CLOSE_WAIT_MS = 10_000  # the child's time to wind down (core.jobs.STOP_WAIT_S) and more
 ERROR_STYLE = "background: #3c1f1f; color: #f6aea9; border-radius: 4px; padding: 6px 8px;"
 MUTED = "#9aa0a6"
 INFO_STYLE = "background: #1f2f3c; color: #aecbfa; border-radius: 4px; padding: 6px 8px;"
-
-
-def describe_device(choice: str) -> str:
-    """What a device choice means on this machine: the GPU's name, or the CPU."""
-    import torch
-
-    if choice in ("auto", "cuda") and torch.cuda.is_available():
-        count = torch.cuda.device_count()
-        return f"{torch.cuda.get_device_name(0)} (CUDA{f', {count} GPUs' if count > 1 else ''})"
-    if choice == "cuda":
-        return "no CUDA GPU found on this machine"
-    if choice in ("auto", "mps") and torch.backends.mps.is_available():
-        return "Apple GPU (MPS)"
-    if choice == "mps":
-        return "no Apple GPU found on this machine"
-    return f"CPU ({os.cpu_count() or 1} cores)"
 
 
 class RetrainDock(QDockWidget):
@@ -95,17 +81,19 @@ class RetrainDock(QDockWidget):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Retrain", window)
-        from poster_tool.core.ml.network import BACKBONES, DEFAULT_BACKBONE
-        from poster_tool.core.ml.train import TrainConfig
-        from poster_tool.gui.train_chart import TrainingChart
-
         self.setObjectName("retrainDock")  # saveState() needs names
         self.window_ = window
         self.workspace: Workspace | None = None
         self.store: PosterStore | None = None
         self.base_config = TrainConfig()  # what the form does not set (tests shrink it)
+        # How a run is run: in a child process, so torch never touches the window's thread
+        # (tests swap in the in-process run to plant faults).
+        self.run_job: Callable[..., Generator[Progress, None, Candidate]] = \
+            train_candidate_in_child  # fmt: skip
+        self.machine: dict[str, Any] | None = None  # devices and weights, from a child
         self.candidate: Candidate | None = None
         self.worker: JobWorker | None = None
+        self._child: subprocess.Popen | None = None
         self._cancelling = False
         self._epochs_seen = 0
         self._quick_possible = False
@@ -125,7 +113,7 @@ class RetrainDock(QDockWidget):
         self.epochs.setRange(1, 500)
         self.epochs.setToolTip("Passes over the training posters; early stopping may end sooner")
         self.backbone = QComboBox()
-        self.backbone.addItems(list(BACKBONES))
+        self.backbone.addItems(list(BACKBONE_NAMES))
         self.backbone.setCurrentText(DEFAULT_BACKBONE)
         # Says when a full run cannot start from ImageNet here, and what to install.
         self.weights_label = QLabel()
@@ -178,6 +166,19 @@ class RetrainDock(QDockWidget):
         self._on_device_changed()
         self.set_workspace(window.workspace, window.store)
         self._on_quick_toggled(self.quick.isChecked())
+        self._describe_machine()
+
+    def _describe_machine(self) -> None:
+        """Ask a child what the devices are and which ImageNet weights are here."""
+        worker = JobWorker(lambda: describe_machine_in_child([d for d, _ in DEVICES]))
+        worker.signals.result.connect(self._on_machine_described)
+        worker.signals.error.connect(self.device_label.setText)
+        start(worker)
+
+    def _on_machine_described(self, machine: dict[str, Any]) -> None:
+        self.machine = machine
+        self._on_device_changed()
+        self._on_backbone_changed(self.backbone.currentText())
 
     def _layout(self) -> None:
         form = QFormLayout()
@@ -282,8 +283,6 @@ class RetrainDock(QDockWidget):
 
     def start(self, config: TrainConfig | None = None) -> bool:
         """Start a run (``config``, else the form's); whether one started."""
-        from poster_tool.core.ml.retrain import train_candidate
-
         if self.running or self.workspace is None:
             return False
         config = config or self.config()
@@ -295,11 +294,13 @@ class RetrainDock(QDockWidget):
         self._cancelling, self._epochs_seen = False, 0
         self.bar.setValue(0)
         self.bar.setFormat("starting…")
-        self.stage.setText(f"Starting a {config.kind} run on {describe_device(config.device)}…")
+        self.stage.setText(f"Starting a {config.kind} run on {self._device_text(config.device)}…")
+        run_job = self.run_job
 
         def job() -> Generator[Progress, None, Candidate]:
-            lower_priority()  # the window's thread must win the CPU whenever it needs it
-            return train_candidate(workspace, config)
+            if run_job is train_candidate_in_child:
+                return run_job(workspace, config, started=self._on_child_started)
+            return run_job(workspace, config)
 
         worker = JobWorker(job)
         worker.signals.progress.connect(self._on_worker_progress)
@@ -311,11 +312,17 @@ class RetrainDock(QDockWidget):
         start(worker, heavy_pool())
         return True
 
+    def _on_child_started(self, child: subprocess.Popen) -> None:
+        self._child = child  # called on the worker's thread: only stored here
+
     def cancel(self) -> None:
-        """Stop the run at its next step; the active model is left as it was."""
+        """Stop the run now (its child process is told at once); the active model is left as
+        it was."""
         if self.worker is not None and not self._cancelling:
             self._cancelling = True
             self.worker.cancel()
+            if self._child is not None:
+                request_stop(self._child)
             self.stage.setText("Cancelling after the current step…")
             self.cancel_button.setEnabled(False)
 
@@ -369,7 +376,7 @@ class RetrainDock(QDockWidget):
                        "model is as it was.", error=True)  # fmt: skip
 
     def _on_worker_finished(self) -> None:
-        self.worker = None
+        self.worker, self._child = None, None
         self._show_running(False)
         self.refresh_info()
         self.run_finished.emit(self.candidate is not None)
@@ -428,9 +435,7 @@ class RetrainDock(QDockWidget):
 
     # -- helpers -------------------------------------------------------------------------------
     def _on_backbone_changed(self, name: str) -> None:
-        from poster_tool.core.ml.network import imagenet_available
-
-        missing = imagenet_available(name) if name else None
+        missing = (self.machine or {}).get("weights", {}).get(name)
         self.weights_label.setText(f"{missing}: a full run would train from scratch."
                                    if missing else "")  # fmt: skip
         self.weights_label.setVisible(bool(missing))
@@ -462,7 +467,11 @@ class RetrainDock(QDockWidget):
         self._show_running(self.running)
 
     def _on_device_changed(self) -> None:
-        self.device_label.setText(describe_device(self.device.currentData()))
+        self.device_label.setText(self._device_text(self.device.currentData()))
+
+    def _device_text(self, choice: str) -> str:
+        described = (self.machine or {}).get("devices", {}).get(choice)
+        return described or f"{self.device.currentText()} (looking at this machine…)"
 
     def _on_window_workspace_opened(self, workspace: Workspace) -> None:
         self.set_workspace(workspace, self.window_.store)
@@ -478,14 +487,10 @@ class RetrainDock(QDockWidget):
 
 
 def show_retrain(window: MainWindow) -> RetrainDock:
-    """Show the window's Retrain dock, making it (and loading torch) on first use."""
+    """Show the window's Retrain dock, making it on first use."""
     dock = window.findChild(RetrainDock)
     if dock is None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            dock = RetrainDock(window)
-        finally:
-            QApplication.restoreOverrideCursor()
+        dock = RetrainDock(window)
         if not window.restoreDockWidget(dock):  # where the user left it last time
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             window.tabifyDockWidget(window.detail_dock, dock)

@@ -3,6 +3,10 @@ activated (the catalog re-scored, the grid updated in place) or discarded."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from PySide6.QtCore import Qt
 
 from poster_tool.core.ml.registry import Registry, runs
@@ -68,6 +72,7 @@ def test_a_full_run_from_the_dock_draws_its_epochs_and_reports_against_the_activ
         qtbot, ws, settings) -> None:
     workspace, base = ws
     dock = dock_for(qtbot, ws, settings)
+    qtbot.waitUntil(lambda: dock.machine is not None, timeout=RUN_MS)  # a child looks
     assert "CPU" in dock.device_label.text() or "CUDA" in dock.device_label.text()
     dock.full.setChecked(True)
     dock.epochs.setValue(3)
@@ -181,11 +186,17 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
 def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
     qtbot, ws, settings, monkeypatch  # noqa: F811
 ) -> None:
+    from poster_tool.core.jobs.catalog import describe
     from poster_tool.core.ml import lite
+    from poster_tool.core.progress import run_job
 
     installed = lite.weights_file()
-    monkeypatch.setattr(lite, "weights_file", lambda: None)
     dock = dock_for(qtbot, ws, settings)
+    qtbot.waitUntil(lambda: dock.machine is not None, timeout=RUN_MS)  # a child looks
+    assert dock.weights_label.isHidden() == (installed is not None)
+    # What the child would answer on a machine without the weights package:
+    monkeypatch.setattr(lite, "weights_file", lambda: None)
+    dock._on_machine_described(run_job(describe({"devices": ["auto"]})))
     dock.backbone.setCurrentText("mobilenet_v3_small")
     dock.backbone.setCurrentText("efficientnet_lite0")
     text = dock.weights_label.text()
@@ -194,6 +205,7 @@ def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
     if installed is None:
         return  # the [imagenet] extra is not installed here: nothing more to see
     monkeypatch.setattr(lite, "weights_file", lambda: installed)
+    dock._on_machine_described(run_job(describe({"devices": ["auto"]})))
     dock.backbone.setCurrentText("mobilenet_v3_small")
     dock.backbone.setCurrentText("efficientnet_lite0")
     assert dock.weights_label.isHidden()
@@ -215,3 +227,34 @@ def test_activating_a_model_that_loses_to_the_active_one_asks_first(qtbot, ws, s
     dock.activate()
     assert active_version(workspace) == base  # declined: nothing changed
     assert "below the active model" in asked[0] and "mAP" in asked[0]
+
+
+OPEN_DOCK = """
+import sys, time
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from poster_tool.core.workspace import Workspace
+from poster_tool.gui.main_window import MainWindow
+from poster_tool.gui.settings import Settings
+from poster_tool.gui.train_dialog import show_retrain
+app = QApplication([])
+settings = Settings(QSettings(sys.argv[2], QSettings.Format.IniFormat))
+settings.curator = "tester"
+window = MainWindow(Workspace.open(sys.argv[1]), settings)
+window.show()
+dock = show_retrain(window)
+end = time.monotonic() + 60
+while dock.machine is None and time.monotonic() < end:
+    app.processEvents()
+    time.sleep(0.01)
+print(dock.machine is not None, "torch" in sys.modules)
+"""
+
+
+def test_opening_the_dock_never_loads_torch_in_the_windows_process(tmp_path) -> None:
+    # Torch on the window's thread froze it for seconds: a child looks at the machine.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", OPEN_DOCK, str(tmp_path / "ws"),
+                           str(tmp_path / "settings.ini")], capture_output=True, text=True,
+                          env=env, timeout=120)  # fmt: skip
+    assert done.stdout.split() == ["True", "False"], done.stderr[-2000:]

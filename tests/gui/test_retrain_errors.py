@@ -8,6 +8,7 @@ import torch
 
 from poster_tool.core.ml import train
 from poster_tool.core.ml.registry import Registry, runs
+from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.train_dialog import RetrainDock, show_retrain
@@ -26,11 +27,16 @@ def state(workspace: Workspace) -> tuple[str | None, set[str]]:
 
 
 def failed_run(qtbot, workspace: Workspace, settings, full: bool = True,
-               device: str | None = None) -> RetrainDock:
-    """Open the dock, start a run that is expected to fail, wait for it to end."""
+               device: str | None = None, in_process: bool = False) -> RetrainDock:
+    """Open the dock, start a run that is expected to fail, wait for it to end.
+
+    :param in_process: train in this process (where a test can plant a fault), not a child
+    """
     win = rw.open_window(qtbot, workspace, settings)
     dock = show_retrain(win)
     dock.base_config = TrainConfig(**rw.TINY)
+    if in_process:
+        dock.run_job = train_candidate
     (dock.full if full else dock.quick).setChecked(True)
     if device is not None:
         dock.device.setCurrentIndex(dock.device.findData(device))
@@ -88,7 +94,7 @@ def test_running_out_of_memory_is_explained(qtbot, ws, settings, monkeypatch, er
 
     monkeypatch.setattr(train, "train_one_epoch", exhausted)
     before = state(workspace)
-    dock = failed_run(qtbot, workspace, settings)
+    dock = failed_run(qtbot, workspace, settings, in_process=True)
     text = dock.message.text()
     assert "ran out of memory" in text and "smaller batch size" in text
     assert "Error" not in text  # no exception class names, no traceback

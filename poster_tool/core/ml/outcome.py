@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,8 +35,8 @@ from poster_tool.core.ml.data import (
     label_matrix,
     make_loader,
 )
-from poster_tool.core.ml.metrics import comparison_lines
 from poster_tool.core.ml.registry import Registry
+from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.store import now
 
@@ -46,50 +45,6 @@ if TYPE_CHECKING:
     from poster_tool.core.ml.train import TrainConfig
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
-
-
-@dataclass
-class TrainResult:
-    """What a run produced; ``report`` holds test metrics beside both baselines."""
-
-    version: str
-    kind: str
-    path: Path | None
-    report: dict[str, Any]
-    epochs_run: int
-    stopped_early: bool
-    pretrained: bool
-    pretrained_note: str
-    device: str
-    seconds: float
-    activated: bool
-    history: list[dict[str, float]] = field(default_factory=list)
-
-    @classmethod
-    def of_helper_rank(cls, kind: str, device: torch.device, epochs_run: int = 0) -> TrainResult:
-        """What a non-zero rank under torchrun returns: rank 0 registers and reports."""
-        return cls("", kind, None, {}, epochs_run, False, False, "", str(device), 0.0, False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        data = asdict(self)
-        data["path"] = None if self.path is None else str(self.path)
-        return data
-
-    def lines(self) -> list[str]:
-        """A human summary: the headline metrics beside the baselines."""
-        r = self.report
-        out = [
-            f"model {self.version} ({self.kind}, {self.epochs_run} epochs"
-            f"{', stopped early' if self.stopped_early else ''}, {self.seconds / 60:.1f} min on "
-            f"{self.device}){' — now active' if self.activated else ''}",
-            f"weights: {self.pretrained_note}",
-            f"data: {r['n_train']} train ({r['n_curator']} curated) / {r['n_val']} val / "
-            f"{r['n_test']} test posters",
-            "test split:",
-            *comparison_lines(r["model"], r["baselines"]),
-        ]
-        return out
 
 
 def colour_feature_tensor(img: Any) -> torch.Tensor:

@@ -21,8 +21,9 @@ from torch import nn
 from poster_tool.core.ml import embeddings
 from poster_tool.core.ml.data import Example, label_matrix
 from poster_tool.core.ml.metrics import scores_report
-from poster_tool.core.ml.outcome import TrainResult, finish
+from poster_tool.core.ml.outcome import finish
 from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.ml.train import (
     TrainConfig,
     batch_outputs,
@@ -53,7 +54,7 @@ def fit_head(
 ) -> Generator[Progress, None, TrainResult]:
     """Train a new head for the base model's trunk; see :func:`train.fit` with ``quick``."""
     if not dist.main:  # seconds of work: under torchrun rank 0 alone does it
-        return TrainResult.of_helper_rank("quick", device)
+        return TrainResult.of_helper_rank("quick", str(device))
     started = time.monotonic()
     torch.manual_seed(config.seed)
     base = Registry(workspace, store).require_active(config.base)

@@ -10,7 +10,7 @@ on (out of memory above all) come back as one plain sentence.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,11 +22,11 @@ from poster_tool.core.ml.data import label_matrix, load_examples
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.quick import cached_embeddings
 from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.results import Candidate
 from poster_tool.core.ml.train import TrainConfig, fit
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
-    from poster_tool.core.ml.outcome import TrainResult
     from poster_tool.core.ml.registry import ModelInfo
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
@@ -34,20 +34,6 @@ if TYPE_CHECKING:
 OUT_OF_MEMORY = (
     "the run ran out of memory; try a quick retrain, a smaller batch size or backbone, or the CPU"
 )
-
-
-@dataclass
-class Candidate:
-    """A trained, registered, not yet active model and how the active one compares.
-
-    :param active: the active model's report on the candidate's test posters
-        (``version``, ``n_test``, ``n_seen``, ``model``), or ``None``
-    :param note: why there is no comparison, when there is none
-    """
-
-    result: TrainResult
-    active: dict[str, Any] | None
-    note: str = ""
 
 
 def train_candidate(

@@ -22,7 +22,7 @@ import math
 import os
 import time
 from collections.abc import Generator, Iterator, Sequence, Sized
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from poster_tool.core.errors import ModelError
+from poster_tool.core.errors import Cancelled, ModelError
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.data import (
     DecodedPosters,
     Example,
@@ -47,13 +48,12 @@ from poster_tool.core.ml.data import (
 from poster_tool.core.ml.distributed import Distributed
 from poster_tool.core.ml.metrics import scores_report
 from poster_tool.core.ml.network import (
-    DEFAULT_BACKBONE,
     LITE0,
     GenreNet,
     backbone,
     load_pretrained,
 )
-from poster_tool.core.ml.outcome import TrainResult, finish
+from poster_tool.core.ml.outcome import finish
 from poster_tool.core.ml.prefix import (
     FeatureViews,
     FrozenFeatures,
@@ -63,7 +63,8 @@ from poster_tool.core.ml.prefix import (
     views_that_fit,
 )
 from poster_tool.core.ml.registry import finish_run, start_run
-from poster_tool.core.ml.transforms import DEFAULT_INPUT, EvalPreset, TrainPreset, decode_side
+from poster_tool.core.ml.results import TrainResult
+from poster_tool.core.ml.transforms import EvalPreset, TrainPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
 
 if TYPE_CHECKING:
@@ -80,63 +81,6 @@ CHECKPOINT = Path(".checkpoint") / "last.pt"  # under the workspace's models/
 _RESUMED = ("backbone", "batch_size", "lr", "weight_decay", "seed", "patience",
             "min_positives", "pretrained", "version", "activate", "freeze", "views",
             "head_epochs")  # fmt: skip
-
-
-@dataclass
-class TrainConfig:
-    """Everything a training run can be told (defaults suit a CPU laptop).
-
-    :param quick: train the head only, on cached embeddings of the base model's trunk
-    :param epochs: passes over the training split (default 12 full, 80 quick)
-    :param pretrained: ``"cache"`` (ImageNet weights when torch hub has them), ``"download"``
-        (also try to fetch them) or ``"none"``
-    :param base: for quick runs, the model whose trunk is reused (default: the active one)
-    :param resume: continue the last unfinished full run from its checkpoint
-    :param version: a name for the new version (default: date, time and kind)
-    :param activate: make the new version the active model
-    :param cache_mb: decode the posters once into this much memory at most (0: decode them
-        every epoch); the frozen layers' feature maps must fit in it too
-    :param freeze: full runs: how many of the trunk's feature layers stay frozen, their output
-        computed once per poster and view (default: the backbone's choice when ImageNet
-        weights are loaded, else 0 = train everything)
-    :param views: full runs with frozen layers: augmented views computed per training poster
-        (epochs take turns; the first is the plain, unaugmented poster)
-    :param head_epochs: full runs with frozen layers: epochs that train only the head before
-        the layers above the cut join in
-    """
-
-    quick: bool = False
-    backbone: str = DEFAULT_BACKBONE
-    epochs: int | None = None
-    batch_size: int = 32
-    lr: float | None = None
-    weight_decay: float = 0.05
-    input_size: tuple[int, int] = DEFAULT_INPUT
-    seed: int = 0
-    device: str = "auto"
-    workers: int | None = None
-    cache_mb: int = 2048
-    freeze: int | None = None
-    views: int = 3
-    head_epochs: int = 2
-    patience: int = 6
-    min_positives: int = 10
-    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    pretrained: str = "cache"
-    base: str | None = None
-    resume: bool = False
-    version: str | None = None
-    activate: bool = True
-
-    @property
-    def kind(self) -> str:
-        return "quick" if self.quick else "full"
-
-    def epochs_or_default(self) -> int:
-        return self.epochs or (80 if self.quick else 12)
-
-    def lr_or_default(self) -> float:
-        return self.lr or (1e-2 if self.quick else 3e-3)
 
 
 # -- the torchvision-reference pieces -------------------------------------------------------
@@ -240,7 +184,7 @@ def fit(
         result = yield from job(workspace, store, config, device, dist)
         status = "finished"
         return result
-    except GeneratorExit:
+    except (GeneratorExit, Cancelled, KeyboardInterrupt):  # closed, stopped, or Ctrl-C
         status, message = "cancelled", "cancelled by the user"
         raise
     except Exception as exc:
@@ -529,7 +473,7 @@ def _fit_full(
     if best_state is not None:
         net.load_state_dict(best_state)
     if not dist.main:
-        return TrainResult.of_helper_rank("full", device, epoch)
+        return TrainResult.of_helper_rank("full", str(device), epoch)
 
     yield Progress("evaluate", message="tuning thresholds on validation, scoring the test split")
     val_probs, val_truth = evaluate(trainable, val_loader, device)

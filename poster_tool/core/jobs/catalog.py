@@ -1,0 +1,46 @@
+"""The jobs a child process runs (see :mod:`poster_tool.core.jobs`): each takes the JSON
+request and is a generator of progress that returns a JSON-ready result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from poster_tool.core.progress import Progress
+from poster_tool.core.workspace import Workspace
+
+JobFn = Callable[[dict[str, Any]], Generator[Progress, None, Any]]
+
+
+def score(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
+    """Score the catalog (``workspace``, ``version``, ``rescore``, ``device``)."""
+    from poster_tool.core.ml.predict import score_catalog
+
+    workspace = Workspace.open(request["workspace"], create=False)
+    result = yield from score_catalog(workspace, version=request.get("version"),
+                                      rescore=bool(request.get("rescore")),
+                                      device=request.get("device", "auto"))  # fmt: skip
+    return result.to_dict()
+
+
+def train(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
+    """Train a candidate model (``workspace``, ``config``: a ``TrainConfig.to_dict()``)."""
+    from poster_tool.core.ml.config import TrainConfig
+    from poster_tool.core.ml.retrain import train_candidate
+
+    workspace = Workspace.open(request["workspace"], create=False)
+    candidate = yield from train_candidate(workspace, TrainConfig.from_dict(request["config"]))
+    return candidate.to_dict()
+
+
+def describe(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
+    """What this machine offers a run: each device choice described, and for each backbone
+    what is missing to start from ImageNet (``None``: nothing)."""
+    from poster_tool.core.ml.network import BACKBONES, describe_device, imagenet_available
+
+    yield Progress("describe", message="looking at this machine")
+    return {"devices": {c: describe_device(c) for c in request.get("devices", ["auto"])},
+            "weights": {name: imagenet_available(name) for name in BACKBONES}}  # fmt: skip
+
+
+JOBS: dict[str, JobFn] = {"score": score, "train": train, "describe": describe}

