@@ -48,6 +48,11 @@ def test_same_padding_pads_like_tensorflow_whatever_the_input_size() -> None:
     x = torch.arange(16.0).view(1, 1, 4, 4)
     expected = F.conv2d(F.pad(x, [0, 1, 0, 1]), conv.weight, stride=2)
     assert torch.equal(conv(x), expected)
+    # Stride 1 pads evenly: the convolution's own padding gives what explicit padding does.
+    same = SamePadConv(2, 4, 5, 1, groups=2, bias=True)
+    x = torch.randn(1, 2, 9, 6)
+    expected = F.conv2d(F.pad(x, [2, 2, 2, 2]), same.weight, same.bias, groups=2)
+    assert torch.allclose(same(x), expected, atol=1e-6)
 
 
 @needs_weights

@@ -56,6 +56,11 @@ class SamePadConv(nn.Conv2d):
         ):
             total = max((math.ceil(size / s) - 1) * s + k - size, 0)
             pads += [total // 2, total - total // 2]
+        if pads[0] == pads[1] and pads[2] == pads[3]:
+            # Even padding (every stride-1 layer): the convolution pads itself, sparing a
+            # copy of the tensor; the result is the same.
+            return F.conv2d(x, self.weight, self.bias, self.stride, (pads[2], pads[0]), 1,
+                            self.groups)  # fmt: skip
         return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, 1, self.groups)
 
 

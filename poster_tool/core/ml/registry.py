@@ -171,7 +171,9 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> GenreNe
         raise ModelError(f"model {info.version}: weights do not fit {info.backbone}") from exc
     if info.calibration:
         net.set_calibration([info.calibration[g] for g in info.genres])
-    return net.to(device).eval()
+    # Channels-last: about 1.6 times the CPU inference speed of EfficientNet-Lite0's
+    # depthwise convolutions (bench/predict_bench.py), and what GPUs prefer too.
+    return net.to(device).to(memory_format=torch.channels_last).eval()
 
 
 class Registry:
