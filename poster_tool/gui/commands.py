@@ -43,22 +43,27 @@ class CurationCommand(QUndoCommand):
         self.notify = notify
         self.error: PosterToolError | None = None
         self.before = store.curation_state(self.ids)
+        self.failed: Callable[[str], None] | None = None  # told every failure, in words
+        self._pushed = False
 
     def redo(self) -> None:
-        self._run(self.apply)
+        self._run(self.apply, "Redo" if self._pushed else "")
+        self._pushed = True
 
     def undo(self) -> None:
-        self._run(self.restore)
+        self._run(self.restore, "Undo")
 
-    def _run(self, step: Callable[[], None]) -> None:
+    def _run(self, step: Callable[[], None], what: str) -> None:
         self.error = None
         try:
             step()
         except PosterToolError as exc:
-            # Nothing was written (the store's transaction rolled back).  A failed first
-            # redo makes the command obsolete, so push() drops it from the stack.
+            # Nothing was written (the store's transaction rolled back).  The command is
+            # obsolete: push() drops a failed first redo, and the stack a failed undo.
             self.error = exc
             self.setObsolete(True)
+            if self.failed is not None:
+                self.failed(f"{what} of “{self.text()}” failed: {exc}" if what else str(exc))
         self.notify(self.touched())
 
     def touched(self) -> list[int]:
@@ -190,9 +195,8 @@ class Editor(QObject):
         self.changed.emit(ids)
 
     def _push(self, command: CurationCommand) -> None:
+        command.failed = self.failed.emit  # the first redo, and every undo and redo later
         self.stack.push(command)
-        if command.error is not None:
-            self.failed.emit(str(command.error))
 
     def _build(self, factory: Callable[[], CurationCommand]) -> CurationCommand | None:
         try:

@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.pool.default_requested.connect(self.editor.make_default)
         self.pool.selection_changed.connect(self._on_pool_selection_changed)
         self.editor.changed.connect(self._on_editor_changed)
-        self.editor.failed.connect(partial(show_error, self))
+        self.editor.failed.connect(self._on_editor_failed)
         self.zoom.valueChanged.connect(self._on_zoom_value_changed)
         self._stats_timer.timeout.connect(self._on_stats_timer_timeout)
         app = QApplication.instance()
@@ -330,6 +330,11 @@ class MainWindow(QMainWindow):
             if notes:
                 self.statusBar().showMessage(f"Approved {len(ids)}: " + "; ".join(notes)
                                              + ".", 15_000)
+
+    def _on_editor_failed(self, message: str) -> None:
+        # Refused edits and failed undo/redo steps (a poster changed by another program):
+        # said where the curator looks while editing, without a dialog to dismiss.
+        self.statusBar().showMessage(f"Not done: {message}", 20_000)
 
     def _on_accept_model_triggered(self) -> None:
         ids = self.selected_ids()

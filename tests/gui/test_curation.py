@@ -189,6 +189,18 @@ def test_a_refused_edit_is_explained_and_leaves_no_undo_step(qtbot, window, cata
     assert window.editor.stack.count() == 0
 
 
+def test_a_failed_undo_is_said_in_the_status_bar(qtbot, window, catalog) -> None:
+    poster_id = selected(window)
+    key(qtbot, window, Qt.Key.Key_A)
+    assert catalog.store.get_poster(poster_id).status == "approved"
+    with catalog.store.transaction():  # another program removes the poster meanwhile
+        catalog.store.db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+    key(qtbot, window, Qt.Key.Key_Z, UNDO)
+    message = window.statusBar().currentMessage()
+    assert "Undo of “Approve 1 poster” failed" in message
+    assert f"no poster with id {poster_id}" in message
+
+
 def test_the_grid_gets_the_keys_back_when_a_dialog_closes(qtbot, window, catalog,
                                                           monkeypatch) -> None:
     from PySide6.QtWidgets import QApplication
