@@ -1,4 +1,5 @@
-"""Fixtures for the headless core: workspaces, synthetic images, the real data subset."""
+"""Fixtures for the headless core: workspaces, synthetic images, the real data subset, and
+posters for the model tests (real ones when the shared data set is there, else generated)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,11 @@ def real_subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A manifest of 300 real posters from ../shared/data (absolute paths)."""
     if not (SHARED_DATA / "posters.csv").exists():
         pytest.skip("../shared/data is absent: the real-poster tests need the shared data set")
-    out = tmp_path_factory.mktemp("real") / "subset.csv"
+    return _real_manifest(tmp_path_factory.mktemp("real"))
+
+
+def _real_manifest(folder: Path) -> Path:
+    out = folder / "subset.csv"
     with (SHARED_DATA / "posters.csv").open(encoding="utf-8") as src:
         rows = list(csv.DictReader(src))[:300]
     with out.open("w", encoding="utf-8", newline="") as dst:
@@ -48,4 +53,33 @@ def real_subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
         writer.writeheader()
         for row in rows:
             writer.writerow({**row, "path": str(SHARED_DATA / row["path"])})
+    return out
+
+
+# Generated posters for the model tests on a clean clone: each genre its own hue, so a
+# network can learn something from them in two epochs.
+SYNTHETIC_GENRES = (("Horror", (30, 10, 20)), ("Comedy", (250, 210, 40)),
+                    ("Drama", (60, 90, 160)), ("Action", (220, 60, 20)))  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def poster_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A manifest for the model tests: the real subset when ../shared/data is there, else
+    64 generated posters in four genres (so these tests never skip)."""
+    if (SHARED_DATA / "posters.csv").exists():
+        return _real_manifest(tmp_path_factory.mktemp("real"))
+    from tests.synthetic import jpeg_bytes
+
+    folder = tmp_path_factory.mktemp("generated")
+    out = folder / "posters.csv"
+    with out.open("w", encoding="utf-8", newline="") as dst:
+        writer = csv.writer(dst)
+        writer.writerow(["id", "title", "year", "genres", "path"])
+        for i in range(64):
+            genre, (r, g, b) = SYNTHETIC_GENRES[i % len(SYNTHETIC_GENRES)]
+            jitter = (i * 7) % 40
+            path = folder / f"{i}.jpg"
+            path.write_bytes(jpeg_bytes((min(255, r + jitter), g, min(255, b + jitter)),
+                                        pattern=i))  # fmt: skip
+            writer.writerow([f"g{i}", f"Generated {i}", 2000 + i % 20, genre, str(path)])
     return out

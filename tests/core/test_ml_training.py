@@ -44,9 +44,11 @@ TINY = {
 
 
 @pytest.fixture(scope="module")
-def trained(real_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
-    """A workspace of 48 real posters with one tiny full model trained (and active)."""
-    ws = real_workspace(real_subset, tmp_path_factory.mktemp("ml"), 48)
+def trained(poster_manifest: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
+    """A workspace of 48 posters (real ones when the shared data set is there) with one
+    tiny full model trained (and active)."""
+    ws = real_workspace(poster_manifest, tmp_path_factory.mktemp("ml"), 48)
     result = run_job(fit(ws, TrainConfig(**TINY)))
     return ws, result.version
 
