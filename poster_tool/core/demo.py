@@ -380,7 +380,7 @@ def build_demo(
             "goes in an empty workspace (or pass --force)"
         )
     plan = [(i, t, g) for i, t in enumerate(TITLES) for g in _variants(t[3], i)]
-    meter = Meter("demo posters", len(plan) + 2)
+    meter = Meter("demo posters", len(plan) + 1)  # posters: the plan's and one smaller copy
     intake = Intake(workspace, store)
     first_poster: dict[int, int] = {}
     posters_by_style: list[tuple[int, int, str]] = []
@@ -403,14 +403,14 @@ def build_demo(
     title_id, poster_id, genre = posters_by_style[0]
     name, original, year, _ = TITLES[0]
     with store.transaction():
-        intake.ingest(check_bytes(draw_poster(name, original, year, genre, 0 * 31 + len(genre),
-                                              scale=0.8), f"{name} (smaller copy)"),
-                      title_id=title_id, source="demo", synthetic=True,
-                      source_ref="demo:001:copy")  # fmt: skip
+        outcome = intake.ingest(
+            check_bytes(draw_poster(name, original, year, genre, 0 * 31 + len(genre), scale=0.8),
+                        f"{name} (smaller copy)"),
+            title_id=title_id, source="demo", synthetic=True, source_ref="demo:001:copy")
     meter.done += 1
+    meter.count(outcome.kind)
     yield meter.report("curation examples")
     _curate(store, first_poster, posters_by_style)
-    meter.done += 1
     yield meter.report("done")
     total = store.stats()
     return f"{total['titles']} titles, {total['posters']['total']} synthetic posters"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from poster_tool.cli import main
+from poster_tool.core.demo import build_demo
 from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 
@@ -95,6 +96,11 @@ def test_demo_builds_a_synthetic_catalog_once(tmp_path: Path,
     stats = json.loads(run(capsys, "--workspace", root, "stats", "--json")[1])
     assert stats["titles"] == 40 and 80 <= stats["posters"]["total"] <= 160
     assert stats["posters"]["approved"] and stats["labels"]["curator"] and stats["sensitive"]
+    # The demo's progress counts the posters it then reports (not 97 steps, then 96).
+    other = Workspace.open(tmp_path / "other")
+    with other.store() as store:
+        reports = list(build_demo(other, store))
+    assert reports[-1].total == reports[-1].done == stats["posters"]["total"]
     assert run(capsys, "--workspace", root, "demo")[0] == 0  # idempotent
     assert json.loads(run(capsys, "--workspace", root, "stats", "--json")[1]) == stats
 
