@@ -225,12 +225,6 @@ class PosterStore:
         )
         return None if row is None else self.get_title(int(row))
 
-    def set_title_genres(self, title_id: int, genres: Iterable[str]) -> None:
-        """Replace a title's official genres (from a source, not a curator edit)."""
-        with self.transaction():
-            self.db.execute("DELETE FROM title_genres WHERE title_id = ?", [title_id])
-            self._add_title_genres(title_id, genres)
-
     # -- posters --------------------------------------------------------------------------
     def find_poster(self, *, title_id: int | None = None, sha256: str | None = None,
                     source_ref: str | None = None) -> int | None:

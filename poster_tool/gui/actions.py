@@ -233,12 +233,6 @@ class Actions:
                 self.zoom_out, self.next_unlabelled, self.show_preview,
                 self.edit_profiles]  # fmt: skip
 
-    def set_unavailable(self, action: QAction, reason: str) -> None:
-        """Disable an action for good and say why in its tooltip and status tip."""
-        action.setEnabled(False)
-        action.setToolTip(f"{action.text().replace('&', '')}: {reason}")
-        action.setStatusTip(reason)
-        action.setProperty("unavailable", True)
 
 
 def _keys(key: Key) -> list[QKeySequence]:

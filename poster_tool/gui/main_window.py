@@ -541,8 +541,7 @@ class MainWindow(QMainWindow):
         for action in self.act.selection_actions():
             action.setEnabled(has_selection)
         for action in (self.act.export, self.act.crawl, self.act.retrain, self.act.model_history):
-            if not action.property("unavailable"):
-                action.setEnabled(has_catalog)
+            action.setEnabled(has_catalog)
         self._show_browse(has_catalog and bool(self.model.total or self.model.fixed))
 
     def _show_browse(self, browse: bool) -> None:

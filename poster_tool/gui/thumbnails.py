@@ -196,11 +196,6 @@ class ThumbnailCache(QObject):
                 if not sides:
                     del self._sides[old_key.poster_id]
 
-    def forget(self, poster_id: int) -> None:
-        """Drop every size of one poster (its file changed)."""
-        for side in self._sides.pop(poster_id, set()):
-            self._bytes -= _size(self._pixmaps.pop(ThumbKey(poster_id, side), None))
-
     def clear(self) -> None:
         """Drop everything (another workspace was opened); running loads finish unseen."""
         self._generation += 1

@@ -162,7 +162,7 @@ def test_a_window_on_a_full_workspace_shows_grid_and_panels(qtbot, catalog, sett
     win = open_window(qtbot, catalog.workspace, settings)
     assert win.pages.currentWidget() is not win.first_run
     assert win.detail_dock.isVisible() and win.pool_dock.isVisible()
-    assert not win.act.retrain.isEnabled() or win.act.retrain.property("unavailable") is None
+    assert win.act.retrain.isEnabled() and win.act.export.isEnabled()
 
 
 def test_new_posters_get_the_default_models_suggestions_in_the_background(
