@@ -62,6 +62,7 @@ def test_a_gpu_asked_for_but_absent_is_explained(qtbot, ws, settings) -> None:
     workspace, _ = ws
     before = state(workspace)
     dock = failed_run(qtbot, workspace, settings, device="cuda")
+    qtbot.waitUntil(lambda: dock.machine is not None, timeout=RUN_MS)  # a child looks
     assert "no CUDA GPU" in dock.device_label.text()
     assert "the device 'cuda' is not available on this machine" in dock.message.text()
     assert state(workspace) == before

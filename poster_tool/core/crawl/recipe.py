@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import soupsieve
 
-import poster_tool
 from poster_tool.core.errors import CrawlError
+from poster_tool.shipped import shipped
 
 try:
     import tomllib
@@ -37,10 +37,9 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 def recipes_dirs() -> list[Path]:
-    """Folders holding the shipped recipes: package data if installed so, else the checkout's."""
-    package = Path(poster_tool.__file__).resolve().parent
-    candidates = [package / "resources" / "recipes", package.parent / "resources" / "recipes"]
-    return [folder for folder in candidates if folder.is_dir()]
+    """Folders holding the shipped recipes."""
+    folder = shipped("resources") / "recipes"
+    return [folder] if folder.is_dir() else []
 
 
 def shipped_recipes() -> dict[str, Path]:

@@ -32,6 +32,7 @@ from poster_tool.core.imaging import FORMATS
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import Poster, Title
 from poster_tool.core.taxonomy import GENRES
+from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 EXPORT_FORMATS: tuple[str, ...] = ("json", "csv")
 SENSITIVE_MODES: tuple[str, ...] = ("exclude", "flag")
-SCHEMA_PATH = Path(poster_tool.__file__).resolve().parents[1] / "resources" / "export.schema.json"
+SCHEMA_PATH = shipped("resources") / "export.schema.json"
 CHUNK = 200  # titles gathered per round of queries (and per progress report)
 
 # One row per poster and genre; documented in docs/export.md.  The score columns follow the

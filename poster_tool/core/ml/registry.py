@@ -23,10 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import poster_tool
 from poster_tool.core.errors import ModelError
 from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES
+from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
     import torch
@@ -41,8 +41,8 @@ ACTIVE_KEY, HISTORY_KEY = "active_model", "model_history"
 
 
 def bundled_dir() -> Path:
-    """The repository's ``models/`` folder with the shipped default model."""
-    return Path(poster_tool.__file__).resolve().parents[1] / "models"
+    """The ``models/`` folder with the shipped default model."""
+    return shipped("models")
 
 
 @dataclass(frozen=True)
