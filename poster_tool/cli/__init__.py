@@ -1,4 +1,4 @@
-"""``poster-tool``: the command-line shell over the headless core (house style R14).
+"""``poster-tool``: the command-line shell over the headless core.
 
 Each feature's subcommands live in a module of this package with a ``register(subparsers)``
 function; a handler takes the parsed arguments and returns an exit code.  Heavy libraries

@@ -1,6 +1,6 @@
 """Model subcommands: train, predict, evaluate, and models list / activate / rollback.
 
-torch loads inside the handlers (house style R2), so ``--help`` stays instant.
+torch loads inside the handlers, so ``--help`` stays instant.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Catalog schema as ordered migrations (house style R6).
+"""Catalog schema as ordered migrations.
 
 ``sqlite_utils.Migrations`` applies each pending migration in its own transaction; after
 each one ``PRAGMA user_version`` is set to the number applied, so any SQLite tool shows

@@ -2,7 +2,7 @@
 
 Every write runs in one transaction, and every curator edit appends to the audit log in
 that same transaction, so an edit and its audit row land together or not at all.  A
-connection belongs to one thread (house style R5): workers open their own store.
+connection belongs to one thread: workers open their own store.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every ``QAction`` of the window and its shortcut, in one table (house style R10).
+"""Every ``QAction`` of the window and its shortcut, in one table.
 
 Standard ``QKeySequence`` keys where Qt has them; single keys for the curator's hot path
 (1–9/0 toggle the first ten genres, A approve, R reject, D default, S sensitive, Enter

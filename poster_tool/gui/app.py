@@ -1,6 +1,6 @@
 """Start Poster Studio: ``python main.py [--workspace DIR] [--demo] [--screenshot PNG]``.
 
-Qt and the window are imported inside :func:`run` (house style R2), so importing this module,
+Qt and the window are imported inside :func:`run`, so importing this module,
 or ``poster-tool --help``, stays instant.
 """
 

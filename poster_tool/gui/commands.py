@@ -1,4 +1,4 @@
-"""Every curator edit as a ``QUndoCommand`` (house style R9), and the editor that pushes them.
+"""Every curator edit as a ``QUndoCommand``, and the editor that pushes them.
 
 A command reads the posters' old state in ``__init__`` (``store.curation_state``);
 ``redo()`` and ``undo()`` only call store methods, each one transaction with its audit

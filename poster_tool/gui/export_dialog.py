@@ -3,7 +3,7 @@
 The dialog only gathers options and shows progress; the export itself is
 :func:`poster_tool.core.exchange.export.export`, run by a :class:`JobWorker` with its own
 store.  When an export succeeds the dialog emits ``exported(report)``, which the main window
-connects to ``QUndoStack.setClean`` (house style R9).
+connects to ``QUndoStack.setClean``.
 """
 
 from __future__ import annotations

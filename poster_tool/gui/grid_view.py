@@ -1,4 +1,4 @@
-"""``PosterGrid``: the icon-mode list view of posters (house style R8), with zoom."""
+"""``PosterGrid``: the icon-mode list view of posters, with zoom."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``MainWindow``: builds the widgets and actions and wires signals to slots (house style R11).
+"""``MainWindow``: builds the widgets and actions and wires signals to slots.
 
 State lives in the catalog (``PosterStore``); edits go through the
 :class:`~poster_tool.gui.commands.Editor`; long jobs through dialogs driving workers.
@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
 
         if self.workspace is not None:
             dialog = ExportDialog(self.workspace, self)
-            dialog.exported.connect(self.editor.stack.setClean)  # R9: clean after an export
+            dialog.exported.connect(self.editor.stack.setClean)  # clean after an export
             dialog.exec()
 
     def _on_retrain_triggered(self) -> None:

@@ -1,4 +1,4 @@
-"""``PosterModel``: the grid's thin adapter over the catalog (house style R7).
+"""``PosterModel``: the grid's thin adapter over the catalog.
 
 The model holds poster ids only, fetched a page at a time (``canFetchMore``/``fetchMore``);
 records for the rows on screen come from the store a page at a time into a small LRU, and

@@ -1,4 +1,4 @@
-"""QSettings keys and typed accessors (house style R10).
+"""QSettings keys and typed accessors.
 
 ``gui/app.py`` sets the organisation and application names once, so everywhere else a bare
 ``QSettings()`` finds the user's settings; tests pass an INI-file ``QSettings`` instead.

@@ -1,4 +1,4 @@
-"""Poster pictures for the grid and panels, decoded off the GUI thread (house style R8).
+"""Poster pictures for the grid and panels, decoded off the GUI thread.
 
 Workers decode to a scaled ``QImage`` (safe outside the GUI thread); the cache turns it
 into a ``QPixmap`` on the GUI thread and keeps a byte budget of them, newest use last.

@@ -1,4 +1,4 @@
-"""Run core jobs and slow calls off the GUI thread (house style R4).
+"""Run core jobs and slow calls off the GUI thread.
 
 A ``QRunnable`` is not a ``QObject``, so each worker owns a small :class:`WorkerSignals`
 object that carries its signals back to the GUI thread (queued connections).  ``run()``

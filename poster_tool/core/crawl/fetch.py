@@ -1,4 +1,4 @@
-"""HTTP for the crawler: one polite, fault-tolerant ``requests.Session`` per crawl (R12).
+"""HTTP for the crawler: one polite, fault-tolerant ``requests.Session`` per crawl.
 
 Everything a crawl downloads goes through :class:`Fetcher`: robots.txt (per host, cached), a
 per-host rate limit, a global cap on requests in flight, connect and read timeouts, bounded

@@ -1,7 +1,7 @@
-"""The crawl job: a generator (R3) that drives a source's tasks through worker threads.
+"""The crawl job: a generator that drives a source's tasks through worker threads.
 
 Worker threads only fetch, parse and check images; the job's own thread owns the catalog
-(R5) and writes each finished task's outputs together with its ``done`` mark, in one
+and writes each finished task's outputs together with its ``done`` mark, in one
 transaction, between yields.  So closing the generator (cancel) or killing the process
 loses at most the tasks in flight, which stay queued and are done by the next run; titles
 and posters are never added twice (``upsert_title``, and :class:`Intake` is idempotent per

@@ -1,4 +1,4 @@
-"""Training: ``train_one_epoch``, ``evaluate`` and ``fit`` (torchvision reference shape, R13).
+"""Training: ``train_one_epoch``, ``evaluate`` and ``fit`` (torchvision reference shape).
 
 ``fit`` is a generator of :class:`~poster_tool.core.progress.Progress` that returns a
 :class:`TrainResult`; the CLI prints its reports and the GUI's retrain button drives it
