@@ -555,14 +555,18 @@ class PosterStore:
                 self.refresh_genre_mask([poster_id])
                 self.refresh_disagreement(poster_id)
 
+    def genre_toggle(self, ids: Sequence[int], genre: str) -> tuple[bool, dict[int, list[str]]]:
+        """What flipping one genre gives each poster (nothing written): on for all unless
+        all have it, then off; ``(turned on, poster id -> genres in taxonomy order)``."""
+        current = self.effective_genres(list(dict.fromkeys(ids)))
+        turn_on = not all(genre in genres for genres in current.values())
+        return turn_on, {i: ordered([g for g in genres if g != genre] + ([genre] if turn_on
+                                                                          else []))
+                         for i, genres in current.items()}  # fmt: skip
+
     def toggle_genre(self, ids: Sequence[int], genre: str, curator: str) -> None:
-        """Flip one genre on the given posters: on for all unless all have it, then off."""
-        current = self.effective_genres(ids)
-        turn_on = not all(genre in current[i] for i in ids)
-        changes = {
-            i: [g for g in current[i] if g != genre] + ([genre] if turn_on else []) for i in ids
-        }
-        self.set_genres(changes, curator)
+        """Flip one genre on the given posters (see :meth:`genre_toggle`), audited."""
+        self.set_genres(self.genre_toggle(ids, genre)[1], curator)
 
     def set_sensitive(self, changes: Mapping[int, str | None], curator: str) -> None:
         """Mark posters sensitive with a reason (``None`` clears the flag), audited."""

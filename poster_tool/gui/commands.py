@@ -16,7 +16,6 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import accepted
-from poster_tool.core.taxonomy import ordered
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -112,16 +111,11 @@ class ToggleGenreCommand(GenresCommand):
 
     def __init__(self, store: PosterStore, ids: Sequence[int], genre: str, curator: str,
                  notify: Notify) -> None:
-        current = store.effective_genres(list(dict.fromkeys(ids)))
-        self.turn_on = not all(genre in genres for genres in current.values())
+        self.turn_on, self.after = store.genre_toggle(ids, genre)
         sign = "+" if self.turn_on else "−"
-        super().__init__(store, ids, curator,
-                         f"{sign}{genre} on {_plural(len(current), 'poster')}", notify)  # fmt: skip
+        text = f"{sign}{genre} on {_plural(len(self.after), 'poster')}"
+        super().__init__(store, ids, curator, text, notify)
         self.genre = genre
-        self.after = {
-            i: ordered([g for g in genres if g != genre] + ([genre] if self.turn_on else []))
-            for i, genres in current.items()
-        }
 
 
 class AcceptModelCommand(GenresCommand):
