@@ -43,14 +43,26 @@ def main() -> None:
     goals = [
         ("macro-F1 >= 0.36", model["macro_f1"], model["macro_f1"] >= 0.36),
         ("mAP >= 0.36", model["map"], model["map"] >= 0.36),
-        ("micro-F1 above the prior's", model["micro_f1"],
-         model["micro_f1"] > prior.get("micro_f1", 1.0)),
-        ("suggestions per poster <= 2.5", sugg.get("per_poster"),
-         (sugg.get("per_poster") or 99) <= 2.5),
-        ("precision of suggestions >= 0.5", sugg.get("precision"),
-         (sugg.get("precision") or 0) >= 0.5),
-        ("flagged as disagreeing <= 0.15", model.get("disagrees"),
-         (model.get("disagrees") or 1) <= 0.15),
+        (
+            "micro-F1 above the prior's",
+            model["micro_f1"],
+            model["micro_f1"] > prior.get("micro_f1", 1.0),
+        ),
+        (
+            "suggestions per poster <= 2.5",
+            sugg.get("per_poster"),
+            (sugg.get("per_poster") or 99) <= 2.5,
+        ),
+        (
+            "precision of suggestions >= 0.5",
+            sugg.get("precision"),
+            (sugg.get("precision") or 0) >= 0.5,
+        ),
+        (
+            "flagged as disagreeing <= 0.15",
+            model.get("disagrees"),
+            (model.get("disagrees") or 1) <= 0.15,
+        ),
     ]
     print("goals:")
     for name, value, met in goals:

@@ -77,17 +77,30 @@ class TmdbSite:
 
     def answer(self, path: str) -> tuple[int, str, bytes]:
         if path == "/3/configuration":
-            return self._json({"images": {"secure_base_url": f"{self.base}/t/p/",
-                                          "poster_sizes": ["w500"]}})  # fmt: skip
+            return self._json(
+                {"images": {"secure_base_url": f"{self.base}/t/p/", "poster_sizes": ["w500"]}}
+            )
         if match := re.fullmatch(r"/3/movie/(\d+)", path):
             movie = int(match[1])
-            return self._json({"id": movie, "title": f"Film {movie}", "release_date": "2001-01-01",
-                               "genres": [{"id": 18, "name": "Drama"}]})  # fmt: skip
+            return self._json(
+                {
+                    "id": movie,
+                    "title": f"Film {movie}",
+                    "release_date": "2001-01-01",
+                    "genres": [{"id": 18, "name": "Drama"}],
+                }
+            )
         if match := re.fullmatch(r"/3/movie/(\d+)/images", path):
             movie = int(match[1])
-            return self._json({"id": movie, "posters": [
-                {"file_path": f"/{movie}_{n}.jpg", "vote_average": 5.0 - n / 10}
-                for n in range(self.per_title)]})  # fmt: skip
+            return self._json(
+                {
+                    "id": movie,
+                    "posters": [
+                        {"file_path": f"/{movie}_{n}.jpg", "vote_average": 5.0 - n / 10}
+                        for n in range(self.per_title)
+                    ],
+                }
+            )
         if match := re.fullmatch(r"/t/p/w500/(\d+)_(\d+)\.jpg", path):
             index = (int(match[1]) - 1) * self.per_title + int(match[2])
             return 200, "image/jpeg", self.images[index]
@@ -101,8 +114,10 @@ class TmdbSite:
         """Every URL the crawl fetches, in a crawl's order."""
         out = [f"{self.base}/3/configuration?api_key={KEY}"]
         for movie in range(1, self.titles + 1):
-            out += [f"{self.base}/3/movie/{movie}?api_key={KEY}",
-                    f"{self.base}/3/movie/{movie}/images?api_key={KEY}"]  # fmt: skip
+            out += [
+                f"{self.base}/3/movie/{movie}?api_key={KEY}",
+                f"{self.base}/3/movie/{movie}/images?api_key={KEY}",
+            ]
             out += [f"{self.base}/t/p/w500/{movie}_{n}.jpg" for n in range(self.per_title)]
         return out
 
@@ -121,8 +136,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace.open(Path(tmp) / "ws")
         store = ws.store()
-        source = TmdbSource(KEY, movie_ids=tuple(range(1, args.titles + 1)),
-                            api_base=f"{site.base}/3")  # fmt: skip
+        source = TmdbSource(
+            KEY, movie_ids=tuple(range(1, args.titles + 1)), api_base=f"{site.base}/3"
+        )
         config = CrawlConfig(fetch=FetchConfig(rate=0, concurrency=args.concurrency))
         start = time.perf_counter()
         report = run_job(crawl(ws, store, source, config))

@@ -39,11 +39,46 @@ from poster_tool.core.store import fold, now  # noqa: E402
 from poster_tool.core.taxonomy import GENRES  # noqa: E402
 from poster_tool.core.workspace import Workspace  # noqa: E402
 
-PICTURE_STYLES = ("Horror", "Family", "Romance", "Action", "Comedy", "Sci-Fi", "Thriller",
-                  "Drama", "Animation", "Crime", "Fantasy", "Adventure")  # fmt: skip
-WORDS = ("Last", "Night", "River", "City", "Silent", "Red", "Winter", "Ghost", "Summer", "Iron",
-         "Paper", "Moon", "Broken", "Golden", "Wild", "Glass", "Storm", "Little", "Secret",
-         "한강", "바다", "괴물", "밤", "도시")  # fmt: skip
+PICTURE_STYLES = (
+    "Horror",
+    "Family",
+    "Romance",
+    "Action",
+    "Comedy",
+    "Sci-Fi",
+    "Thriller",
+    "Drama",
+    "Animation",
+    "Crime",
+    "Fantasy",
+    "Adventure",
+)
+WORDS = (
+    "Last",
+    "Night",
+    "River",
+    "City",
+    "Silent",
+    "Red",
+    "Winter",
+    "Ghost",
+    "Summer",
+    "Iron",
+    "Paper",
+    "Moon",
+    "Broken",
+    "Golden",
+    "Wild",
+    "Glass",
+    "Storm",
+    "Little",
+    "Secret",
+    "한강",
+    "바다",
+    "괴물",
+    "밤",
+    "도시",
+)
 FRAME_S = 1 / 60
 
 
@@ -84,24 +119,46 @@ def generate(root: Path, posters: int) -> Workspace:
             for image in rng.sample(pictures, 4):
                 pid = len(poster_rows) + 1
                 status = rng.choice(("pending", "pending", "pending", "approved", "rejected"))
-                poster_rows.append((
-                    pid, t, image.sha256, ws.image_relpath(image.sha256, image.ext),
-                    image.width, image.height, "portrait", image.phash, "JPEG",
-                    len(image.data), "bench", status, f"{fold(name)}\x1f{year:04d}",
-                    rng.random(), stamp, stamp))  # fmt: skip
+                poster_rows.append(
+                    (
+                        pid,
+                        t,
+                        image.sha256,
+                        ws.image_relpath(image.sha256, image.ext),
+                        image.width,
+                        image.height,
+                        "portrait",
+                        image.phash,
+                        "JPEG",
+                        len(image.data),
+                        "bench",
+                        status,
+                        f"{fold(name)}\x1f{year:04d}",
+                        rng.random(),
+                        stamp,
+                        stamp,
+                    )
+                )
                 label_rows.extend((pid, g, stamp) for g in genres)
         with store.transaction():
             db = store.db.conn
-            db.executemany("INSERT INTO titles(id, key, name, name_fold, year, source, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", title_rows)
+            db.executemany(
+                "INSERT INTO titles(id, key, name, name_fold, year, source, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                title_rows,
+            )
             db.executemany("INSERT INTO title_genres(title_id, genre) VALUES (?, ?)", genre_rows)
             db.executemany(
                 "INSERT INTO posters(id, title_id, sha256, path, width, height, orientation, "
                 "phash, file_format, file_size, source, status, sort_key, model_uncertainty, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                poster_rows)  # fmt: skip
-            db.executemany("INSERT INTO poster_labels(poster_id, genre, source, positive, "
-                           "created_at) VALUES (?, ?, 'source', 1, ?)", label_rows)
+                poster_rows,
+            )
+            db.executemany(
+                "INSERT INTO poster_labels(poster_id, genre, source, positive, "
+                "created_at) VALUES (?, ?, 'source', 1, ?)",
+                label_rows,
+            )
             store.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
         store.db.execute("ANALYZE")
     return ws
@@ -119,14 +176,16 @@ class PaintWatch(QObject):
         return False
 
 
-def open_window(app: QApplication, ws: Workspace, settings_dir: Path,
-                scoring: bool = False) -> tuple[object, dict]:
+def open_window(
+    app: QApplication, ws: Workspace, settings_dir: Path, scoring: bool = False
+) -> tuple[object, dict]:
     """Open the window on ``ws``; seconds to first grid paint and to visible thumbnails."""
     from poster_tool.gui.main_window import MainWindow
     from poster_tool.gui.settings import Settings
 
-    settings = Settings(QSettings(str(settings_dir / f"{ws.root.name}.ini"),
-                                  QSettings.Format.IniFormat))  # fmt: skip
+    settings = Settings(
+        QSettings(str(settings_dir / f"{ws.root.name}.ini"), QSettings.Format.IniFormat)
+    )
     settings.curator = "bench"
     # Off by default: the grid alone is measured, not the model scoring new posters meanwhile.
     settings.auto_score = scoring
@@ -172,19 +231,28 @@ def scroll(app: QApplication, window: object, rows: int) -> dict[str, float]:
             break
     seen = grid.indexAt(grid.viewport().rect().center()).row()
     ms = sorted(f * 1000 for f in frames)
-    return {"frames": len(frames), "rows_seen": seen, "median_ms": statistics.median(ms),
-            "p95_ms": ms[int(0.95 * (len(ms) - 1))], "worst_frame_ms": ms[-1],
-            "worst_stall_ms": max(busy) * 1000}  # fmt: skip
+    return {
+        "frames": len(frames),
+        "rows_seen": seen,
+        "median_ms": statistics.median(ms),
+        "p95_ms": ms[int(0.95 * (len(ms) - 1))],
+        "worst_frame_ms": ms[-1],
+        "worst_stall_ms": max(busy) * 1000,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posters", type=int, default=100_000, help="size of the big catalog")
     parser.add_argument("--rows", type=int, default=5_000, help="rows to scroll through")
-    parser.add_argument("--scoring", action="store_true",
-                        help="let the model score the unscored posters in the background meanwhile")
-    parser.add_argument("--workspace", type=Path,
-                        help="folder for the big workspace (kept, reused if complete)")
+    parser.add_argument(
+        "--scoring",
+        action="store_true",
+        help="let the model score the unscored posters in the background meanwhile",
+    )
+    parser.add_argument(
+        "--workspace", type=Path, help="folder for the big workspace (kept, reused if complete)"
+    )
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication([])
@@ -201,11 +269,15 @@ def main(argv: list[str] | None = None) -> int:
         base_window, base = open_window(app, small, tmp_path, args.scoring)
         base_window.close()  # type: ignore[attr-defined]
         window, big_open = open_window(app, big, tmp_path, args.scoring)
-        print(f"first paint: {big_open['first_paint'] * 1000:.0f} ms at {args.posters:,} "
-              f"posters vs {base['first_paint'] * 1000:.0f} ms at 1,000 "
-              f"(ratio {big_open['first_paint'] / base['first_paint']:.2f})")
-        print(f"visible thumbnails loaded: {big_open['loaded'] * 1000:.0f} ms vs "
-              f"{base['loaded'] * 1000:.0f} ms (ratio {big_open['loaded'] / base['loaded']:.2f})")
+        print(
+            f"first paint: {big_open['first_paint'] * 1000:.0f} ms at {args.posters:,} "
+            f"posters vs {base['first_paint'] * 1000:.0f} ms at 1,000 "
+            f"(ratio {big_open['first_paint'] / base['first_paint']:.2f})"
+        )
+        print(
+            f"visible thumbnails loaded: {big_open['loaded'] * 1000:.0f} ms vs "
+            f"{base['loaded'] * 1000:.0f} ms (ratio {big_open['loaded'] / base['loaded']:.2f})"
+        )
 
         rss_before = rss_mb()
         result = scroll(app, window, args.rows)
@@ -217,18 +289,22 @@ def main(argv: list[str] | None = None) -> int:
         rss_again = rss_mb()
         ok_median = "ok" if result["median_ms"] <= 16 else "OVER"
         ok_worst = "ok" if result["worst_stall_ms"] <= 50 else "OVER"
-        print(f"scrolled {result['rows_seen']:,} rows in {result['frames']} frames: "
-              f"frame work median {result['median_ms']:.1f} ms (target 16: {ok_median}), "
-              f"p95 {result['p95_ms']:.1f} ms, worst stall {result['worst_stall_ms']:.1f} ms "
-              f"(target 50: {ok_worst})")
+        print(
+            f"scrolled {result['rows_seen']:,} rows in {result['frames']} frames: "
+            f"frame work median {result['median_ms']:.1f} ms (target 16: {ok_median}), "
+            f"p95 {result['p95_ms']:.1f} ms, worst stall {result['worst_stall_ms']:.1f} ms "
+            f"(target 50: {ok_worst})"
+        )
         model = window.model  # type: ignore[attr-defined]
         cache = window.thumbnails  # type: ignore[attr-defined]
-        print(f"memory: RSS {rss_before:.0f} MB before the scroll, {rss_after:.0f} MB after "
-              f"(ratio {rss_after / max(rss_before, 1):.2f}), {rss_again:.0f} MB after "
-              f"{args.rows:,} rows more (ratio {rss_again / max(rss_after, 1):.2f}); cache "
-              f"{cache.bytes_used / 2**20:.1f} MB of {cache.budget / 2**20:.0f} MB budget "
-              f"({len(cache)} pictures); {model.cached_records} records cached for "
-              f"{model.rowCount():,} rows loaded")
+        print(
+            f"memory: RSS {rss_before:.0f} MB before the scroll, {rss_after:.0f} MB after "
+            f"(ratio {rss_after / max(rss_before, 1):.2f}), {rss_again:.0f} MB after "
+            f"{args.rows:,} rows more (ratio {rss_again / max(rss_after, 1):.2f}); cache "
+            f"{cache.bytes_used / 2**20:.1f} MB of {cache.budget / 2**20:.0f} MB budget "
+            f"({len(cache)} pictures); {model.cached_records} records cached for "
+            f"{model.rowCount():,} rows loaded"
+        )
         window.close()  # type: ignore[attr-defined]
     return 0
 

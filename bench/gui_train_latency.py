@@ -55,14 +55,20 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=32, help="images per step")
     parser.add_argument("--workers", type=int, help="data-loading processes (default: core's)")
     parser.add_argument("--workspace", help="use this workspace instead of a fresh demo one")
-    parser.add_argument("--in-process", action="store_true",
-                        help="train in the window's process, not a child (shows what the "
-                             "child process buys)")  # fmt: skip
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="train in the window's process, not a child (shows what the child process buys)",
+    )
     return parser
 
 
-def measure(app: QApplication, window: MainWindow, seconds: float,
-            action: Callable[[], object] | None = None) -> list[float]:
+def measure(
+    app: QApplication,
+    window: MainWindow,
+    seconds: float,
+    action: Callable[[], object] | None = None,
+) -> list[float]:
     """Stalls (ms) of a 5 ms timer over ``seconds``, the grid scrolling meanwhile;
     ``action`` runs on the event loop once the timer ticks."""
     stalls: list[float] = []
@@ -99,8 +105,12 @@ def measure(app: QApplication, window: MainWindow, seconds: float,
 def summary(stalls: list[float]) -> dict[str, float]:
     """Median, 99th percentile and worst stall, and how many ticks were measured."""
     ordered = sorted(stalls)
-    return {"ticks": len(ordered), "median": statistics.median(ordered),
-            "p99": ordered[int(0.99 * (len(ordered) - 1))], "worst": ordered[-1]}  # fmt: skip
+    return {
+        "ticks": len(ordered),
+        "median": statistics.median(ordered),
+        "p99": ordered[int(0.99 * (len(ordered) - 1))],
+        "worst": ordered[-1],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         from poster_tool.core.ml.retrain import train_candidate  # torch, in this process
 
         dock.run_job = train_candidate
-    dock.base_config = replace(dock.base_config, input_size=(height, width),
-                               batch_size=args.batch_size, pretrained="none",
-                               workers=args.workers)  # fmt: skip
+    dock.base_config = replace(
+        dock.base_config,
+        input_size=(height, width),
+        batch_size=args.batch_size,
+        pretrained="none",
+        workers=args.workers,
+    )
     dock.full.setChecked(True)
     dock.backbone.setCurrentText(args.backbone)
     dock.epochs.setValue(500)  # outlasts the measurement; cancelled after it
@@ -153,20 +167,26 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(0.01)
 
     where = "in the window's process" if args.in_process else "in a child process"
-    print(f"device: {dock.device_label.text()}; run: {args.backbone} {height}x{width}, "
-          f"batch {args.batch_size}, {where}; {args.seconds:.0f} s per phase, "
-          f"{TICK_MS} ms timer")
+    print(
+        f"device: {dock.device_label.text()}; run: {args.backbone} {height}x{width}, "
+        f"batch {args.batch_size}, {where}; {args.seconds:.0f} s per phase, "
+        f"{TICK_MS} ms timer"
+    )
     print(f"opening the dock took {took[0]:.1f} ms on the window's thread")
     print(f"training progress at the end of the phase: {progress}")
     print(f"{'':<26}{'ticks':>8}{'median ms':>12}{'p99 ms':>10}{'worst ms':>10}")
-    for name, s in (("baseline (idle)", idle), ("opening the dock", opening),
-                    ("while training", busy)):  # fmt: skip
-        print(f"{name:<26}{s['ticks']:>8}{s['median']:>12.2f}{s['p99']:>10.1f}"
-              f"{s['worst']:>10.1f}")
+    for name, s in (
+        ("baseline (idle)", idle),
+        ("opening the dock", opening),
+        ("while training", busy),
+    ):
+        print(f"{name:<26}{s['ticks']:>8}{s['median']:>12.2f}{s['p99']:>10.1f}{s['worst']:>10.1f}")
     # A ratio of two near-zero stalls means nothing: those columns show a dash instead.
     for name, s in (("ratio opening/idle", opening), ("ratio training/idle", busy)):
-        ratio = {k: f"{s[k] / idle[k]:.2f}" if idle[k] >= 0.1 else "–"
-                 for k in ("median", "p99", "worst")}  # fmt: skip
+        ratio = {
+            k: f"{s[k] / idle[k]:.2f}" if idle[k] >= 0.1 else "–"
+            for k in ("median", "p99", "worst")
+        }
         print(f"{name:<26}{'':>8}{ratio['median']:>12}{ratio['p99']:>10}{ratio['worst']:>10}")
     for name, s in (("opening the dock", opening), ("while training", busy)):
         verdict = "meets" if s["worst"] <= 50 else "misses"

@@ -64,17 +64,21 @@ def main() -> int:
         report = run_job(import_csv(ws, store, manifest))
         elapsed = time.perf_counter() - start
         total = report.posters_new + report.duplicates + report.near_duplicates
-        print(f"import: {total} posters, {len(report.refused)} refused, {elapsed:.1f} s, "
-              f"{total / elapsed:.0f} posters/s (target: all in < 60 s: "
-              f"{'met' if elapsed < 60 else 'MISSED'})")  # fmt: skip
+        print(
+            f"import: {total} posters, {len(report.refused)} refused, {elapsed:.1f} s, "
+            f"{total / elapsed:.0f} posters/s (target: all in < 60 s: "
+            f"{'met' if elapsed < 60 else 'MISSED'})"
+        )
 
     files = sorted((args.data / "posters").glob("*.jpg"))[: args.sample]
     sizes = [max(Image.open(f).size) for f in files[:50]]
     fast, slow = best_times([lambda f: open_rgb(f, max_side=THUMB_SIDE), plain_thumbnail], files)
-    print(f"thumbnails ({len(files)} files, originals ~{statistics.median(sizes):.0f} px, "
-          f"thumbs {THUMB_SIDE} px): draft path {len(files) / fast:.0f}/s, plain "
-          f"{len(files) / slow:.0f}/s, ratio {slow / fast:.2f}x (target >= 2x: "
-          f"{'met' if slow / fast >= 2 else 'MISSED'})")  # fmt: skip
+    print(
+        f"thumbnails ({len(files)} files, originals ~{statistics.median(sizes):.0f} px, "
+        f"thumbs {THUMB_SIDE} px): draft path {len(files) / fast:.0f}/s, plain "
+        f"{len(files) / slow:.0f}/s, ratio {slow / fast:.2f}x (target >= 2x: "
+        f"{'met' if slow / fast >= 2 else 'MISSED'})"
+    )
     return 0
 
 

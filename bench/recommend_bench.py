@@ -28,15 +28,17 @@ from poster_tool.core.personalize.policy import (
 from poster_tool.core.personalize.synthetic import synthetic_candidates, synthetic_tastes
 
 
-def loop_picks(tastes: Tastes, cands: Candidates, profiles: range,
-               row_length: int) -> list[list[int]]:
+def loop_picks(
+    tastes: Tastes, cands: Candidates, profiles: range, row_length: int
+) -> list[list[int]]:
     """The same rules, one (profile, title) pair at a time, over plain Python lists."""
     t_count, k_count = cands.shape
     feel = cands.selling_feel.tolist()
     ids = cands.poster_ids.tolist()
     ok_poster = (cands.eligible & cands.fits).tolist()
-    dominant = [[[g for g in range(N_GENRES) if d[g]] for d in row] for row in
-                cands.dominant.tolist()]  # fmt: skip
+    dominant = [
+        [[g for g in range(N_GENRES) if d[g]] for d in row] for row in cands.dominant.tolist()
+    ]
     dom_index = cands.dominant_index.tolist()
     default = cands.default_slot.tolist()
     phash = [[int(h) for h in row] for row in cands.phash.tolist()]
@@ -80,16 +82,19 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--titles", type=int, default=1_000)
     parser.add_argument("--posters", type=int, default=5, help="posters per title")
-    parser.add_argument("--sample", type=int, default=20,
-                        help="profiles the per-pair loop does (x all titles)")
+    parser.add_argument(
+        "--sample", type=int, default=20, help="profiles the per-pair loop does (x all titles)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     tastes = synthetic_tastes(args.profiles, args.seed)
     cands = synthetic_candidates(args.titles, args.posters, args.seed)
     pairs = args.profiles * args.titles
-    print(f"{args.profiles} profiles x {args.titles} titles x {args.posters} posters "
-          f"({pairs:,} picks), rows of {ROW_LENGTH}")
+    print(
+        f"{args.profiles} profiles x {args.titles} titles x {args.posters} posters "
+        f"({pairs:,} picks), rows of {ROW_LENGTH}"
+    )
 
     start = time.perf_counter()
     choices = choose(tastes, cands)
@@ -99,19 +104,25 @@ def main() -> None:
     one = Tastes(tastes.names[:1], tastes.affinity[:1], tastes.dislikes[:1])
     start = time.perf_counter()
     choose(one, cands)
-    print(f"one profile's {args.titles} picks (a profile switch in the preview): "
-          f"{(time.perf_counter() - start) * 1e3:.1f} ms")
+    print(
+        f"one profile's {args.titles} picks (a profile switch in the preview): "
+        f"{(time.perf_counter() - start) * 1e3:.1f} ms"
+    )
 
     sample = range(min(args.sample, args.profiles))
     start = time.perf_counter()
     looped = loop_picks(tastes, cands, sample, ROW_LENGTH)
     loop_s = time.perf_counter() - start
     loop_pairs = len(sample) * args.titles
-    print(f"per-pair loop: {loop_s:.2f} s for {loop_pairs:,} picks, "
-          f"{loop_s / loop_pairs * 1e6:.1f} µs per pick")
+    print(
+        f"per-pair loop: {loop_s:.2f} s for {loop_pairs:,} picks, "
+        f"{loop_s / loop_pairs * 1e6:.1f} µs per pick"
+    )
     agree = (np.array(looped) == choices.slot[: len(sample)]).mean()
-    print(f"vectorised is {loop_s / loop_pairs / (vector_s / pairs):.0f}x faster per pick; "
-          f"the two agree on {agree:.2%} of the sampled picks")
+    print(
+        f"vectorised is {loop_s / loop_pairs / (vector_s / pairs):.0f}x faster per pick; "
+        f"the two agree on {agree:.2%} of the sampled picks"
+    )
     fallback = choices.fallback.mean()
     print(f"fallbacks: {fallback:.1%} of picks; varied for the row: {choices.varied.mean():.1%}")
 

@@ -45,8 +45,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=12, help="steps per timed round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int,
-                        help="DataLoader workers (default: what training picks for each pipeline)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="DataLoader workers (default: what training picks for each pipeline)",
+    )
     args = parser.parse_args()
     height, width = (int(x) for x in args.size.split("x"))
     ws = real_workspace(args.workspace, args.data, args.posters)
@@ -56,10 +59,13 @@ def main() -> None:
     y = label_matrix(examples, genres)
     side = decode_side((height, width))
     start = time.perf_counter()
-    workers = {name: default_workers(name == "cached") if args.workers is None else args.workers
-               for name in ("cached", "files")}  # fmt: skip
-    cache = run_job(DecodedPosters.build([e.path for e in examples], side, 2**31,
-                                         workers["files"] + 1))  # fmt: skip
+    workers = {
+        name: default_workers(name == "cached") if args.workers is None else args.workers
+        for name in ("cached", "files")
+    }
+    cache = run_job(
+        DecodedPosters.build([e.path for e in examples], side, 2**31, workers["files"] + 1)
+    )
     decode_seconds = time.perf_counter() - start
     loaders = {
         name: make_loader(

@@ -9,8 +9,11 @@ import pytest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--headed", action="store_true",
-                     help="show Qt windows on the screen instead of rendering offscreen")
+    parser.addoption(
+        "--headed",
+        action="store_true",
+        help="show Qt windows on the screen instead of rendering offscreen",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

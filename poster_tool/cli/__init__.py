@@ -37,22 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"poster-tool {__version__}")
     parser.add_argument(
-        "--workspace", metavar="DIR",
+        "--workspace",
+        metavar="DIR",
         help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the one the window "
-             "opened last, else the app-data folder)",
-    )  # fmt: skip
+        "opened last, else the app-data folder)",
+    )
     parser.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="use the synthetic demo workspace (the one 'python main.py --demo' opens)",
     )
     parser.add_argument(
-        "--progress-jsonl", action="store_true",
+        "--progress-jsonl",
+        action="store_true",
         help="report progress as JSON lines on stderr (for the window and other programs)",
     )
     parser.add_argument(
-        "--curator", metavar="NAME",
+        "--curator",
+        metavar="NAME",
         help="name recorded in the audit log for edits (default: $POSTER_TOOL_CURATOR or $USER)",
-    )  # fmt: skip
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"poster_tool.cli.{name}").register(sub)
@@ -70,8 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"poster-tool: {exc}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("poster-tool: interrupted; finished work is saved, run again to resume",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "poster-tool: interrupted; finished work is saved, run again to resume", file=sys.stderr
+        )
         return 130
     except PosterToolError as exc:
         print(f"poster-tool: error: {exc}", file=sys.stderr)

@@ -57,12 +57,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--genre", help="only posters with this genre")
     p.add_argument("--search", default="", help="text in the title (any language)")
-    p.add_argument("--disagrees", action="store_true",
-                   help="only posters the model is sure are mislabelled (a review queue)")
-    p.add_argument("--sort", choices=("title", "id", "newest", "uncertain"), default="title",
-                   help="order (uncertain: the model's coin flips first)")
-    p.add_argument("--limit", type=int, default=1000,
-                   help="at most this many (default 1000; 0 for all); a cut is said on stderr")
+    p.add_argument(
+        "--disagrees",
+        action="store_true",
+        help="only posters the model is sure are mislabelled (a review queue)",
+    )
+    p.add_argument(
+        "--sort",
+        choices=("title", "id", "newest", "uncertain"),
+        default="title",
+        help="order (uncertain: the model's coin flips first)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=1000,
+        help="at most this many (default 1000; 0 for all); a cut is said on stderr",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_posters_list)
 
@@ -109,8 +120,10 @@ def _report(report: Any, as_json: bool) -> int:
     for line in report.lines():
         print(line)
     if report.posters_new + report.duplicates + report.near_duplicates:
-        print("next: 'poster-tool predict' adds the model's genre suggestions to the new "
-              "posters (the window does this on its own)")  # fmt: skip
+        print(
+            "next: 'poster-tool predict' adds the model's genre suggestions to the new "
+            "posters (the window does this on its own)"
+        )
     return 0
 
 
@@ -126,8 +139,9 @@ def cmd_import_dir(args: argparse.Namespace) -> int:
     from poster_tool.core.importers import import_dir
 
     ws, store = open_store(args)
-    return _report(run_with_progress(import_dir(ws, store, args.folder), quiet=args.json),
-                   args.json)  # fmt: skip
+    return _report(
+        run_with_progress(import_dir(ws, store, args.folder), quiet=args.json), args.json
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -139,11 +153,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     p = stats["posters"]
     print(f"workspace: {ws.root}")
     print(f"titles: {stats['titles']}")
-    print(f"posters: {p['total']} ({p['pending']} pending, {p['approved']} approved, "
-          f"{p['rejected']} rejected; {stats['sensitive']} sensitive)")  # fmt: skip
+    print(
+        f"posters: {p['total']} ({p['pending']} pending, {p['approved']} approved, "
+        f"{p['rejected']} rejected; {stats['sensitive']} sensitive)"
+    )
     labels = stats["labels"]
-    print(f"labels: {labels['source']} from sources, {labels['model']} from the model, "
-          f"{labels['curator']} from curators")  # fmt: skip
+    print(
+        f"labels: {labels['source']} from sources, {labels['model']} from the model, "
+        f"{labels['curator']} from curators"
+    )
     for genre, n in stats["genres"].items():
         print(f"  {genre:<12} {n}")
     return 0
@@ -191,8 +209,14 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
         genre = resolution.genres[0]
     if args.limit < 0:
         raise PosterToolError("--limit takes 0 (no limit) or a positive number")
-    query = PosterQuery(text=args.search, genre=genre, status=args.status, title_id=title_id,
-                        disagrees=args.disagrees, sort=args.sort)  # fmt: skip
+    query = PosterQuery(
+        text=args.search,
+        genre=genre,
+        status=args.status,
+        title_id=title_id,
+        disagrees=args.disagrees,
+        sort=args.sort,
+    )
     limit = args.limit or int(store.count(query))
     posters = store.posters(store.query_ids(query, 0, limit))
     if args.json:
@@ -205,8 +229,10 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
         print(f"{p.id:>7} {p.status:<8} {flags} {p.title_name}{year}  [{', '.join(p.genres)}]")
     total = store.count(query)
     if total > len(posters):
-        print(f"poster-tool: listed {len(posters)} of {total} posters (--limit 0 for all)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"poster-tool: listed {len(posters)} of {total} posters (--limit 0 for all)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -250,8 +276,11 @@ def cmd_set_sensitive(args: argparse.Namespace) -> int:
     store.set_sensitive(dict.fromkeys(ids, reason), curator(args))
     print(f"{len(ids)} poster(s) " + ("cleared" if reason is None else f"sensitive: {reason}"))
     if reason is not None and (titles := sensitive_defaults(store, ids)):
-        print(f"warning: {titles_line(titles)}: the default poster is now sensitive and never "
-              "shown; choose another with 'poster-tool posters set-default'", file=sys.stderr)
+        print(
+            f"warning: {titles_line(titles)}: the default poster is now sensitive and never "
+            "shown; choose another with 'poster-tool posters set-default'",
+            file=sys.stderr,
+        )
     return 0
 
 

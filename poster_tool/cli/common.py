@@ -43,9 +43,12 @@ def open_store(args: argparse.Namespace, reads: bool = False) -> tuple[Workspace
     store = ws.store()
     if reads and not store.scalar("SELECT 1 FROM titles LIMIT 1"):
         why = "--demo" if getattr(args, "demo", False) else origin(args.workspace)
-        print(f"poster-tool: note: the workspace {ws.root} ({why}) holds no titles yet; "
-              "import or crawl posters into it, or pass --workspace DIR, or --demo for the "
-              "demo workspace", file=sys.stderr)  # fmt: skip
+        print(
+            f"poster-tool: note: the workspace {ws.root} ({why}) holds no titles yet; "
+            "import or crawl posters into it, or pass --workspace DIR, or --demo for the "
+            "demo workspace",
+            file=sys.stderr,
+        )
     return ws, store
 
 
@@ -68,8 +71,11 @@ def run_with_progress(job: Generator[Progress, None, R], quiet: bool = False) ->
     def show(report: Progress) -> None:
         nonlocal last
         if PROGRESS_JSONL:
-            print(PROGRESS_PREFIX + json.dumps(report.to_dict(), ensure_ascii=False),
-                  file=sys.stderr, flush=True)
+            print(
+                PROGRESS_PREFIX + json.dumps(report.to_dict(), ensure_ascii=False),
+                file=sys.stderr,
+                flush=True,
+            )
             return
         if quiet:
             return

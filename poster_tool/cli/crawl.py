@@ -146,8 +146,11 @@ def _source(args: argparse.Namespace) -> Source:
     from poster_tool.core.crawl.tmdb import API_BASE, genre_id
 
     if args.crawl_command == "gallery":
-        return GallerySource(load_recipe(args.recipe), tuple(args.start_url or ()) or None,
-                             tuple(args.title_url or ()))  # fmt: skip
+        return GallerySource(
+            load_recipe(args.recipe),
+            tuple(args.start_url or ()) or None,
+            tuple(args.title_url or ()),
+        )
     if args.crawl_command == "urls":
         return QueuedUrls()
     ids: tuple[int, ...] = ()
@@ -162,12 +165,17 @@ def _source(args: argparse.Namespace) -> Source:
     if not api_key:
         raise PosterToolError("TMDB needs an API key: pass --api-key or set TMDB_API_KEY")
     return TmdbSource(
-        api_key, movie_ids=ids, query=args.query,
-        popular=args.popular, pages=args.pages,
+        api_key,
+        movie_ids=ids,
+        query=args.query,
+        popular=args.popular,
+        pages=args.pages,
         discover_genre=genre_id(args.discover_genre) if args.discover_genre else None,
-        api_base=args.api_base or API_BASE, image_base=args.image_base,
-        image_size=args.image_size, image_languages=args.image_languages,
-    )  # fmt: skip
+        api_base=args.api_base or API_BASE,
+        image_base=args.image_base,
+        image_size=args.image_size,
+        image_languages=args.image_languages,
+    )
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -176,12 +184,18 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     source = _source(args)
     config = CrawlConfig(
-        fetch=FetchConfig(rate=args.rate, concurrency=max(1, args.concurrency),
-                          read_timeout=args.timeout, retries=args.retries,
-                          user_agent=args.user_agent or USER_AGENT),
-        max_titles=args.max_titles, max_posters_per_title=args.max_posters_per_title,
-        dry_run=args.dry_run, refresh=args.refresh,
-    )  # fmt: skip
+        fetch=FetchConfig(
+            rate=args.rate,
+            concurrency=max(1, args.concurrency),
+            read_timeout=args.timeout,
+            retries=args.retries,
+            user_agent=args.user_agent or USER_AGENT,
+        ),
+        max_titles=args.max_titles,
+        max_posters_per_title=args.max_posters_per_title,
+        dry_run=args.dry_run,
+        refresh=args.refresh,
+    )
     ws, store = open_store(args)
     report = run_with_progress(crawl(ws, store, source, config), quiet=args.json)
     if args.json:

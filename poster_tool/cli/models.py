@@ -40,18 +40,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"network for a full run (default {DEFAULT_BACKBONE})",
     )
     p.add_argument(
-        "--freeze", type=int, metavar="N",
+        "--freeze",
+        type=int,
+        metavar="N",
         help="full run: keep the first N feature layers frozen and train the rest on their "
-             "cached output (default 12 for efficientnet_lite0 from ImageNet; 0 trains all)",
+        "cached output (default 12 for efficientnet_lite0 from ImageNet; 0 trains all)",
     )
     p.add_argument(
-        "--views", type=int, default=3,
+        "--views",
+        type=int,
+        default=3,
         help="full run with frozen layers: augmented views per training poster (default 3)",
     )
     p.add_argument("--size", type=_size, metavar="HxW", help="input size (default 288x208)")
     p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
-    p.add_argument("--lr", type=float,
-                   help="peak learning rate of the head (default 3e-3 full, 1e-2 quick)")
+    p.add_argument(
+        "--lr", type=float, help="peak learning rate of the head (default 3e-3 full, 1e-2 quick)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the run")
     p.add_argument("--device", default="auto", help="auto (CUDA, MPS, else CPU), cpu, cuda, mps")
     p.add_argument("--workers", type=int, help="data-loading processes (default: cores - 1)")

@@ -23,8 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_list)
 
     p = psub.add_parser("seed", help="add the eight sample profiles (built from your titles)")
-    p.add_argument("--rebuild", action="store_true",
-                   help="also rebuild existing sample profiles from the current catalog")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also rebuild existing sample profiles from the current catalog",
+    )
     p.set_defaults(func=cmd_seed)
 
     p = psub.add_parser("show", help="one profile: preferences, affinity, viewing history")
@@ -60,14 +63,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("evaluate-policies",
-                       help="replay-evaluate poster policies on a simulated random log")
-    p.add_argument("--impressions", type=int, default=200_000,
-                   help="simulated impressions (default 200000; half train, half held out)")
+    p = sub.add_parser(
+        "evaluate-policies", help="replay-evaluate poster policies on a simulated random log"
+    )
+    p.add_argument(
+        "--impressions",
+        type=int,
+        default=200_000,
+        help="simulated impressions (default 200000; half train, half held out)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--synthetic", action="store_true",
-                   help="use a synthetic world (300 viewers, 500 titles x 6 posters) "
-                        "instead of the workspace")
+    p.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="use a synthetic world (300 viewers, 500 titles x 6 posters) instead of the workspace",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evaluate)
 
@@ -89,11 +99,15 @@ def _store(args: argparse.Namespace) -> PosterStore:
 
 def _profile_json(profile: Profile) -> dict[str, Any]:
     return {
-        "name": profile.name, "description": profile.description, "sample": profile.sample,
-        "likes": list(profile.likes), "dislikes": list(profile.dislikes),
+        "name": profile.name,
+        "description": profile.description,
+        "sample": profile.sample,
+        "likes": list(profile.likes),
+        "dislikes": list(profile.dislikes),
         "affinity": {g: round(w, 4) for g, w in profile.affinity.items()},
-        "viewings": profile.viewings, "minutes": profile.minutes,
-    }  # fmt: skip
+        "viewings": profile.viewings,
+        "minutes": profile.minutes,
+    }
 
 
 def _affinity_line(profile: Profile, n: int = 4) -> str:
@@ -122,8 +136,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise PosterToolError("the catalog has no titles yet: import some first")
     added = seed_samples(store, rebuild=args.rebuild)
     rebuilt = len(SAMPLES) - len(added) if args.rebuild else 0
-    print(f"{len(added)} sample profile(s) added" + (f", {rebuilt} rebuilt" if rebuilt else "")
-          + (f": {', '.join(added)}" if added else ""))  # fmt: skip
+    print(
+        f"{len(added)} sample profile(s) added"
+        + (f", {rebuilt} rebuilt" if rebuilt else "")
+        + (f": {', '.join(added)}" if added else "")
+    )
     return 0
 
 
@@ -134,13 +151,25 @@ def cmd_show(args: argparse.Namespace) -> int:
     profile = get_profile(store, args.name)
     viewings = history(store, profile.name)
     if args.json:
-        print_json({**_profile_json(profile), "history": [
-            {"title_id": v.title_id, "title": v.title, "watched_at": v.watched_at,
-             "minutes": v.minutes} for v in viewings]})  # fmt: skip
+        print_json(
+            {
+                **_profile_json(profile),
+                "history": [
+                    {
+                        "title_id": v.title_id,
+                        "title": v.title,
+                        "watched_at": v.watched_at,
+                        "minutes": v.minutes,
+                    }
+                    for v in viewings
+                ],
+            }
+        )
         return 0
     print(f"{profile.name}: {profile.description}")
-    print(f"likes: {', '.join(profile.likes) or '-'}; "
-          f"dislikes: {', '.join(profile.dislikes) or '-'}")
+    print(
+        f"likes: {', '.join(profile.likes) or '-'}; dislikes: {', '.join(profile.dislikes) or '-'}"
+    )
     print(f"affinity: {_affinity_line(profile, 8)}")
     for v in viewings:
         print(f"  {v.watched_at[:10]} {v.minutes:>5.0f} min  {v.title}")
@@ -154,9 +183,13 @@ def _genres_arg(text: str | None) -> list[str] | None:
 def cmd_add(args: argparse.Namespace) -> int:
     from poster_tool.core.personalize.profiles import create_profile
 
-    create_profile(_store(args), args.name, description=args.description or "",
-                   likes=_genres_arg(args.likes) or [],
-                   dislikes=_genres_arg(args.dislikes) or [])  # fmt: skip
+    create_profile(
+        _store(args),
+        args.name,
+        description=args.description or "",
+        likes=_genres_arg(args.likes) or [],
+        dislikes=_genres_arg(args.dislikes) or [],
+    )
     print(f"profile {args.name!r} added")
     return 0
 
@@ -164,9 +197,14 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_set(args: argparse.Namespace) -> int:
     from poster_tool.core.personalize.profiles import update_profile
 
-    update_profile(_store(args), args.name, likes=_genres_arg(args.likes),
-                   dislikes=_genres_arg(args.dislikes), description=args.description,
-                   new_name=args.rename)  # fmt: skip
+    update_profile(
+        _store(args),
+        args.name,
+        likes=_genres_arg(args.likes),
+        dislikes=_genres_arg(args.dislikes),
+        description=args.description,
+        new_name=args.rename,
+    )
     print(f"profile {args.rename or args.name!r} updated")
     return 0
 
@@ -235,14 +273,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    print(f"{result.impressions} simulated impressions ({result.held_out} held out), "
-          f"{result.profiles} profiles, {result.titles} titles, "
-          f"{result.posters} posters")  # fmt: skip
+    print(
+        f"{result.impressions} simulated impressions ({result.held_out} held out), "
+        f"{result.profiles} profiles, {result.titles} titles, "
+        f"{result.posters} posters"
+    )
     if result.titles_with_choice < result.titles / 2:
-        print(f"note: only {result.titles_with_choice} of these titles have two or more "
-              "approved posters, so the policies can hardly differ")
+        print(
+            f"note: only {result.titles_with_choice} of these titles have two or more "
+            "approved posters, so the policies can hardly differ"
+        )
     print(f"{'policy':<12} {'take rate':>9}  {'95% CI':<15} {'matched':>8}  {'true':>6}")
     for e in result.estimates:
-        print(f"{e.policy:<12} {e.take_rate:>9.4f}  {e.low:.4f}–{e.high:.4f}  "
-              f"{e.matched:>8}  {e.true_take_rate:>6.4f}")  # fmt: skip
+        print(
+            f"{e.policy:<12} {e.take_rate:>9.4f}  {e.low:.4f}–{e.high:.4f}  "
+            f"{e.matched:>8}  {e.true_take_rate:>6.4f}"
+        )
     return 0

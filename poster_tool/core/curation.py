@@ -36,25 +36,29 @@ def model_suggestions(store: PosterStore, ids: Sequence[int]) -> dict[int, list[
 
 def sources(store: PosterStore) -> list[str]:
     """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
-    return [r[0] for r in store.db.execute(
-        "SELECT DISTINCT source FROM posters ORDER BY source"
-    ).fetchall()]  # fmt: skip
+    return [
+        r[0]
+        for r in store.db.execute("SELECT DISTINCT source FROM posters ORDER BY source").fetchall()
+    ]
 
 
-def embedding_backbones(store: PosterStore, poster_id: int,
-                        prefer: str | None = None) -> list[str]:
+def embedding_backbones(store: PosterStore, poster_id: int, prefer: str | None = None) -> list[str]:
     """The embedding keys that hold a vector of this poster, ``prefer`` first.
 
     :param prefer: usually the active model's ``embedding_key``
     """
-    found = [r[0] for r in store.db.execute(
-        "SELECT backbone FROM embeddings WHERE poster_id = ? ORDER BY backbone", [poster_id]
-    ).fetchall()]  # fmt: skip
+    found = [
+        r[0]
+        for r in store.db.execute(
+            "SELECT backbone FROM embeddings WHERE poster_id = ? ORDER BY backbone", [poster_id]
+        ).fetchall()
+    ]
     return sorted(found, key=lambda b: b != prefer)
 
 
-def similar_posters(store: PosterStore, poster_id: int, limit: int = 200,
-                    backbone: str | None = None) -> list[tuple[int, float]]:
+def similar_posters(
+    store: PosterStore, poster_id: int, limit: int = 200, backbone: str | None = None
+) -> list[tuple[int, float]]:
     """Posters closest to ``poster_id`` by cosine similarity of their embeddings.
 
     :param backbone: the embedding key to compare by (default: the poster's first)
@@ -76,7 +80,6 @@ def similar_posters(store: PosterStore, poster_id: int, limit: int = 200,
     similarity = vectors @ target
     order = np.argsort(-similarity, kind="stable")[:limit]
     return [(int(ids[i]), float(similarity[i])) for i in order]
-
 
 
 def sensitive_defaults(store: PosterStore, ids: Sequence[int]) -> list[str]:

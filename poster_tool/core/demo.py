@@ -56,32 +56,41 @@ class Style:
 STYLES: dict[str, Style] = {
     "Horror": Style((20, 0, 0), (120, 8, 12), (200, 20, 30), (235, 225, 215), "drips", "bottom"),
     "Family": Style((255, 214, 120), (250, 150, 70), (255, 245, 200), (90, 45, 10), "sun", "top"),
-    "Romance": Style((250, 190, 205), (190, 70, 110), (255, 235, 240), (255, 255, 255), "hearts",
-                     "middle"),
-    "Action": Style((10, 60, 80), (230, 110, 20), (255, 200, 40), (255, 255, 255), "burst",
-                    "bottom"),
-    "Comedy": Style((255, 240, 60), (60, 210, 230), (240, 60, 120), (30, 30, 30), "confetti",
-                    "top"),
+    "Romance": Style(
+        (250, 190, 205), (190, 70, 110), (255, 235, 240), (255, 255, 255), "hearts", "middle"
+    ),
+    "Action": Style(
+        (10, 60, 80), (230, 110, 20), (255, 200, 40), (255, 255, 255), "burst", "bottom"
+    ),
+    "Comedy": Style(
+        (255, 240, 60), (60, 210, 230), (240, 60, 120), (30, 30, 30), "confetti", "top"
+    ),
     "Sci-Fi": Style((5, 5, 40), (70, 20, 120), (120, 220, 255), (200, 240, 255), "planet", "top"),
-    "Thriller": Style((40, 48, 60), (110, 120, 135), (230, 230, 230), (250, 250, 250), "shards",
-                      "bottom"),
-    "Drama": Style((200, 180, 150), (90, 70, 55), (40, 30, 25), (255, 248, 235), "figure",
-                   "bottom"),
-    "Animation": Style((120, 220, 255), (255, 120, 200), (255, 255, 120), (40, 20, 80), "blobs",
-                       "top"),
-    "Documentary": Style((235, 235, 235), (150, 150, 150), (30, 30, 30), (20, 20, 20), "grid",
-                         "middle"),
+    "Thriller": Style(
+        (40, 48, 60), (110, 120, 135), (230, 230, 230), (250, 250, 250), "shards", "bottom"
+    ),
+    "Drama": Style(
+        (200, 180, 150), (90, 70, 55), (40, 30, 25), (255, 248, 235), "figure", "bottom"
+    ),
+    "Animation": Style(
+        (120, 220, 255), (255, 120, 200), (255, 255, 120), (40, 20, 80), "blobs", "top"
+    ),
+    "Documentary": Style(
+        (235, 235, 235), (150, 150, 150), (30, 30, 30), (20, 20, 20), "grid", "middle"
+    ),
     "Crime": Style((15, 15, 15), (60, 55, 20), (250, 210, 0), (250, 210, 0), "skyline", "top"),
-    "Fantasy": Style((60, 20, 90), (20, 110, 80), (220, 200, 255), (255, 240, 200), "castle",
-                     "top"),
-    "Adventure": Style((255, 170, 80), (40, 110, 60), (250, 240, 200), (255, 255, 255),
-                       "mountains", "top"),
-    "Mystery": Style((10, 40, 40), (40, 90, 80), (180, 230, 210), (220, 255, 240), "fog",
-                     "middle"),
+    "Fantasy": Style(
+        (60, 20, 90), (20, 110, 80), (220, 200, 255), (255, 240, 200), "castle", "top"
+    ),
+    "Adventure": Style(
+        (255, 170, 80), (40, 110, 60), (250, 240, 200), (255, 255, 255), "mountains", "top"
+    ),
+    "Mystery": Style((10, 40, 40), (40, 90, 80), (180, 230, 210), (220, 255, 240), "fog", "middle"),
     "War": Style((90, 90, 60), (40, 40, 30), (200, 180, 120), (235, 225, 190), "smoke", "bottom"),
-    "Music": Style((30, 10, 60), (230, 60, 120), (255, 255, 255), (255, 255, 255), "vinyl",
-                   "bottom"),
-}  # fmt: skip
+    "Music": Style(
+        (30, 10, 60), (230, 60, 120), (255, 255, 255), (255, 255, 255), "vinyl", "bottom"
+    ),
+}
 
 # (name, original name, year, official genres): fictional films only.
 TITLES: tuple[tuple[str, str | None, int, tuple[str, ...]], ...] = (
@@ -128,26 +137,38 @@ TITLES: tuple[tuple[str, str | None, int, tuple[str, ...]], ...] = (
 )
 
 TAGLINES = {
-    "Horror": "SOME DOORS STAY SHUT", "Family": "A story for everyone",
-    "Romance": "Love finds a way", "Action": "NO WAY BACK", "Comedy": "Laugh out loud!",
-    "Sci-Fi": "BEYOND THE LAST STAR", "Thriller": "TRUST NO ONE", "Drama": "Every life a story",
-    "Animation": "Big adventures, small heroes", "Documentary": "The true story",
-    "Crime": "EVERYONE HAS A PRICE", "Fantasy": "Magic is real", "Adventure": "The journey begins",
-    "Mystery": "What lies beneath?", "War": "THEY HELD THE LINE", "Music": "Feel the beat",
-}  # fmt: skip
+    "Horror": "SOME DOORS STAY SHUT",
+    "Family": "A story for everyone",
+    "Romance": "Love finds a way",
+    "Action": "NO WAY BACK",
+    "Comedy": "Laugh out loud!",
+    "Sci-Fi": "BEYOND THE LAST STAR",
+    "Thriller": "TRUST NO ONE",
+    "Drama": "Every life a story",
+    "Animation": "Big adventures, small heroes",
+    "Documentary": "The true story",
+    "Crime": "EVERYONE HAS A PRICE",
+    "Fantasy": "Magic is real",
+    "Adventure": "The journey begins",
+    "Mystery": "What lies beneath?",
+    "War": "THEY HELD THE LINE",
+    "Music": "Feel the beat",
+}
 
 
 @cache
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     # A CJK-capable font when the system has one (Korean original titles), else Pillow's own.
     candidates = [
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc" if bold
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+        if bold
         else "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf" if bold
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+        if bold
         else "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         "C:/Windows/Fonts/malgunbd.ttf" if bold else "C:/Windows/Fonts/malgun.ttf",
         "/System/Library/Fonts/AppleSDGothicNeo.ttc",
-    ]  # fmt: skip
+    ]
     for path in candidates:
         try:
             return ImageFont.truetype(path, size)
@@ -161,8 +182,9 @@ def _jitter(style: Style, rng: random.Random) -> Style:
         r, g, b = (max(0, min(255, c + rng.randrange(-30, 31))) for c in colour)
         return (r, g, b)
 
-    return Style(shift(style.top), shift(style.bottom), style.accent, style.text, style.motif,
-                 style.title_at)  # fmt: skip
+    return Style(
+        shift(style.top), shift(style.bottom), style.accent, style.text, style.motif, style.title_at
+    )
 
 
 def _gradient(style: Style) -> Image.Image:
@@ -192,8 +214,11 @@ def _motif(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random) -> None:
             draw.ellipse(
                 (x - size / 2, h - 300, x + size / 2, h - 300 + size), fill=(255, 225, 190)
             )
-            draw.rounded_rectangle((x - size / 2, h - 300 + size, x + size / 2,
-                                    h - 300 + size * 3.2), 10, fill=(200, 80, 60))  # fmt: skip
+            draw.rounded_rectangle(
+                (x - size / 2, h - 300 + size, x + size / 2, h - 300 + size * 3.2),
+                10,
+                fill=(200, 80, 60),
+            )
     elif m == "hearts":
         for cx, cy, r in ((w / 2 - 40, h / 2 - 40, 70), (w / 2 + 50, h / 2 + 10, 55)):
             draw.ellipse((cx - r, cy - r, cx, cy), fill=a)
@@ -262,8 +287,10 @@ def _motif(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random) -> None:
         draw.rectangle((110, base - 170, 290, base), fill=(25, 15, 45))
         for tx in (95, 185, 275):
             draw.rectangle((tx, base - 250, tx + 30, base), fill=(25, 15, 45))
-            draw.polygon([(tx - 8, base - 250), (tx + 38, base - 250), (tx + 15, base - 300)],
-                         fill=(25, 15, 45))  # fmt: skip
+            draw.polygon(
+                [(tx - 8, base - 250), (tx + 38, base - 250), (tx + 15, base - 300)],
+                fill=(25, 15, 45),
+            )
         for _ in range(40):
             x, y = rng.randrange(w), rng.randrange(h // 2)
             draw.ellipse((x, y, x + 4, y + 4), fill=a)
@@ -283,8 +310,9 @@ def _motif(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random) -> None:
             x, y, r = rng.randrange(w), rng.randrange(150, 450), rng.randrange(30, 90)
             draw.ellipse((x - r, y - r, x + r, y + r), fill=(120, 115, 95))
         draw.rectangle((0, h - 160, w, h), fill=(30, 30, 22))
-        draw.polygon([(60, h - 160), (90, h - 230), (150, h - 230), (180, h - 160)],
-                     fill=(30, 30, 22))  # fmt: skip
+        draw.polygon(
+            [(60, h - 160), (90, h - 230), (150, h - 230), (180, h - 160)], fill=(30, 30, 22)
+        )
     elif m == "vinyl":
         for r in range(150, 20, -12):
             draw.ellipse((w / 2 - r, 260 - r, w / 2 + r, 260 + r), outline=a, width=2)
@@ -338,8 +366,7 @@ def draw_poster(
     small = _font(18)
     sub = f"{original} · {year}" if original else str(year)
     tag = TAGLINES[genre]
-    for text, y in ((tag, y0 - 32 if style.title_at != "top" else y0 + block + 8),
-                    (sub, h - 62)):  # fmt: skip
+    for text, y in ((tag, y0 - 32 if style.title_at != "top" else y0 + block + 8), (sub, h - 62)):
         tw = draw.textlength(text, font=small)
         draw.text(((w - tw) / 2, y), text, font=small, fill=style.text)
     mark = _font(13)
@@ -385,15 +412,25 @@ def build_demo(
     first_poster: dict[int, int] = {}
     posters_by_style: list[tuple[int, int, str]] = []
     for i, (name, original, year, genres), genre in plan:
-        title_id, _ = store.upsert_title(TitleIn(
-            key=f"demo:{i + 1:03d}", name=name, original_name=original, year=year,
-            genres=genres, source="demo",
-        ))  # fmt: skip
+        title_id, _ = store.upsert_title(
+            TitleIn(
+                key=f"demo:{i + 1:03d}",
+                name=name,
+                original_name=original,
+                year=year,
+                genres=genres,
+                source="demo",
+            )
+        )
         data = draw_poster(name, original, year, genre, seed=i * 31 + len(genre))
         with store.transaction():
-            outcome = intake.ingest(check_bytes(data, f"{name} ({genre})"), title_id=title_id,
-                                    source="demo", synthetic=True,
-                                    source_ref=f"demo:{i + 1:03d}:{genre}")  # fmt: skip
+            outcome = intake.ingest(
+                check_bytes(data, f"{name} ({genre})"),
+                title_id=title_id,
+                source="demo",
+                synthetic=True,
+                source_ref=f"demo:{i + 1:03d}:{genre}",
+            )
         first_poster.setdefault(title_id, outcome.poster_id)
         posters_by_style.append((title_id, outcome.poster_id, genre))
         meter.done += 1
@@ -404,9 +441,15 @@ def build_demo(
     name, original, year, _ = TITLES[0]
     with store.transaction():
         outcome = intake.ingest(
-            check_bytes(draw_poster(name, original, year, genre, 0 * 31 + len(genre), scale=0.8),
-                        f"{name} (smaller copy)"),
-            title_id=title_id, source="demo", synthetic=True, source_ref="demo:001:copy")
+            check_bytes(
+                draw_poster(name, original, year, genre, 0 * 31 + len(genre), scale=0.8),
+                f"{name} (smaller copy)",
+            ),
+            title_id=title_id,
+            source="demo",
+            synthetic=True,
+            source_ref="demo:001:copy",
+        )
     meter.done += 1
     meter.count(outcome.kind)
     yield meter.report("curation examples")

@@ -39,8 +39,13 @@ class FinalGenre:
     model_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"genre": self.genre, "provenance": self.provenance, "curator": self.curator,
-                "score": self.score, "model_version": self.model_version}  # fmt: skip
+        return {
+            "genre": self.genre,
+            "provenance": self.provenance,
+            "curator": self.curator,
+            "score": self.score,
+            "model_version": self.model_version,
+        }
 
     def words(self) -> str:
         """``Drama (official)``, ``Comedy (model 0.91)``, ``Horror (curator)``."""
@@ -75,8 +80,7 @@ class Verdict:
         """One line for a person: the genres with their provenance, and why it is held."""
         text = ", ".join(g.words() for g in self.genres) or "no genre"
         if self.held:
-            text += f" — held for review: the model is sure {', '.join(self.doubted)} " \
-                    "does not fit"
+            text += f" — held for review: the model is sure {', '.join(self.doubted)} does not fit"
         return text
 
 
@@ -92,8 +96,7 @@ class LabelRow:
     curator: str | None = None
 
 
-def resolve(curated: bool, labels: Iterable[LabelRow],
-            sure_absent: Mapping[str, float]) -> Verdict:
+def resolve(curated: bool, labels: Iterable[LabelRow], sure_absent: Mapping[str, float]) -> Verdict:
     """Apply the rule to one poster.
 
     :param curated: whether a curator decided the poster's genres
@@ -106,23 +109,31 @@ def resolve(curated: bool, labels: Iterable[LabelRow],
 
     def final(genre: str, provenance: str, curator: str | None = None) -> FinalGenre:
         scored = scores.get(genre)
-        return FinalGenre(genre, provenance, curator,
-                          None if scored is None else scored.score,
-                          None if scored is None else scored.model_version)  # fmt: skip
+        return FinalGenre(
+            genre,
+            provenance,
+            curator,
+            None if scored is None else scored.score,
+            None if scored is None else scored.model_version,
+        )
 
     if curated:
-        chosen = [final(r.genre, CURATOR, r.curator) for r in rows
-                  if r.source == CURATOR and r.positive]  # fmt: skip
+        chosen = [
+            final(r.genre, CURATOR, r.curator) for r in rows if r.source == CURATOR and r.positive
+        ]
         return Verdict(tuple(sorted(chosen, key=lambda g: order.get(g.genre, len(order)))))
     official = {r.genre for r in rows if r.source == SOURCE and r.positive}
     chosen = [final(g, SOURCE) for g in official]
-    doubted = sorted((g for g in official if g in scores
-                      and scores[g].score <= sure_absent.get(g, SURE_ABSENT)),  # type: ignore[operator]
-                     key=lambda g: order.get(g, len(order)))  # fmt: skip
-    chosen += [final(r.genre, MODEL) for r in scores.values() if r.positive
-               and r.genre not in official]  # fmt: skip
-    return Verdict(tuple(sorted(chosen, key=lambda g: order.get(g.genre, len(order)))),
-                   tuple(doubted))
+    doubted = sorted(
+        (g for g in official if g in scores and scores[g].score <= sure_absent.get(g, SURE_ABSENT)),  # type: ignore[operator]
+        key=lambda g: order.get(g, len(order)),
+    )
+    chosen += [
+        final(r.genre, MODEL) for r in scores.values() if r.positive and r.genre not in official
+    ]
+    return Verdict(
+        tuple(sorted(chosen, key=lambda g: order.get(g.genre, len(order)))), tuple(doubted)
+    )
 
 
 def verdicts(store: PosterStore, ids: Sequence[int]) -> dict[int, Verdict]:
@@ -130,15 +141,18 @@ def verdicts(store: PosterStore, ids: Sequence[int]) -> dict[int, Verdict]:
     if not ids:
         return {}
     where, params = in_clause("id", ids)
-    curated = {r[0]: r[1] is not None for r in store.db.execute(
-        f"SELECT id, curated_at FROM posters WHERE {where}", params)}  # fmt: skip
+    curated = {
+        r[0]: r[1] is not None
+        for r in store.db.execute(f"SELECT id, curated_at FROM posters WHERE {where}", params)
+    }
     rows: dict[int, list[LabelRow]] = {i: [] for i in curated}
     versions: set[str] = set()
     where, params = in_clause("poster_id", ids)
     for poster_id, genre, source, positive, score, version, curator in store.db.execute(
         "SELECT poster_id, genre, source, positive, score, model_version, curator "
-        f"FROM poster_labels WHERE {where}", params,
-    ):  # fmt: skip
+        f"FROM poster_labels WHERE {where}",
+        params,
+    ):
         rows[poster_id].append(LabelRow(genre, source, bool(positive), score, version, curator))
         if version:
             versions.add(version)
@@ -148,7 +162,6 @@ def verdicts(store: PosterStore, ids: Sequence[int]) -> dict[int, Verdict]:
         version = next((r.model_version for r in labels if r.source == MODEL), None)
         out[poster_id] = resolve(curated[poster_id], labels, cuts.get(version or "", {}))
     return out
-
 
 
 def accepted(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -161,10 +174,15 @@ def accepted(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
     for poster_id, genre, positive in store.db.execute(
         f"SELECT poster_id, genre, positive FROM poster_labels WHERE source = 'model' AND {where}",
         params,
-    ):  # fmt: skip
+    ):
         genres = suggested.setdefault(poster_id, set())
         if positive:
             genres.add(genre)
-    return {poster_id: [g for g in GENRES if g in model or (g in found[poster_id].names
-                                                            and g not in found[poster_id].doubted)]
-            for poster_id, model in suggested.items()}  # fmt: skip
+    return {
+        poster_id: [
+            g
+            for g in GENRES
+            if g in model or (g in found[poster_id].names and g not in found[poster_id].doubted)
+        ]
+        for poster_id, model in suggested.items()
+    }

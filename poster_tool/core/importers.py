@@ -72,8 +72,10 @@ class ImportReport(IntakeTally):
             out.append(f"{self.queued_urls} poster URLs queued: run 'poster-tool crawl urls'")
         if self.untitled:
             shown = ", ".join(self.untitled[:5]) + (" …" if len(self.untitled) > 5 else "")
-            out.append(f"{len(self.untitled)} rows had an empty title: named by their id "
-                       f"({shown}); fix the names in the manifest and import it again")
+            out.append(
+                f"{len(self.untitled)} rows had an empty title: named by their id "
+                f"({shown}); fix the names in the manifest and import it again"
+            )
         unknown = self.unknown_genres_line()
         if unknown:
             out.append(unknown)
@@ -124,13 +126,21 @@ def _title_from_row(row: dict[str, str], line: int) -> tuple[TitleIn, list[str]]
     tmdb_text = (row.get("tmdb_id") or "").strip()
     tmdb_id = int(float(tmdb_text)) if re.fullmatch(r"\d+(\.0)?", tmdb_text) else None
     key = f"imdb:{imdb_id}" if imdb_id and imdb_id == ident else f"csv:{ident}"
-    title = TitleIn(key=key, name=name, year=year, imdb_id=imdb_id, tmdb_id=tmdb_id,
-                    genres=tuple(resolution.genres), source="csv")  # fmt: skip
+    title = TitleIn(
+        key=key,
+        name=name,
+        year=year,
+        imdb_id=imdb_id,
+        tmdb_id=tmdb_id,
+        genres=tuple(resolution.genres),
+        source="csv",
+    )
     return title, resolution.unknown
 
 
-def import_csv(workspace: Workspace, store: PosterStore, manifest: str | Path,
-               encoding: str | None = None) -> Generator[Progress, None, ImportReport]:
+def import_csv(
+    workspace: Workspace, store: PosterStore, manifest: str | Path, encoding: str | None = None
+) -> Generator[Progress, None, ImportReport]:
     """Import a CSV manifest; paths are relative to the manifest's folder, or absolute.
 
     Rows with a ``url`` instead of a ``path`` create their title and queue the URL for
@@ -164,8 +174,9 @@ def import_csv(workspace: Workspace, store: PosterStore, manifest: str | Path,
         url = (row.get("url") or "").strip()
         if path_text:
             file = Path(path_text)
-            items.append(_Item(title, file if file.is_absolute() else manifest.parent / file,
-                               tuple(unknown)))  # fmt: skip
+            items.append(
+                _Item(title, file if file.is_absolute() else manifest.parent / file, tuple(unknown))
+            )
         elif url:
             report.unknown_genres.update(unknown)
             _queue_url(store, report, title, url)
@@ -186,8 +197,9 @@ def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: st
     report.queued_urls += cur.rowcount
 
 
-def import_dir(workspace: Workspace, store: PosterStore,
-               folder: str | Path) -> Generator[Progress, None, ImportReport]:
+def import_dir(
+    workspace: Workspace, store: PosterStore, folder: str | Path
+) -> Generator[Progress, None, ImportReport]:
     """Import a folder holding one sub-folder per title, named like ``Parasite (2019)``.
 
     A title folder may hold ``genres.txt`` (``Drama|Thriller``); every other file is a
@@ -211,12 +223,18 @@ def import_dir(workspace: Workspace, store: PosterStore,
         genres_file = title_dir / "genres.txt"
         names = split_genres(genres_file.read_text("utf-8")) if genres_file.exists() else []
         resolution = resolve_all(names)
-        title = TitleIn(key=f"dir:{title_dir.name}", name=name.strip(), year=year,
-                        genres=tuple(resolution.genres), source="dir")  # fmt: skip
+        title = TitleIn(
+            key=f"dir:{title_dir.name}",
+            name=name.strip(),
+            year=year,
+            genres=tuple(resolution.genres),
+            source="dir",
+        )
         files = sorted(
-            p for p in title_dir.iterdir()
+            p
+            for p in title_dir.iterdir()
             if p.is_file() and p.name != "genres.txt" and not p.name.startswith(".")
-        )  # fmt: skip
+        )
         report.rows += len(files)
         items.extend(_Item(title, f, tuple(resolution.unknown)) for f in files)
         if not files:
@@ -234,8 +252,9 @@ def _checked(workspace: Workspace, file: Path) -> CheckedImage | IntakeError:
     return image
 
 
-def _ingest_items(workspace: Workspace, store: PosterStore, items: list[_Item], source: str,
-                  report: ImportReport) -> Generator[Progress, None, ImportReport]:
+def _ingest_items(
+    workspace: Workspace, store: PosterStore, items: list[_Item], source: str, report: ImportReport
+) -> Generator[Progress, None, ImportReport]:
     meter = Meter(f"import {source}", len(items))
     title_ids: dict[str, int] = {}
     intake = Intake(workspace, store)
@@ -266,11 +285,12 @@ def _ingest_items(workspace: Workspace, store: PosterStore, items: list[_Item], 
                         meter.count("refused")
                         continue
                     outcome = intake.ingest(
-                        result, title_id=title_id, source=source,
+                        result,
+                        title_id=title_id,
+                        source=source,
                         source_ref=f"file:{item.file.resolve()}",
-                    )  # fmt: skip
+                    )
                     report.count_poster(outcome.kind)
                     meter.count(outcome.kind)
             yield meter.report()
     return report
-

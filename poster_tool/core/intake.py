@@ -128,9 +128,16 @@ class Intake:
         self.store = store
         self._phashes = PhashIndex(store.all_phashes())
 
-    def ingest(self, image: CheckedImage, *, title_id: int, source: str,
-               source_url: str | None = None, source_ref: str | None = None,
-               synthetic: bool = False) -> Ingested:
+    def ingest(
+        self,
+        image: CheckedImage,
+        *,
+        title_id: int,
+        source: str,
+        source_url: str | None = None,
+        source_ref: str | None = None,
+        synthetic: bool = False,
+    ) -> Ingested:
         """Store ``image`` as a poster of ``title_id`` (idempotent per title and content)."""
         existing = self.store.find_poster(title_id=title_id, sha256=image.sha256)
         if existing is not None:
@@ -139,13 +146,20 @@ class Intake:
         twin = self.store.find_poster(sha256=image.sha256)
         near = None if twin is not None else self._phashes.nearest(image.phash, NEAR_DUPLICATE_BITS)
         poster_id, created = self.store.add_poster(
-            title_id=title_id, sha256=image.sha256,
+            title_id=title_id,
+            sha256=image.sha256,
             path=self.workspace.image_relpath(image.sha256, image.ext),
-            width=image.width, height=image.height, phash=image.phash,
-            file_format=image.file_format, file_size=len(image.data), source=source,
-            source_url=source_url, source_ref=source_ref, synthetic=synthetic,
+            width=image.width,
+            height=image.height,
+            phash=image.phash,
+            file_format=image.file_format,
+            file_size=len(image.data),
+            source=source,
+            source_url=source_url,
+            source_ref=source_ref,
+            synthetic=synthetic,
             near_duplicate_of=near,
-        )  # fmt: skip
+        )
         if not created:
             return Ingested(poster_id, "existing")
         self._phashes.add(poster_id, image.phash)

@@ -52,9 +52,16 @@ class Progress:
             except (TypeError, ValueError):
                 continue  # a tensor, an array: for in-process listeners only
             data[key] = value
-        return {"stage": self.stage, "done": self.done, "total": self.total,
-                "message": self.message, "rate": self.rate, "eta": self.eta,
-                "counts": dict(self.counts), "data": data}  # fmt: skip
+        return {
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "message": self.message,
+            "rate": self.rate,
+            "eta": self.eta,
+            "counts": dict(self.counts),
+            "data": data,
+        }
 
     @classmethod
     def from_dict(cls, fields: Mapping[str, Any]) -> Progress:

@@ -242,7 +242,9 @@ def m003_genre_mask(db: Database) -> None:
 def m004_model_cuts(db: Database) -> None:
     """Per model version and genre: the calibrated probability that makes a suggestion, and
     the one at or below which the model is sure a labelled genre is absent."""
-    _script(db, """
+    _script(
+        db,
+        """
         CREATE TABLE model_cuts (
             model_version TEXT NOT NULL,
             genre TEXT NOT NULL,
@@ -250,7 +252,8 @@ def m004_model_cuts(db: Database) -> None:
             sure_absent REAL,
             PRIMARY KEY (model_version, genre)
         ) WITHOUT ROWID;
-    """)
+    """,
+    )
     _stamp(db, 4)
 
 
@@ -262,8 +265,13 @@ def m005_final_genre_mask(db: Database) -> None:
     _stamp(db, 5)
 
 
-MIGRATIONS = (m001_catalog, m002_grid_indexes, m003_genre_mask, m004_model_cuts,
-              m005_final_genre_mask)
+MIGRATIONS = (
+    m001_catalog,
+    m002_grid_indexes,
+    m003_genre_mask,
+    m004_model_cuts,
+    m005_final_genre_mask,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -282,4 +290,3 @@ def apply(db: Database) -> int:
     if current < known:
         migrations.apply(db)
     return known
-

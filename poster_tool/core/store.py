@@ -207,10 +207,19 @@ class PosterStore:
             params,
         )
         titles = [
-            Title(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple((r[7] or "").split("|"))
-                  if r[7] else (), r[8])
+            Title(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                tuple((r[7] or "").split("|")) if r[7] else (),
+                r[8],
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
         if ids is not None:
             by_id = {t.id: t for t in titles}
             titles = [by_id[i] for i in ids if i in by_id]
@@ -226,32 +235,58 @@ class PosterStore:
         return None if row is None else self.get_title(int(row))
 
     # -- posters --------------------------------------------------------------------------
-    def find_poster(self, *, title_id: int | None = None, sha256: str | None = None,
-                    source_ref: str | None = None) -> int | None:
+    def find_poster(
+        self,
+        *,
+        title_id: int | None = None,
+        sha256: str | None = None,
+        source_ref: str | None = None,
+    ) -> int | None:
         """The id of a poster matching every given field, or ``None``."""
         clauses, params = [], []
-        for column, value in (("title_id", title_id), ("sha256", sha256),
-                              ("source_ref", source_ref)):
+        for column, value in (
+            ("title_id", title_id),
+            ("sha256", sha256),
+            ("source_ref", source_ref),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if not clauses:
             return None
         row = self.scalar(f"SELECT id FROM posters WHERE {' AND '.join(clauses)} LIMIT 1", params)
-        return None if row is None else int(row)  # fmt: skip
+        return None if row is None else int(row)
 
-    def add_poster(self, *, title_id: int, sha256: str, path: str, width: int, height: int,
-                   phash: str, file_format: str, file_size: int, source: str,
-                   source_url: str | None = None, source_ref: str | None = None,
-                   synthetic: bool = False, near_duplicate_of: int | None = None,
-                   status: str = "pending") -> tuple[int, bool]:
+    def add_poster(
+        self,
+        *,
+        title_id: int,
+        sha256: str,
+        path: str,
+        width: int,
+        height: int,
+        phash: str,
+        file_format: str,
+        file_size: int,
+        source: str,
+        source_url: str | None = None,
+        source_ref: str | None = None,
+        synthetic: bool = False,
+        near_duplicate_of: int | None = None,
+        status: str = "pending",
+    ) -> tuple[int, bool]:
         """Add a poster to a title, labelled with the title's official genres.
 
         Returns ``(id, created)``: the same content already in this title is not added
         twice; the same content in another title is added and linked as a duplicate.
         """
-        orientation = ("portrait" if height > width * 1.05
-                       else "landscape" if width > height * 1.05 else "square")  # fmt: skip
+        orientation = (
+            "portrait"
+            if height > width * 1.05
+            else "landscape"
+            if width > height * 1.05
+            else "square"
+        )
         with self.transaction():
             existing = self.find_poster(title_id=title_id, sha256=sha256)
             if existing is not None:
@@ -270,11 +305,28 @@ class PosterStore:
                 "file_format, file_size, source, source_url, source_ref, status, synthetic, "
                 "duplicate_of, near_duplicate_of, sort_key, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [title_id, sha256, path, width, height, orientation, phash, file_format,
-                 file_size, source, source_url, source_ref, status, int(synthetic),
-                 duplicate_of, near_duplicate_of,
-                 f"{title_row[0]}\x1f{title_row[1] or 0:04d}", stamp, stamp],
-            )  # fmt: skip
+                [
+                    title_id,
+                    sha256,
+                    path,
+                    width,
+                    height,
+                    orientation,
+                    phash,
+                    file_format,
+                    file_size,
+                    source,
+                    source_url,
+                    source_ref,
+                    status,
+                    int(synthetic),
+                    duplicate_of,
+                    near_duplicate_of,
+                    f"{title_row[0]}\x1f{title_row[1] or 0:04d}",
+                    stamp,
+                    stamp,
+                ],
+            )
             poster_id = int(cur.lastrowid or 0)
             self.db.execute(
                 "INSERT INTO poster_labels(poster_id, genre, source, positive, created_at) "
@@ -308,22 +360,41 @@ class PosterStore:
         by_id = {}
         for r in rows:
             by_id[r[0]] = Poster(
-                id=r[0], title_id=r[1], sha256=r[2], path=r[3], width=r[4], height=r[5],
-                orientation=r[6], phash=r[7], source=r[8], source_url=r[9], status=r[10],
-                is_default=bool(r[11]), sensitive=bool(r[12]), sensitive_reason=r[13],
-                synthetic=bool(r[14]), duplicate_of=r[15], near_duplicate_of=r[16],
-                curated=r[17] is not None, model_version=r[18], model_uncertainty=r[19],
-                created_at=r[20], title_name=r[21], title_year=r[22],
-                model_disagrees=bool(r[23]), genres=tuple(genres.get(r[0], ())),
-            )  # fmt: skip
+                id=r[0],
+                title_id=r[1],
+                sha256=r[2],
+                path=r[3],
+                width=r[4],
+                height=r[5],
+                orientation=r[6],
+                phash=r[7],
+                source=r[8],
+                source_url=r[9],
+                status=r[10],
+                is_default=bool(r[11]),
+                sensitive=bool(r[12]),
+                sensitive_reason=r[13],
+                synthetic=bool(r[14]),
+                duplicate_of=r[15],
+                near_duplicate_of=r[16],
+                curated=r[17] is not None,
+                model_version=r[18],
+                model_uncertainty=r[19],
+                created_at=r[20],
+                title_name=r[21],
+                title_year=r[22],
+                model_disagrees=bool(r[23]),
+                genres=tuple(genres.get(r[0], ())),
+            )
         return [by_id[i] for i in ids if i in by_id]
 
     def effective_genres(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """Each poster's final genres (taxonomy order): the curator's if curated, else the
         source's plus those the model suggests (the rule of ``core.final_genres``, which
         also says where each genre comes from and which posters wait for review)."""
-        return self._genres(ids, f"l.source = {_EFFECTIVE_SOURCE} OR (p.curated_at IS NULL "
-                                 "AND l.source = 'model')")  # fmt: skip
+        return self._genres(
+            ids, f"l.source = {_EFFECTIVE_SOURCE} OR (p.curated_at IS NULL AND l.source = 'model')"
+        )
 
     def label_genres(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """Each poster's labelled genres: the curator's if curated, else the source's.  The
@@ -358,9 +429,14 @@ class PosterStore:
 
     def sure_absent_cuts(self, model_version: str) -> dict[str, float]:
         """Genre -> the score at or below which this model is sure a genre is absent."""
-        return {g: float(c) for g, c in self._rows(
-            "SELECT genre, sure_absent FROM model_cuts WHERE model_version = ? "
-            "AND sure_absent IS NOT NULL", [model_version])}  # fmt: skip
+        return {
+            g: float(c)
+            for g, c in self._rows(
+                "SELECT genre, sure_absent FROM model_cuts WHERE model_version = ? "
+                "AND sure_absent IS NOT NULL",
+                [model_version],
+            )
+        }
 
     def model_scores(self, ids: Sequence[int]) -> dict[int, dict[str, float]]:
         """The active model's score per genre for each poster that has been scored."""
@@ -378,9 +454,12 @@ class PosterStore:
 
     def pool(self, title_id: int) -> list[Poster]:
         """All posters of a title: the default first, then in the order they came in."""
-        ids = [r[0] for r in self._rows(
-            "SELECT id FROM posters WHERE title_id = ? ORDER BY is_default DESC, id", [title_id]
-        )]  # fmt: skip
+        ids = [
+            r[0]
+            for r in self._rows(
+                "SELECT id FROM posters WHERE title_id = ? ORDER BY is_default DESC, id", [title_id]
+            )
+        ]
         return self.posters(ids)
 
     # -- the grid's queries ---------------------------------------------------------------
@@ -453,15 +532,29 @@ class PosterStore:
         return [(r[0], r[1]) for r in self._rows("SELECT id, phash FROM posters ORDER BY id")]
 
     # -- curator edits (audited) ----------------------------------------------------------
-    def audit(self, curator: str, action: str, poster_id: int | None, title_id: int | None,
-              before: object, after: object) -> None:
+    def audit(
+        self,
+        curator: str,
+        action: str,
+        poster_id: int | None,
+        title_id: int | None,
+        before: object,
+        after: object,
+    ) -> None:
         """Append one entry to the audit log (call inside the transaction of the change)."""
         self.db.execute(
             "INSERT INTO audit_log(at, curator, action, poster_id, title_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [now(), curator, action, poster_id, title_id,
-             json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)],
-        )  # fmt: skip
+            [
+                now(),
+                curator,
+                action,
+                poster_id,
+                title_id,
+                json.dumps(before, ensure_ascii=False),
+                json.dumps(after, ensure_ascii=False),
+            ],
+        )
 
     def _require_posters(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -560,9 +653,10 @@ class PosterStore:
         all have it, then off; ``(turned on, poster id -> genres in taxonomy order)``."""
         current = self.effective_genres(list(dict.fromkeys(ids)))
         turn_on = not all(genre in genres for genres in current.values())
-        return turn_on, {i: ordered([g for g in genres if g != genre] + ([genre] if turn_on
-                                                                          else []))
-                         for i, genres in current.items()}  # fmt: skip
+        return turn_on, {
+            i: ordered([g for g in genres if g != genre] + ([genre] if turn_on else []))
+            for i, genres in current.items()
+        }
 
     def toggle_genre(self, ids: Sequence[int], genre: str, curator: str) -> None:
         """Flip one genre on the given posters (see :meth:`genre_toggle`), audited."""
@@ -618,8 +712,9 @@ class PosterStore:
     def refresh_genre_mask(self, ids: Sequence[int]) -> None:
         """Recompute the effective-genre bit mask after labels changed outside ``set_genres``."""
         where, params = in_clause("id", ids)
-        self.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}",
-                        params)  # fmt: skip
+        self.db.execute(
+            f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}", params
+        )
 
     def refresh_disagreement(self, poster_id: int) -> None:
         """Recompute whether the model is sure that the poster's effective genres are wrong:
@@ -644,9 +739,13 @@ class PosterStore:
             [SURE_ABSENT, SURE_PRESENT, SURE_PRESENT, poster_id],
         )
 
-    def write_model_scores(self, model_version: str, scores: Mapping[int, Mapping[str, float]],
-                           cuts: Mapping[str, float],
-                           sure_absent: Mapping[str, float] | None = None) -> None:
+    def write_model_scores(
+        self,
+        model_version: str,
+        scores: Mapping[int, Mapping[str, float]],
+        cuts: Mapping[str, float],
+        sure_absent: Mapping[str, float] | None = None,
+    ) -> None:
         """Replace the model labels of these posters with a model's calibrated scores.
 
         A label is positive when the genre is suggested (see
@@ -661,9 +760,11 @@ class PosterStore:
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO model_cuts(model_version, genre, suggest, sure_absent) "
                 "VALUES (?, ?, ?, ?)",
-                [(model_version, g, cuts.get(g), (sure_absent or {}).get(g))
-                 for g in sorted(set(cuts) | set(sure_absent or {}))],
-            )  # fmt: skip
+                [
+                    (model_version, g, cuts.get(g), (sure_absent or {}).get(g))
+                    for g in sorted(set(cuts) | set(sure_absent or {}))
+                ],
+            )
             for poster_id, by_genre in scores.items():
                 self.db.execute(
                     "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'model'",
@@ -673,9 +774,12 @@ class PosterStore:
                 self.db.conn.executemany(
                     "INSERT INTO poster_labels(poster_id, genre, source, positive, score, "
                     "model_version, created_at) VALUES (?, ?, 'model', ?, ?, ?, ?)",
-                    [(poster_id, g, int(g in chosen), float(s), model_version, stamp)
-                     for g, s in by_genre.items() if g in GENRES],
-                )  # fmt: skip
+                    [
+                        (poster_id, g, int(g in chosen), float(s), model_version, stamp)
+                        for g, s in by_genre.items()
+                        if g in GENRES
+                    ],
+                )
                 self.db.execute(
                     "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",
                     [model_version, uncertainty(by_genre), poster_id],
@@ -687,14 +791,22 @@ class PosterStore:
         """The newest audit entries, of one poster or of the whole catalog."""
         where, params = ("WHERE poster_id = ?", [poster_id]) if poster_id is not None else ("", [])
         return [
-            AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "null"),
-                       json.loads(r[7] or "null"))
+            AuditEntry(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                json.loads(r[6] or "null"),
+                json.loads(r[7] or "null"),
+            )
             for r in self._rows(
                 f"SELECT id, at, curator, action, poster_id, title_id, before, after "
                 f"FROM audit_log {where} ORDER BY id DESC LIMIT ?",
                 [*params, limit],
             )
-        ]  # fmt: skip
+        ]
 
     # -- overview -------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -709,9 +821,10 @@ class PosterStore:
             labels[source] = n
         # Final genres, from the bit mask the grid filters on (same rule, one pass).
         row = self.db.execute(
-            "SELECT " + ", ".join(f"coalesce(sum((genre_mask >> {i}) & 1), 0)"
-                                  for i in range(len(GENRES))) + " FROM posters"
-        ).fetchone()  # fmt: skip
+            "SELECT "
+            + ", ".join(f"coalesce(sum((genre_mask >> {i}) & 1), 0)" for i in range(len(GENRES)))
+            + " FROM posters"
+        ).fetchone()
         genres = dict(zip(GENRES, row, strict=True))
         return {
             "titles": int(self.scalar("SELECT count(*) FROM titles")),

@@ -63,16 +63,21 @@ def uncertainty_words(value: float | None) -> str:
     return "confident"
 
 
-def disagreements(scores: Mapping[str, float], labelled: Collection[str],
-                  absent_cuts: Mapping[str, float]) -> list[str]:  # fmt: skip
+def disagreements(
+    scores: Mapping[str, float], labelled: Collection[str], absent_cuts: Mapping[str, float]
+) -> list[str]:
     """Why the model disagrees with these labels: the labelled genres it is sure are absent
     and the unlabelled ones it is sure are present, as ``"not Thriller (0.03)"`` and
     ``"Horror (0.91)"``; empty when it does not.
 
     :param absent_cuts: genre -> sure-absent cut (default :data:`SURE_ABSENT`)
     """
-    absent = [f"not {g} ({s:.2f})" for g, s in scores.items()
-              if g in labelled and s <= absent_cuts.get(g, SURE_ABSENT)]  # fmt: skip
-    present = [f"{g} ({s:.2f})" for g, s in scores.items()
-               if g not in labelled and s >= SURE_PRESENT]  # fmt: skip
+    absent = [
+        f"not {g} ({s:.2f})"
+        for g, s in scores.items()
+        if g in labelled and s <= absent_cuts.get(g, SURE_ABSENT)
+    ]
+    present = [
+        f"{g} ({s:.2f})" for g, s in scores.items() if g not in labelled and s >= SURE_PRESENT
+    ]
     return absent + present

@@ -25,8 +25,10 @@ def model_card(workspace: Workspace, store: PosterStore) -> str:
     except PosterToolError as exc:
         return f"_The active model cannot be read: {exc}_"
     if info is None:
-        return ("_No model yet._ Posters show their official and curator genres only; "
-                "train one with **Model → Retrain** or `poster-tool train`.")
+        return (
+            "_No model yet._ Posters show their official and curator genres only; "
+            "train one with **Model → Retrain** or `poster-tool train`."
+        )
     card = info.path / CARD
     if card.exists():
         return card.read_text(encoding="utf-8")
@@ -36,16 +38,25 @@ def model_card(workspace: Workspace, store: PosterStore) -> str:
 class AboutDialog(QDialog):
     """Version, workspace and model card in one scrollable page."""
 
-    def __init__(self, workspace: Workspace | None, store: PosterStore | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace | None, store: PosterStore | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Poster Studio")
         self.resize(640, 560)
-        text = [f"# Poster Studio {poster_tool.__version__}",
-                "Desktop curation of personalized movie poster pools.", ""]  # fmt: skip
+        text = [
+            f"# Poster Studio {poster_tool.__version__}",
+            "Desktop curation of personalized movie poster pools.",
+            "",
+        ]
         if workspace is not None and store is not None:
-            text += [f"Workspace: `{workspace.root}`", "", "## Active model", "",
-                     model_card(workspace, store)]  # fmt: skip
+            text += [
+                f"Workspace: `{workspace.root}`",
+                "",
+                "## Active model",
+                "",
+                model_card(workspace, store),
+            ]
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setMarkdown("\n".join(text))

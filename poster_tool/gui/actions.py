@@ -36,17 +36,39 @@ class Spec:
 
 SPECS: tuple[Spec, ...] = (
     # File
-    Spec("open_workspace", "&Open Workspace…", QKeySequence.StandardKey.Open,
-         "Open a workspace folder (a catalog with its images)", "Open"),
-    Spec("new_workspace", "&New Workspace…", QKeySequence.StandardKey.New,
-         "Create an empty workspace in a folder of your choice"),
-    Spec("open_demo", "Open &Demo Workspace", None,
-         "Open (building it the first time) a workspace of synthetic demo posters"),
-    Spec("import_csv", "Import &CSV Manifest…", "Ctrl+I",
-         "Import posters listed in a CSV file (id, title, year, genres, path)", "Import CSV"),
-    Spec("import_folder", "Import &Folder…", "Ctrl+Shift+I",
-         "Import a folder holding one sub-folder per title, e.g. 'Parasite (2019)'",
-         "Import Folder"),
+    Spec(
+        "open_workspace",
+        "&Open Workspace…",
+        QKeySequence.StandardKey.Open,
+        "Open a workspace folder (a catalog with its images)",
+        "Open",
+    ),
+    Spec(
+        "new_workspace",
+        "&New Workspace…",
+        QKeySequence.StandardKey.New,
+        "Create an empty workspace in a folder of your choice",
+    ),
+    Spec(
+        "open_demo",
+        "Open &Demo Workspace",
+        None,
+        "Open (building it the first time) a workspace of synthetic demo posters",
+    ),
+    Spec(
+        "import_csv",
+        "Import &CSV Manifest…",
+        "Ctrl+I",
+        "Import posters listed in a CSV file (id, title, year, genres, path)",
+        "Import CSV",
+    ),
+    Spec(
+        "import_folder",
+        "Import &Folder…",
+        "Ctrl+Shift+I",
+        "Import a folder holding one sub-folder per title, e.g. 'Parasite (2019)'",
+        "Import Folder",
+    ),
     Spec("crawl", "C&rawl…", None, "Fetch poster pools from a web source", "Crawl"),
     Spec("export", "&Export…", "Ctrl+E", "Export curated posters and labels", "Export"),
     Spec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Close Poster Studio"),
@@ -54,65 +76,193 @@ SPECS: tuple[Spec, ...] = (
     Spec("approve", "&Approve", "A", "Approve the selected posters"),
     Spec("reject", "&Reject", "R", "Reject the selected posters"),
     Spec("reset_status", "Mark &Pending", "P", "Set the selected posters back to pending"),
-    Spec("make_default", "Make &Default", "D",
-         "Make the selected poster its title's default (and approve it)", "Default"),
-    Spec("mark_sensitive", "Mark &Sensitive…", "S",
-         "Mark the selected posters sensitive, with a reason", "Sensitive"),
-    Spec("accept_model", "Accept &Model Genres", "M",
-         "Make the model's genres the curator's for the selected posters: official genres it "
-         "doubts go, its suggestions come in"),
-    Spec("clear_sensitive", "Clear Sensitive", "Shift+S",
-         "Remove the sensitive mark from the selected posters"),
-    Spec("next_unlabelled", "&Next Undecided Poster", ("Return", "Enter"),
-         "Jump to the next poster still pending with no curator labels"),
-    Spec("curator_name", "Curator &Name…", None,
-         "Change the name written to the audit log with your edits"),
+    Spec(
+        "make_default",
+        "Make &Default",
+        "D",
+        "Make the selected poster its title's default (and approve it)",
+        "Default",
+    ),
+    Spec(
+        "mark_sensitive",
+        "Mark &Sensitive…",
+        "S",
+        "Mark the selected posters sensitive, with a reason",
+        "Sensitive",
+    ),
+    Spec(
+        "accept_model",
+        "Accept &Model Genres",
+        "M",
+        "Make the model's genres the curator's for the selected posters: official genres it "
+        "doubts go, its suggestions come in",
+    ),
+    Spec(
+        "clear_sensitive",
+        "Clear Sensitive",
+        "Shift+S",
+        "Remove the sensitive mark from the selected posters",
+    ),
+    Spec(
+        "next_unlabelled",
+        "&Next Undecided Poster",
+        ("Return", "Enter"),
+        "Jump to the next poster still pending with no curator labels",
+    ),
+    Spec(
+        "curator_name",
+        "Curator &Name…",
+        None,
+        "Change the name written to the audit log with your edits",
+    ),
     # View
-    Spec("refresh", "Re&fresh", QKeySequence.StandardKey.Refresh,
-         "Query the catalog again (drops posters that no longer match the filters)"),
+    Spec(
+        "refresh",
+        "Re&fresh",
+        QKeySequence.StandardKey.Refresh,
+        "Query the catalog again (drops posters that no longer match the filters)",
+    ),
     Spec("find", "&Search Titles", QKeySequence.StandardKey.Find, "Type to search titles"),
     Spec("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "Larger thumbnails"),
     Spec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "Smaller thumbnails"),
-    Spec("near_duplicates", "Near-&Duplicates of Selected", "Ctrl+Shift+D",
-         "Show posters that look like the selected one (perceptual hash)", "Duplicates"),
-    Spec("similar", "Si&milar Posters", "Ctrl+Shift+M",
-         "Show posters whose model embedding is closest to the selected one", "Similar"),
-    Spec("show_pool", "Title &Pool", "T",
-         "Show every poster of the selected poster's title side by side"),
-    Spec("show_preview", "Personalized Pre&view", "Ctrl+Shift+P",
-         "Show the poster each viewer profile gets, title by title", "Preview"),
-    Spec("edit_profiles", "Edit Viewer Pro&files…", None,
-         "Add, rename or delete viewer profiles; edit their likes, dislikes and history"),
+    Spec(
+        "near_duplicates",
+        "Near-&Duplicates of Selected",
+        "Ctrl+Shift+D",
+        "Show posters that look like the selected one (perceptual hash)",
+        "Duplicates",
+    ),
+    Spec(
+        "similar",
+        "Si&milar Posters",
+        "Ctrl+Shift+M",
+        "Show posters whose model embedding is closest to the selected one",
+        "Similar",
+    ),
+    Spec(
+        "show_pool",
+        "Title &Pool",
+        "T",
+        "Show every poster of the selected poster's title side by side",
+    ),
+    Spec(
+        "show_preview",
+        "Personalized Pre&view",
+        "Ctrl+Shift+P",
+        "Show the poster each viewer profile gets, title by title",
+        "Preview",
+    ),
+    Spec(
+        "edit_profiles",
+        "Edit Viewer Pro&files…",
+        None,
+        "Add, rename or delete viewer profiles; edit their likes, dislikes and history",
+    ),
     # Model
-    Spec("retrain", "Re&train Model…", None,
-         "Retrain the genre model on the curated labels", "Retrain"),
-    Spec("model_history", "Model &History…", None,
-         "List model versions, compare two, and roll back to an earlier one"),
+    Spec(
+        "retrain",
+        "Re&train Model…",
+        None,
+        "Retrain the genre model on the curated labels",
+        "Retrain",
+    ),
+    Spec(
+        "model_history",
+        "Model &History…",
+        None,
+        "List model versions, compare two, and roll back to an earlier one",
+    ),
     # Help
-    Spec("guide", "&Getting Started", QKeySequence.StandardKey.HelpContents,
-         "How to import, curate and undo"),
+    Spec(
+        "guide",
+        "&Getting Started",
+        QKeySequence.StandardKey.HelpContents,
+        "How to import, curate and undo",
+    ),
     Spec("about", "&About Poster Studio", None, "Version and the active model's card"),
-)  # fmt: skip
+)
 
 
 # Menus and the toolbar by action name; None is a separator.  "undo", "redo" and the
 # panels' "toggle_*" actions are made by the window (undo stack, docks) and passed in.
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("open_workspace", "new_workspace", "open_demo", None, "import_csv",
-               "import_folder", "crawl", None, "export", None, "quit")),
-    ("&Edit", ("undo", "redo", None, "approve", "reject", "reset_status", "make_default",
-               "mark_sensitive", "clear_sensitive", None, "accept_model", "next_unlabelled",
-               None, "curator_name", "edit_profiles")),
-    ("&View", ("find", "refresh", None, "zoom_in", "zoom_out", None, "near_duplicates",
-               "similar", "show_pool", "show_preview", None, "toggle_details", "toggle_pool")),
+    (
+        "&File",
+        (
+            "open_workspace",
+            "new_workspace",
+            "open_demo",
+            None,
+            "import_csv",
+            "import_folder",
+            "crawl",
+            None,
+            "export",
+            None,
+            "quit",
+        ),
+    ),
+    (
+        "&Edit",
+        (
+            "undo",
+            "redo",
+            None,
+            "approve",
+            "reject",
+            "reset_status",
+            "make_default",
+            "mark_sensitive",
+            "clear_sensitive",
+            None,
+            "accept_model",
+            "next_unlabelled",
+            None,
+            "curator_name",
+            "edit_profiles",
+        ),
+    ),
+    (
+        "&View",
+        (
+            "find",
+            "refresh",
+            None,
+            "zoom_in",
+            "zoom_out",
+            None,
+            "near_duplicates",
+            "similar",
+            "show_pool",
+            "show_preview",
+            None,
+            "toggle_details",
+            "toggle_pool",
+        ),
+    ),
     ("&Model", ("retrain", "model_history")),
     ("&Help", ("guide", "about")),
-)  # fmt: skip
+)
 TOOLBAR: tuple[str | None, ...] = (
-    "open_workspace", "import_csv", "import_folder", "crawl", None, "undo_bar", "redo_bar", None,
-    "approve", "reject", "make_default", "mark_sensitive", None, "near_duplicates", "similar",
-    None, "export", "retrain",
-)  # fmt: skip
+    "open_workspace",
+    "import_csv",
+    "import_folder",
+    "crawl",
+    None,
+    "undo_bar",
+    "redo_bar",
+    None,
+    "approve",
+    "reject",
+    "make_default",
+    "mark_sensitive",
+    None,
+    "near_duplicates",
+    "similar",
+    None,
+    "export",
+    "retrain",
+)
 
 
 class Actions:
@@ -184,8 +334,10 @@ class Actions:
         toolbar gets stand-ins that always read "Undo" and "Redo", with the full text in
         their tooltip, so a long label never pushes other buttons out of sight.
         """
-        for action, name, key in ((undo, "undo", QKeySequence.StandardKey.Undo),
-                                  (redo, "redo", QKeySequence.StandardKey.Redo)):
+        for action, name, key in (
+            (undo, "undo", QKeySequence.StandardKey.Undo),
+            (redo, "redo", QKeySequence.StandardKey.Redo),
+        ):
             action.setShortcuts(QKeySequence.keyBindings(key))
             action.setIcon(icon(name))
             self.all[name] = action
@@ -222,17 +374,33 @@ class Actions:
 
     def selection_actions(self) -> list[QAction]:
         """Actions that need at least one selected poster."""
-        return [self.approve, self.reject, self.reset_status, self.make_default,
-                self.mark_sensitive, self.clear_sensitive, self.accept_model, self.near_duplicates,
-                self.similar,
-                self.show_pool, *self.genres.values()]  # fmt: skip
+        return [
+            self.approve,
+            self.reject,
+            self.reset_status,
+            self.make_default,
+            self.mark_sensitive,
+            self.clear_sensitive,
+            self.accept_model,
+            self.near_duplicates,
+            self.similar,
+            self.show_pool,
+            *self.genres.values(),
+        ]
 
     def catalog_actions(self) -> list[QAction]:
         """Actions that need an open catalog."""
-        return [self.import_csv, self.import_folder, self.refresh, self.find, self.zoom_in,
-                self.zoom_out, self.next_unlabelled, self.show_preview,
-                self.edit_profiles]  # fmt: skip
-
+        return [
+            self.import_csv,
+            self.import_folder,
+            self.refresh,
+            self.find,
+            self.zoom_in,
+            self.zoom_out,
+            self.next_unlabelled,
+            self.show_preview,
+            self.edit_profiles,
+        ]
 
 
 def _keys(key: Key) -> list[QKeySequence]:
@@ -246,5 +414,6 @@ def _tooltip(text: str, key: Key | None) -> str:
     if key is None:
         return label
     shown = _keys(key)
-    return f"{label} ({shown[0].toString(QKeySequence.SequenceFormat.NativeText)})" \
-        if shown else label  # fmt: skip
+    return (
+        f"{label} ({shown[0].toString(QKeySequence.SequenceFormat.NativeText)})" if shown else label
+    )

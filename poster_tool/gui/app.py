@@ -30,14 +30,22 @@ SCREENSHOT_SIZE = (1500, 940)
 def build_parser() -> argparse.ArgumentParser:
     """The GUI's command line."""
     parser = argparse.ArgumentParser(prog="poster-studio", description="The Poster Studio window.")
-    parser.add_argument("--workspace", metavar="DIR",
-                        help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the last "
-                             "one opened, else the app-data folder)")  # fmt: skip
-    parser.add_argument("--demo", action="store_true",
-                        help="open the synthetic demo workspace, building it the first time")
-    parser.add_argument("--screenshot", metavar="PNG",
-                        help="save a screenshot once the visible thumbnails have loaded, "
-                             "then exit (0 on success)")  # fmt: skip
+    parser.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="workspace folder (default: $POSTER_TOOL_WORKSPACE, else the last "
+        "one opened, else the app-data folder)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the synthetic demo workspace, building it the first time",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="save a screenshot once the visible thumbnails have loaded, then exit (0 on success)",
+    )
     return parser
 
 
@@ -137,8 +145,10 @@ def screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
         if not saved:
             sys.stderr.write(f"poster-studio: could not write {path}\n")
         elif not loaded:
-            sys.stderr.write(f"poster-studio: thumbnails still loading after "
-                             f"{SCREENSHOT_TIMEOUT_S:.0f} s; saved {path} anyway\n")
+            sys.stderr.write(
+                f"poster-studio: thumbnails still loading after "
+                f"{SCREENSHOT_TIMEOUT_S:.0f} s; saved {path} anyway\n"
+            )
         outcome.append(0 if saved and loaded else 1)
         window.close()
         app.quit()
@@ -165,8 +175,11 @@ def install_excepthook() -> None:
             return
         showing.append(True)
         try:
-            show_error(None, error_message(exc) + "\n\nYour saved edits are safe; the "
-                       "details were printed to the terminal.")  # fmt: skip
+            show_error(
+                None,
+                error_message(exc) + "\n\nYour saved edits are safe; the "
+                "details were printed to the terminal.",
+            )
         finally:
             showing.clear()
 

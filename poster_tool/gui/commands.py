@@ -33,8 +33,9 @@ class CurationCommand(QUndoCommand):
     :param notify: called with the ids of posters whose state changed (after redo and undo)
     """
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str, text: str,
-                 notify: Notify) -> None:
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], curator: str, text: str, notify: Notify
+    ) -> None:
         super().__init__(text)
         self.store = store
         self.ids = list(dict.fromkeys(ids))
@@ -79,8 +80,9 @@ class CurationCommand(QUndoCommand):
 class SetStatusCommand(CurationCommand):
     """Approve, reject or reset posters."""
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], status: str, curator: str,
-                 notify: Notify) -> None:
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], status: str, curator: str, notify: Notify
+    ) -> None:
         verb = {"approved": "Approve", "rejected": "Reject"}.get(status, "Reset")
         super().__init__(store, ids, curator, f"{verb} {_plural(len(ids), 'poster')}", notify)
         self.status = status
@@ -109,8 +111,9 @@ class GenresCommand(CurationCommand):
 class ToggleGenreCommand(GenresCommand):
     """Turn one genre on for all posters (off when all have it); the result is fixed here."""
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], genre: str, curator: str,
-                 notify: Notify) -> None:
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], genre: str, curator: str, notify: Notify
+    ) -> None:
         self.turn_on, self.after = store.genre_toggle(ids, genre)
         sign = "+" if self.turn_on else "−"
         text = f"{sign}{genre} on {_plural(len(self.after), 'poster')}"
@@ -122,18 +125,30 @@ class AcceptModelCommand(GenresCommand):
     """Turn the model's view of the posters into curator genres (see
     :func:`poster_tool.core.final_genres.accepted`); unscored posters are left alone."""
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str,
-                 notify: Notify) -> None:
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], curator: str, notify: Notify
+    ) -> None:
         self.after = accepted(store, list(dict.fromkeys(ids)))
-        super().__init__(store, list(self.after), curator,
-                         f"Accept the model on {_plural(len(self.after), 'poster')}", notify)
+        super().__init__(
+            store,
+            list(self.after),
+            curator,
+            f"Accept the model on {_plural(len(self.after), 'poster')}",
+            notify,
+        )
 
 
 class SetSensitiveCommand(CurationCommand):
     """Mark posters sensitive with a reason, or clear the mark (``reason=None``)."""
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], reason: str | None,
-                 curator: str, notify: Notify) -> None:
+    def __init__(
+        self,
+        store: PosterStore,
+        ids: Sequence[int],
+        reason: str | None,
+        curator: str,
+        notify: Notify,
+    ) -> None:
         text = "Mark sensitive" if reason is not None else "Clear sensitive"
         super().__init__(store, ids, curator, f"{text}: {_plural(len(ids), 'poster')}", notify)
         self.reason = reason
@@ -144,15 +159,18 @@ class SetSensitiveCommand(CurationCommand):
     def restore(self) -> None:
         # A flag set without a reason (older data) comes back with a placeholder reason.
         self.store.set_sensitive(
-            {i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
-             for i, s in self.before.items()}, self.curator)  # fmt: skip
+            {
+                i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
+                for i, s in self.before.items()
+            },
+            self.curator,
+        )
 
 
 class SetDefaultCommand(CurationCommand):
     """Make a poster its title's default (the previous default is remembered)."""
 
-    def __init__(self, store: PosterStore, poster_id: int, curator: str,
-                 notify: Notify) -> None:
+    def __init__(self, store: PosterStore, poster_id: int, curator: str, notify: Notify) -> None:
         super().__init__(store, [poster_id], curator, f"Make poster #{poster_id} default", notify)
         self.poster_id = poster_id
         self.title_id = store.get_poster(poster_id).title_id
@@ -178,8 +196,9 @@ class Editor(QObject):
     changed = Signal(list)  # ids of posters whose state changed (edit, undo or redo)
     failed = Signal(str)  # an edit the store refused, in plain words
 
-    def __init__(self, store: PosterStore | None, curator: str,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, store: PosterStore | None, curator: str, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.store: PosterStore = store  # type: ignore[assignment]
         self.curator = curator
@@ -201,28 +220,44 @@ class Editor(QObject):
 
     def set_status(self, ids: Sequence[int], status: str) -> None:
         """Approve / reject / reset the posters (one undo step)."""
-        if ids and (cmd := self._build(lambda: SetStatusCommand(
-                self.store, ids, status, self.curator, self._notify))):  # fmt: skip
+        if ids and (
+            cmd := self._build(
+                lambda: SetStatusCommand(self.store, ids, status, self.curator, self._notify)
+            )
+        ):
             self._push(cmd)
 
     def toggle_genre(self, ids: Sequence[int], genre: str) -> None:
         """Flip one genre on the posters (one undo step)."""
-        if ids and (cmd := self._build(lambda: ToggleGenreCommand(
-                self.store, ids, genre, self.curator, self._notify))):  # fmt: skip
+        if ids and (
+            cmd := self._build(
+                lambda: ToggleGenreCommand(self.store, ids, genre, self.curator, self._notify)
+            )
+        ):
             self._push(cmd)
 
     def accept_model(self, ids: Sequence[int]) -> int:
         """Make the model's genres the curator's (one undo step); how many posters it took."""
-        if ids and (cmd := self._build(lambda: AcceptModelCommand(
-                self.store, ids, self.curator, self._notify))) and cmd.ids:  # fmt: skip
+        if (
+            ids
+            and (
+                cmd := self._build(
+                    lambda: AcceptModelCommand(self.store, ids, self.curator, self._notify)
+                )
+            )
+            and cmd.ids
+        ):
             self._push(cmd)
             return len(cmd.ids)
         return 0
 
     def set_sensitive(self, ids: Sequence[int], reason: str | None) -> None:
         """Mark or clear the sensitive flag (one undo step)."""
-        if ids and (cmd := self._build(lambda: SetSensitiveCommand(
-                self.store, ids, reason, self.curator, self._notify))):  # fmt: skip
+        if ids and (
+            cmd := self._build(
+                lambda: SetSensitiveCommand(self.store, ids, reason, self.curator, self._notify)
+            )
+        ):
             self._push(cmd)
 
     def make_default(self, ids: Sequence[int]) -> None:
@@ -240,8 +275,9 @@ class Editor(QObject):
             if unapproved:
                 self.set_status(unapproved, "approved")
             for poster_id in chosen:
-                if cmd := self._build(partial(SetDefaultCommand, self.store, poster_id,
-                                              self.curator, self._notify)):  # fmt: skip
+                if cmd := self._build(
+                    partial(SetDefaultCommand, self.store, poster_id, self.curator, self._notify)
+                ):
                     self._push(cmd)
         finally:
             self.stack.endMacro()

@@ -42,8 +42,12 @@ from poster_tool.core.crawl.tmdb import GENRE_IDS, genre_id
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import GENRES
 
-TMDB_WHAT = (("popular", "The popular list"), ("query", "Titles found by a search"),
-             ("movie_ids", "These TMDB movie ids"), ("genre", "A genre (discover)"))  # fmt: skip
+TMDB_WHAT = (
+    ("popular", "The popular list"),
+    ("query", "Titles found by a search"),
+    ("movie_ids", "These TMDB movie ids"),
+    ("genre", "A genre (discover)"),
+)
 
 
 class CrawlDialog(QDialog):
@@ -63,15 +67,17 @@ class CrawlDialog(QDialog):
         self.pages = QStackedWidget()
         self.pages.addWidget(self._tmdb_page())
         self.pages.addWidget(self._gallery_page())
-        self.pages.addWidget(QLabel("Fetches the posters of CSV rows that gave a url instead "
-                                    "of a path."))  # fmt: skip
+        self.pages.addWidget(
+            QLabel("Fetches the posters of CSV rows that gave a url instead of a path.")
+        )
         self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
         self.kind.currentIndexChanged.connect(self._enable_fields)
 
         self.max_titles = _spin(0, 100_000, 50, "no limit")
         self.max_posters = _spin(0, 200, 12, "no limit")
-        self.rate = QDoubleSpinBox(minimum=0.1, maximum=40.0, value=1.0, singleStep=0.5,
-                                   suffix=" requests/s per host")  # fmt: skip
+        self.rate = QDoubleSpinBox(
+            minimum=0.1, maximum=40.0, value=1.0, singleStep=0.5, suffix=" requests/s per host"
+        )
         limits = QFormLayout()
         limits.addRow("Titles at most", self.max_titles)
         limits.addRow("Posters per title", self.max_posters)
@@ -98,8 +104,9 @@ class CrawlDialog(QDialog):
         self.max_titles.setEnabled(self.kind.currentData() != "urls")  # queued: every url
         what = self.what.currentData()
         self.detail.setEnabled(tmdb and what in ("query", "movie_ids"))
-        self.detail.setPlaceholderText("search words" if what == "query" else
-                                       "TMDB movie ids, e.g. 496243, 155")  # fmt: skip
+        self.detail.setPlaceholderText(
+            "search words" if what == "query" else "TMDB movie ids, e.g. 496243, 155"
+        )
         self.genre.setEnabled(tmdb and what == "genre")
         self.list_pages.setEnabled(tmdb and what in ("popular", "query", "genre"))
 
@@ -152,8 +159,7 @@ class CrawlDialog(QDialog):
         return page
 
     def _on_choose_recipe_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Crawl recipe", "",
-                                              "Recipes (*.toml *.json)")  # fmt: skip
+        path, _ = QFileDialog.getOpenFileName(self, "Crawl recipe", "", "Recipes (*.toml *.json)")
         if path:
             self.recipe.addItem(os.path.basename(path), path)
             self.recipe.setCurrentIndex(self.recipe.count() - 1)
@@ -167,14 +173,15 @@ class CrawlDialog(QDialog):
         source: TmdbSource | GallerySource | QueuedUrls
         if kind == "tmdb":
             if not self.api_key.text().strip():
-                raise PosterToolError("Type your TMDB API key (a v3 key or a read access token); "
-                                      "themoviedb.org gives one with a free account.")
+                raise PosterToolError(
+                    "Type your TMDB API key (a v3 key or a read access token); "
+                    "themoviedb.org gives one with a free account."
+                )
             source = self._tmdb_source()
         elif kind == "gallery":
             if not self.recipe.currentData():
                 raise PosterToolError("choose a recipe file for the gallery site")
-            urls = tuple(u.strip() for u in self.start_urls.toPlainText().splitlines()
-                         if u.strip())  # fmt: skip
+            urls = tuple(u.strip() for u in self.start_urls.toPlainText().splitlines() if u.strip())
             source = GallerySource(load_recipe(self.recipe.currentData()), urls or None)
         else:
             source = QueuedUrls()
@@ -188,9 +195,10 @@ class CrawlDialog(QDialog):
     def _tmdb_source(self) -> TmdbSource:
         what, text = self.what.currentData(), self.detail.text().strip()
         options: dict[str, Any] = {
-            "pages": self.list_pages.value(), "image_size": self.image_size.currentText(),
+            "pages": self.list_pages.value(),
+            "image_size": self.image_size.currentText(),
             "image_languages": self.languages.text().strip() or None,
-        }  # fmt: skip
+        }
         if what == "popular":
             options["popular"] = True
         elif what == "query":

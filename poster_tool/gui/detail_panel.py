@@ -63,8 +63,11 @@ class PosterPicture(QWidget):
             painter.setPen(COLORS["muted"])
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._note)
             return
-        size = self._pixmap.deviceIndependentSize().toSize().scaled(
-            self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        size = (
+            self._pixmap.deviceIndependentSize()
+            .toSize()
+            .scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        )
         x = (self.width() - size.width()) / 2
         y = (self.height() - size.height()) / 2
         painter.drawPixmap(QRectF(x, y, size.width(), size.height()).toRect(), self._pixmap)
@@ -81,8 +84,11 @@ class ScoreBar(QWidget):
 
     def set_score(self, score: float | None, positive: bool) -> None:
         self.score, self.positive = score, positive
-        self.setToolTip("" if score is None else f"Model score {score:.2f}"
-                        + (" (suggests this genre)" if positive else ""))  # fmt: skip
+        self.setToolTip(
+            ""
+            if score is None
+            else f"Model score {score:.2f}" + (" (suggests this genre)" if positive else "")
+        )
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -129,11 +135,15 @@ class GenreRow(QWidget):
         layout.addWidget(self.tag)
         layout.addWidget(self.bar)
 
-    def show_state(self, state: Qt.CheckState, tag: str, score: float | None,
-                   positive: bool) -> None:
+    def show_state(
+        self, state: Qt.CheckState, tag: str, score: float | None, positive: bool
+    ) -> None:
         self.check.setCheckState(state)
-        color = {"curator": COLORS["curator"], "official": COLORS["muted"],
-                 "model": COLORS["model"]}.get(tag, COLORS["muted"])  # fmt: skip
+        color = {
+            "curator": COLORS["curator"],
+            "official": COLORS["muted"],
+            "model": COLORS["model"],
+        }.get(tag, COLORS["muted"])
         self.tag.setText(tag)
         self.tag.setStyleSheet(f"color: {color.name()}; font-size: 8pt;")
         self.bar.set_score(score, positive)
@@ -148,8 +158,12 @@ class DetailPanel(QWidget):
 
     genre_toggled = Signal(str)
 
-    def __init__(self, store: PosterStore | None, thumbnails: ThumbnailCache | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: PosterStore | None,
+        thumbnails: ThumbnailCache | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.thumbnails = thumbnails
@@ -186,7 +200,8 @@ class DetailPanel(QWidget):
         self.legend = QLabel(
             f"<span style='color:{COLORS['curator'].name()}'>■</span> curator "
             f"<span style='color:{COLORS['official'].name()}'>■</span> official "
-            f"<span style='color:{COLORS['model'].name()}'>┅</span> model suggests")
+            f"<span style='color:{COLORS['model'].name()}'>┅</span> model suggests"
+        )
         self.legend.setStyleSheet("font-size: 8pt;")
 
         body = QWidget()
@@ -265,14 +280,17 @@ class DetailPanel(QWidget):
         parts.append("Official genres: " + (", ".join(title.genres) or "none"))
         self.subheading.setText(" · ".join(parts))
         self._fact("Poster", f"#{poster.id} · {poster.width}×{poster.height} {poster.orientation}")
-        self._fact("Status", poster.status + (" · default of its title" if poster.is_default
-                                              else ""))  # fmt: skip
+        self._fact(
+            "Status", poster.status + (" · default of its title" if poster.is_default else "")
+        )
         source = poster.source + (" (synthetic)" if poster.synthetic else "")
         if poster.source_url:
             source += f' · <a href="{poster.source_url}">link</a>'
         self._fact("Source", source)
-        ids = [f"IMDb {title.imdb_id}" if title.imdb_id else "",
-               f"TMDB {title.tmdb_id}" if title.tmdb_id else ""]  # fmt: skip
+        ids = [
+            f"IMDb {title.imdb_id}" if title.imdb_id else "",
+            f"TMDB {title.tmdb_id}" if title.tmdb_id else "",
+        ]
         if any(ids):
             self._fact("Title ids", " · ".join(i for i in ids if i))
         if poster.sensitive:
@@ -283,37 +301,46 @@ class DetailPanel(QWidget):
             self._fact("Duplicate", f"{kind} of #{twin}", COLORS["duplicate"])
         labels = self.store.labels(poster.id)
         if poster.model_version:
-            certainty = "" if poster.model_uncertainty is None else \
-                f" · {uncertainty_words(poster.model_uncertainty)} " \
-                f"(uncertainty {poster.model_uncertainty:.2f})"  # fmt: skip
+            certainty = (
+                ""
+                if poster.model_uncertainty is None
+                else f" · {uncertainty_words(poster.model_uncertainty)} "
+                f"(uncertainty {poster.model_uncertainty:.2f})"
+            )
             self._fact("Model", poster.model_version + certainty)
-            scores = {lb.genre: lb.score for lb in labels
-                      if lb.source == "model" and lb.score is not None}  # fmt: skip
-            reasons = disagreements(scores, poster.genres,
-                                    self.store.sure_absent_cuts(poster.model_version))
+            scores = {
+                lb.genre: lb.score for lb in labels if lb.source == "model" and lb.score is not None
+            }
+            reasons = disagreements(
+                scores, poster.genres, self.store.sure_absent_cuts(poster.model_version)
+            )
             if reasons:
                 self._fact("Disagrees", "sure of " + ", ".join(reasons), COLORS["rejected"])
 
         verdict = verdicts(self.store, [poster.id])[poster.id]
         # What an approval sends out, by the one rule the export follows.
-        self._fact("Exports as", verdict.line(),
-                   COLORS["rejected"] if verdict.held else None)  # fmt: skip
+        self._fact("Exports as", verdict.line(), COLORS["rejected"] if verdict.held else None)
         model = {lb.genre: lb for lb in labels if lb.source == "model"}
         for genre, row in self.rows.items():
             provenance = verdict.provenance_of(genre)
             on = provenance is not None
             tag = "" if provenance is None else CHIP_KIND[provenance]
             label = model.get(genre)
-            row.show_state(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked, tag,
-                           None if label is None else label.score,
-                           bool(label and label.positive))  # fmt: skip
+            row.show_state(
+                Qt.CheckState.Checked if on else Qt.CheckState.Unchecked,
+                tag,
+                None if label is None else label.score,
+                bool(label and label.positive),
+            )
 
     def _show_many(self, posters: list[Poster]) -> None:
         assert self.store is not None  # show_ids found these posters in it
         self.heading.setText(f"{len(posters)} posters selected")
         titles = len({p.title_id for p in posters})
-        self.subheading.setText(f"from {titles} title{'s' if titles != 1 else ''} — "
-                                "edits apply to all of them (one undo step)")  # fmt: skip
+        self.subheading.setText(
+            f"from {titles} title{'s' if titles != 1 else ''} — "
+            "edits apply to all of them (one undo step)"
+        )
         statuses = Counter(p.status for p in posters)
         self._fact("Status", ", ".join(f"{n} {s}" for s, n in statuses.most_common()))
         curated = sum(p.curated for p in posters)
@@ -324,17 +351,26 @@ class DetailPanel(QWidget):
             for g in verdict.genres:
                 kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
         held = sum(v.held for v in found)
-        self._fact("Exports as", exports_as_line(kinds, len(posters), held),
-                   COLORS["rejected"] if held else None)  # fmt: skip
+        self._fact(
+            "Exports as",
+            exports_as_line(kinds, len(posters), held),
+            COLORS["rejected"] if held else None,
+        )
         for genre, row in self.rows.items():
             n = sum(kinds.get(genre, Counter()).values())
-            state = Qt.CheckState.Checked if n == len(posters) else \
-                Qt.CheckState.PartiallyChecked if n else Qt.CheckState.Unchecked  # fmt: skip
+            state = (
+                Qt.CheckState.Checked
+                if n == len(posters)
+                else Qt.CheckState.PartiallyChecked
+                if n
+                else Qt.CheckState.Unchecked
+            )
             tag = f"{n}/{len(posters)}" if n else ""
             row.show_state(state, tag, None, False)
             if genre in kinds:
-                row.bar.setToolTip(f"{genre}: " + ", ".join(
-                    f"{k} on {c}" for k, c in kinds[genre].most_common()))
+                row.bar.setToolTip(
+                    f"{genre}: " + ", ".join(f"{k} on {c}" for k, c in kinds[genre].most_common())
+                )
 
     def _fact(self, name: str, value: str, color: QColor | None = None) -> None:
         label = QLabel(value)
@@ -365,8 +401,9 @@ class DetailPanel(QWidget):
         if pixmap is None and not self.thumbnails.has(key):
             self.thumbnails.request(key, self.thumbnails.source(poster.sha256, poster.path))
             pixmap = self.thumbnails.nearest(key)
-        self.picture.set_pixmap(pixmap, "loading…" if not self.thumbnails.has(key)
-                                else "image missing")  # fmt: skip
+        self.picture.set_pixmap(
+            pixmap, "loading…" if not self.thumbnails.has(key) else "image missing"
+        )
 
     def _on_thumbnail_loaded(self, key: ThumbKey) -> None:
         if key == self._picture_key:
@@ -384,9 +421,13 @@ class DetailPanel(QWidget):
 
 def exports_as_line(kinds: dict[str, Counter[str]], total: int, held: int) -> str:
     """Per genre of a selection: on how many posters it goes out, and from where."""
-    parts = [f"{genre} {sum(by.values())}/{total} ("
-             + ", ".join(f"{n} {kind}" for kind, n in by.most_common()) + ")"
-             for genre in GENRES if (by := kinds.get(genre))]  # fmt: skip
+    parts = [
+        f"{genre} {sum(by.values())}/{total} ("
+        + ", ".join(f"{n} {kind}" for kind, n in by.most_common())
+        + ")"
+        for genre in GENRES
+        if (by := kinds.get(genre))
+    ]
     line = " · ".join(parts) or "no genre"
     return line + (f" — {held} held for review" if held else "")
 

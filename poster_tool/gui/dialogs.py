@@ -38,10 +38,11 @@ def default_curator() -> str:
 def ask_curator(parent: QWidget | None, current: str = "") -> str | None:
     """Ask for the name recorded with every edit; ``None`` when cancelled or left blank."""
     name, ok = QInputDialog.getText(
-        parent, "Curator name",
+        parent,
+        "Curator name",
         "Your name is written to the audit log with every edit you make:",
         text=current or default_curator(),
-    )  # fmt: skip
+    )
     name = name.strip()
     return name if ok and name else None
 
@@ -59,8 +60,9 @@ def ask_reason(parent: QWidget | None, count: int) -> str | None:
 def ask_confirm(parent: QWidget | None, title: str, text: str, yes: str) -> bool:
     """Ask before something that cannot be undone or that the figures advise against;
     ``yes`` names the action on its button (the safe choice is the default)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton,
-                      parent)  # fmt: skip
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
     go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
     box.exec()
@@ -78,8 +80,12 @@ class JobDialog(QDialog):
     :param job_factory: builds the job inside the worker thread (see ``workers.store_job``)
     """
 
-    def __init__(self, parent: QWidget | None, title: str,
-                 job_factory: Callable[[], Generator[Progress, None, Any]]) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        job_factory: Callable[[], Generator[Progress, None, Any]],
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)

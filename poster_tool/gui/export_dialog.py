@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from poster_tool.core.progress import Progress
     from poster_tool.core.workspace import Workspace
 
-FORMATS = (("JSON (with schema, re-importable)", "json"),
-           ("CSV (one row per poster and genre)", "csv"))
+FORMATS = (
+    ("JSON (with schema, re-importable)", "json"),
+    ("CSV (one row per poster and genre)", "csv"),
+)
 SENSITIVE = (("Leave sensitive posters out", "exclude"), ("Include them, flagged", "flag"))
 
 
@@ -120,8 +122,14 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
-        self._options = [self.format_box, self.path_edit, browse, self.since_check,
-                         self.images_check, self.sensitive_box]  # fmt: skip
+        self._options = [
+            self.format_box,
+            self.path_edit,
+            browse,
+            self.since_check,
+            self.images_check,
+            self.sensitive_box,
+        ]
         self.since_check.toggled.connect(self.refresh_preview)
         self.since_edit.dateChanged.connect(self.refresh_preview)
         self.sensitive_box.currentIndexChanged.connect(self.refresh_preview)
@@ -130,8 +138,9 @@ class ExportDialog(QDialog):
         self.refresh_preview()
 
     def _since(self) -> str | None:
-        return self.since_edit.date().toString("yyyy-MM-dd") if self.since_check.isChecked() \
-            else None  # fmt: skip
+        return (
+            self.since_edit.date().toString("yyyy-MM-dd") if self.since_check.isChecked() else None
+        )
 
     @Slot()
     def refresh_preview(self) -> None:
@@ -174,8 +183,9 @@ class ExportDialog(QDialog):
     @Slot()
     def _on_browse_clicked(self) -> None:
         fmt = self.format_box.currentData()
-        name, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
-                                              f"{fmt.upper()} files (*.{fmt})")  # fmt: skip
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), f"{fmt.upper()} files (*.{fmt})"
+        )
         if name:
             self.path_edit.setText(name)
 
@@ -202,8 +212,9 @@ class ExportDialog(QDialog):
         workspace = self._workspace
 
         def job():  # runs in the worker thread, which opens its own store
-            return workers.store_job(workspace, export, fmt, out, since=since,
-                                     include_images=images, sensitive=sensitive)  # fmt: skip
+            return workers.store_job(
+                workspace, export, fmt, out, since=since, include_images=images, sensitive=sensitive
+            )
 
         worker = workers.JobWorker(job)
         worker.signals.progress.connect(self._on_worker_progress)

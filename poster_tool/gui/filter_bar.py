@@ -23,8 +23,7 @@ from poster_tool.core.records import STATUSES, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.thumbnail_delegate import COLORS
 
-SORTS = (("title", "Title A–Z"), ("newest", "Newest first"),
-         ("uncertain", "Least certain first"))  # fmt: skip
+SORTS = (("title", "Title A–Z"), ("newest", "Newest first"), ("uncertain", "Least certain first"))
 TYPING_PAUSE_MS = 250
 
 
@@ -47,17 +46,21 @@ class FilterBar(QWidget):
         self.genre = _combo("Any genre", [(g, g) for g in GENRES])
         self.status = _combo("Any status", [(s, s.capitalize()) for s in STATUSES])
         self.source = _combo("Any source", [])
-        self.disagrees = _toggle("Disagrees", "Only posters whose model genres differ from "
-                                 "their labels")  # fmt: skip
-        self.undecided = _toggle("Unlabelled", "Only posters whose genres no curator has "
-                                 "confirmed yet")  # fmt: skip
+        self.disagrees = _toggle(
+            "Disagrees", "Only posters whose model genres differ from their labels"
+        )
+        self.undecided = _toggle(
+            "Unlabelled", "Only posters whose genres no curator has confirmed yet"
+        )
         self.clear = QToolButton()
         self.clear.setText("Clear filters")
         self.clear.setToolTip("Show every poster again (the sort order stays)")
         self.clear.clicked.connect(self.clear_filters)
         self.sort = _combo(None, list(SORTS))
-        self.sort.setToolTip("Sort order. Least certain first puts the posters the model is "
-                             "least sure about at the top: curator time goes where it helps")
+        self.sort.setToolTip(
+            "Sort order. Least certain first puts the posters the model is "
+            "least sure about at the top: curator time goes where it helps"
+        )
 
         self._timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._timer.timeout.connect(self._emit)
@@ -74,8 +77,9 @@ class FilterBar(QWidget):
         self.banner_close.clicked.connect(self.fixed_list_closed)
         self.banner = QWidget()
         self.banner.setObjectName("banner")
-        self.banner.setStyleSheet(f"#banner {{ background: {COLORS['card_selected'].name()};"
-                                  " border-radius: 4px; }")  # fmt: skip
+        self.banner.setStyleSheet(
+            f"#banner {{ background: {COLORS['card_selected'].name()}; border-radius: 4px; }}"
+        )
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(8, 3, 4, 3)
         banner_layout.addWidget(self.banner_text, 1)
@@ -85,8 +89,14 @@ class FilterBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.search, 3)
-        for widget in (self.genre, self.status, self.source, self.disagrees, self.undecided,
-                       self.clear):
+        for widget in (
+            self.genre,
+            self.status,
+            self.source,
+            self.disagrees,
+            self.undecided,
+            self.clear,
+        ):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.sort)
@@ -99,8 +109,14 @@ class FilterBar(QWidget):
 
     def clear_filters(self) -> None:
         """Empty the search and reset every filter at once (one query, not six)."""
-        widgets = (self.search, self.genre, self.status, self.source, self.disagrees,
-                   self.undecided)
+        widgets = (
+            self.search,
+            self.genre,
+            self.status,
+            self.source,
+            self.disagrees,
+            self.undecided,
+        )
         for widget in widgets:
             widget.blockSignals(True)
         self.search.clear()

@@ -32,7 +32,8 @@ class FirstRunPage(QWidget):
         intro = QLabel(
             "Curate pools of movie posters: label genres (the model suggests, you decide), "
             "approve or reject each poster, pick every title's default, and export the result. "
-            "Every edit is saved at once and can be undone.")
+            "Every edit is saved at once and can be undone."
+        )
         intro.setWordWrap(True)
         column = QVBoxLayout()
         column.setSpacing(10)

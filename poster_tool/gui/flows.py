@@ -32,13 +32,16 @@ def choose_workspace(parent: QWidget, near: Workspace | None, create: bool) -> W
     """Ask for a workspace folder; offer to create a catalog in a folder without one."""
     start = str(near.root.parent) if near else str(Path.home())
     folder = QFileDialog.getExistingDirectory(
-        parent, "New workspace folder" if create else "Open workspace", start)
+        parent, "New workspace folder" if create else "Open workspace", start
+    )
     if not folder:
         return None
     if not create and not Workspace(Path(folder)).exists:
         answer = QMessageBox.question(
-            parent, "Open workspace",
-            f"{folder} holds no Poster Studio catalog yet. Create a new workspace there?")
+            parent,
+            "Open workspace",
+            f"{folder} holds no Poster Studio catalog yet. Create a new workspace there?",
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return None
     try:
@@ -52,8 +55,9 @@ def import_csv(parent: QWidget, workspace: Workspace) -> bool:
     """Ask for a CSV manifest and import it; whether an import ran."""
     from poster_tool.core.importers import import_csv as job
 
-    path, _ = QFileDialog.getOpenFileName(parent, "Import CSV manifest", str(Path.home()),
-                                          "CSV manifests (*.csv);;All files (*)")  # fmt: skip
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Import CSV manifest", str(Path.home()), "CSV manifests (*.csv);;All files (*)"
+    )
     if path:
         run_job(parent, workspace, f"Importing {Path(path).name}", job, path)
     return bool(path)
@@ -77,13 +81,13 @@ def crawl(parent: QWidget, workspace: Workspace) -> bool:
     dialog = CrawlDialog(parent)
     if not dialog.exec():
         return False
-    run_job(parent, workspace, f"Crawling {dialog.source.name}", job, dialog.source,
-            dialog.config)  # fmt: skip
+    run_job(parent, workspace, f"Crawling {dialog.source.name}", job, dialog.source, dialog.config)
     return True
 
 
-def build_demo(parent: QWidget, workspace: Workspace, store: PosterStore,
-               interactive: bool) -> None:
+def build_demo(
+    parent: QWidget, workspace: Workspace, store: PosterStore, interactive: bool
+) -> None:
     """Draw the demo posters into ``workspace``.
 
     :param interactive: in a worker behind a progress dialog; else here and now (screenshots)

@@ -45,8 +45,11 @@ class PosterGrid(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self.set_zoom(side)
 
-    def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 - Qt's name
-                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+    def moveCursor(
+        self,
+        action: QAbstractItemView.CursorAction,  # noqa: N802 - Qt's name
+        modifiers: Qt.KeyboardModifier,
+    ) -> QModelIndex:
         # End means the last poster of the filter, not the last row loaded so far.
         if action == QAbstractItemView.CursorAction.MoveEnd:
             self.poster_model.fetch_all()
@@ -79,7 +82,8 @@ class PosterGrid(QListView):
         """Make ``row`` current and the only selection, scrolled into view."""
         index = self.poster_model.index(row)
         self.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
         self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def visible_rows(self) -> list[int]:

@@ -75,8 +75,15 @@ def _redo(p: QPainter) -> None:
 
 
 def _approve(p: QPainter) -> None:
-    p.setPen(QPen(QColor("#4cc46a"), 2.4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                  Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+    p.setPen(
+        QPen(
+            QColor("#4cc46a"),
+            2.4,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
+    )
     p.drawPath(_path((5, 12.5), (10, 17.5), (19.5, 7)))
 
 
@@ -92,14 +99,28 @@ def _default(p: QPainter) -> None:
         radius = 9 if n % 2 == 0 else 3.8
         angle = -math.pi / 2 + n * math.pi / 5
         points.append((12 + radius * math.cos(angle), 12.5 + radius * math.sin(angle)))
-    p.setPen(QPen(QColor("#f2b233"), 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                  Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+    p.setPen(
+        QPen(
+            QColor("#f2b233"),
+            1.8,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
+    )
     p.drawPath(_path(*points, close=True))
 
 
 def _sensitive(p: QPainter) -> None:
-    p.setPen(QPen(QColor("#ff8a3d"), 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                  Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+    p.setPen(
+        QPen(
+            QColor("#ff8a3d"),
+            1.8,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
+    )
     p.drawPath(_path((12, 4), (21, 19.5), (3, 19.5), close=True))
     p.drawLine(QPointF(12, 9.5), QPointF(12, 14))
     p.drawPoint(QPointF(12, 17))
@@ -136,12 +157,23 @@ def _refresh(p: QPainter) -> None:
 
 
 DRAWINGS: dict[str, Draw] = {
-    "open_workspace": _open, "import_csv": _import_csv, "import_folder": _import_folder,
-    "crawl": _crawl, "undo": _undo, "redo": _redo, "approve": _approve, "reject": _reject,
-    "make_default": _default, "mark_sensitive": _sensitive, "near_duplicates": _duplicates,
-    "similar": _similar, "export": _export, "retrain": _retrain, "refresh": _refresh,
+    "open_workspace": _open,
+    "import_csv": _import_csv,
+    "import_folder": _import_folder,
+    "crawl": _crawl,
+    "undo": _undo,
+    "redo": _redo,
+    "approve": _approve,
+    "reject": _reject,
+    "make_default": _default,
+    "mark_sensitive": _sensitive,
+    "near_duplicates": _duplicates,
+    "similar": _similar,
+    "export": _export,
+    "retrain": _retrain,
+    "refresh": _refresh,
     "new_workspace": _folder,
-}  # fmt: skip
+}
 
 
 def icon(name: str) -> QIcon:
@@ -162,8 +194,9 @@ def _render(draw: Draw, size: int, ink: QColor, disabled: bool) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.scale(size / GRID, size / GRID)
-    painter.setPen(QPen(ink, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                        Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+    painter.setPen(
+        QPen(ink, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    )
     painter.setBrush(Qt.BrushStyle.NoBrush)
     if disabled:
         painter.setOpacity(0.45)

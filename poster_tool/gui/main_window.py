@@ -65,8 +65,9 @@ class MainWindow(QMainWindow):
 
     workspace_opened = Signal(object)  # Workspace
 
-    def __init__(self, workspace: Workspace | None, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace | None, settings: Settings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.workspace: Workspace | None = None
@@ -76,15 +77,23 @@ class MainWindow(QMainWindow):
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
         self.act = Actions(self)
         self.editor = Editor(None, settings.curator, self)
-        self.act.adopt_undo(self.editor.stack.createUndoAction(self, "&Undo"),
-                            self.editor.stack.createRedoAction(self, "&Redo"))  # fmt: skip
+        self.act.adopt_undo(
+            self.editor.stack.createUndoAction(self, "&Undo"),
+            self.editor.stack.createRedoAction(self, "&Redo"),
+        )
         self._build_widgets()
         # Without a window manager (and with some), nobody gives the window its focus back
         # when a dialog closes: the grid takes it, so the keys work again at once.
         cast(QGuiApplication, QApplication.instance()).focusWindowChanged.connect(
-            self._on_focus_window_changed)
-        self.act.populate(self, {"toggle_details": self.detail_dock.toggleViewAction(),
-                                 "toggle_pool": self.pool_dock.toggleViewAction()})  # fmt: skip
+            self._on_focus_window_changed
+        )
+        self.act.populate(
+            self,
+            {
+                "toggle_details": self.detail_dock.toggleViewAction(),
+                "toggle_pool": self.pool_dock.toggleViewAction(),
+            },
+        )
         self._connect()
         self._restore_settings()
         if workspace is not None:
@@ -106,12 +115,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.grid, 1)
         a = self.act
-        self.first_run = FirstRunPage([
-            (a.import_folder, "A folder with one sub-folder per title, e.g. 'Parasite (2019)'."),
-            (a.import_csv, "A manifest with columns id, title, year, genres, path."),
-            (a.crawl, "Fetch poster pools from TMDB or a gallery site."),
-            (a.open_demo, "Try everything at once on 40 synthetic titles the app draws."),
-        ])  # fmt: skip
+        self.first_run = FirstRunPage(
+            [
+                (
+                    a.import_folder,
+                    "A folder with one sub-folder per title, e.g. 'Parasite (2019)'.",
+                ),
+                (a.import_csv, "A manifest with columns id, title, year, genres, path."),
+                (a.crawl, "Fetch poster pools from TMDB or a gallery site."),
+                (a.open_demo, "Try everything at once on 40 synthetic titles the app draws."),
+            ]
+        )
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(browse)
@@ -123,10 +137,12 @@ class MainWindow(QMainWindow):
         # The details run the full height; the pool sits under the grid only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.detail_dock = self._dock("Details", "detailDock", self.detail,
-                                      Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
-        self.pool_dock = self._dock("Title pool", "poolDock", self.pool,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.detail_dock = self._dock(
+            "Details", "detailDock", self.detail, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.pool_dock = self._dock(
+            "Title pool", "poolDock", self.pool, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.preview_dock = PreviewDock(self)  # tabbed with the pool; follows the window
 
         self.status = StatusBar(self.settings.zoom)
@@ -175,8 +191,9 @@ class MainWindow(QMainWindow):
             self.restoreState(self.settings.window_state)
         else:
             self.resizeDocks([self.detail_dock], [400], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.pool_dock], [self.pool.sizeHint().height()],
-                             Qt.Orientation.Vertical)  # fmt: skip
+            self.resizeDocks(
+                [self.pool_dock], [self.pool.sizeHint().height()], Qt.Orientation.Vertical
+            )
         self._update_curator()
 
     # -- workspace -----------------------------------------------------------------------------
@@ -233,9 +250,11 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._refocus_grid)
 
     def _refocus_grid(self) -> None:
-        if self.isVisible() and QApplication.activeModalWidget() is None and (
-                (focused := QApplication.focusWidget()) is None
-                or focused.window() is not self):  # fmt: skip
+        if (
+            self.isVisible()
+            and QApplication.activeModalWidget() is None
+            and ((focused := QApplication.focusWidget()) is None or focused.window() is not self)
+        ):
             self.activateWindow()
             (self.pool.view if self._pool_has_focus else self.grid).setFocus()
 
@@ -324,12 +343,18 @@ class MainWindow(QMainWindow):
             found = verdicts(self.store, ids).values()
             held = sum(v.held for v in found)
             model = sum(any(g.provenance == MODEL for g in v.genres) for v in found)
-            notes = ([f"{held} held back from the export for review (the model doubts an "
-                      "official genre: decide their genres)"] if held else []) + (
-                [f"{model} export genres added by the model"] if model else [])
+            notes = (
+                [
+                    f"{held} held back from the export for review (the model doubts an "
+                    "official genre: decide their genres)"
+                ]
+                if held
+                else []
+            ) + ([f"{model} export genres added by the model"] if model else [])
             if notes:
-                self.statusBar().showMessage(f"Approved {len(ids)}: " + "; ".join(notes)
-                                             + ".", 15_000)
+                self.statusBar().showMessage(
+                    f"Approved {len(ids)}: " + "; ".join(notes) + ".", 15_000
+                )
 
     def _on_editor_failed(self, message: str) -> None:
         # Refused edits and failed undo/redo steps (a poster changed by another program):
@@ -341,7 +366,10 @@ class MainWindow(QMainWindow):
         taken = self.editor.accept_model(ids)
         self.statusBar().showMessage(
             f"The model's genres are now the curator's on {taken} of {len(ids)} posters"
-            + ("" if taken == len(ids) else " (the others are not scored yet)") + ".", 8000)
+            + ("" if taken == len(ids) else " (the others are not scored yet)")
+            + ".",
+            8000,
+        )
 
     def _on_reject_triggered(self) -> None:
         self.editor.set_status(self.selected_ids(), "rejected")
@@ -361,7 +389,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(
                     f"{curation.titles_line(titles)}: the default poster is now sensitive "
                     "and never shown. Make another poster of the title the default (D).",
-                    15_000)
+                    15_000,
+                )
 
     def _on_clear_sensitive_triggered(self) -> None:
         self.editor.set_sensitive(self.selected_ids(), None)
@@ -449,8 +478,9 @@ class MainWindow(QMainWindow):
         what, ids = found
         self.model.set_ids(ids)
         others = len(ids) - 1
-        self.filter_bar.show_banner(f"Showing the {others} {what}" if others
-                                    else f"No {what}: only the poster itself")  # fmt: skip
+        self.filter_bar.show_banner(
+            f"Showing the {others} {what}" if others else f"No {what}: only the poster itself"
+        )
         if ids:
             self.grid.select_row(0)
 
@@ -518,16 +548,18 @@ class MainWindow(QMainWindow):
 
     def _on_stats_result(self, stats: dict[str, Any]) -> None:
         self.status.show_stats(stats)
-        self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0
-                          or self.model.fixed)  # fmt: skip
+        self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0 or self.model.fixed)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _update_counts(self, *_: object) -> None:
         current = self.grid.currentIndex()
-        self.status.show_counts(self.model.total, self.model.rowCount(),
-                                len(self.grid.selectionModel().selectedIndexes()),
-                                current.row() if current.isValid() else None,
-                                self.model.query.sort == "uncertain")  # fmt: skip
+        self.status.show_counts(
+            self.model.total,
+            self.model.rowCount(),
+            len(self.grid.selectionModel().selectedIndexes()),
+            current.row() if current.isValid() else None,
+            self.model.query.sort == "uncertain",
+        )
 
     def _update_curator(self) -> None:
         self.editor.curator = self.settings.curator or "unknown"
@@ -583,4 +615,3 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store = None
         super().closeEvent(event)
-

@@ -36,10 +36,26 @@ from poster_tool.gui.rescore import rescorer
 if TYPE_CHECKING:
     from poster_tool.gui.main_window import MainWindow
 
-VERSION_COLUMNS = ("Version", "State", "Kind", "Backbone", "Created", "Train posters (curated)",
-                   "micro-F1", "macro-F1", "mAP")  # fmt: skip
-RUN_COLUMNS = ("Started", "Kind", "Status", "Version", "Device", "Train posters (curated)",
-               "Message")  # fmt: skip
+VERSION_COLUMNS = (
+    "Version",
+    "State",
+    "Kind",
+    "Backbone",
+    "Created",
+    "Train posters (curated)",
+    "micro-F1",
+    "macro-F1",
+    "mAP",
+)
+RUN_COLUMNS = (
+    "Started",
+    "Kind",
+    "Status",
+    "Version",
+    "Device",
+    "Train posters (curated)",
+    "Message",
+)
 HINT = "Select a version to see its test metrics, or two (Ctrl+click) to compare them."
 
 
@@ -86,8 +102,9 @@ class ModelHistoryDialog(QDialog):
         tabs.addTab(self.runs, "Training runs")
 
         self.activate_button = QPushButton("Activate && Re-score")
-        self.activate_button.setToolTip("Make the selected version the active model and "
-                                        "re-score the catalog with it")  # fmt: skip
+        self.activate_button.setToolTip(
+            "Make the selected version the active model and re-score the catalog with it"
+        )
         self.rollback_button = QPushButton("Roll Back")
         self.rollback_button.setToolTip("Return to the model that was active before this one")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -116,8 +133,11 @@ class ModelHistoryDialog(QDialog):
             return
         registry = Registry(workspace, store)
         try:
-            self.infos = sorted(registry.list(), reverse=True,  # newest first, shipped too
-                                key=lambda i: (str(i.meta.get("created_at", "")), i.version))
+            self.infos = sorted(
+                registry.list(),
+                reverse=True,  # newest first, shipped too
+                key=lambda i: (str(i.meta.get("created_at", "")), i.version),
+            )
             active = registry.active()
         except PosterToolError as exc:
             self.hint.setText(f"The model registry cannot be read: {exc}")
@@ -126,10 +146,19 @@ class ModelHistoryDialog(QDialog):
             self.versions.addTopLevelItem(_version_item(info, active))
         for run in runs(store, limit=200):
             curated = f"{run['n_train']:,} ({run['n_curator']:,})" if run["n_train"] else ""
-            self.runs.addTopLevelItem(QTreeWidgetItem([
-                str(run["started_at"] or ""), str(run["kind"]), str(run["status"]),
-                str(run["version"] or ""), str(run["device"] or ""), curated,
-                str(run["message"] or "")]))  # fmt: skip
+            self.runs.addTopLevelItem(
+                QTreeWidgetItem(
+                    [
+                        str(run["started_at"] or ""),
+                        str(run["kind"]),
+                        str(run["status"]),
+                        str(run["version"] or ""),
+                        str(run["device"] or ""),
+                        curated,
+                        str(run["message"] or ""),
+                    ]
+                )
+            )
         self.rollback_button.setEnabled(bool(store.get_meta(ACTIVE_KEY)))
         self._on_versions_selection_changed()
 
@@ -165,8 +194,10 @@ class ModelHistoryDialog(QDialog):
         workspace, store = self.window_.workspace, self.window_.store
         if len(chosen) == 1 and workspace is not None and store is not None:
             if self.rescorer.activate(workspace, store, chosen[0].version):
-                self.hint.setText(f"Model {chosen[0].version} is active; re-scoring the "
-                                  "catalog in the background.")  # fmt: skip
+                self.hint.setText(
+                    f"Model {chosen[0].version} is active; re-scoring the "
+                    "catalog in the background."
+                )
             self.reload()
 
     def _on_rollback_clicked(self) -> None:
@@ -174,8 +205,9 @@ class ModelHistoryDialog(QDialog):
         if workspace is not None and store is not None:
             version = self.rescorer.rollback(workspace, store)
             if version is not None:
-                self.hint.setText(f"Rolled back to model {version}; re-scoring the catalog in "
-                                  "the background.")  # fmt: skip
+                self.hint.setText(
+                    f"Rolled back to model {version}; re-scoring the catalog in the background."
+                )
             self.reload()
 
     def _on_rescorer_finished(self, _ok: bool, line: str) -> None:
@@ -189,13 +221,20 @@ def _version_item(info: ModelInfo, active: ModelInfo | None) -> QTreeWidgetItem:
     state = "active" if active is not None and active.version == info.version else ""
     if info.bundled:
         state = f"{state}, shipped" if state else "shipped"
-    item = QTreeWidgetItem([
-        info.version, state, str(meta.get("kind", "")), info.backbone,
-        str(meta.get("created_at", ""))[:16].replace("T", " "),
-        # The training split, as the run's report and the runs table count it.
-        f"{metrics.get('n_train', 0):,} ({metrics.get('n_curator', 0):,})",
-        num(test.get("micro_f1")), num(test.get("macro_f1")), num(test.get("map")),
-    ])  # fmt: skip
+    item = QTreeWidgetItem(
+        [
+            info.version,
+            state,
+            str(meta.get("kind", "")),
+            info.backbone,
+            str(meta.get("created_at", ""))[:16].replace("T", " "),
+            # The training split, as the run's report and the runs table count it.
+            f"{metrics.get('n_train', 0):,} ({metrics.get('n_curator', 0):,})",
+            num(test.get("micro_f1")),
+            num(test.get("macro_f1")),
+            num(test.get("map")),
+        ]
+    )
     for column in range(5, len(VERSION_COLUMNS)):
         item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if state.startswith("active"):

@@ -51,26 +51,42 @@ def delta(new: float | None, old: float | None, better: str = "higher") -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f'<th align="{"left" if i == 0 else "right"}">{h}</th>'
-                   for i, h in enumerate(headers))  # fmt: skip
+    head = "".join(
+        f'<th align="{"left" if i == 0 else "right"}">{h}</th>' for i, h in enumerate(headers)
+    )
     body = "".join(
-        "<tr>" + "".join(f'<td align="{"left" if i == 0 else "right"}">{c}</td>'
-                         for i, c in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td align="{"left" if i == 0 else "right"}">{c}</td>' for i, c in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
-    )  # fmt: skip
+    )
     return f"<table>{'<tr>' + head + '</tr>'}{body}</table>"
 
 
 def headline(rows: Sequence[tuple[str, Scores]]) -> str:
     """One row per model: micro- and macro-F1, mAP, and the trust figures (calibration
     error, suggestions per poster and their precision, share flagged as mislabelled)."""
-    return _table(
-        ["", "micro-F1", "macro-F1", "mAP", "ECE", "suggested", "right", "flagged"],
-        [[escape(name), num(s["micro_f1"]), num(s["macro_f1"]), num(s["map"]),
-          num(s.get("ece")), num((s.get("suggestions") or {}).get("per_poster")),
-          num((s.get("suggestions") or {}).get("precision")), num(s.get("disagrees"))]
-         for name, s in rows],
-    ) + TRUST_NOTE  # fmt: skip
+    return (
+        _table(
+            ["", "micro-F1", "macro-F1", "mAP", "ECE", "suggested", "right", "flagged"],
+            [
+                [
+                    escape(name),
+                    num(s["micro_f1"]),
+                    num(s["macro_f1"]),
+                    num(s["map"]),
+                    num(s.get("ece")),
+                    num((s.get("suggestions") or {}).get("per_poster")),
+                    num((s.get("suggestions") or {}).get("precision")),
+                    num(s.get("disagrees")),
+                ]
+                for name, s in rows
+            ],
+        )
+        + TRUST_NOTE
+    )
 
 
 def trust(scores: Scores, key: str) -> float | None:
@@ -91,18 +107,25 @@ def activation_warnings(candidate: Candidate) -> list[str]:
     """Why activating this run may be a step back: where it scores below the active model
     (on the same test posters) or a baseline on mAP or macro-F1, by a noticeable margin."""
     new = candidate.result.report["model"]
-    others = [(f"the active model {candidate.active['version']}", candidate.active["model"])
-              if candidate.active else None]  # fmt: skip
-    others += [(f"the {BASELINE_NAMES.get(k, k)} baseline", v)
-               for k, v in candidate.result.report["baselines"].items()]  # fmt: skip
+    others = [
+        (f"the active model {candidate.active['version']}", candidate.active["model"])
+        if candidate.active
+        else None
+    ]
+    others += [
+        (f"the {BASELINE_NAMES.get(k, k)} baseline", v)
+        for k, v in candidate.result.report["baselines"].items()
+    ]
     out = []
     for item in others:
         if item is None:
             continue
         name, scores = item
-        worse = [f"{label} {new[key]:.3f} against {scores[key]:.3f}"
-                 for label, key in (("mAP", "map"), ("macro-F1", "macro_f1"))
-                 if new[key] < scores[key] - NOTICEABLE]  # fmt: skip
+        worse = [
+            f"{label} {new[key]:.3f} against {scores[key]:.3f}"
+            for label, key in (("mAP", "map"), ("macro-F1", "macro_f1"))
+            if new[key] < scores[key] - NOTICEABLE
+        ]
         if worse:
             out.append(f"It scores below {name}: {', '.join(worse)}.")
     return out
@@ -135,28 +158,37 @@ def candidate_html(candidate: Candidate) -> str:
         parts.append(
             f'<p class="note">The active model was scored on the same {active["n_test"]:,} '
             "test posters with its own thresholds"
-            + (f"; it trained on the titles of {seen:,} of them, which flatters it." if seen
-               else ".") + "</p>"
-        )  # fmt: skip
+            + (
+                f"; it trained on the titles of {seen:,} of them, which flatters it."
+                if seen
+                else "."
+            )
+            + "</p>"
+        )
     elif candidate.note:
         parts.append(f'<p class="note">No comparison: {escape(candidate.note)}.</p>')
     genre_rows = []
     for genre, g in new["per_genre"].items():
         old_ap = _genre(old, genre, "ap")
-        genre_rows.append([
-            escape(genre), str(g["support"]), num(g["ap"]), delta(g["ap"], old_ap),
-            num(_genre(base.get("prior"), genre, "ap")),
-            num(_genre(base.get("colour_histogram"), genre, "ap")),
-            num(g["f1"]), num(_genre(old, genre, "f1")),
-        ])  # fmt: skip
+        genre_rows.append(
+            [
+                escape(genre),
+                str(g["support"]),
+                num(g["ap"]),
+                delta(g["ap"], old_ap),
+                num(_genre(base.get("prior"), genre, "ap")),
+                num(_genre(base.get("colour_histogram"), genre, "ap")),
+                num(g["f1"]),
+                num(_genre(old, genre, "f1")),
+            ]
+        )
     parts += [
         "<h4>Per genre</h4>",
-        _table(["genre", "n", "AP", "± active", "prior", "colour", "F1", "F1 act."],
-               genre_rows),
+        _table(["genre", "n", "AP", "± active", "prior", "colour", "F1", "F1 act."], genre_rows),
         '<p class="note">n: test posters of the genre. AP: this run, its change against the '
         "active model, then the genre prior's and the colour-histogram baseline's. F1: this "
         "run's and the active model's, at their tuned thresholds.</p>",
-    ]  # fmt: skip
+    ]
     return "".join(parts)
 
 
@@ -176,13 +208,23 @@ def version_html(meta: Mapping[str, Any]) -> str:
     ]
     if "model" in metrics:
         rows = [("this model", metrics["model"])]
-        rows += [(BASELINE_NAMES.get(k, k), v) for k, v in (metrics.get("baselines") or
-                                                             {}).items()]  # fmt: skip
+        rows += [(BASELINE_NAMES.get(k, k), v) for k, v in (metrics.get("baselines") or {}).items()]
         parts.append(headline(rows))
-        parts.append(_table(["genre", "n", "AP", "F1", "threshold"], [
-            [escape(genre), str(g["support"]), num(g["ap"]), num(g["f1"]), num(g["threshold"])]
-            for genre, g in metrics["model"]["per_genre"].items()
-        ]))  # fmt: skip
+        parts.append(
+            _table(
+                ["genre", "n", "AP", "F1", "threshold"],
+                [
+                    [
+                        escape(genre),
+                        str(g["support"]),
+                        num(g["ap"]),
+                        num(g["f1"]),
+                        num(g["threshold"]),
+                    ]
+                    for genre, g in metrics["model"]["per_genre"].items()
+                ],
+            )
+        )
     return "".join(parts)
 
 
@@ -204,26 +246,45 @@ def comparison_html(a: Mapping[str, Any], b: Mapping[str, Any], same_test: bool)
             "Train both on this catalog to compare them.</p>"
         )
     parts += [
-        _table(["", "A", "B", "B − A"], [
-            [name, num(trust(ma, key)), num(trust(mb, key)),
-             delta(trust(mb, key), trust(ma, key), better if same_test else "")]
-            for name, key, better in (
-                ("micro-F1", "micro_f1", "higher"), ("macro-F1", "macro_f1", "higher"),
-                ("mAP", "map", "higher"), ("calibration error", "ece", "lower"),
-                ("suggested per poster", "per_poster", ""),
-                ("suggestions right", "precision", "higher"), ("flagged", "disagrees", ""))
-        ]),
-    ]  # fmt: skip
+        _table(
+            ["", "A", "B", "B − A"],
+            [
+                [
+                    name,
+                    num(trust(ma, key)),
+                    num(trust(mb, key)),
+                    delta(trust(mb, key), trust(ma, key), better if same_test else ""),
+                ]
+                for name, key, better in (
+                    ("micro-F1", "micro_f1", "higher"),
+                    ("macro-F1", "macro_f1", "higher"),
+                    ("mAP", "map", "higher"),
+                    ("calibration error", "ece", "lower"),
+                    ("suggested per poster", "per_poster", ""),
+                    ("suggestions right", "precision", "higher"),
+                    ("flagged", "disagrees", ""),
+                )
+            ],
+        ),
+    ]
     genres = list(dict.fromkeys([*ma["per_genre"], *mb["per_genre"]]))
     parts += [
         "<h4>Per genre</h4>",
-        _table(["genre", "AP A", "AP B", "B − A", "F1 A", "F1 B"], [
-            [escape(g), num(_genre(ma, g, "ap")), num(_genre(mb, g, "ap")),
-             delta(_genre(mb, g, "ap"), _genre(ma, g, "ap"), "higher" if same_test else ""),
-             num(_genre(ma, g, "f1")),
-             num(_genre(mb, g, "f1"))] for g in genres
-        ]),
-    ]  # fmt: skip
+        _table(
+            ["genre", "AP A", "AP B", "B − A", "F1 A", "F1 B"],
+            [
+                [
+                    escape(g),
+                    num(_genre(ma, g, "ap")),
+                    num(_genre(mb, g, "ap")),
+                    delta(_genre(mb, g, "ap"), _genre(ma, g, "ap"), "higher" if same_test else ""),
+                    num(_genre(ma, g, "f1")),
+                    num(_genre(mb, g, "f1")),
+                ]
+                for g in genres
+            ],
+        ),
+    ]
     da, db = a.get("training_data") or {}, b.get("training_data") or {}
     if same_test and da.get("fingerprint") != db.get("fingerprint"):
         parts.append(

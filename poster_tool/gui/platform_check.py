@@ -49,8 +49,10 @@ def xcb_plugin() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     root = Path(next(iter(spec.submodule_search_locations)))
-    for candidate in (root / "Qt" / "plugins" / "platforms" / "libqxcb.so",
-                      root / "plugins" / "platforms" / "libqxcb.so"):  # fmt: skip
+    for candidate in (
+        root / "Qt" / "plugins" / "platforms" / "libqxcb.so",
+        root / "plugins" / "platforms" / "libqxcb.so",
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -82,8 +84,9 @@ def problem(environ: Mapping[str, str] = os.environ) -> str | None:
     if plugin is None or ldd is None:
         return None
     try:
-        output = subprocess.run([ldd, str(plugin)], capture_output=True, text=True,
-                                timeout=10, check=False).stdout  # fmt: skip
+        output = subprocess.run(
+            [ldd, str(plugin)], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     missing = not_found(output)

@@ -57,8 +57,12 @@ class PoolPanel(QWidget):
     default_requested = Signal(list)  # poster ids (the first becomes the default)
     selection_changed = Signal(list)  # poster ids selected in the pool
 
-    def __init__(self, store: PosterStore | None, thumbnails: ThumbnailCache | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: PosterStore | None,
+        thumbnails: ThumbnailCache | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self.title_id: int | None = None
@@ -149,12 +153,14 @@ class PoolPanel(QWidget):
         twins = len(self.model.highlighted)
         self.note.setText(
             (f"  default #{default}" if default is not None else "  no default yet")
-            + (f" · {twins} duplicates outlined" if twins else ""))
+            + (f" · {twins} duplicates outlined" if twins else "")
+        )
         for poster_id in selected:
             row = self.model.row_of(poster_id)
             if row is not None:
                 self.view.selectionModel().select(
-                    self.model.index(row), self.view.selectionModel().SelectionFlag.Select)
+                    self.model.index(row), self.view.selectionModel().SelectionFlag.Select
+                )
 
     def refresh(self, poster_ids: list[int]) -> None:
         """Re-read edited posters when they belong to the pool shown."""

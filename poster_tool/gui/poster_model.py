@@ -57,8 +57,12 @@ class PosterModel(QAbstractListModel):
     :param thumbnails: where pictures come from (``None``: no pictures, e.g. in tests)
     """
 
-    def __init__(self, store: PosterStore | None, thumbnails: ThumbnailCache | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: PosterStore | None,
+        thumbnails: ThumbnailCache | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.thumbnails = thumbnails
@@ -159,8 +163,11 @@ class PosterModel(QAbstractListModel):
             # Edited posters may have left the query, moving later rows up: look back as
             # far as that and skip what is already loaded, so nothing is ever skipped.
             back = min(self._left, start)
-            new = [i for i in self._store().query_ids(self._query, start - back, page + back)
-                   if i not in self._rows]  # fmt: skip
+            new = [
+                i
+                for i in self._store().query_ids(self._query, start - back, page + back)
+                if i not in self._rows
+            ]
         if not new:
             self._total = start  # the catalog changed under us: stop asking
             return
@@ -184,8 +191,11 @@ class PosterModel(QAbstractListModel):
         if poster is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{poster.title_name} ({poster.title_year})" if poster.title_year \
-                else poster.title_name  # fmt: skip
+            return (
+                f"{poster.title_name} ({poster.title_year})"
+                if poster.title_year
+                else poster.title_name
+            )
         if role == PosterRole:
             return poster
         if role == ThumbnailRole:
@@ -311,8 +321,9 @@ class PosterModel(QAbstractListModel):
             self.thumb_side = side
             self._waiting.clear()
             if self._ids:
-                self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1),
-                                      [ThumbnailRole])  # fmt: skip
+                self.dataChanged.emit(
+                    self.index(0), self.index(len(self._ids) - 1), [ThumbnailRole]
+                )
 
     def visible_loaded(self, rows: Sequence[int]) -> bool:
         """Whether the pictures of these rows are decoded (or known broken)."""
@@ -320,22 +331,24 @@ class PosterModel(QAbstractListModel):
             return True
         for row in rows:
             poster = self.poster_at(row)
-            if poster is not None and not self.thumbnails.has(ThumbKey(poster.id,
-                                                                       self.thumb_side)):
+            if poster is not None and not self.thumbnails.has(ThumbKey(poster.id, self.thumb_side)):
                 return False
         return True
 
 
 def _tooltip(poster: Poster, verdict: Verdict | None) -> str:
-    lines = [f"<b>{poster.title_name}</b>" + (f" ({poster.title_year})" if poster.title_year
-                                                else ""),
-             f"Poster #{poster.id} · {poster.width}×{poster.height} · {poster.source}",
-             f"Status: {poster.status}" + (" · default" if poster.is_default else ""),
-             f"Exports as: {verdict.line() if verdict else ', '.join(poster.genres) or '—'}"]
+    lines = [
+        f"<b>{poster.title_name}</b>" + (f" ({poster.title_year})" if poster.title_year else ""),
+        f"Poster #{poster.id} · {poster.width}×{poster.height} · {poster.source}",
+        f"Status: {poster.status}" + (" · default" if poster.is_default else ""),
+        f"Exports as: {verdict.line() if verdict else ', '.join(poster.genres) or '—'}",
+    ]
     if poster.model_uncertainty is not None:
-        lines.append(f"Model: {uncertainty_words(poster.model_uncertainty)} "
-                     f"(uncertainty {poster.model_uncertainty:.2f})"
-                     + (" · disagrees with the labels" if poster.model_disagrees else ""))
+        lines.append(
+            f"Model: {uncertainty_words(poster.model_uncertainty)} "
+            f"(uncertainty {poster.model_uncertainty:.2f})"
+            + (" · disagrees with the labels" if poster.model_disagrees else "")
+        )
     if poster.sensitive:
         lines.append(f"Sensitive: {poster.sensitive_reason or 'yes'}")
     if poster.duplicate_of or poster.near_duplicate_of:

@@ -81,9 +81,11 @@ class ChipRow(QWidget):
                 chips.append(("no taste yet", "none"))
             chips += [(f"✕ {genre}", "dislike") for genre in profile.dislikes]
             tip = ", ".join(f"{g} {w:.0%}" for g, w in profile.affinity.items())
-            tip = (f"{profile.name}: {profile.description}\n" if profile.description else "") \
-                + f"Affinity: {tip or 'none'}" + (f"\nLikes: {', '.join(profile.likes)}"
-                                                  if profile.likes else "")  # fmt: skip
+            tip = (
+                (f"{profile.name}: {profile.description}\n" if profile.description else "")
+                + f"Affinity: {tip or 'none'}"
+                + (f"\nLikes: {', '.join(profile.likes)}" if profile.likes else "")
+            )
         self._chips = chips
         self.setToolTip(tip)
         self.updateGeometry()
@@ -162,8 +164,10 @@ class PreviewPanel(QWidget):
         self.wrap.setObjectName("previewWrap")
         self.wrap.setCheckable(True)
         # The filter bar's toggle look (theme.py), so "on" shows.
-        self.wrap.setStyleSheet("QToolButton#previewWrap:checked { background: #24384f; "
-                                "border: 1px solid #3d8bfd; border-radius: 4px; }")
+        self.wrap.setStyleSheet(
+            "QToolButton#previewWrap:checked { background: #24384f; "
+            "border: 1px solid #3d8bfd; border-radius: 4px; }"
+        )
         self.edit = self._tool("Edit…", "Edit this profile's likes, dislikes and history")
         header = QHBoxLayout()
         header.setSpacing(6)
@@ -319,13 +323,17 @@ class PreviewPanel(QWidget):
             self.profile.setCurrentIndex(names.index(keep) if keep in names else 0)
         self.profile.blockSignals(False)
         for profile in row.profiles if row is not None else ():
-            self.profile.setItemData(names.index(profile.name), profile.description,
-                                     Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+            self.profile.setItemData(
+                names.index(profile.name), profile.description, Qt.ItemDataRole.ToolTipRole
+            )
         self._on_profile_changed(self.profile.currentText())
         total = row.total if row is not None else 0
         shown = len(next(iter(row.cards.values()), [])) if row is not None else 0
-        self.span.setText(f"titles {row.first + 1}–{row.first + shown} of {total}"
-                          if row is not None and shown else "")  # fmt: skip
+        self.span.setText(
+            f"titles {row.first + 1}–{row.first + shown} of {total}"
+            if row is not None and shown
+            else ""
+        )
         self.previous.setEnabled(row is not None and row.first > 0)
         self.next.setEnabled(row is not None and row.first + shown < total)
 
@@ -353,14 +361,19 @@ class PreviewPanel(QWidget):
             text = ""
         elif not row.total:
             everything = self.query == PosterQuery(sort=self.query.sort)
-            text = "No titles yet: import posters first" if everything \
-                else "No titles match the grid's filter"  # fmt: skip
+            text = (
+                "No titles yet: import posters first"
+                if everything
+                else "No titles match the grid's filter"
+            )
         elif not row.profiles:
             text = "No viewer profiles: add one with Edit → Edit Viewer Profiles…"
         else:
             cards = row.cards.get(name, [])
-            text = (f"{row.personalized(name)} of {len(cards)} personalized, "
-                    f"{row.swapped(name)} not the default")
+            text = (
+                f"{row.personalized(name)} of {len(cards)} personalized, "
+                f"{row.swapped(name)} not the default"
+            )
         self.summary.setText(text)
         self._show_why()
 
@@ -376,15 +389,18 @@ class PreviewPanel(QWidget):
         current = self.view.currentIndex()
         muted = COLORS["muted"].name()
         if not current.isValid() or current.row() >= len(self.model.cards):
-            self.why.setText(f"<span style='color:{muted}'>Select a title to see why "
-                             "it gets its poster (hover for a quick look).</span>")
+            self.why.setText(
+                f"<span style='color:{muted}'>Select a title to see why "
+                "it gets its poster (hover for a quick look).</span>"
+            )
             return
         card = self.model.cards[current.row()]
         colour = (COLORS["profile"] if card.personalized else COLORS["default"]).lighter(130)
         self.why.setText(
             f"<b>{_escape(card.pick.title)}</b> "
             f"<span style='color:{colour.name()}'>{_escape(card.label())}</span> — "
-            f"{_escape(card.pick.explanation)}")
+            f"{_escape(card.pick.explanation)}"
+        )
 
     def _turn(self, step: int) -> None:
         self.page = max(0, self.page + step)
@@ -445,8 +461,9 @@ class PreviewDock(QDockWidget):
 
         if self.window_.store is None:
             return
-        dialog = ProfileEditor(self.window_.store, self.window_,
-                               select=name or self.panel.profile_name)  # fmt: skip
+        dialog = ProfileEditor(
+            self.window_.store, self.window_, select=name or self.panel.profile_name
+        )
         dialog.profiles_changed.connect(self._on_profiles_changed)
         if dialog.seeded:
             self._on_profiles_changed()

@@ -123,14 +123,18 @@ class Row:
 def row_titles(store: PosterStore, query: PosterQuery) -> list[int]:
     """Title ids of the posters matching ``query``, in the grid's order, each once."""
     ids = store.query_ids(query, 0, max(1, store.count(query)))
-    title_of = dict(store.db.execute(
-        "SELECT id, title_id FROM posters WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(ids)]).fetchall())  # fmt: skip
+    title_of = dict(
+        store.db.execute(
+            "SELECT id, title_id FROM posters WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(ids)],
+        ).fetchall()
+    )
     return list(dict.fromkeys(title_of[i] for i in ids))
 
 
-def build_row(store: PosterStore, query: PosterQuery, page: int,
-              row_length: int = ROW_LENGTH) -> Row:
+def build_row(
+    store: PosterStore, query: PosterQuery, page: int, row_length: int = ROW_LENGTH
+) -> Row:
     """Row ``page`` of the titles matching ``query``, for every profile.
 
     Seeds the sample profiles first (once per workspace, as soon as it has titles).
@@ -139,18 +143,27 @@ def build_row(store: PosterStore, query: PosterQuery, page: int,
     titles = row_titles(store, query)
     last_page = max(0, (len(titles) - 1) // row_length)
     first = min(max(0, page), last_page) * row_length
-    ids = titles[first:first + row_length]
+    ids = titles[first : first + row_length]
     if not ids:
         return Row(tuple(list_profiles(store)), {}, 0, 0)
     preview = RowPreview(store, ids)
     picks = {p.name: preview.picks(p.name) for p in preview.profiles}
-    wanted = {i for row in picks.values() for pick in row
-              for i in (pick.poster_id, pick.default_poster_id) if i is not None}  # fmt: skip
+    wanted = {
+        i
+        for row in picks.values()
+        for pick in row
+        for i in (pick.poster_id, pick.default_poster_id)
+        if i is not None
+    }
     posters = {p.id: p for p in store.posters(sorted(wanted))}
     cards = {
         profile.name: [
-            Card(pick, int(preview.choices.reason[n, t]), posters.get(pick.poster_id or -1),
-                 posters.get(pick.default_poster_id or -1))
+            Card(
+                pick,
+                int(preview.choices.reason[n, t]),
+                posters.get(pick.poster_id or -1),
+                posters.get(pick.default_poster_id or -1),
+            )
             for t, pick in enumerate(picks[profile.name])
         ]
         for n, profile in enumerate(preview.profiles)
@@ -191,8 +204,7 @@ class PreviewModel(QAbstractListModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.cards)
 
-    def data(self, index: Index,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.cards):
             return None
         card = self.cards[index.row()]
@@ -233,9 +245,12 @@ class PreviewModel(QAbstractListModel):
         """Whether every picture of the row has been decoded (for screenshots and tests)."""
         if self.thumbnails is None:
             return True
-        keys = [ThumbKey(p.id, side) for card in self.cards
-                for p, side in ((card.shown, self.sides[0]), (card.default, self.sides[1]))
-                if p is not None]  # fmt: skip
+        keys = [
+            ThumbKey(p.id, side)
+            for card in self.cards
+            for p, side in ((card.shown, self.sides[0]), (card.default, self.sides[1]))
+            if p is not None
+        ]
         return all(self.thumbnails.has(k) for k in keys)
 
 
@@ -254,15 +269,26 @@ class CardDelegate(QStyledItemDelegate):
         self._small_fm = QFontMetrics(self._small_font)
         self._small_h = self._small_fm.height()
 
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: Index) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         width = max(round(BIG * ASPECT), CARD_WIDTH) + 2 * self.PAD
-        height = (self.PAD + self._title_h + 2 + self._small_h + 6 + BIG + 4 + self._small_h
-                  + 8 + SMALL + 4 + self._small_h + self.PAD)  # fmt: skip
+        height = (
+            self.PAD
+            + self._title_h
+            + 2
+            + self._small_h
+            + 6
+            + BIG
+            + 4
+            + self._small_h
+            + 8
+            + SMALL
+            + 4
+            + self._small_h
+            + self.PAD
+        )
         return QSize(width, height)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: Index) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         card: Card | None = index.data(CardRole)
         if card is None:
             return
@@ -273,20 +299,40 @@ class CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         painter.setPen(QPen(COLORS["accent"], 2) if selected else Qt.PenStyle.NoPen)
-        painter.setBrush(COLORS["card_selected"] if selected
-                         else COLORS["card_hover"] if hover else COLORS["card"])  # fmt: skip
+        painter.setBrush(
+            COLORS["card_selected"]
+            if selected
+            else COLORS["card_hover"]
+            if hover
+            else COLORS["card"]
+        )
         painter.drawRoundedRect(rect, 6, 6)
 
         left, width = round(rect.left()) + self.PAD - 3, round(rect.width()) - 2 * self.PAD + 6
         y = round(rect.top()) + self.PAD - 3
         poster = card.shown or card.default
         name = poster.title_name if poster is not None else card.pick.title
-        y = self._text(painter, name, QRect(left, y, width, self._title_h), self._title_font,
-                       COLORS["text"]) + 2  # fmt: skip
+        y = (
+            self._text(
+                painter,
+                name,
+                QRect(left, y, width, self._title_h),
+                self._title_font,
+                COLORS["text"],
+            )
+            + 2
+        )
         facts = [str(poster.title_year or ""), *poster.genres[:2]] if poster is not None else []
-        y = self._text(painter, " · ".join(f for f in facts if f),
-                       QRect(left, y, width, self._small_h), self._small_font,
-                       COLORS["muted"]) + 6  # fmt: skip
+        y = (
+            self._text(
+                painter,
+                " · ".join(f for f in facts if f),
+                QRect(left, y, width, self._small_h),
+                self._small_font,
+                COLORS["muted"],
+            )
+            + 6
+        )
         big = QRect(left + (width - round(BIG * ASPECT)) // 2, y, round(BIG * ASPECT), BIG)
         y = self._picture(painter, index.data(PersonalPixmapRole), card.shown, big) + 4
         if card.swapped:
@@ -297,25 +343,33 @@ class CardDelegate(QStyledItemDelegate):
         painter.setOpacity(0.85)  # the reference picture stays quieter than the pick
         y = self._picture(painter, index.data(DefaultPixmapRole), card.default, small) + 4
         painter.setOpacity(1.0)
-        hidden = card.default is not None and (card.default.sensitive
-                                               or card.default.status == "rejected")
-        self._label(painter, card.default_label(), QRect(left, y, width, self._small_h),
-                    COLORS["sensitive"] if hidden else COLORS["muted"])
+        hidden = card.default is not None and (
+            card.default.sensitive or card.default.status == "rejected"
+        )
+        self._label(
+            painter,
+            card.default_label(),
+            QRect(left, y, width, self._small_h),
+            COLORS["sensitive"] if hidden else COLORS["muted"],
+        )
         painter.restore()
 
     def _tag(self, painter: QPainter, box: QRect, text: str) -> None:
         """A corner tag on the picture (the grid's DEFAULT tag, in the profile colour)."""
         painter.setFont(self._small_font)
-        tag = QRectF(box.left() + 4, box.top() + 4,
-                     self._small_fm.horizontalAdvance(text) + 10, self._small_h + 2)
+        tag = QRectF(
+            box.left() + 4,
+            box.top() + 4,
+            self._small_fm.horizontalAdvance(text) + 10,
+            self._small_h + 2,
+        )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(COLORS["profile"])
         painter.drawRoundedRect(tag, 3, 3)
         painter.setPen(COLORS["text"])
         painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _text(self, painter: QPainter, text: str, rect: QRect, font: QFont,
-              colour: QColor) -> int:
+    def _text(self, painter: QPainter, text: str, rect: QRect, font: QFont, colour: QColor) -> int:
         painter.setFont(font)
         painter.setPen(colour)
         elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
@@ -333,12 +387,16 @@ class CardDelegate(QStyledItemDelegate):
         d = 6
         painter.drawEllipse(QRectF(x, rect.center().y() - d / 2 + 1, d, d))
         painter.setPen(colour.lighter(125))
-        painter.drawText(QRect(x + 10, rect.top(), text_w + 2, rect.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+        painter.drawText(
+            QRect(x + 10, rect.top(), text_w + 2, rect.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            elided,
+        )
         return rect.bottom() + 1
 
-    def _picture(self, painter: QPainter, pixmap: QPixmap | None, poster: Poster | None,
-                 box: QRect) -> int:
+    def _picture(
+        self, painter: QPainter, pixmap: QPixmap | None, poster: Poster | None, box: QRect
+    ) -> int:
         """The picture fitted into ``box`` (centred), or a quiet placeholder while it loads."""
         if pixmap is None or pixmap.isNull():
             painter.setPen(Qt.PenStyle.NoPen)
@@ -349,10 +407,16 @@ class CardDelegate(QStyledItemDelegate):
                 painter.setFont(self._small_font)
                 painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "no poster")
             return box.bottom() + 1
-        size = pixmap.deviceIndependentSize().toSize().scaled(
-            box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRect(box.left() + (box.width() - size.width()) // 2,
-                       box.top() + (box.height() - size.height()) // 2, size.width(),
-                       size.height())  # fmt: skip
+        size = (
+            pixmap.deviceIndependentSize()
+            .toSize()
+            .scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        )
+        target = QRect(
+            box.left() + (box.width() - size.width()) // 2,
+            box.top() + (box.height() - size.height()) // 2,
+            size.width(),
+            size.height(),
+        )
         painter.drawPixmap(target, pixmap)
         return box.bottom() + 1

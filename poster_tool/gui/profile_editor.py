@@ -80,8 +80,10 @@ QProgressBar::chunk {{ background: {COLORS["profile"].name()}; border-radius: 3p
 def confirm_delete(parent: QWidget, name: str) -> bool:
     """Ask before a profile and its history are deleted."""
     answer = QMessageBox.question(
-        parent, "Delete profile",
-        f"Delete the profile {name!r} with its likes, dislikes and viewing history?")
+        parent,
+        "Delete profile",
+        f"Delete the profile {name!r} with its likes, dislikes and viewing history?",
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -103,8 +105,9 @@ class GenrePreference(QWidget):
         self.share.setMinimumWidth(32)
         self.share.setStyleSheet(f"color: {COLORS['muted'].name()};")
         self.like = self._toggle("like", "Like", f"The viewer says they like {genre}")
-        self.dislike = self._toggle("dislike", "Dislike",
-                                    f"Never lead with a {genre} look for this viewer")
+        self.dislike = self._toggle(
+            "dislike", "Dislike", f"Never lead with a {genre} look for this viewer"
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (name, self.bar, self.share):
@@ -151,8 +154,7 @@ class ProfileEditor(QDialog):
 
     profiles_changed = Signal()  # any profile was added, renamed, edited or deleted
 
-    def __init__(self, store: PosterStore, parent: QWidget | None = None,
-                 select: str = "") -> None:
+    def __init__(self, store: PosterStore, parent: QWidget | None = None, select: str = "") -> None:
         super().__init__(parent)
         self.store = store
         self.profile: Profile | None = None
@@ -301,8 +303,11 @@ class ProfileEditor(QDialog):
     def add_profile(self) -> None:
         """Add a profile with a free name and start renaming it."""
         taken = set(self.names())
-        name = next(n for k in range(1, len(taken) + 2)
-                    if (n := NEW_NAME if k == 1 else f"{NEW_NAME} {k}") not in taken)  # fmt: skip
+        name = next(
+            n
+            for k in range(1, len(taken) + 2)
+            if (n := NEW_NAME if k == 1 else f"{NEW_NAME} {k}") not in taken
+        )
         if self._write(lambda: create_profile(self.store, name)):
             self._reload_list(name)
             self.name.setFocus()
@@ -323,8 +328,9 @@ class ProfileEditor(QDialog):
         added: list[str] = []
         if self._write(lambda: added.extend(seed_samples(self.store))):
             self._reload_list(self.profile.name if self.profile else "")
-            self.error.setText(f"Added {', '.join(added)}." if added
-                               else "Every sample profile is already here.")  # fmt: skip
+            self.error.setText(
+                f"Added {', '.join(added)}." if added else "Every sample profile is already here."
+            )
 
     def _on_list_current_changed(self, name: str) -> None:
         self.error.clear()
@@ -341,9 +347,11 @@ class ProfileEditor(QDialog):
         self.description.setText(profile.description if profile else "")
         if profile is not None:
             top = ", ".join(f"{g} {profile.affinity[g]:.0%}" for g in profile.top_genres(3))
-            self.summary.setText(f"{profile.viewings} viewings, {profile.minutes:.0f} minutes"
-                                 + (" · sample profile" if profile.sample else "")
-                                 + f" · top genres: {top or 'none yet'}")  # fmt: skip
+            self.summary.setText(
+                f"{profile.viewings} viewings, {profile.minutes:.0f} minutes"
+                + (" · sample profile" if profile.sample else "")
+                + f" · top genres: {top or 'none yet'}"
+            )
             for preference in self.genres.values():
                 preference.show_profile(profile)
         else:
@@ -354,8 +362,13 @@ class ProfileEditor(QDialog):
             self.table.insertRow(row)
             minutes = QTableWidgetItem(f"{viewing.minutes:g}")
             minutes.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            for column, item in enumerate((QTableWidgetItem(viewing.title),
-                                           QTableWidgetItem(viewing.watched_at[:10]), minutes)):
+            for column, item in enumerate(
+                (
+                    QTableWidgetItem(viewing.title),
+                    QTableWidgetItem(viewing.watched_at[:10]),
+                    minutes,
+                )
+            ):
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -28,8 +28,9 @@ class StatusBar(QStatusBar):
         for widget in (self.catalog, self.curator, QLabel("Zoom"), self.zoom):
             self.addPermanentWidget(widget)
 
-    def show_counts(self, total: int, loaded: int, selected: int, row: int | None = None,
-                    queue: bool = False) -> None:
+    def show_counts(
+        self, total: int, loaded: int, selected: int, row: int | None = None, queue: bool = False
+    ) -> None:
         """What the grid shows: matches, how many are loaded, how many are selected, and
         where the current poster is (in the least-certain queue when ``queue``)."""
         text = f"{total:,} posters match"
@@ -48,7 +49,8 @@ class StatusBar(QStatusBar):
         self.catalog.setText(
             f"{stats['titles']:,} titles · {p['total']:,} posters: {p['pending']:,} pending, "
             f"{p['approved']:,} approved, {p['rejected']:,} rejected · "
-            f"{stats['curated']:,} curated")
+            f"{stats['curated']:,} curated"
+        )
 
     def show_curator(self, name: str) -> None:
         """Whose name goes into the audit log."""

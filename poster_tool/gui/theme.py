@@ -55,8 +55,11 @@ def apply(app: QApplication) -> None:
     palette = QPalette()
     for role, color in _ROLES.items():
         palette.setColor(role, QColor(color))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
-                 QPalette.ColorRole.WindowText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7075"))
     app.setPalette(palette)
     app.setStyleSheet(STYLE_SHEET)

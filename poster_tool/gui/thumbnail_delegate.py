@@ -79,8 +79,7 @@ class PosterDelegate(QStyledItemDelegate):
     :param pool: size each card by its poster's orientation (landscape cards are wide)
     """
 
-    def __init__(self, side: int = 160, pool: bool = False,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, side: int = 160, pool: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.side = side
         self.pool = pool
@@ -104,8 +103,9 @@ class PosterDelegate(QStyledItemDelegate):
             return QSize(round(self.side / ASPECT), self.side)
         return QSize(round(self.side * ASPECT), self.side)
 
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         box = self._box_size(index.data(PosterRole) if self.pool else None)
         width = max(box.width(), 96) + 2 * PAD
         lines = self._title_h + self._small_h + (self._small_h + 6) + 3 * 2
@@ -114,8 +114,12 @@ class PosterDelegate(QStyledItemDelegate):
         return QSize(width, PAD + box.height() + GAP + lines + PAD)
 
     # -- painting -------------------------------------------------------------------------------
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         poster: Poster | None = index.data(PosterRole)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -125,8 +129,13 @@ class PosterDelegate(QStyledItemDelegate):
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         duplicate = poster is not None and bool(poster.duplicate_of or poster.near_duplicate_of)
         outlined = bool(index.data(HighlightRole))
-        fill = COLORS["card_selected"] if selected else COLORS["card_hover"] if hover \
-            else COLORS["card"]  # fmt: skip
+        fill = (
+            COLORS["card_selected"]
+            if selected
+            else COLORS["card_hover"]
+            if hover
+            else COLORS["card"]
+        )
         if selected or outlined:
             painter.setPen(QPen(COLORS["accent" if selected else "duplicate"], 2))
         else:
@@ -137,8 +146,12 @@ class PosterDelegate(QStyledItemDelegate):
             painter.restore()
             return
         box = self._box_size(poster)
-        box_rect = QRect(round(rect.center().x() - box.width() / 2), round(rect.top()) + PAD - 3,
-                         box.width(), box.height())  # fmt: skip
+        box_rect = QRect(
+            round(rect.center().x() - box.width() / 2),
+            round(rect.top()) + PAD - 3,
+            box.width(),
+            box.height(),
+        )
         if poster.status == "rejected":
             painter.setOpacity(0.45)
         self._paint_picture(painter, box_rect, index)
@@ -150,33 +163,50 @@ class PosterDelegate(QStyledItemDelegate):
         y = box_rect.bottom() + GAP
         painter.setFont(self._title_font)
         painter.setPen(COLORS["text"])
-        painter.drawText(QRect(text_left, y, text_width, self._title_h), LEFT,
-                         self._title_fm.elidedText(poster.title_name, Qt.TextElideMode.ElideRight,
-                                                   text_width))  # fmt: skip
+        painter.drawText(
+            QRect(text_left, y, text_width, self._title_h),
+            LEFT,
+            self._title_fm.elidedText(poster.title_name, Qt.TextElideMode.ElideRight, text_width),
+        )
         y += self._title_h + 2
         painter.setFont(self._small_font)
         painter.setPen(COLORS["muted"])
         wide = self.pool and poster.orientation == "landscape"
         unsure = poster.model_uncertainty is not None and (
-            self.always_uncertainty or poster.model_uncertainty >= UNSURE)
-        shown = (poster.title_year, poster.status, "landscape" if wide else None,
-                 f"unsure {poster.model_uncertainty:.2f}" if unsure else None)  # fmt: skip
+            self.always_uncertainty or poster.model_uncertainty >= UNSURE
+        )
+        shown = (
+            poster.title_year,
+            poster.status,
+            "landscape" if wide else None,
+            f"unsure {poster.model_uncertainty:.2f}" if unsure else None,
+        )
         facts = " · ".join(str(x) for x in shown if x)
-        painter.drawText(QRect(text_left, y, text_width, self._small_h), LEFT,
-                         self._small_fm.elidedText(facts, Qt.TextElideMode.ElideRight,
-                                                   text_width))  # fmt: skip
+        painter.drawText(
+            QRect(text_left, y, text_width, self._small_h),
+            LEFT,
+            self._small_fm.elidedText(facts, Qt.TextElideMode.ElideRight, text_width),
+        )
         y += self._small_h + 4
-        self._paint_chips(painter, QRect(text_left, y, text_width, self._small_h + 4), poster,
-                          index.data(VerdictRole))  # fmt: skip
+        self._paint_chips(
+            painter,
+            QRect(text_left, y, text_width, self._small_h + 4),
+            poster,
+            index.data(VerdictRole),
+        )
         if self.pool:
             y += self._small_h + 8
             picks = index.data(ProfilePicksRole) or []
-            self._paint_chip_row(painter, QRect(text_left, y, text_width, self._small_h + 4),
-                                 [(name, "profile", False) for name in picks])  # fmt: skip
+            self._paint_chip_row(
+                painter,
+                QRect(text_left, y, text_width, self._small_h + 4),
+                [(name, "profile", False) for name in picks],
+            )
         painter.restore()
 
-    def _paint_picture(self, painter: QPainter, box: QRect,
-                       index: QModelIndex | QPersistentModelIndex) -> None:
+    def _paint_picture(
+        self, painter: QPainter, box: QRect, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         pixmap: QPixmap | None = index.data(ThumbnailRole)
         if pixmap is None or pixmap.isNull():
             painter.setPen(Qt.PenStyle.NoPen)
@@ -188,30 +218,47 @@ class PosterDelegate(QStyledItemDelegate):
                 painter.drawText(box, CENTER, "image missing")
             return
         size = pixmap.deviceIndependentSize().toSize()
-        if size.width() > box.width() or size.height() > box.height() or (
-                size.width() < box.width() and size.height() < box.height()):
+        if (
+            size.width() > box.width()
+            or size.height() > box.height()
+            or (size.width() < box.width() and size.height() < box.height())
+        ):
             size = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRect(box.left() + (box.width() - size.width()) // 2,
-                       box.top() + (box.height() - size.height()) // 2, size.width(),
-                       size.height())  # fmt: skip
+        target = QRect(
+            box.left() + (box.width() - size.width()) // 2,
+            box.top() + (box.height() - size.height()) // 2,
+            size.width(),
+            size.height(),
+        )
         # Thumbnails are decoded at the drawn size, so this is a plain blit (no clip path
         # or smooth scaling: those cost more than the rest of the card together).
         painter.drawPixmap(target, pixmap)
 
-    def _paint_badges(self, painter: QPainter, box: QRect, poster: Poster,
-                      duplicate: bool) -> None:
+    def _paint_badges(self, painter: QPainter, box: QRect, poster: Poster, duplicate: bool) -> None:
         d = 20
         if poster.status in ("approved", "rejected"):
             circle = QRectF(box.right() - d - 4, box.top() + 4, d, d)
             painter.setPen(QPen(QColor(0, 0, 0, 90), 1))
             painter.setBrush(COLORS[poster.status])
             painter.drawEllipse(circle)
-            painter.setPen(QPen(QColor("white"), 2.2, Qt.PenStyle.SolidLine,
-                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))  # fmt: skip
+            painter.setPen(
+                QPen(
+                    QColor("white"),
+                    2.2,
+                    Qt.PenStyle.SolidLine,
+                    Qt.PenCapStyle.RoundCap,
+                    Qt.PenJoinStyle.RoundJoin,
+                )
+            )
             c = circle.center()
             if poster.status == "approved":
-                painter.drawPolyline([QPointF(c.x() - 5, c.y()), QPointF(c.x() - 1.5, c.y() + 4),
-                                      QPointF(c.x() + 5, c.y() - 4)])  # fmt: skip
+                painter.drawPolyline(
+                    [
+                        QPointF(c.x() - 5, c.y()),
+                        QPointF(c.x() - 1.5, c.y() + 4),
+                        QPointF(c.x() + 5, c.y() - 4),
+                    ]
+                )
             else:
                 painter.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() + 4, c.y() + 4))
                 painter.drawLine(QPointF(c.x() - 4, c.y() + 4), QPointF(c.x() + 4, c.y() - 4))
@@ -235,20 +282,28 @@ class PosterDelegate(QStyledItemDelegate):
             painter.drawText(tag, CENTER, text)
             y += fm.height() + 5
 
-    def _paint_chips(self, painter: QPainter, rect: QRect, poster: Poster,
-                     verdict: Verdict | None) -> None:
+    def _paint_chips(
+        self, painter: QPainter, rect: QRect, poster: Poster, verdict: Verdict | None
+    ) -> None:
         # The genres the poster exports as: teal curator, grey official, dashed violet model;
         # an official genre the model doubts (the poster waits for review) is drawn red.
         if verdict is None:
             kind = "curator" if poster.curated else "official"
             chips = [(g, kind, False) for g in poster.genres]
         else:
-            chips = [(g.genre, "doubted" if g.genre in verdict.doubted else CHIP_KIND[g.provenance],
-                      g.provenance == MODEL) for g in verdict.genres]  # fmt: skip
+            chips = [
+                (
+                    g.genre,
+                    "doubted" if g.genre in verdict.doubted else CHIP_KIND[g.provenance],
+                    g.provenance == MODEL,
+                )
+                for g in verdict.genres
+            ]
         self._paint_chip_row(painter, rect, chips)
 
-    def _paint_chip_row(self, painter: QPainter, rect: QRect,
-                        chips: list[tuple[str, str, bool]]) -> None:
+    def _paint_chip_row(
+        self, painter: QPainter, rect: QRect, chips: list[tuple[str, str, bool]]
+    ) -> None:
         painter.setFont(self._small_font)
         fm = self._small_fm
         x = rect.left()

@@ -43,8 +43,9 @@ class ThumbSource(NamedTuple):
     original: Path
 
 
-def decode_batch(generation: int, batch: list[tuple[ThumbKey, ThumbSource]]
-                 ) -> tuple[int, list[tuple[ThumbKey, QImage | None]]]:
+def decode_batch(
+    generation: int, batch: list[tuple[ThumbKey, ThumbSource]]
+) -> tuple[int, list[tuple[ThumbKey, QImage | None]]]:
     """Decode several pictures in one worker; a broken file yields ``None`` for its key.
 
     :param generation: handed back, so results for a closed workspace can be told apart
@@ -73,8 +74,11 @@ def decode(source: ThumbSource, side: int) -> QImage:
         image = QImage(data, pil.width, pil.height, 3 * pil.width, QImage.Format.Format_RGB888)
         image = image.copy()  # own the pixels: ``data`` is freed when this function returns
     if max(image.width(), image.height()) > side:
-        image = image.scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+        image = image.scaled(
+            QSize(side, side),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     return image
 
 
@@ -87,8 +91,9 @@ class ThumbnailCache(QObject):
 
     loaded = Signal(object)  # ThumbKey: its picture (or the knowledge it is broken) is ready
 
-    def __init__(self, workspace: Workspace, budget: int = DEFAULT_BUDGET,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, budget: int = DEFAULT_BUDGET, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.budget = budget

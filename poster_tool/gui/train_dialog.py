@@ -88,8 +88,7 @@ class RetrainDock(QDockWidget):
         self.base_config = TrainConfig()  # what the form does not set (tests shrink it)
         # How a run is run: in a child process, so torch never touches the window's thread
         # (tests swap in the in-process run to plant faults).
-        self.run_job: Callable[..., Generator[Progress, None, Candidate]] = \
-            train_candidate_in_child  # fmt: skip
+        self.run_job: Callable[..., Generator[Progress, None, Candidate]] = train_candidate_in_child
         self.machine: dict[str, Any] | None = None  # devices and weights, from a child
         self.candidate: Candidate | None = None
         self.worker: JobWorker | None = None
@@ -129,8 +128,10 @@ class RetrainDock(QDockWidget):
         self.start_button = QPushButton("Start")
         self.start_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
-        self.stage = QLabel("Labels are read when a run starts; edits you make meanwhile are "
-                            "saved and count the next run.")  # fmt: skip
+        self.stage = QLabel(
+            "Labels are read when a run starts; edits you make meanwhile are "
+            "saved and count the next run."
+        )
         self.stage.setWordWrap(True)
         self.stage.setObjectName("stageLabel")
         self.bar = QProgressBar()
@@ -246,18 +247,23 @@ class RetrainDock(QDockWidget):
         if self.workspace is not None and self.store is not None:
             try:
                 active = Registry(self.workspace, self.store).active()
-                text = (f"Active model: <b>{active.version}</b> ({active.backbone}"
-                        f"{', shipped default' if active.bundled else ''})" if active
-                        else "Active model: <b>none yet</b> — posters show no model "
-                             "suggestions until a full run is activated")  # fmt: skip
+                text = (
+                    f"Active model: <b>{active.version}</b> ({active.backbone}"
+                    f"{', shipped default' if active.bundled else ''})"
+                    if active
+                    else "Active model: <b>none yet</b> — posters show no model "
+                    "suggestions until a full run is activated"
+                )
             except PosterToolError as exc:
                 text = f"Active model: cannot be read ({exc})"
             total, curated = self.store.db.execute(
                 "SELECT count(*), coalesce(sum(curated_at IS NOT NULL), 0) FROM posters "
                 "WHERE status != 'rejected'"
             ).fetchone()
-            data = (f"Training data now: {total:,} posters that are not rejected, "
-                    f"{curated:,} with curator labels.")  # fmt: skip
+            data = (
+                f"Training data now: {total:,} posters that are not rejected, "
+                f"{curated:,} with curator labels."
+            )
         else:
             text, data = "No workspace is open.", ""
         self.active_label.setText(text)
@@ -273,9 +279,15 @@ class RetrainDock(QDockWidget):
 
     def config(self) -> TrainConfig:
         """The run the form asks for (on top of :attr:`base_config`); never activates."""
-        return replace(self.base_config, quick=self.quick.isChecked(), epochs=self.epochs.value(),
-                       backbone=self.backbone.currentText(), device=self.device.currentData(),
-                       version=None, activate=False)  # fmt: skip
+        return replace(
+            self.base_config,
+            quick=self.quick.isChecked(),
+            epochs=self.epochs.value(),
+            backbone=self.backbone.currentText(),
+            device=self.device.currentData(),
+            version=None,
+            activate=False,
+        )
 
     # -- a run -------------------------------------------------------------------------------
     def _on_start_clicked(self) -> None:
@@ -359,8 +371,10 @@ class RetrainDock(QDockWidget):
         result = candidate.result
         self.chart.fit_epochs(result.epochs_run)  # early stopping: no empty right half
         took = format_seconds(result.seconds)
-        self.stage.setText(f"Finished: model {result.version}, {result.epochs_run} epochs in "
-                           f"{took}. Activate it or discard it.")  # fmt: skip
+        self.stage.setText(
+            f"Finished: model {result.version}, {result.epochs_run} epochs in "
+            f"{took}. Activate it or discard it."
+        )
         self._show_candidate(candidate)
 
     def _on_worker_error(self, message: str) -> None:
@@ -372,8 +386,11 @@ class RetrainDock(QDockWidget):
         else:
             self.stage.setText("Training stopped.")
             end = "" if message.endswith((".", "!", "?")) else "."
-            self._note(f"Training stopped: {message}{end} Nothing was changed; the active "
-                       "model is as it was.", error=True)  # fmt: skip
+            self._note(
+                f"Training stopped: {message}{end} Nothing was changed; the active "
+                "model is as it was.",
+                error=True,
+            )
 
     def _on_worker_finished(self) -> None:
         self.worker, self._child = None, None
@@ -389,10 +406,14 @@ class RetrainDock(QDockWidget):
         version = self.candidate.result.version
         warnings = activation_warnings(self.candidate)
         if warnings and not ask_confirm(
-                self, "Activate a weaker model?",
-                f"Model {version} may suggest worse genres than what you have now.\n\n"
-                + "\n".join(warnings) + "\n\nActivate it anyway? (Model History can roll "
-                "back.)", "Activate anyway"):  # fmt: skip
+            self,
+            "Activate a weaker model?",
+            f"Model {version} may suggest worse genres than what you have now.\n\n"
+            + "\n".join(warnings)
+            + "\n\nActivate it anyway? (Model History can roll "
+            "back.)",
+            "Activate anyway",
+        ):
             return
         if self.rescorer.activate(self.workspace, self.store, version):
             self._show_candidate(None, keep_report=True)
@@ -406,9 +427,13 @@ class RetrainDock(QDockWidget):
         if self.candidate is None or self.workspace is None or self.store is None:
             return
         version = self.candidate.result.version
-        if not ask_confirm(self, "Discard the new model?",
-                           f"Delete model {version}? Its weights and report are removed; "
-                           "this cannot be undone. The active model stays.", "Discard"):
+        if not ask_confirm(
+            self,
+            "Discard the new model?",
+            f"Delete model {version}? Its weights and report are removed; "
+            "this cannot be undone. The active model stays.",
+            "Discard",
+        ):
             return
         try:
             Registry(self.workspace, self.store).remove(version)
@@ -436,8 +461,9 @@ class RetrainDock(QDockWidget):
     # -- helpers -------------------------------------------------------------------------------
     def _on_backbone_changed(self, name: str) -> None:
         missing = (self.machine or {}).get("weights", {}).get(name)
-        self.weights_label.setText(f"{missing}: a full run would train from scratch."
-                                   if missing else "")  # fmt: skip
+        self.weights_label.setText(
+            f"{missing}: a full run would train from scratch." if missing else ""
+        )
         self.weights_label.setVisible(bool(missing))
 
     def _show_running(self, running: bool) -> None:

@@ -141,8 +141,12 @@ class CallWorker(_Worker):
         return self._fn()
 
 
-def store_job(workspace: Workspace, job: Callable[..., Generator[Progress, None, Any]],
-              *args: Any, **kwargs: Any) -> Generator[Progress, None, Any]:
+def store_job(
+    workspace: Workspace,
+    job: Callable[..., Generator[Progress, None, Any]],
+    *args: Any,
+    **kwargs: Any,
+) -> Generator[Progress, None, Any]:
     """Run ``job(workspace, store, *args, **kwargs)`` with a store opened in this thread.
 
     Use it as a job factory: ``JobWorker(lambda: store_job(ws, import_csv, path))``.

@@ -58,8 +58,12 @@ def _real_manifest(folder: Path) -> Path:
 
 # Generated posters for the model tests on a clean clone: each genre its own hue, so a
 # network can learn something from them in two epochs.
-SYNTHETIC_GENRES = (("Horror", (30, 10, 20)), ("Comedy", (250, 210, 40)),
-                    ("Drama", (60, 90, 160)), ("Action", (220, 60, 20)))  # fmt: skip
+SYNTHETIC_GENRES = (
+    ("Horror", (30, 10, 20)),
+    ("Comedy", (250, 210, 40)),
+    ("Drama", (60, 90, 160)),
+    ("Action", (220, 60, 20)),
+)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +83,6 @@ def poster_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
             genre, (r, g, b) = SYNTHETIC_GENRES[i % len(SYNTHETIC_GENRES)]
             jitter = (i * 7) % 40
             path = folder / f"{i}.jpg"
-            path.write_bytes(jpeg_bytes((min(255, r + jitter), g, min(255, b + jitter)),
-                                        pattern=i))  # fmt: skip
+            path.write_bytes(jpeg_bytes((min(255, r + jitter), g, min(255, b + jitter)), pattern=i))
             writer.writerow([f"g{i}", f"Generated {i}", 2000 + i % 20, genre, str(path)])
     return out

@@ -17,15 +17,27 @@ from urllib.parse import urlsplit
 from poster_tool.core.crawl.fetch import FetchConfig
 
 # Short timeouts and tiny backoffs: every failure case finishes in well under a second.
-FAST = FetchConfig(rate=0, concurrency=4, connect_timeout=2.0, read_timeout=0.5, retries=2,
-                   backoff=0.01, backoff_max=0.05, retry_after_max=2.0)  # fmt: skip
+FAST = FetchConfig(
+    rate=0,
+    concurrency=4,
+    connect_timeout=2.0,
+    read_timeout=0.5,
+    retries=2,
+    backoff=0.01,
+    backoff_max=0.05,
+    retry_after_max=2.0,
+)
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
-def send(request: BaseHTTPRequestHandler, body: bytes | str, status: int = 200,
-         content_type: str = "text/html; charset=utf-8",
-         headers: dict[str, str] | None = None) -> None:  # fmt: skip
+def send(
+    request: BaseHTTPRequestHandler,
+    body: bytes | str,
+    status: int = 200,
+    content_type: str = "text/html; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> None:
     """Answer with a whole body (and its Content-Length, so the connection is kept)."""
     data = body.encode("utf-8") if isinstance(body, str) else body
     request.send_response(status)
@@ -97,8 +109,14 @@ class Site:
         """The absolute URL of a path on this site."""
         return f"http://{self.host}{path}"
 
-    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8",
-            status: int = 200, headers: dict[str, str] | None = None) -> None:  # fmt: skip
+    def add(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Serve a fixed answer at ``path`` (with or without its query)."""
         self.routes[path] = lambda request: send(request, body, status, content_type, headers)
 
@@ -145,16 +163,23 @@ def build_portal(site: Site, titles: list[PortalTitle], per_page: int = 10) -> s
             f'code={t.code}">{t.name}</a></div></td></tr>'
             for t in chunk
         )
-        nav = (f'<a href="?sel=cnt&amp;page={number + 1}" class="pg_next">다음</a>'
-               if number < len(pages) else "")  # fmt: skip
-        site.add(f"/movie/sdb/rank/rmovie.nhn?sel=cnt&page={number}",
-                 f'<html><body><table class="list_ranking">{rows}</table>'
-                 f'<div class="pagenavigation">{nav}</div></body></html>')  # fmt: skip
+        nav = (
+            f'<a href="?sel=cnt&amp;page={number + 1}" class="pg_next">다음</a>'
+            if number < len(pages)
+            else ""
+        )
+        site.add(
+            f"/movie/sdb/rank/rmovie.nhn?sel=cnt&page={number}",
+            f'<html><body><table class="list_ranking">{rows}</table>'
+            f'<div class="pagenavigation">{nav}</div></body></html>',
+        )
     first = site.routes["/movie/sdb/rank/rmovie.nhn?sel=cnt&page=1"]
     site.routes["/movie/sdb/rank/rmovie.nhn"] = first
     for t in titles:
-        genres = ", ".join(f'<a href="/movie/sdb/browsing/bmovie.nhn?genre={i}">{g}</a>'
-                           for i, g in enumerate(t.genres))  # fmt: skip
+        genres = ", ".join(
+            f'<a href="/movie/sdb/browsing/bmovie.nhn?genre={i}">{g}</a>'
+            for i, g in enumerate(t.genres)
+        )
         site.add(
             f"/movie/bi/mi/basic.nhn?code={t.code}",
             f'<html><body><div class="mv_info"><h3 class="h_movie"><a href="#">{t.name}</a></h3>'

@@ -13,13 +13,31 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
-PARASITE = TitleIn(key="imdb:tt6751668", name="기생충", original_name="Parasite", year=2019,
-                   imdb_id="tt6751668", tmdb_id=496243, genres=("Drama", "Thriller"),
-                   source="csv")  # fmt: skip
-ALIEN = TitleIn(key="imdb:tt0078748", name="Alien", year=1979, imdb_id="tt0078748",
-                genres=("Horror", "Sci-Fi"), source="csv")  # fmt: skip
-UNAPPROVED = TitleIn(key="dir:Nothing Approved (2001)", name="Nothing Approved", year=2001,
-                     genres=("Comedy",), source="dir")  # fmt: skip
+PARASITE = TitleIn(
+    key="imdb:tt6751668",
+    name="기생충",
+    original_name="Parasite",
+    year=2019,
+    imdb_id="tt6751668",
+    tmdb_id=496243,
+    genres=("Drama", "Thriller"),
+    source="csv",
+)
+ALIEN = TitleIn(
+    key="imdb:tt0078748",
+    name="Alien",
+    year=1979,
+    imdb_id="tt0078748",
+    genres=("Horror", "Sci-Fi"),
+    source="csv",
+)
+UNAPPROVED = TitleIn(
+    key="dir:Nothing Approved (2001)",
+    name="Nothing Approved",
+    year=2001,
+    genres=("Comedy",),
+    source="dir",
+)
 
 
 def build(workspace: Workspace, store: PosterStore) -> dict[str, int]:
@@ -32,27 +50,45 @@ def build(workspace: Workspace, store: PosterStore) -> dict[str, int]:
     intake = Intake(workspace, store)
     titles = {t.key: store.upsert_title(t)[0] for t in (PARASITE, ALIEN, UNAPPROVED)}
     roles = [
-        ("curated", PARASITE), ("scored", PARASITE), ("default_sensitive", PARASITE),
-        ("rejected", PARASITE), ("curated_over_model", ALIEN), ("pending", ALIEN),
-        ("curated_empty", ALIEN), ("only_pending", UNAPPROVED),
-    ]  # fmt: skip
+        ("curated", PARASITE),
+        ("scored", PARASITE),
+        ("default_sensitive", PARASITE),
+        ("rejected", PARASITE),
+        ("curated_over_model", ALIEN),
+        ("pending", ALIEN),
+        ("curated_empty", ALIEN),
+        ("only_pending", UNAPPROVED),
+    ]
     ids = {}
     for n, (role, title) in enumerate(roles):
         image = check_bytes(jpeg_bytes((30 * n, 90, 200 - 20 * n), pattern=n), f"{role}.jpg")
         url = f"https://img.example.test/{role}.jpg" if role == "scored" else None
-        ids[role] = intake.ingest(image, title_id=titles[title.key], source="csv",
-                                  source_url=url).poster_id  # fmt: skip
-    store.set_status({ids[r]: "approved" for r in ("curated", "scored", "default_sensitive",
-                                                   "curated_over_model", "curated_empty")},
-                     "kim")  # fmt: skip
+        ids[role] = intake.ingest(
+            image, title_id=titles[title.key], source="csv", source_url=url
+        ).poster_id
+    store.set_status(
+        {
+            ids[r]: "approved"
+            for r in (
+                "curated",
+                "scored",
+                "default_sensitive",
+                "curated_over_model",
+                "curated_empty",
+            )
+        },
+        "kim",
+    )
     store.set_status({ids["rejected"]: "rejected"}, "kim")
     store.set_genres({ids["curated"]: ["Drama", "Comedy"], ids["curated_empty"]: []}, "kim")
     store.write_model_scores(
         "cnn-v1",
-        {ids["scored"]: {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125},
-         ids["curated_over_model"]: {"Horror": 0.4, "Sci-Fi": 0.9}},
+        {
+            ids["scored"]: {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125},
+            ids["curated_over_model"]: {"Horror": 0.4, "Sci-Fi": 0.9},
+        },
         {"Horror": 0.5},
-    )  # fmt: skip
+    )
     store.set_genres({ids["curated_over_model"]: ["Horror"]}, "lee")
     store.set_default(ids["default_sensitive"], "kim")
     store.set_sensitive({ids["default_sensitive"]: "graphic violence"}, "kim")

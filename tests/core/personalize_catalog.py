@@ -32,16 +32,25 @@ class CatalogBuilder:
         )
         return title_id
 
-    def poster(self, title_id: int, *, status: str = "approved",
-               curated: Sequence[str] | None = None, model: Mapping[str, float] | None = None,
-               sensitive: str | None = None, default: bool = False,
-               image: bytes | None = None) -> int:
+    def poster(
+        self,
+        title_id: int,
+        *,
+        status: str = "approved",
+        curated: Sequence[str] | None = None,
+        model: Mapping[str, float] | None = None,
+        sensitive: str | None = None,
+        default: bool = False,
+        image: bytes | None = None,
+    ) -> int:
         """One poster; ``curated`` sets curator genres, ``model`` writes model scores."""
         self._pattern += 1
-        data = image or jpeg_bytes(colour=(30 + self._pattern * 23 % 200, 90, 160),
-                                   pattern=self._pattern)  # fmt: skip
-        poster_id = self.intake.ingest(check_bytes(data), title_id=title_id,
-                                       source="test").poster_id  # fmt: skip
+        data = image or jpeg_bytes(
+            colour=(30 + self._pattern * 23 % 200, 90, 160), pattern=self._pattern
+        )
+        poster_id = self.intake.ingest(
+            check_bytes(data), title_id=title_id, source="test"
+        ).poster_id
         if status != "pending":
             self.store.set_status({poster_id: status}, CURATOR)
         if curated is not None:

@@ -57,8 +57,16 @@ def test_edits_from_the_cli_are_audited_with_the_curator(
     posters = {p["id"]: p for p in json.loads(run(capsys, *base, "posters", "list", "--json")[1])}
     assert posters[1]["genres"] == ["Drama", "Family"]
     assert posters[1]["sensitive"] and posters[2]["is_default"]
-    assert {"id", "title_id", "title", "sha256", "status", "is_default", "sensitive",
-            "genres"} <= set(posters[1])  # fmt: skip
+    assert {
+        "id",
+        "title_id",
+        "title",
+        "sha256",
+        "status",
+        "is_default",
+        "sensitive",
+        "genres",
+    } <= set(posters[1])
     assert posters[2]["title"] == "기생충 2"
     history = json.loads(run(capsys, *base, "posters", "history", "--json")[1])
     assert {h["curator"] for h in history} == {"mina"}
@@ -89,8 +97,9 @@ def test_workspace_comes_from_the_environment_when_not_given(
     assert (tmp_path / "env_ws" / "catalog.db").exists()
 
 
-def test_demo_builds_a_synthetic_catalog_once(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_builds_a_synthetic_catalog_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = str(tmp_path / "demo")
     assert run(capsys, "--workspace", root, "demo")[0] == 0
     stats = json.loads(run(capsys, "--workspace", root, "stats", "--json")[1])

@@ -160,8 +160,11 @@ def test_robots_txt_disallow_is_honoured_and_read_once_per_host(site):
 
 
 def test_robots_rules_for_our_agent_and_a_missing_robots_txt(site):
-    site.add("/robots.txt", "User-agent: PosterStudio\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
-             content_type="text/plain")  # fmt: skip
+    site.add(
+        "/robots.txt",
+        "User-agent: PosterStudio\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
+        content_type="text/plain",
+    )
     assert not Fetcher(replace(FAST, robots=True)).allowed(site.url("/anything"))
     with Site() as other:  # no robots.txt at all (404): everything is allowed
         assert Fetcher(replace(FAST, robots=True)).allowed(other.url("/anything"))

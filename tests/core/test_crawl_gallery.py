@@ -26,13 +26,26 @@ def site():
 
 def titles() -> list[PortalTitle]:
     return [
-        PortalTitle(101, "기생충", "Parasite", 2019, ["드라마", "스릴러"],
-                    [jpeg_bytes(pattern=1), jpeg_bytes(pattern=2)]),
-        PortalTitle(102, "괴물", "The Host", 2006, ["SF", "블랙코미디"],
-                    [jpeg_bytes(pattern=3), jpeg_bytes(pattern=4), jpeg_bytes(pattern=5)]),
-        PortalTitle(103, "올드보이", "Oldboy", 2003, ["멜로/로맨스", "공포(호러)"],
-                    [jpeg_bytes(pattern=6)]),
-    ]  # fmt: skip
+        PortalTitle(
+            101,
+            "기생충",
+            "Parasite",
+            2019,
+            ["드라마", "스릴러"],
+            [jpeg_bytes(pattern=1), jpeg_bytes(pattern=2)],
+        ),
+        PortalTitle(
+            102,
+            "괴물",
+            "The Host",
+            2006,
+            ["SF", "블랙코미디"],
+            [jpeg_bytes(pattern=3), jpeg_bytes(pattern=4), jpeg_bytes(pattern=5)],
+        ),
+        PortalTitle(
+            103, "올드보이", "Oldboy", 2003, ["멜로/로맨스", "공포(호러)"], [jpeg_bytes(pattern=6)]
+        ),
+    ]
 
 
 def run(ws, store, start: str, **config):
@@ -92,8 +105,14 @@ def test_loops_malformed_pages_and_bad_posters_fail_alone(site, workspace, store
     ]  # a truncated download
     # The gallery's "next" button points back at the gallery itself.
     loop = '<a class="btn_next" href="photoView.nhn?code=201">next</a>'
-    start = build_portal(site, [PortalTitle(201, "살인의 추억", "Memories of Murder", 2003,
-                                            ["범죄"], broken, gallery_extra=loop)])  # fmt: skip
+    start = build_portal(
+        site,
+        [
+            PortalTitle(
+                201, "살인의 추억", "Memories of Murder", 2003, ["범죄"], broken, gallery_extra=loop
+            )
+        ],
+    )
     # The ranking links to itself, to a page 2 that links back, and to a broken title page.
     site.add(
         "/movie/sdb/rank/rmovie.nhn",
@@ -129,10 +148,13 @@ def test_duplicates_and_near_duplicates_are_stored_and_linked(site, workspace, s
     img = Image.open(io.BytesIO(original)).resize((270, 405))
     recoded = io.BytesIO()
     img.save(recoded, "JPEG", quality=70)
-    start = build_portal(site, [
-        PortalTitle(301, "A", "A", 2001, ["드라마"], [original]),
-        PortalTitle(302, "B", "B", 2002, ["드라마"], [original, recoded.getvalue()]),
-    ])  # fmt: skip
+    start = build_portal(
+        site,
+        [
+            PortalTitle(301, "A", "A", 2001, ["드라마"], [original]),
+            PortalTitle(302, "B", "B", 2002, ["드라마"], [original, recoded.getvalue()]),
+        ],
+    )
     report = run(workspace, store, start)
     assert (report.posters_new, report.duplicates, report.near_duplicates) == (1, 1, 1)
     posters = {p.source_url: p for p in store.posters([1, 2, 3])}
@@ -177,8 +199,21 @@ def test_a_dry_run_fetches_pages_only_and_stores_nothing(site, workspace, store)
 
 def test_cli_crawl_gallery_prints_a_json_summary(site, workspace, capsys):
     start = build_portal(site, titles()[:1])
-    code = main(["--workspace", str(workspace.root), "crawl", "gallery", "--recipe", "portal",
-                 "--start-url", start, "--rate", "0", "--json"])  # fmt: skip
+    code = main(
+        [
+            "--workspace",
+            str(workspace.root),
+            "crawl",
+            "gallery",
+            "--recipe",
+            "portal",
+            "--start-url",
+            start,
+            "--rate",
+            "0",
+            "--json",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["titles"] == {"new": 1, "existing": 0}

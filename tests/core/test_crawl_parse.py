@@ -33,8 +33,9 @@ def page(name: str) -> bytes:
 
 
 def test_ranking_page_gives_absolute_title_links_once_each_and_the_next_page(portal):
-    listing = parse_listing(page("portal_ranking.html"), f"{SITE}/sdb/rank/rmovie.nhn",
-                            portal.listing)  # fmt: skip
+    listing = parse_listing(
+        page("portal_ranking.html"), f"{SITE}/sdb/rank/rmovie.nhn", portal.listing
+    )
     assert listing.title_urls == [
         f"{SITE}/bi/mi/basic.nhn?code=161967",
         f"{SITE}/bi/mi/basic.nhn?code=136900",
@@ -44,8 +45,12 @@ def test_ranking_page_gives_absolute_title_links_once_each_and_the_next_page(por
 
 
 def test_title_page_in_euc_kr_reads_korean_name_year_genres_and_gallery(portal):
-    title = parse_title(page("portal_basic.html"), f"{SITE}/bi/mi/basic.nhn?code=161967",
-                        portal.title, portal.gallery)  # fmt: skip
+    title = parse_title(
+        page("portal_basic.html"),
+        f"{SITE}/bi/mi/basic.nhn?code=161967",
+        portal.title,
+        portal.gallery,
+    )
     assert (title.key, title.name, title.original_name, title.year) == (
         "161967",
         "기생충",
@@ -80,8 +85,9 @@ def test_popup_gives_the_full_size_image(portal):
 
 
 def test_malformed_html_still_yields_the_title(portal):
-    title = parse_title(page("malformed.html"), f"{SITE}/bi/mi/basic.nhn?code=555",
-                        portal.title, portal.gallery)  # fmt: skip
+    title = parse_title(
+        page("malformed.html"), f"{SITE}/bi/mi/basic.nhn?code=555", portal.title, portal.gallery
+    )
     assert title.name.startswith("괴물")
     assert title.year == 2006
     # Unclosed <a> tags nest in html.parser; each genre still reads on its own.
@@ -157,11 +163,16 @@ def test_bad_toml_and_missing_file_are_user_errors(tmp_path):
 
 
 def test_tmdb_movie_answer_becomes_a_title_with_raw_genre_names():
-    title, genres = title_from_movie({
-        "id": 27205, "imdb_id": "tt1375666", "title": "Inception",
-        "original_title": "Inception", "release_date": "2010-07-15",
-        "genres": [{"id": 28, "name": "Action"}, {"id": 878, "name": "Science Fiction"}],
-    })  # fmt: skip
+    title, genres = title_from_movie(
+        {
+            "id": 27205,
+            "imdb_id": "tt1375666",
+            "title": "Inception",
+            "original_title": "Inception",
+            "release_date": "2010-07-15",
+            "genres": [{"id": 28, "name": "Action"}, {"id": 878, "name": "Science Fiction"}],
+        }
+    )
     assert (title.key, title.tmdb_id, title.imdb_id, title.year) == (
         "tmdb:27205",
         27205,
@@ -175,12 +186,15 @@ def test_tmdb_movie_answer_becomes_a_title_with_raw_genre_names():
 
 
 def test_tmdb_posters_best_voted_first():
-    images = {"posters": [
-        {"file_path": "/low.jpg", "vote_average": 5.1, "vote_count": 3},
-        {"file_path": "/top.jpg", "vote_average": 5.6, "vote_count": 9},
-        {"file_path": "/tie.jpg", "vote_average": 5.1, "vote_count": 8},
-        {"vote_average": 9.9},  # no file_path: skipped
-    ], "backdrops": [{"file_path": "/backdrop.jpg"}]}  # fmt: skip
+    images = {
+        "posters": [
+            {"file_path": "/low.jpg", "vote_average": 5.1, "vote_count": 3},
+            {"file_path": "/top.jpg", "vote_average": 5.6, "vote_count": 9},
+            {"file_path": "/tie.jpg", "vote_average": 5.1, "vote_count": 8},
+            {"vote_average": 9.9},  # no file_path: skipped
+        ],
+        "backdrops": [{"file_path": "/backdrop.jpg"}],
+    }
     assert poster_paths(images) == ["/top.jpg", "/tie.jpg", "/low.jpg"]
 
 

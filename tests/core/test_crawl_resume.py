@@ -23,9 +23,17 @@ N_TITLES, PER_TITLE = 8, 3
 
 
 def many_titles() -> list[PortalTitle]:
-    return [PortalTitle(400 + i, f"영화 {i}", f"Film {i}", 2000 + i, ["드라마"],
-                        [jpeg_bytes(pattern=PER_TITLE * i + n + 1) for n in range(PER_TITLE)])
-            for i in range(N_TITLES)]  # fmt: skip
+    return [
+        PortalTitle(
+            400 + i,
+            f"영화 {i}",
+            f"Film {i}",
+            2000 + i,
+            ["드라마"],
+            [jpeg_bytes(pattern=PER_TITLE * i + n + 1) for n in range(PER_TITLE)],
+        )
+        for i in range(N_TITLES)
+    ]
 
 
 def portal_job(ws, store, start: str, fetch=FAST):
@@ -57,17 +65,34 @@ def resume_and_check(ws, store, site: Site, start: str, at_least: int) -> None:
 def cli_crawl(ws, start: str, *options: str, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     """``poster-tool crawl gallery`` of the portal in a child process."""
     return subprocess.Popen(
-        [sys.executable, "-m", "poster_tool", "--workspace", str(ws.root), "crawl", "gallery",
-         "--recipe", "portal", "--start-url", start, "--rate", "0", *options],
-        stdout=subprocess.DEVNULL, stderr=stderr, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "poster_tool",
+            "--workspace",
+            str(ws.root),
+            "crawl",
+            "gallery",
+            "--recipe",
+            "portal",
+            "--start-url",
+            start,
+            "--rate",
+            "0",
+            *options,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
 
 
 def assert_complete(store, site: Site) -> None:
     """Every poster of the site is in the catalog exactly once."""
     rows = store.db.execute("SELECT source_url, sha256, title_id FROM posters").fetchall()
-    expected = {site.url(f"/img/{400 + i}_{n}.jpg")
-                for i in range(N_TITLES) for n in range(PER_TITLE)}  # fmt: skip
+    expected = {
+        site.url(f"/img/{400 + i}_{n}.jpg") for i in range(N_TITLES) for n in range(PER_TITLE)
+    }
     assert sorted(r[0] for r in rows) == sorted(expected)  # none lost, none twice
     assert len({r[1] for r in rows}) == len(expected)
     assert store.stats()["titles"] == N_TITLES
@@ -137,8 +162,10 @@ def test_ctrl_c_stops_the_cli_within_a_second_and_says_how_to_resume(workspace):
             site.route(f"/img/400_{n}.jpg", lambda request: site.stall(30))
         proc = cli_crawl(workspace, start, stderr=subprocess.PIPE)
         said: list[tuple[float, str]] = []  # when each stderr line arrived
-        reader = threading.Thread(target=lambda: said.extend(
-            (time.monotonic(), line) for line in proc.stderr), daemon=True)
+        reader = threading.Thread(
+            target=lambda: said.extend((time.monotonic(), line) for line in proc.stderr),
+            daemon=True,
+        )
         reader.start()
         try:
             deadline = time.monotonic() + 60
@@ -153,8 +180,11 @@ def test_ctrl_c_stops_the_cli_within_a_second_and_says_how_to_resume(workspace):
         assert proc.returncode == 130
         # Timed to the message, not to the interpreter's exit: tearing down a loaded Python
         # on a busy machine is not the crawler's latency.
-        told = [at for at, line in said
-                if "interrupted; finished work is saved, run again to resume" in line]
+        told = [
+            at
+            for at, line in said
+            if "interrupted; finished work is saved, run again to resume" in line
+        ]
         assert told and told[0] - interrupted < 1, (said, interrupted)
 
 

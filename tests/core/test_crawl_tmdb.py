@@ -18,16 +18,35 @@ from tests.synthetic import jpeg_bytes
 KEY = "0123456789abcdef0123456789abcdef"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ0ZXN0In0.c2lnbmF0dXJl"
 MOVIES = {
-    496243: {"id": 496243, "imdb_id": "tt6751668", "title": "Parasite", "original_title": "기생충",
-             "release_date": "2019-05-30",
-             "genres": [{"id": 35, "name": "Comedy"}, {"id": 53, "name": "Thriller"},
-                        {"id": 18, "name": "Drama"}]},
-    27205: {"id": 27205, "imdb_id": "tt1375666", "title": "Inception",
-            "original_title": "Inception", "release_date": "2010-07-15",
-            "genres": [{"id": 28, "name": "Action"}, {"id": 878, "name": "Science Fiction"}]},
-    11: {"id": 11, "imdb_id": None, "title": "Star Wars", "original_title": "Star Wars",
-         "release_date": "", "genres": []},
-}  # fmt: skip
+    496243: {
+        "id": 496243,
+        "imdb_id": "tt6751668",
+        "title": "Parasite",
+        "original_title": "기생충",
+        "release_date": "2019-05-30",
+        "genres": [
+            {"id": 35, "name": "Comedy"},
+            {"id": 53, "name": "Thriller"},
+            {"id": 18, "name": "Drama"},
+        ],
+    },
+    27205: {
+        "id": 27205,
+        "imdb_id": "tt1375666",
+        "title": "Inception",
+        "original_title": "Inception",
+        "release_date": "2010-07-15",
+        "genres": [{"id": 28, "name": "Action"}, {"id": 878, "name": "Science Fiction"}],
+    },
+    11: {
+        "id": 11,
+        "imdb_id": None,
+        "title": "Star Wars",
+        "original_title": "Star Wars",
+        "release_date": "",
+        "genres": [],
+    },
+}
 VOTES = [5.2, 5.9, 5.5]  # the second poster is the best voted
 
 
@@ -38,9 +57,17 @@ class FakeTmdb:
         self.site = site
         self.api = site.url("/3")
         self.auth: list[tuple[str | None, str | None]] = []
-        site.route("/3/configuration", self._json(lambda q: {"images": {
-            "secure_base_url": site.url("/t/p/"),
-            "poster_sizes": ["w92", "w185", "w500", "original"]}}))  # fmt: skip
+        site.route(
+            "/3/configuration",
+            self._json(
+                lambda q: {
+                    "images": {
+                        "secure_base_url": site.url("/t/p/"),
+                        "poster_sizes": ["w92", "w185", "w500", "original"],
+                    }
+                }
+            ),
+        )
         site.route("/3/movie/popular", self._json(lambda q: self._page([27205, 496243, 11], q)))
         site.route(
             "/3/search/movie",
@@ -54,11 +81,27 @@ class FakeTmdb:
         )
         for movie_id, movie in MOVIES.items():
             site.route(f"/3/movie/{movie_id}", self._json(lambda q, m=movie: m))
-            site.route(f"/3/movie/{movie_id}/images", self._json(lambda q, i=movie_id: {
-                "id": i, "backdrops": [{"file_path": f"/b{i}.jpg"}],
-                "posters": [{"file_path": f"/p{i}_{n}.jpg", "vote_average": v, "vote_count": 4,
-                             "iso_639_1": "en", "width": 300, "height": 450,
-                             "aspect_ratio": 0.667} for n, v in enumerate(VOTES)]}))  # fmt: skip
+            site.route(
+                f"/3/movie/{movie_id}/images",
+                self._json(
+                    lambda q, i=movie_id: {
+                        "id": i,
+                        "backdrops": [{"file_path": f"/b{i}.jpg"}],
+                        "posters": [
+                            {
+                                "file_path": f"/p{i}_{n}.jpg",
+                                "vote_average": v,
+                                "vote_count": 4,
+                                "iso_639_1": "en",
+                                "width": 300,
+                                "height": 450,
+                                "aspect_ratio": 0.667,
+                            }
+                            for n, v in enumerate(VOTES)
+                        ],
+                    }
+                ),
+            )
             for n in range(len(VOTES)):
                 image = jpeg_bytes(pattern=movie_id % 50 + 7 * n)
                 for size in ("w500", "w185"):
@@ -77,8 +120,12 @@ class FakeTmdb:
             bearer = request.headers.get("Authorization")
             self.auth.append((key, bearer))
             if key != KEY and bearer != f"Bearer {TOKEN}":
-                send(request, json.dumps({"status_code": 7, "status_message": "Invalid API key"}),
-                     401, "application/json;charset=utf-8")  # fmt: skip
+                send(
+                    request,
+                    json.dumps({"status_code": 7, "status_message": "Invalid API key"}),
+                    401,
+                    "application/json;charset=utf-8",
+                )
                 return
             send(request, json.dumps(answer(query)), content_type="application/json")
 
@@ -160,9 +207,24 @@ def test_a_poster_size_the_configuration_lacks_is_a_user_error(tmdb, workspace, 
 
 def test_cli_takes_the_key_from_the_environment(tmdb, workspace, capsys, monkeypatch):
     monkeypatch.setenv("TMDB_API_KEY", KEY)
-    code = main(["--workspace", str(workspace.root), "crawl", "tmdb", "--movie-ids", "496243",
-                 "--api-base", tmdb.api, "--image-size", "w185", "--rate", "0",
-                 "--max-posters-per-title", "1"])  # fmt: skip
+    code = main(
+        [
+            "--workspace",
+            str(workspace.root),
+            "crawl",
+            "tmdb",
+            "--movie-ids",
+            "496243",
+            "--api-base",
+            tmdb.api,
+            "--image-size",
+            "w185",
+            "--rate",
+            "0",
+            "--max-posters-per-title",
+            "1",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "titles: 1 new" in out and "posters: 1 new" in out and "TMDB" in out
@@ -173,6 +235,19 @@ def test_cli_without_a_key_says_how_to_give_one(workspace, capsys, monkeypatch):
     monkeypatch.delenv("TMDB_API_KEY", raising=False)
     assert main(["--workspace", str(workspace.root), "crawl", "tmdb", "--popular"]) == 1
     assert "TMDB needs an API key: pass --api-key or set TMDB_API_KEY" in capsys.readouterr().err
-    assert main(["--workspace", str(workspace.root), "crawl", "tmdb", "--api-key", "k",
-                 "--movie-ids", "12,x"]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "--workspace",
+                str(workspace.root),
+                "crawl",
+                "tmdb",
+                "--api-key",
+                "k",
+                "--movie-ids",
+                "12,x",
+            ]
+        )
+        == 1
+    )
     assert "--movie-ids wants numbers" in capsys.readouterr().err

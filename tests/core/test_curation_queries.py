@@ -18,23 +18,37 @@ from poster_tool.core.store import PosterStore
 
 def add(store: PosterStore, title_id: int, n: int, source: str = "csv") -> int:
     poster_id, _ = store.add_poster(
-        title_id=title_id, sha256=f"{n:064x}", path=f"images/{n}.jpg", width=300, height=450,
-        phash=f"{n:016x}", file_format="JPEG", file_size=1000, source=source,
-    )  # fmt: skip
+        title_id=title_id,
+        sha256=f"{n:064x}",
+        path=f"images/{n}.jpg",
+        width=300,
+        height=450,
+        phash=f"{n:016x}",
+        file_format="JPEG",
+        file_size=1000,
+        source=source,
+    )
     return poster_id
 
 
 @pytest.fixture
 def ids(fresh_store: PosterStore) -> list[int]:
     title, _ = fresh_store.upsert_title(TitleIn("t:1", "Okja", 2017, genres=("Adventure",)))
-    return [add(fresh_store, title, 1), add(fresh_store, title, 2, "tmdb"),
-            add(fresh_store, title, 3)]  # fmt: skip
+    return [
+        add(fresh_store, title, 1),
+        add(fresh_store, title, 2, "tmdb"),
+        add(fresh_store, title, 3),
+    ]
 
 
 def test_model_suggestions_are_the_models_positive_genres_in_taxonomy_order(
-        fresh_store, ids) -> None:
-    fresh_store.write_model_scores("m1", {ids[0]: {"Horror": 0.9, "Drama": 0.7, "War": 0.1}},
-                                   {"Horror": 0.5, "Drama": 0.5, "War": 0.5})  # fmt: skip
+    fresh_store, ids
+) -> None:
+    fresh_store.write_model_scores(
+        "m1",
+        {ids[0]: {"Horror": 0.9, "Drama": 0.7, "War": 0.1}},
+        {"Horror": 0.5, "Drama": 0.5, "War": 0.5},
+    )
     assert model_suggestions(fresh_store, ids) == {ids[0]: ["Drama", "Horror"]}
     assert model_suggestions(fresh_store, []) == {}
 
@@ -47,7 +61,8 @@ def write(store: PosterStore, key: str, vectors: dict[int, list[float]]) -> None
     with store.transaction():
         store.db.conn.executemany(
             "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?)",
-            [(i, key, np.asarray(v, np.float32).tobytes()) for i, v in vectors.items()])
+            [(i, key, np.asarray(v, np.float32).tobytes()) for i, v in vectors.items()],
+        )
 
 
 def test_similar_posters_rank_by_cosine_similarity(fresh_store, ids) -> None:

@@ -31,8 +31,12 @@ def posters_of(data: dict) -> dict[int, dict]:
 
 def test_only_approved_posters_and_their_titles(workspace, store, ids, tmp_path):
     data = export_json(workspace, store, tmp_path / "out.json")
-    assert set(posters_of(data)) == {ids["curated"], ids["scored"], ids["curated_over_model"],
-                                     ids["curated_empty"]}  # fmt: skip
+    assert set(posters_of(data)) == {
+        ids["curated"],
+        ids["scored"],
+        ids["curated_over_model"],
+        ids["curated_empty"],
+    }
     assert [t["name"] for t in data["titles"]] == ["기생충", "Alien"]
     assert data["counts"] == {"titles": 2, "posters": 4}
 
@@ -40,43 +44,62 @@ def test_only_approved_posters_and_their_titles(workspace, store, ids, tmp_path)
 def test_each_genre_says_where_it_comes_from(workspace, store, ids, tmp_path):
     posters = posters_of(export_json(workspace, store, tmp_path / "out.json", sensitive="flag"))
     assert posters[ids["curated"]]["genres"] == [
-        {"genre": "Drama", "provenance": "curator", "curator": "kim", "score": None,
-         "model_version": None},
-        {"genre": "Comedy", "provenance": "curator", "curator": "kim", "score": None,
-         "model_version": None},
+        {
+            "genre": "Drama",
+            "provenance": "curator",
+            "curator": "kim",
+            "score": None,
+            "model_version": None,
+        },
+        {
+            "genre": "Comedy",
+            "provenance": "curator",
+            "curator": "kim",
+            "score": None,
+            "model_version": None,
+        },
     ]
     # Not curated but scored: the official genres stay (with the model's score where it gave
     # one), and the model adds only what it suggests (Horror 0.88; Comedy 0.125 is not).
     scored = posters[ids["scored"]]
     assert [(g["genre"], g["provenance"], g["score"]) for g in scored["genres"]] == [
-        ("Drama", "source", 0.91), ("Thriller", "source", None), ("Horror", "model", 0.88)]
+        ("Drama", "source", 0.91),
+        ("Thriller", "source", None),
+        ("Horror", "model", 0.88),
+    ]
     assert scored["genres"][2]["model_version"] == "cnn-v1"
     assert scored["model"]["version"] == "cnn-v1"
     assert scored["model"]["scores"] == {"Drama": 0.91, "Horror": 0.88, "Comedy": 0.125}
     # Neither curated nor scored: the title's official genres.
     assert [(g["genre"], g["provenance"]) for g in posters[ids["default_sensitive"]]["genres"]] == [
-        ("Drama", "source"), ("Thriller", "source")]  # fmt: skip
+        ("Drama", "source"),
+        ("Thriller", "source"),
+    ]
     # The curator overrules the model, whose scores still travel along.
     over = posters[ids["curated_over_model"]]
     assert [(g["genre"], g["provenance"], g["curator"]) for g in over["genres"]] == [
-        ("Horror", "curator", "lee")]
+        ("Horror", "curator", "lee")
+    ]
     assert over["model"]["genres"] == ["Sci-Fi"]
     assert posters[ids["curated_empty"]]["genres"] == []
     assert posters[ids["curated_empty"]]["curated"] is True
 
 
 def test_an_official_genre_the_model_is_sure_of_not_fitting_holds_the_poster_for_review(
-        workspace, store, ids, tmp_path):
+    workspace, store, ids, tmp_path
+):
     # Approved, never curated, and the model is sure it is no Thriller: exporting the
     # model's answer instead would drop an official genre silently, so it waits for review.
     poster = ids["scored"]
-    store.write_model_scores("cnn-v2", {poster: {"Drama": 0.2, "Thriller": 0.01,
-                                                 "Romance": 0.95}}, {"Romance": 0.6})
+    store.write_model_scores(
+        "cnn-v2", {poster: {"Drama": 0.2, "Thriller": 0.01, "Romance": 0.95}}, {"Romance": 0.6}
+    )
     out = tmp_path / "out.json"
     report = run_job(export(workspace, store, "json", out))
     assert poster not in posters_of(json.loads(out.read_text("utf-8")))
     assert report.held == [poster] and "1 approved posters held back for review" in " ".join(
-        report.lines())
+        report.lines()
+    )
     assert poster not in json.loads(out.read_text("utf-8"))["titles"][0]["pool"]
     # A curator decides after approval: the poster goes out with the curator's genres.
     store.set_genres({poster: ["Drama", "Romance"]}, "kim")
@@ -84,7 +107,9 @@ def test_an_official_genre_the_model_is_sure_of_not_fitting_holds_the_poster_for
     exported = posters_of(json.loads(out.read_text("utf-8")))[poster]
     assert report.held == []
     assert [(g["genre"], g["provenance"]) for g in exported["genres"]] == [
-        ("Drama", "curator"), ("Romance", "curator")]
+        ("Drama", "curator"),
+        ("Romance", "curator"),
+    ]
 
 
 def test_pool_order_default_and_sensitive_options(workspace, store, ids, tmp_path):
@@ -95,7 +120,10 @@ def test_pool_order_default_and_sensitive_options(workspace, store, ids, tmp_pat
     assert parasite["default_poster_id"] == ids["default_sensitive"]
     first = parasite["posters"][0]
     assert (first["is_default"], first["sensitive"], first["sensitive_reason"]) == (
-        True, True, "graphic violence")  # fmt: skip
+        True,
+        True,
+        "graphic violence",
+    )
 
     excluded = export_json(workspace, store, tmp_path / "excl.json")
     parasite = excluded["titles"][0]
@@ -108,8 +136,12 @@ def test_title_ids_file_facts_and_original_url(workspace, store, ids, tmp_path):
     data = export_json(workspace, store, tmp_path / "out.json")
     title = data["titles"][0]
     assert {k: title[k] for k in ("key", "imdb_id", "tmdb_id", "original_name", "year")} == {
-        "key": "imdb:tt6751668", "imdb_id": "tt6751668", "tmdb_id": 496243,
-        "original_name": "Parasite", "year": 2019}  # fmt: skip
+        "key": "imdb:tt6751668",
+        "imdb_id": "tt6751668",
+        "tmdb_id": 496243,
+        "original_name": "Parasite",
+        "year": 2019,
+    }
     assert title["genres"] == ["Drama", "Thriller"]
     scored = posters_of(data)[ids["scored"]]
     stored = store.get_poster(ids["scored"])
@@ -131,10 +163,15 @@ def test_csv_has_one_row_per_poster_and_genre(workspace, store, ids, tmp_path):
     for row in rows:
         by_poster.setdefault(int(row["poster_id"]), []).append(row)
     assert [(r["genre"], r["provenance"], r["curator"]) for r in by_poster[ids["curated"]]] == [
-        ("Drama", "curator", "kim"), ("Comedy", "curator", "kim")]  # fmt: skip
+        ("Drama", "curator", "kim"),
+        ("Comedy", "curator", "kim"),
+    ]
     scored = by_poster[ids["scored"]]
     assert [(r["genre"], r["provenance"], r["model_score"]) for r in scored] == [
-        ("Drama", "source", "0.91"), ("Thriller", "source", ""), ("Horror", "model", "0.88")]
+        ("Drama", "source", "0.91"),
+        ("Thriller", "source", ""),
+        ("Horror", "model", "0.88"),
+    ]
     assert scored[0]["score_Comedy"] == "0.125"
     assert scored[0]["score_Action"] == ""
     # A curated poster with no genre keeps one row, so it is not lost from the CSV.
@@ -142,7 +179,7 @@ def test_csv_has_one_row_per_poster_and_genre(workspace, store, ids, tmp_path):
     assert by_poster[ids["default_sensitive"]][0]["sensitive"] == "1"
     assert by_poster[ids["default_sensitive"]][0]["title"] == "기생충"
     assert report.rows == len(rows) == 2 + 3 + 2 + 1 + 1
-    assert [c[len("score_"):] for c in CSV_COLUMNS if c.startswith("score_")] == list(GENRES)
+    assert [c[len("score_") :] for c in CSV_COLUMNS if c.startswith("score_")] == list(GENRES)
 
 
 def test_since_takes_changed_posters_and_rescored_ones(workspace, store, ids, tmp_path):
@@ -177,8 +214,9 @@ def test_include_images_copies_files_named_by_sha256(workspace, store, ids, tmp_
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     # A stored file that has gone missing is reported, and the poster still exported.
     (workspace.root / store.get_poster(ids["scored"]).path).unlink()
-    report = run_job(export(workspace, store, "json", tmp_path / "again.json",
-                            include_images=tmp_path / "fresh"))  # fmt: skip
+    report = run_job(
+        export(workspace, store, "json", tmp_path / "again.json", include_images=tmp_path / "fresh")
+    )
     assert [pid for pid, _ in report.images_missing] == [ids["scored"]]
     assert report.posters == 4
     assert report.images_copied == 3

@@ -18,12 +18,23 @@ def test_two_exports_are_byte_identical(workspace, store, tmp_path, fmt):
     first, second = tmp_path / "a" / f"out.{fmt}", tmp_path / "b" / f"out.{fmt}"
     first.parent.mkdir()
     second.parent.mkdir()
-    run_job(export(workspace, store, fmt, first, sensitive="flag",
-                   include_images=first.parent / "images"))  # fmt: skip
+    run_job(
+        export(
+            workspace, store, fmt, first, sensitive="flag", include_images=first.parent / "images"
+        )
+    )
     # A fresh connection, as a second run of the command would have.
     with workspace.store() as again:
-        run_job(export(workspace, again, fmt, second, sensitive="flag",
-                       include_images=second.parent / "images"))  # fmt: skip
+        run_job(
+            export(
+                workspace,
+                again,
+                fmt,
+                second,
+                sensitive="flag",
+                include_images=second.parent / "images",
+            )
+        )
     assert first.read_bytes() == second.read_bytes()
 
 

@@ -52,8 +52,13 @@ def test_nothing_is_lost_in_a_new_workspace(tmp_path, exported):
     with target.store() as store:
         report = run_job(import_export(target, store, out, curator="ana"))
         assert (report.titles_new, report.posters_new, report.refused) == (2, 5, [])
-        again = export_file(target, store, out.with_name("again.json"), sensitive="flag",
-                            include_images=tmp_path / "share" / "img")  # fmt: skip
+        again = export_file(
+            target,
+            store,
+            out.with_name("again.json"),
+            sensitive="flag",
+            include_images=tmp_path / "share" / "img",
+        )
         title = store.find_title("tt6751668")
         assert (title.name, title.original_name, title.tmdb_id) == ("기생충", "Parasite", 496243)
         assert store.audit_log(limit=1)[0].action == "import-export"
@@ -117,14 +122,17 @@ def test_images_from_the_source_workspace(workspace, tmp_path, exported):
 def test_an_image_that_changed_is_refused(tmp_path, exported):
     out, data = exported
     victim = data["titles"][0]["posters"][0]
-    shutil.copy(out.parent / "img" / data["titles"][1]["posters"][0]["image"],
-                out.parent / "img" / victim["image"])  # fmt: skip
+    shutil.copy(
+        out.parent / "img" / data["titles"][1]["posters"][0]["image"],
+        out.parent / "img" / victim["image"],
+    )
     target = Workspace.open(tmp_path / "new")
     with target.store() as store:
         report = run_job(import_export(target, store, out))
         assert report.posters_new == 4
         assert [item for item, _ in report.refused] == [
-            f"poster {victim['id']} ({victim['sha256'][:12]})"]  # fmt: skip
+            f"poster {victim['id']} ({victim['sha256'][:12]})"
+        ]
         assert "differs from the exported image" in report.refused[0][1]
 
 
@@ -142,8 +150,11 @@ def test_a_bad_file_fails_before_touching_the_catalog(tmp_path, exported):
         with pytest.raises(ExportError, match="newer than this Poster Studio"):
             run_job(import_export(target, store, newer))
         with pytest.raises(ExportError, match="not a JSON export"):
-            run_job(import_export(target, store, out.parent / "img" / data["titles"][0]
-                                  ["posters"][0]["image"]))  # fmt: skip
+            run_job(
+                import_export(
+                    target, store, out.parent / "img" / data["titles"][0]["posters"][0]["image"]
+                )
+            )
         assert store.stats()["titles"] == 0
 
 
@@ -151,8 +162,20 @@ def test_cli_round_trip(workspace, store, tmp_path, capsys):
     build(workspace, store)
     out = tmp_path / "posters.json"
     src, dst = str(workspace.root), str(tmp_path / "copy")
-    assert main(["--workspace", src, "export", "--out", str(out), "--include-images",
-                 str(tmp_path / "img")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--workspace",
+                src,
+                "export",
+                "--out",
+                str(out),
+                "--include-images",
+                str(tmp_path / "img"),
+            ]
+        )
+        == 0
+    )
     assert "exported 4 approved posters of 2 titles" in capsys.readouterr().out
     assert main(["--workspace", dst, "--curator", "ana", "import-export", str(out)]) == 0
     assert main(["--workspace", src, "export", "--out", str(tmp_path / "p.csv")]) == 0
@@ -183,8 +206,9 @@ def test_real_posters_round_trip(tmp_path):
         original = export_file(source, store, tmp_path / "real.json")
     target = Workspace.open(tmp_path / "target")
     with target.store() as store:
-        report = run_job(import_export(target, store, tmp_path / "real.json",
-                                       source_workspace=source))  # fmt: skip
+        report = run_job(
+            import_export(target, store, tmp_path / "real.json", source_workspace=source)
+        )
         assert report.refused == []
         again = export_file(target, store, tmp_path / "again.json")
     assert original["counts"]["posters"] == len(ids) > 0

@@ -24,9 +24,11 @@ def ids(workspace, store) -> dict[str, int]:
     ids = build(workspace, store)
     # Approved, never curated, official Drama + Thriller; the model is sure it is no
     # Thriller and suggests Romance (the case a new user met on real posters).
-    store.write_model_scores("cnn-v2", {ids["scored"]: {"Drama": 0.3, "Thriller": 0.01,
-                                                        "Romance": 0.95}},
-                             {"Romance": 0.6})  # fmt: skip
+    store.write_model_scores(
+        "cnn-v2",
+        {ids["scored"]: {"Drama": 0.3, "Thriller": 0.01, "Romance": 0.95}},
+        {"Romance": 0.6},
+    )
     return ids
 
 
@@ -37,7 +39,10 @@ def all_ids(store) -> list[int]:
 def test_an_official_genre_stays_and_the_doubt_holds_the_poster_for_review(store, ids) -> None:
     verdict = verdicts(store, [ids["scored"]])[ids["scored"]]
     assert [(g.genre, g.provenance) for g in verdict.genres] == [
-        ("Drama", "source"), ("Romance", "model"), ("Thriller", "source")]
+        ("Drama", "source"),
+        ("Romance", "model"),
+        ("Thriller", "source"),
+    ]
     assert verdict.doubted == ("Thriller",) and verdict.held
     assert "held for review" in verdict.line() and "Romance (model 0.95)" in verdict.line()
     # The curator's word settles it: no doubt, no model genre.
@@ -56,8 +61,9 @@ def test_records_grid_filter_and_stats_follow_the_rule(store, ids) -> None:
     assert romance == [i for i, v in found.items() if "Romance" in v.names] == [ids["scored"]]
 
 
-def test_the_cli_list_and_the_dry_run_say_what_the_export_writes(workspace, store, ids, capsys,
-                                                                 tmp_path) -> None:
+def test_the_cli_list_and_the_dry_run_say_what_the_export_writes(
+    workspace, store, ids, capsys, tmp_path
+) -> None:
     base = ["--workspace", str(workspace.root)]
     assert main([*base, "posters", "list", "--json", "--limit", "0"]) == 0
     listed = {p["id"]: p for p in json.loads(capsys.readouterr().out)}

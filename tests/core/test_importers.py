@@ -55,8 +55,15 @@ def test_killed_import_keeps_whole_posters_and_a_rerun_completes_it(
     real_subset: Path, tmp_path: Path
 ) -> None:
     ws = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "poster_tool", "--workspace", str(ws), "import-csv",
-           str(real_subset)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "poster_tool",
+        "--workspace",
+        str(ws),
+        "import-csv",
+        str(real_subset),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     count = 0
@@ -109,8 +116,9 @@ def test_korean_manifest_in_cp949_with_korean_genres(
     (tmp_path / "p.jpg").write_bytes(jpeg_bytes())
     genres = "드라마|코미디|스릴러|사이버펑크"
     rows = [{"id": "k1", "title": "기생충", "year": "2019", "genres": genres, "path": "p.jpg"}]
-    report = run_job(import_csv(workspace, store,
-                                write_manifest(tmp_path / "k.csv", rows, "cp949")))  # fmt: skip
+    report = run_job(
+        import_csv(workspace, store, write_manifest(tmp_path / "k.csv", rows, "cp949"))
+    )
     assert report.encoding == "cp949"
     assert report.unknown_genres == {"사이버펑크": 1}
     assert any("사이버펑크" in line for line in report.lines())
@@ -122,8 +130,9 @@ def test_manifest_in_an_unknown_encoding_or_missing_a_column_is_refused_clearly(
     workspace: Workspace, store: PosterStore, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_bytes("id,title,year,genres,path\n1,Caf\xe9 \x81\xff,2000,Drama,a.jpg\n"
-                    .encode("latin-1"))  # fmt: skip
+    bad.write_bytes(
+        "id,title,year,genres,path\n1,Caf\xe9 \x81\xff,2000,Drama,a.jpg\n".encode("latin-1")
+    )
     with pytest.raises(ManifestError, match=r"not utf-8 or cp949 text .* line 2"):
         run_job(import_csv(workspace, store, bad))
     missing = write_manifest(tmp_path / "m.csv", [{"id": "1", "title": "A", "path": "a.jpg"}])
@@ -135,8 +144,15 @@ def test_manifest_in_an_unknown_encoding_or_missing_a_column_is_refused_clearly(
 def test_missing_titles_fall_back_to_the_id_and_urls_are_queued(
     workspace: Workspace, store: PosterStore, tmp_path: Path
 ) -> None:
-    rows = [{"id": "tt0000001", "title": "", "year": "", "genres": "Drama",
-             "url": "http://127.0.0.1:9/p.jpg"}]  # fmt: skip
+    rows = [
+        {
+            "id": "tt0000001",
+            "title": "",
+            "year": "",
+            "genres": "Drama",
+            "url": "http://127.0.0.1:9/p.jpg",
+        }
+    ]
     report = run_job(import_csv(workspace, store, write_manifest(tmp_path / "u.csv", rows)))
     assert report.queued_urls == 1
     title = store.titles()[0]
@@ -144,8 +160,9 @@ def test_missing_titles_fall_back_to_the_id_and_urls_are_queued(
     queued = store.db.execute("SELECT status FROM crawl_state WHERE source = 'urls'").fetchall()
     assert queued == [("queued",)]
     assert report.untitled == ["tt0000001"]
-    assert any("1 rows had an empty title" in line and "tt0000001" in line
-               for line in report.lines())
+    assert any(
+        "1 rows had an empty title" in line and "tt0000001" in line for line in report.lines()
+    )
     # Named in the manifest later: the stand-in name is replaced, a real name never is.
     rows[0]["title"] = "Carmencita"
     report = run_job(import_csv(workspace, store, write_manifest(tmp_path / "u.csv", rows)))

@@ -44,8 +44,9 @@ TINY = {
 
 
 @pytest.fixture(scope="module")
-def trained(poster_manifest: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
+def trained(
+    poster_manifest: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, str]:
     """A workspace of 48 posters (real ones when the shared data set is there) with one
     tiny full model trained (and active)."""
     ws = real_workspace(poster_manifest, tmp_path_factory.mktemp("ml"), 48)

@@ -43,7 +43,9 @@ def test_same_padding_pads_like_tensorflow_whatever_the_input_size() -> None:
     torch.nn.init.ones_(conv.weight)
     for size in (7, 8, 13, 14):
         assert conv(torch.ones(1, 1, size, size + 1)).shape[-2:] == (
-            -(-size // 2), -(-(size + 1) // 2))  # fmt: skip
+            -(-size // 2),
+            -(-(size + 1) // 2),
+        )
     # TensorFlow's SAME pads an even input's stride-2 convolution on the bottom/right only.
     x = torch.arange(16.0).view(1, 1, 4, 4)
     expected = F.conv2d(F.pad(x, [0, 1, 0, 1]), conv.weight, stride=2)
@@ -113,13 +115,21 @@ def test_at_most_three_genres_are_suggested_most_probable_first() -> None:
 
 # -- a run from ImageNet: frozen layers, fine-tuned top, calibrated scores ----------------------
 @pytest.fixture(scope="module")
-def imagenet_run(real_subset: Path, tmp_path_factory: pytest.TempPathFactory
-                 ) -> tuple[Workspace, str]:  # fmt: skip
+def imagenet_run(
+    real_subset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, str]:
     if lite.weights_file() is None:
         pytest.skip(f"ImageNet weights need the package {lite.WEIGHTS_PACKAGE}")
     ws = real_workspace(real_subset, tmp_path_factory.mktemp("trust"), 64)
-    config = TrainConfig(epochs=2, head_epochs=1, views=2, input_size=(64, 48), batch_size=8,
-                         min_positives=3, workers=0)  # fmt: skip
+    config = TrainConfig(
+        epochs=2,
+        head_epochs=1,
+        views=2,
+        input_size=(64, 48),
+        batch_size=8,
+        min_positives=3,
+        workers=0,
+    )
     return ws, run_job(fit(ws, config)).version
 
 
@@ -132,10 +142,12 @@ def test_a_run_from_imagenet_freezes_the_lower_layers_and_fine_tunes_the_top(
         net = load_network(info)
     imagenet = convert_keys(torch.load(lite.weights_file(), weights_only=True))
     trained = net.trunk.state_dict()
-    assert torch.equal(trained["features.5.depthwise.0.weight"],
-                       imagenet["features.5.depthwise.0.weight"])  # frozen  # fmt: skip
-    assert not torch.equal(trained["features.15.project.0.weight"],
-                           imagenet["features.15.project.0.weight"])  # fine-tuned  # fmt: skip
+    assert torch.equal(
+        trained["features.5.depthwise.0.weight"], imagenet["features.5.depthwise.0.weight"]
+    )  # frozen
+    assert not torch.equal(
+        trained["features.15.project.0.weight"], imagenet["features.15.project.0.weight"]
+    )  # fine-tuned
     meta = info.meta
     assert meta["pretrained"] and "first 12 feature layers frozen" in meta["pretrained_note"]
     assert set(meta["calibration"]) == set(meta["genres"]) == set(meta["f1_thresholds"])
@@ -153,7 +165,8 @@ def test_scoring_writes_calibrated_scores_and_at_most_three_suggestions(
     with ws.store() as store:
         per_poster = store.db.execute(
             "SELECT max(n) FROM (SELECT count(*) AS n FROM poster_labels WHERE source = 'model' "
-            "AND positive = 1 GROUP BY poster_id)").fetchone()[0]  # fmt: skip
+            "AND positive = 1 GROUP BY poster_id)"
+        ).fetchone()[0]
         assert per_poster is None or per_poster <= 3
         posters = store.posters(store.query_ids(PosterQuery(sort="uncertain"), 0, 100))
         uncertainties = [p.model_uncertainty for p in posters]

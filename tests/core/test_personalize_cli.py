@@ -25,8 +25,11 @@ def run(capsys: pytest.CaptureFixture[str], ws: Workspace, *argv: str) -> tuple[
 def catalog(workspace: Workspace, store: PosterStore) -> dict[str, int]:
     build = CatalogBuilder(workspace, store)
     ids = {}
-    for name, genres in (("Haunt", ["Horror"]), ("Home", ["Family", "Drama"]),
-                         ("Toons", ["Animation", "Family"])):  # fmt: skip
+    for name, genres in (
+        ("Haunt", ["Horror"]),
+        ("Home", ["Family", "Drama"]),
+        ("Toons", ["Animation", "Family"]),
+    ):
         ids[name] = build.title(name, genres)
     ids["haunt"] = build.poster(ids["Haunt"], curated=["Horror"], default=True)
     ids["home"] = build.poster(ids["Home"], curated=["Drama"], default=True)
@@ -35,9 +38,9 @@ def catalog(workspace: Workspace, store: PosterStore) -> dict[str, int]:
     return ids
 
 
-def test_samples_appear_once_the_workspace_has_titles(capsys: pytest.CaptureFixture[str],
-                                                      workspace: Workspace,
-                                                      catalog: dict[str, int]) -> None:
+def test_samples_appear_once_the_workspace_has_titles(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, catalog: dict[str, int]
+) -> None:
     code, out, _ = run(capsys, workspace, "profiles", "list", "--json")
     assert code == 0
     profiles = {p["name"]: p for p in json.loads(out)}
@@ -46,12 +49,30 @@ def test_samples_appear_once_the_workspace_has_titles(capsys: pytest.CaptureFixt
     assert all(isinstance(w, float) for p in profiles.values() for w in p["affinity"].values())
 
 
-def test_edit_a_profile_from_a_script(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-                                      catalog: dict[str, int]) -> None:
-    assert run(capsys, workspace, "profiles", "add", "sam", "--likes", "Drama",
-               "--dislikes", "horror")[0] == 0  # fmt: skip
-    assert run(capsys, workspace, "profiles", "watch", "sam", str(catalog["Toons"]),
-               "--minutes", "90", "--date", "2025-02-01")[0] == 0  # fmt: skip
+def test_edit_a_profile_from_a_script(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, catalog: dict[str, int]
+) -> None:
+    assert (
+        run(
+            capsys, workspace, "profiles", "add", "sam", "--likes", "Drama", "--dislikes", "horror"
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            capsys,
+            workspace,
+            "profiles",
+            "watch",
+            "sam",
+            str(catalog["Toons"]),
+            "--minutes",
+            "90",
+            "--date",
+            "2025-02-01",
+        )[0]
+        == 0
+    )
     code, out, _ = run(capsys, workspace, "profiles", "show", "sam", "--json")
     shown = json.loads(out)
     assert (shown["likes"], shown["dislikes"]) == (["Drama"], ["Horror"])
@@ -64,15 +85,25 @@ def test_edit_a_profile_from_a_script(capsys: pytest.CaptureFixture[str], worksp
     assert run(capsys, workspace, "profiles", "remove", "sam")[0] == 0
     code, _, err = run(capsys, workspace, "profiles", "show", "sam")
     assert code == 1 and err.startswith("poster-tool: error: no profile named 'sam'")
-    code, _, err = run(capsys, workspace, "profiles", "watch", "kid-animation", "nope",
-                       "--minutes", "5")  # fmt: skip
+    code, _, err = run(
+        capsys, workspace, "profiles", "watch", "kid-animation", "nope", "--minutes", "5"
+    )
     assert code == 1 and "no title 'nope'" in err
 
 
-def test_recommend_json(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-                        catalog: dict[str, int]) -> None:
-    code, out, _ = run(capsys, workspace, "recommend", "--profile", "family-drama", "--json",
-                       "--titles", f"{catalog['Home']},{catalog['Haunt']}")  # fmt: skip
+def test_recommend_json(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, catalog: dict[str, int]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        workspace,
+        "recommend",
+        "--profile",
+        "family-drama",
+        "--json",
+        "--titles",
+        f"{catalog['Home']},{catalog['Haunt']}",
+    )
     assert code == 0
     picks = json.loads(out)
     assert [p["title_id"] for p in picks] == [catalog["Home"], catalog["Haunt"]]
@@ -87,17 +118,24 @@ def test_recommend_json(capsys: pytest.CaptureFixture[str], workspace: Workspace
     assert code == 1 and "no profile named 'ghost'" in err
 
 
-def test_evaluate_policies(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-                           catalog: dict[str, int]) -> None:
-    code, out, _ = run(capsys, workspace, "evaluate-policies", "--json", "--impressions",
-                       "2000", "--seed", "4")  # fmt: skip
+def test_evaluate_policies(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, catalog: dict[str, int]
+) -> None:
+    code, out, _ = run(
+        capsys, workspace, "evaluate-policies", "--json", "--impressions", "2000", "--seed", "4"
+    )
     assert code == 0
     result = json.loads(out)
     assert result["impressions"] == 2000 and result["profiles"] == 8
-    assert [e["policy"] for e in result["estimates"]] == ["random", "default", "genre-match",
-                                                          "linucb"]  # fmt: skip
+    assert [e["policy"] for e in result["estimates"]] == [
+        "random",
+        "default",
+        "genre-match",
+        "linucb",
+    ]
     for e in result["estimates"]:
         assert e["low"] <= e["take_rate"] <= e["high"]
-    code, out, _ = run(capsys, workspace, "evaluate-policies", "--synthetic", "--impressions",
-                       "3000")  # fmt: skip
+    code, out, _ = run(
+        capsys, workspace, "evaluate-policies", "--synthetic", "--impressions", "3000"
+    )
     assert code == 0 and "genre-match" in out and "95% CI" in out

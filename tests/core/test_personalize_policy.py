@@ -29,8 +29,7 @@ def _one(store: PosterStore, profile: str, title_id: int):  # noqa: ANN202 - a P
     return pick
 
 
-def test_pick_matches_taste_and_explains_itself(build: CatalogBuilder, store: PosterStore
-                                                ) -> None:
+def test_pick_matches_taste_and_explains_itself(build: CatalogBuilder, store: PosterStore) -> None:
     title = build.title("Home", ["Drama", "Family"])
     default = build.poster(title, curated=["Drama"], default=True)
     family = build.poster(title, model={"Family": 0.81, "Drama": 0.4})
@@ -41,13 +40,15 @@ def test_pick_matches_taste_and_explains_itself(build: CatalogBuilder, store: Po
     assert pick.explanation == "Family 0.81 matches your top genre, Family (model score)"
     assert pick.selling_point == "Family"
     create_profile(store, "drama", likes=["Drama"])
-    assert _one(store, "drama", title).explanation.startswith("Drama 1.00 matches your top "
-                                                              "genre, Drama (curator's label)")
+    assert _one(store, "drama", title).explanation.startswith(
+        "Drama 1.00 matches your top genre, Drama (curator's label)"
+    )
 
 
 @pytest.mark.parametrize("kind", ["sensitive", "rejected", "pending", "off-genre", "control"])
-def test_guarded_posters_are_never_picked(build: CatalogBuilder, store: PosterStore,
-                                          kind: str) -> None:
+def test_guarded_posters_are_never_picked(
+    build: CatalogBuilder, store: PosterStore, kind: str
+) -> None:
     title = build.title("Home", ["Family"])
     default = build.poster(title, model={"Family": 0.5}, default=True)
     # Each rival would win on taste alone: Family 1.0 (or 0.95) against the default's 0.5.
@@ -64,8 +65,9 @@ def test_guarded_posters_are_never_picked(build: CatalogBuilder, store: PosterSt
     assert not pick.fallback  # the default itself matches Family 0.5
 
 
-def test_a_disliked_genre_is_never_the_selling_point(build: CatalogBuilder,
-                                                     store: PosterStore) -> None:
+def test_a_disliked_genre_is_never_the_selling_point(
+    build: CatalogBuilder, store: PosterStore
+) -> None:
     title = build.title("Scary Movie", ["Horror", "Comedy"])
     comic = build.poster(title, model={"Comedy": 0.6, "Horror": 0.5}, default=True)
     scary = build.poster(title, model={"Horror": 0.95, "Comedy": 0.9})
@@ -103,25 +105,31 @@ def test_fallbacks_say_why(build: CatalogBuilder, store: PosterStore) -> None:
     # Nothing qualifies: the (pending) default is still the title's face.
     pick = _one(store, "fam", off)
     assert (pick.poster_id, pick.fallback) == (off_default, True)
-    assert pick.explanation == ("default poster: no approved poster's look fits the title's "
-                                "genres (Family)")
+    assert pick.explanation == (
+        "default poster: no approved poster's look fits the title's genres (Family)"
+    )
     pick = _one(store, "fam", empty)
     assert (pick.poster_id, pick.fallback) == (None, True)
     assert pick.explanation.startswith("nothing to show: no approved, non-sensitive poster")
     # Weak evidence and no default: the first approved poster, said as such.
     pick = _one(store, "fam", weak)
     assert pick.fallback and pick.score == pytest.approx(0.1) and pick.score < MIN_SCORE
-    assert pick.explanation == ("first approved poster (no usable default): the best match, "
-                                "on Family, scores 0.10, under the 0.15 evidence threshold")
+    assert pick.explanation == (
+        "first approved poster (no usable default): the best match, "
+        "on Family, scores 0.10, under the 0.15 evidence threshold"
+    )
     # The neutral fallback is the same for every viewer, even one who dislikes its genre.
     pick = _one(store, "fam", mixed)
     assert (pick.poster_id, pick.fallback, pick.selling_point) == (only, True, None)
-    assert pick.explanation == ("first approved poster (no usable default): every fitting "
-                                "poster leads with a genre you dislike (Horror)")
+    assert pick.explanation == (
+        "first approved poster (no usable default): every fitting "
+        "poster leads with a genre you dislike (Horror)"
+    )
 
 
-def test_history_drives_the_pick_and_ties_go_to_the_default(build: CatalogBuilder,
-                                                            store: PosterStore) -> None:
+def test_history_drives_the_pick_and_ties_go_to_the_default(
+    build: CatalogBuilder, store: PosterStore
+) -> None:
     watched = build.title("Seen", ["Romance"])
     title = build.title("Both", ["Romance", "Action"])
     romance = build.poster(title, curated=["Romance"])
@@ -141,8 +149,11 @@ def test_picks_are_deterministic(build: CatalogBuilder, store: PosterStore) -> N
         t = build.title(f"Film {i}", ["Drama", "Comedy", "Romance"][: 1 + i % 3])
         titles.append(t)
         for j in range(3):
-            build.poster(t, model={"Drama": 0.3 + 0.2 * j, "Comedy": 0.9 - 0.2 * j,
-                                   "Romance": 0.5}, default=j == 0)  # fmt: skip
+            build.poster(
+                t,
+                model={"Drama": 0.3 + 0.2 * j, "Comedy": 0.9 - 0.2 * j, "Romance": 0.5},
+                default=j == 0,
+            )
     create_profile(store, "a", likes=["Comedy", "Drama"])
     first = [p.to_dict() for p in preview_row(store, "a", titles)]
     again = [p.to_dict() for p in RowPreview(store, titles).picks("a")]
@@ -185,16 +196,17 @@ def test_a_row_avoids_near_identical_looks(build: CatalogBuilder, store: PosterS
     assert preview_row(store, "d", [first, second])[1].poster_id == other
 
 
-def test_audience_shows_who_gets_which_poster(build: CatalogBuilder, store: PosterStore
-                                              ) -> None:
+def test_audience_shows_who_gets_which_poster(build: CatalogBuilder, store: PosterStore) -> None:
     title = build.title("Both", ["Romance", "Action"])
     romance = build.poster(title, curated=["Romance"], default=True)
     action = build.poster(title, curated=["Action"])
     create_profile(store, "lover", likes=["Romance"])
     create_profile(store, "fighter", likes=["Action"])
     create_profile(store, "new")
-    assert RowPreview(store, [title]).audience(title) == {action: ["fighter"],
-                                                        romance: ["lover", "new"]}
+    assert RowPreview(store, [title]).audience(title) == {
+        action: ["fighter"],
+        romance: ["lover", "new"],
+    }
 
 
 def test_vectorised_choice_equals_one_pair_at_a_time() -> None:
@@ -203,12 +215,28 @@ def test_vectorised_choice_equals_one_pair_at_a_time() -> None:
     whole = choose(tastes, cands, row_length=1)
     for p in range(0, 40, 7):
         for t in range(0, 30, 5):
-            one = choose(type(tastes)(tastes.names[p:p + 1], tastes.affinity[p:p + 1],
-                                      tastes.dislikes[p:p + 1]),
-                         type(cands)(*(getattr(cands, f)[t:t + 1] for f in (
-                             "title_ids", "title_genres", "poster_ids", "feel", "feel_source",
-                             "eligible", "default_slot", "phash", "default_ids"))),
-                         row_length=1)  # fmt: skip
+            one = choose(
+                type(tastes)(
+                    tastes.names[p : p + 1], tastes.affinity[p : p + 1], tastes.dislikes[p : p + 1]
+                ),
+                type(cands)(
+                    *(
+                        getattr(cands, f)[t : t + 1]
+                        for f in (
+                            "title_ids",
+                            "title_genres",
+                            "poster_ids",
+                            "feel",
+                            "feel_source",
+                            "eligible",
+                            "default_slot",
+                            "phash",
+                            "default_ids",
+                        )
+                    )
+                ),
+                row_length=1,
+            )
             assert one.slot[0, 0] == whole.slot[p, t]
             assert one.reason[0, 0] == whole.reason[p, t]
     # Guardrails hold at scale too: no personal pick leads with an outside or disliked genre.
@@ -219,8 +247,9 @@ def test_vectorised_choice_equals_one_pair_at_a_time() -> None:
     assert not (cands.dominant[t_idx, slots] & tastes.dislikes[p_idx]).any()
 
 
-def test_a_judged_poster_outranks_one_nobody_has_judged(build: CatalogBuilder,
-                                                        store: PosterStore) -> None:
+def test_a_judged_poster_outranks_one_nobody_has_judged(
+    build: CatalogBuilder, store: PosterStore
+) -> None:
     # Source labels are the title's genres, not a judgement of the poster's look: an
     # unjudged poster carrying both must not beat the poster a curator called Romance.
     title = build.title("Wedding", ["Comedy", "Romance"])
@@ -232,8 +261,9 @@ def test_a_judged_poster_outranks_one_nobody_has_judged(build: CatalogBuilder,
     assert pick.poster_id != unjudged
 
 
-def test_the_selling_point_is_always_one_of_the_titles_genres(build: CatalogBuilder,
-                                                              store: PosterStore) -> None:
+def test_the_selling_point_is_always_one_of_the_titles_genres(
+    build: CatalogBuilder, store: PosterStore
+) -> None:
     # A documentary poster with a trace of horror in its look is not sold as horror.
     title = build.title("Deep Field", ["Documentary", "Sci-Fi"])
     build.poster(title, curated=["Documentary"], default=True)

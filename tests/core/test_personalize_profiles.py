@@ -33,7 +33,8 @@ def test_half_life_is_ninety_days() -> None:
 
 def test_affinity_weighs_recency_and_splits_over_genres() -> None:
     assert affinity(OLD_AND_NEW, GENRES_OF) == pytest.approx(
-        {"Drama": 0.25, "Family": 0.25, "Horror": 0.5})
+        {"Drama": 0.25, "Family": 0.25, "Horror": 0.5}
+    )
 
 
 def test_affinity_weighs_watch_time() -> None:
@@ -41,34 +42,40 @@ def test_affinity_weighs_watch_time() -> None:
     # 21 hours apart: 0.5 ** (0.875 / 90) = 0.99328 on the older one.
     older = 30 * 0.5 ** (0.875 / 90)
     assert affinity(same_day, GENRES_OF) == pytest.approx(
-        {"Comedy": older / (older + 90), "Action": 90 / (older + 90)})
+        {"Comedy": older / (older + 90), "Action": 90 / (older + 90)}
+    )
 
 
 def test_likes_are_boosted_and_dislikes_forced_to_zero() -> None:
     # Family 0.25 + 0.25 = 0.5, Drama 0.25, Horror 0.5 -> divided by 1.25.
     assert affinity(OLD_AND_NEW, GENRES_OF, likes=["Family"]) == pytest.approx(
-        {"Drama": 0.2, "Family": 0.4, "Horror": 0.4})
+        {"Drama": 0.2, "Family": 0.4, "Horror": 0.4}
+    )
     assert affinity(OLD_AND_NEW, GENRES_OF, dislikes=["Horror"]) == pytest.approx(
-        {"Drama": 0.5, "Family": 0.5})
+        {"Drama": 0.5, "Family": 0.5}
+    )
     assert affinity(OLD_AND_NEW, GENRES_OF, ["Family"], ["Horror"]) == pytest.approx(
-        {"Drama": 1 / 3, "Family": 2 / 3})
+        {"Drama": 1 / 3, "Family": 2 / 3}
+    )
 
 
 def test_affinity_without_history() -> None:
     assert affinity([], GENRES_OF, likes=["Comedy", "Romance"]) == pytest.approx(
-        {"Comedy": 0.5, "Romance": 0.5})
+        {"Comedy": 0.5, "Romance": 0.5}
+    )
     assert affinity([], GENRES_OF) == {}
     assert affinity([Viewing(2, "2025-01-01", 60)], GENRES_OF, dislikes=["Horror"]) == {}
 
 
 def _titles(store: PosterStore) -> dict[str, int]:
     specs = {"Family Drama": ("Drama", "Family"), "Fright": ("Horror",)}
-    return {name: store.upsert_title(TitleIn(key=f"t:{name}", name=name, genres=genres))[0]
-            for name, genres in specs.items()}  # fmt: skip
+    return {
+        name: store.upsert_title(TitleIn(key=f"t:{name}", name=name, genres=genres))[0]
+        for name, genres in specs.items()
+    }
 
 
-def test_profile_in_the_catalog_gives_the_hand_computed_affinity(fresh_store: PosterStore
-                                                                 ) -> None:
+def test_profile_in_the_catalog_gives_the_hand_computed_affinity(fresh_store: PosterStore) -> None:
     ids = _titles(fresh_store)
     create_profile(fresh_store, "ana", likes=["family"], dislikes=["공포"])  # aliases resolve
     add_viewing(fresh_store, "ana", ids["Family Drama"], 100, "2025-01-01")
@@ -98,8 +105,11 @@ def test_profile_edits_and_errors(fresh_store: PosterStore) -> None:
         get_profile(fresh_store, "nobody")
     update_profile(fresh_store, "bo", likes=["Comedy"], new_name="bea", description="test")
     bea = get_profile(fresh_store, "bea")
-    assert (bea.likes, bea.description, dict(bea.affinity)) == (("Comedy",), "test",
-                                                                 {"Comedy": 1.0})  # fmt: skip
+    assert (bea.likes, bea.description, dict(bea.affinity)) == (
+        ("Comedy",),
+        "test",
+        {"Comedy": 1.0},
+    )
     add_viewing(fresh_store, "bea", ids["Fright"], 10)
     delete_profile(fresh_store, "bea")
     assert list_profiles(fresh_store) == []
@@ -107,9 +117,23 @@ def test_profile_edits_and_errors(fresh_store: PosterStore) -> None:
 
 
 def _genre_catalog(store: PosterStore) -> None:
-    genres = ["Drama", "Family", "Horror", "Thriller", "Romance", "Comedy", "Action",
-              "Adventure", "Sci-Fi", "Documentary", "Biography", "History", "Animation",
-              "Mystery", "Crime"]  # fmt: skip
+    genres = [
+        "Drama",
+        "Family",
+        "Horror",
+        "Thriller",
+        "Romance",
+        "Comedy",
+        "Action",
+        "Adventure",
+        "Sci-Fi",
+        "Documentary",
+        "Biography",
+        "History",
+        "Animation",
+        "Mystery",
+        "Crime",
+    ]
     # Ten titles per genre, half of them with a second genre.
     for i in range(10 * len(genres)):
         first = genres[i % len(genres)]
@@ -129,16 +153,27 @@ def test_samples_watch_their_genres_from_the_catalog(fresh_store: PosterStore) -
     seed_samples(fresh_store)
     profiles = {p.name: p for p in list_profiles(fresh_store)}
     assert len(profiles) == 8
-    expected_top = {"horror-fan": "Horror", "documentary": "Documentary",
-                    "kid-animation": "Animation", "action-fan": "Action", "comedy": "Comedy",
-                    "romance": "Romance", "family-drama": "Family"}  # fmt: skip
+    expected_top = {
+        "horror-fan": "Horror",
+        "documentary": "Documentary",
+        "kid-animation": "Animation",
+        "action-fan": "Action",
+        "comedy": "Comedy",
+        "romance": "Romance",
+        "family-drama": "Family",
+    }
     for name, genre in expected_top.items():
         assert profiles[name].top_genres(1) == [genre], name
         assert profiles[name].sample
     assert "Horror" not in profiles["kid-animation"].affinity
     assert len(profiles["mixed"].top_genres(5)) == 5
-    assert sum("Horror" in fresh_store.get_title(v.title_id).genres
-               for v in history(fresh_store, "horror-fan")) >= 8  # fmt: skip
+    assert (
+        sum(
+            "Horror" in fresh_store.get_title(v.title_id).genres
+            for v in history(fresh_store, "horror-fan")
+        )
+        >= 8
+    )
 
 
 def test_samples_are_idempotent_and_respect_user_edits(fresh_store: PosterStore) -> None:
@@ -161,7 +196,13 @@ def test_samples_are_deterministic() -> None:
         with PosterStore(":memory:") as store:
             _genre_catalog(store)
             seed_samples(store)
-            built.append({p.name: (dict(p.affinity), [(v.title_id, v.watched_at, v.minutes)
-                                                       for v in history(store, p.name)])
-                          for p in list_profiles(store)})  # fmt: skip
+            built.append(
+                {
+                    p.name: (
+                        dict(p.affinity),
+                        [(v.title_id, v.watched_at, v.minutes) for v in history(store, p.name)],
+                    )
+                    for p in list_profiles(store)
+                }
+            )
     assert built[0] == built[1]

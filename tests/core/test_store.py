@@ -11,9 +11,16 @@ from poster_tool.core.store import PosterStore
 
 def add(store: PosterStore, title_id: int, n: int) -> int:
     poster_id, created = store.add_poster(
-        title_id=title_id, sha256=f"{n:064x}", path=f"images/{n}.jpg", width=300, height=450,
-        phash=f"{n:016x}", file_format="JPEG", file_size=1000, source="test",
-    )  # fmt: skip
+        title_id=title_id,
+        sha256=f"{n:064x}",
+        path=f"images/{n}.jpg",
+        width=300,
+        height=450,
+        phash=f"{n:016x}",
+        file_format="JPEG",
+        file_size=1000,
+        source="test",
+    )
     assert created
     return poster_id
 
@@ -21,8 +28,16 @@ def add(store: PosterStore, title_id: int, n: int) -> int:
 @pytest.fixture
 def catalog(fresh_store: PosterStore) -> tuple[PosterStore, int, int, list[int]]:
     store = fresh_store
-    drama, _ = store.upsert_title(TitleIn("imdb:tt1", "Parasite", 2019, original_name="기생충",
-                                          imdb_id="tt1", genres=("Thriller", "Drama")))
+    drama, _ = store.upsert_title(
+        TitleIn(
+            "imdb:tt1",
+            "Parasite",
+            2019,
+            original_name="기생충",
+            imdb_id="tt1",
+            genres=("Thriller", "Drama"),
+        )
+    )
     horror, _ = store.upsert_title(TitleIn("imdb:tt2", "Alien", 1979, genres=("Horror", "Sci-Fi")))
     ids = [add(store, drama, 1), add(store, drama, 2), add(store, horror, 3)]
     return store, drama, horror, ids
@@ -42,14 +57,28 @@ def test_poster_gets_source_labels_and_same_content_is_stored_once_per_title(cat
     store, drama, horror, ids = catalog
     assert store.get_poster(ids[0]).genres == ("Drama", "Thriller")  # taxonomy order
     again, created = store.add_poster(
-        title_id=drama, sha256=f"{1:064x}", path="x", width=1, height=1, phash="0" * 16,
-        file_format="JPEG", file_size=1, source="test",
-    )  # fmt: skip
+        title_id=drama,
+        sha256=f"{1:064x}",
+        path="x",
+        width=1,
+        height=1,
+        phash="0" * 16,
+        file_format="JPEG",
+        file_size=1,
+        source="test",
+    )
     assert (again, created) == (ids[0], False)
     twin, created = store.add_poster(
-        title_id=horror, sha256=f"{1:064x}", path="x", width=1, height=1, phash="0" * 16,
-        file_format="JPEG", file_size=1, source="test",
-    )  # fmt: skip
+        title_id=horror,
+        sha256=f"{1:064x}",
+        path="x",
+        width=1,
+        height=1,
+        phash="0" * 16,
+        file_format="JPEG",
+        file_size=1,
+        source="test",
+    )
     assert created and store.get_poster(twin).duplicate_of == ids[0]
 
 
@@ -72,8 +101,9 @@ def test_curator_genres_override_source_and_clearing_restores_them(catalog) -> N
     assert poster.curated and poster.genres == ("Drama", "Family")
     curator_labels = [lab for lab in store.labels(ids[0]) if lab.source == "curator"]
     assert {(lab.genre, lab.curator) for lab in curator_labels} == {
-        ("Drama", "ann"), ("Family", "ann"),
-    }  # fmt: skip
+        ("Drama", "ann"),
+        ("Family", "ann"),
+    }
     store.set_genres({ids[0]: None}, "bob")
     assert store.get_poster(ids[0]).genres == ("Drama", "Thriller")
     assert store.audit_log(ids[0])[0].before == ["Drama", "Family"]
@@ -128,10 +158,14 @@ def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
 def test_model_scores_drive_disagreement_and_least_certain_first(catalog) -> None:
     store, _, _, ids = catalog  # ids[0], ids[1]: Drama + Thriller; ids[2]: Horror + Sci-Fi
     cuts = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5}
-    store.write_model_scores("m1", {
-        ids[0]: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1},   # agrees, confident
-        ids[1]: {"Drama": 0.55, "Thriller": 0.03, "Horror": 0.45},  # sure Thriller is wrong
-    }, cuts)  # fmt: skip
+    store.write_model_scores(
+        "m1",
+        {
+            ids[0]: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1},  # agrees, confident
+            ids[1]: {"Drama": 0.55, "Thriller": 0.03, "Horror": 0.45},  # sure Thriller is wrong
+        },
+        cuts,
+    )
     assert store.query_ids(PosterQuery(disagrees=True)) == [ids[1]]
     assert store.query_ids(PosterQuery(sort="uncertain")) == [ids[1], ids[0], ids[2]]
     assert store.model_scores([ids[0]])[ids[0]]["Drama"] == pytest.approx(0.9)
@@ -150,7 +184,9 @@ def test_the_model_suggests_at_most_three_genres_above_their_cuts(catalog) -> No
     store.write_model_scores("m1", {ids[0]: scores}, {"War": 0.6, "Horror": 0.5})
     positive = store.db.execute(
         "SELECT genre FROM poster_labels WHERE poster_id = ? AND source = 'model' "
-        "AND positive = 1 ORDER BY genre", [ids[0]]).fetchall()
+        "AND positive = 1 ORDER BY genre",
+        [ids[0]],
+    ).fetchall()
     assert [g for (g,) in positive] == ["Comedy", "Drama", "Thriller"]
 
 

@@ -45,8 +45,9 @@ def fill(workspace: Workspace, store: PosterStore, titles=TITLES, source: str = 
     posters: dict[str, list[int]] = {}
     pattern = 0
     for n, (name, original, year, genres, colours) in enumerate(titles):
-        title_id, _ = store.upsert_title(TitleIn(f"test:{n}", name, year, original_name=original,
-                                                 genres=genres, source=source))  # fmt: skip
+        title_id, _ = store.upsert_title(
+            TitleIn(f"test:{n}", name, year, original_name=original, genres=genres, source=source)
+        )
         for colour in colours:
             pattern += 1
             image = check_bytes(jpeg_bytes(colour, pattern=pattern), f"{name}-{pattern}.jpg")

@@ -24,10 +24,20 @@ from tests.gui.conftest import fill
 
 __all__ = ["TINY"]
 
-GENRES = (("Drama", "Comedy"), ("Horror",), ("Comedy",), ("Drama", "Horror"), ("Action",),
-          ("Comedy", "Action"))  # fmt: skip
-COLOURS = {"Drama": (60, 90, 160), "Comedy": (250, 200, 60), "Horror": (20, 20, 20),
-           "Action": (220, 60, 30)}  # fmt: skip
+GENRES = (
+    ("Drama", "Comedy"),
+    ("Horror",),
+    ("Comedy",),
+    ("Drama", "Horror"),
+    ("Action",),
+    ("Comedy", "Action"),
+)
+COLOURS = {
+    "Drama": (60, 90, 160),
+    "Comedy": (250, 200, 60),
+    "Horror": (20, 20, 20),
+    "Action": (220, 60, 30),
+}
 
 
 def titles() -> list[tuple]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def finish_jobs(qtbot, monkeypatch):
     """Job dialogs return once their job is done instead of waiting for the user."""
+
     def run(self: JobDialog):
         qtbot.waitUntil(lambda: self._done, timeout=20_000)
         self.close()
@@ -46,8 +47,19 @@ def test_screenshot_mode_saves_the_loaded_window_and_exits_0(catalog, tmp_path) 
     shot = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--workspace", str(catalog.workspace.root),
-         "--screenshot", str(shot)], env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--workspace",
+            str(catalog.workspace.root),
+            "--screenshot",
+            str(shot),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1500, 940)
@@ -62,13 +74,18 @@ def test_an_empty_workspace_opens_the_first_run_guide(qtbot, tmp_path, settings)
     win = open_window(qtbot, Workspace.open(tmp_path / "empty"), settings)
     qtbot.waitUntil(lambda: win.pages.currentWidget() is win.first_run)
     names = [b.objectName() for b in win.first_run.buttons]
-    assert names == ["first_run_import_folder", "first_run_import_csv", "first_run_crawl",
-                     "first_run_open_demo"]  # fmt: skip
+    assert names == [
+        "first_run_import_folder",
+        "first_run_import_csv",
+        "first_run_crawl",
+        "first_run_open_demo",
+    ]
     assert "holds no posters" in win.first_run.where.text()
 
 
 def test_import_csv_from_the_menu_runs_with_progress_and_fills_the_grid(
-        qtbot, tmp_path, settings, finish_jobs, monkeypatch) -> None:
+    qtbot, tmp_path, settings, finish_jobs, monkeypatch
+) -> None:
     from poster_tool.core.workspace import Workspace
 
     for n in range(3):
@@ -77,19 +94,20 @@ def test_import_csv_from_the_menu_runs_with_progress_and_fills_the_grid(
     with manifest.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["id", "title", "year", "genres", "path"])
-        writer.writerows([[f"x{n}", f"영화 {n}", 2000 + n, "드라마|Comedy", f"p{n}.jpg"]
-                          for n in range(3)])  # fmt: skip
+        writer.writerows(
+            [[f"x{n}", f"영화 {n}", 2000 + n, "드라마|Comedy", f"p{n}.jpg"] for n in range(3)]
+        )
     win = open_window(qtbot, Workspace.open(tmp_path / "ws"), settings)
-    monkeypatch.setattr(flows.QFileDialog, "getOpenFileName",
-                        lambda *a, **k: (str(manifest), ""))
+    monkeypatch.setattr(flows.QFileDialog, "getOpenFileName", lambda *a, **k: (str(manifest), ""))
     win.act.import_csv.trigger()
     assert win.model.total == 3
     qtbot.waitUntil(lambda: win.pages.currentIndex() == 1)
     assert win.model.poster_at(0).genres == ("Drama", "Comedy")
 
 
-def test_demo_menu_builds_the_demo_workspace_once(qtbot, tmp_path, settings, finish_jobs,
-                                                   monkeypatch) -> None:
+def test_demo_menu_builds_the_demo_workspace_once(
+    qtbot, tmp_path, settings, finish_jobs, monkeypatch
+) -> None:
     from poster_tool.core import demo
 
     monkeypatch.setattr(demo, "demo_root", lambda: tmp_path / "demo")
@@ -119,8 +137,9 @@ def test_geometry_zoom_and_sort_persist_between_sessions(qtbot, catalog, tmp_pat
     assert win2.status.curator.text() == "Curator: ann"
 
 
-def test_the_curator_is_asked_on_first_start_and_kept(qtbot, catalog, tmp_path,
-                                                      monkeypatch) -> None:
+def test_the_curator_is_asked_on_first_start_and_kept(
+    qtbot, catalog, tmp_path, monkeypatch
+) -> None:
     settings = Settings(QSettings(str(tmp_path / "new.ini"), QSettings.Format.IniFormat))
     monkeypatch.setattr(main_window, "ask_curator", lambda parent, current="": "Min-ji")
     win = open_window(qtbot, catalog.workspace, settings)
@@ -133,8 +152,10 @@ def test_about_shows_the_active_models_card_or_says_there_is_none(catalog) -> No
     assert card.strip()  # the bundled model's card, or a sentence saying there is no model
     version = catalog.workspace.models_dir / "v-test"
     version.mkdir()
-    (version / "model.json").write_text('{"version": "v-test", "backbone": "tiny", '
-                                        '"genres": ["Drama"], "thresholds": {"Drama": 0.5}}')
+    (version / "model.json").write_text(
+        '{"version": "v-test", "backbone": "tiny", '
+        '"genres": ["Drama"], "thresholds": {"Drama": 0.5}}'
+    )
     (version / "weights.pt").write_bytes(b"")
     (version / "MODEL_CARD.md").write_text("# Model v-test\nmacro-F1 0.31", encoding="utf-8")
     catalog.store.set_meta("active_model", "v-test")
@@ -142,7 +163,8 @@ def test_about_shows_the_active_models_card_or_says_there_is_none(catalog) -> No
 
 
 def test_the_guide_hides_the_panels_and_the_first_import_brings_them_back(
-        qtbot, tmp_path, settings, finish_jobs, monkeypatch) -> None:
+    qtbot, tmp_path, settings, finish_jobs, monkeypatch
+) -> None:
     from poster_tool.core.workspace import Workspace
 
     win = open_window(qtbot, Workspace.open(tmp_path / "ws"), settings)
@@ -150,8 +172,9 @@ def test_the_guide_hides_the_panels_and_the_first_import_brings_them_back(
     folder = tmp_path / "posters" / "Okja (2017)"
     folder.mkdir(parents=True)
     (folder / "a.jpg").write_bytes(jpeg_bytes((10, 200, 120)))
-    monkeypatch.setattr(flows.QFileDialog, "getExistingDirectory",
-                        lambda *a, **k: str(tmp_path / "posters"))
+    monkeypatch.setattr(
+        flows.QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "posters")
+    )
     win.act.import_folder.trigger()
     qtbot.waitUntil(lambda: win.pages.currentWidget() is not win.first_run)
     assert win.detail_dock.isVisible() and win.pool_dock.isVisible()

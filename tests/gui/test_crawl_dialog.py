@@ -68,8 +68,9 @@ def test_gallery_and_queued_url_sources(qtbot) -> None:
         assert source.start_urls == ("http://127.0.0.1:1/list",)
 
 
-def test_the_crawl_menu_runs_the_chosen_crawl_as_a_job(qtbot, catalog, settings,
-                                                            monkeypatch) -> None:
+def test_the_crawl_menu_runs_the_chosen_crawl_as_a_job(
+    qtbot, catalog, settings, monkeypatch
+) -> None:
     seen: dict[str, object] = {}
 
     def fake_crawl(workspace, store, source, config):
@@ -84,8 +85,15 @@ def test_the_crawl_menu_runs_the_chosen_crawl_as_a_job(qtbot, catalog, settings,
 
     monkeypatch.setattr("poster_tool.core.crawl.crawl", fake_crawl)
     monkeypatch.setattr(CrawlDialog, "exec", accept)
-    monkeypatch.setattr(flows.JobDialog, "run", lambda self: (
-        qtbot.waitUntil(lambda: self._done, timeout=10_000), self.close(), self.result_value)[2])
+    monkeypatch.setattr(
+        flows.JobDialog,
+        "run",
+        lambda self: (
+            qtbot.waitUntil(lambda: self._done, timeout=10_000),
+            self.close(),
+            self.result_value,
+        )[2],
+    )
     win = main_window.MainWindow(catalog.workspace, settings)
     qtbot.addWidget(win)
     assert win.act.crawl.isEnabled()

@@ -8,8 +8,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from poster_tool.gui import main_window, poster_model
 from poster_tool.gui.main_window import MainWindow
 
-UNDO, REDO = Qt.KeyboardModifier.ControlModifier, (
-    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+UNDO, REDO = (
+    Qt.KeyboardModifier.ControlModifier,
+    (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier),
+)
 
 
 @pytest.fixture
@@ -34,16 +36,18 @@ def selected(win: MainWindow) -> int:
     return ids[0]
 
 
-def test_a_number_key_toggles_a_genre_and_writes_label_and_audit_row(qtbot, window,
-                                                                      catalog) -> None:
+def test_a_number_key_toggles_a_genre_and_writes_label_and_audit_row(
+    qtbot, window, catalog
+) -> None:
     poster_id = selected(window)
     before = catalog.store.get_poster(poster_id).genres
     assert "Action" not in before
     key(qtbot, window, Qt.Key.Key_3)  # 1 Drama, 2 Comedy, 3 Action
     poster = catalog.store.get_poster(poster_id)
     assert "Action" in poster.genres and poster.curated
-    labels = {(lb.genre, lb.curator) for lb in catalog.store.labels(poster_id)
-              if lb.source == "curator"}  # fmt: skip
+    labels = {
+        (lb.genre, lb.curator) for lb in catalog.store.labels(poster_id) if lb.source == "curator"
+    }
     assert ("Action", "tester") in labels
     entry = catalog.store.audit_log(poster_id)[0]
     assert (entry.action, entry.curator, entry.before) == ("genres", "tester", None)
@@ -67,15 +71,19 @@ def test_undo_and_redo_restore_and_reapply_the_edit(qtbot, window, catalog) -> N
 
 def test_approve_reject_and_pending_keys(qtbot, window, catalog) -> None:
     poster_id = selected(window)
-    for k, status in ((Qt.Key.Key_A, "approved"), (Qt.Key.Key_R, "rejected"),
-                      (Qt.Key.Key_P, "pending")):  # fmt: skip
+    for k, status in (
+        (Qt.Key.Key_A, "approved"),
+        (Qt.Key.Key_R, "rejected"),
+        (Qt.Key.Key_P, "pending"),
+    ):
         key(qtbot, window, k)
         assert catalog.store.get_poster(poster_id).status == status
     assert window.model.poster_at(0).status == "pending"
 
 
-def test_default_key_makes_the_default_approves_it_and_undoes_as_one_step(qtbot, window,
-                                                                          catalog) -> None:
+def test_default_key_makes_the_default_approves_it_and_undoes_as_one_step(
+    qtbot, window, catalog
+) -> None:
     alien = catalog.posters["Alien"]
     catalog.store.set_default(alien[0], "someone")
     window.model.set_ids(alien)
@@ -90,8 +98,9 @@ def test_default_key_makes_the_default_approves_it_and_undoes_as_one_step(qtbot,
     assert catalog.store.get_poster(alien[1]).status == "pending"
 
 
-def test_an_edit_on_a_multi_selection_applies_to_all_in_one_undo_step(qtbot, window,
-                                                                       catalog) -> None:
+def test_an_edit_on_a_multi_selection_applies_to_all_in_one_undo_step(
+    qtbot, window, catalog
+) -> None:
     window.model.set_ids(catalog.all_ids)
     window.grid.selectAll()
     assert len(window.grid.selected_ids()) == 8
@@ -109,8 +118,9 @@ def test_an_edit_on_a_multi_selection_applies_to_all_in_one_undo_step(qtbot, win
     assert sum(1 for e in catalog.store.audit_log(limit=1000) if e.action == "status") == 16
 
 
-def test_sensitive_key_asks_a_reason_and_shift_s_clears(qtbot, window, catalog,
-                                                        monkeypatch) -> None:
+def test_sensitive_key_asks_a_reason_and_shift_s_clears(
+    qtbot, window, catalog, monkeypatch
+) -> None:
     monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
     poster_id = selected(window)
     key(qtbot, window, Qt.Key.Key_S)
@@ -124,7 +134,8 @@ def test_sensitive_key_asks_a_reason_and_shift_s_clears(qtbot, window, catalog,
 
 
 def test_marking_a_default_poster_sensitive_warns_that_its_title_lost_its_default(
-        qtbot, window, catalog, monkeypatch) -> None:
+    qtbot, window, catalog, monkeypatch
+) -> None:
     monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "religious imagery")
     poster_id = selected(window)
     key(qtbot, window, Qt.Key.Key_S)  # not the default: no warning
@@ -138,8 +149,7 @@ def test_marking_a_default_poster_sensitive_warns_that_its_title_lost_its_defaul
     assert f"“{poster.title_name}”" in message and "default poster is now sensitive" in message
 
 
-def test_enter_jumps_to_the_next_undecided_poster_and_arrows_move(qtbot, window,
-                                                                  catalog) -> None:
+def test_enter_jumps_to_the_next_undecided_poster_and_arrows_move(qtbot, window, catalog) -> None:
     first = selected(window)
     second = window.model.poster_id(1)
     catalog.store.set_status({second: "approved"}, "tester")
@@ -158,8 +168,9 @@ def test_the_detail_panel_toggle_edits_the_selection(qtbot, window, catalog) -> 
     assert row.check.checkState() == Qt.CheckState.Checked
 
 
-def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(qtbot, window,
-                                                                       catalog) -> None:
+def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(
+    qtbot, window, catalog
+) -> None:
     alien = catalog.posters["Alien"]
     window.model.set_ids(alien)
     window.grid.select_row(0)
@@ -176,8 +187,9 @@ def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(qtbot, wi
     assert "default #" in window.pool.note.text()
 
 
-def test_a_refused_edit_is_explained_and_leaves_no_undo_step(qtbot, window, catalog,
-                                                             monkeypatch) -> None:
+def test_a_refused_edit_is_explained_and_leaves_no_undo_step(
+    qtbot, window, catalog, monkeypatch
+) -> None:
     messages: list[str] = []
     window.editor.failed.disconnect()
     window.editor.failed.connect(messages.append)
@@ -201,8 +213,9 @@ def test_a_failed_undo_is_said_in_the_status_bar(qtbot, window, catalog) -> None
     assert f"no poster with id {poster_id}" in message
 
 
-def test_the_grid_gets_the_keys_back_when_a_dialog_closes(qtbot, window, catalog,
-                                                          monkeypatch) -> None:
+def test_the_grid_gets_the_keys_back_when_a_dialog_closes(
+    qtbot, window, catalog, monkeypatch
+) -> None:
     from PySide6.QtWidgets import QApplication
 
     monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
@@ -216,8 +229,9 @@ def test_the_grid_gets_the_keys_back_when_a_dialog_closes(qtbot, window, catalog
     assert catalog.store.get_poster(poster_id).status == "approved"
 
 
-def test_the_toolbar_says_undo_whatever_the_edit_and_the_tooltip_says_which(qtbot, window,
-                                                                           monkeypatch) -> None:
+def test_the_toolbar_says_undo_whatever_the_edit_and_the_tooltip_says_which(
+    qtbot, window, monkeypatch
+) -> None:
     monkeypatch.setattr(main_window, "ask_reason", lambda parent, n: "graphic violence")
     key(qtbot, window, Qt.Key.Key_S)
     bar = window.act.all["undo_bar"]
@@ -230,7 +244,8 @@ def test_the_toolbar_says_undo_whatever_the_edit_and_the_tooltip_says_which(qtbo
 
 
 def test_end_reaches_the_last_poster_of_the_filter_not_the_last_row_loaded(
-        qtbot, catalog, settings, monkeypatch) -> None:
+    qtbot, catalog, settings, monkeypatch
+) -> None:
     monkeypatch.setattr(poster_model, "ID_PAGE", 3)  # eight posters arrive in pages of 3
     win = MainWindow(catalog.workspace, settings)
     qtbot.addWidget(win)

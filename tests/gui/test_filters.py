@@ -60,11 +60,16 @@ def test_genre_and_status_filters(window, catalog) -> None:
 
 
 def test_source_filter_lists_the_sources_present(qtbot, window, catalog) -> None:
-    extra = fill(catalog.workspace, catalog.store, titles=(
-        ("Okja", "옥자", 2017, ("Adventure",), [(10, 200, 120)]),), source="crawl")
+    extra = fill(
+        catalog.workspace,
+        catalog.store,
+        titles=(("Okja", "옥자", 2017, ("Adventure",), [(10, 200, 120)]),),
+        source="crawl",
+    )
     window.act.refresh.trigger()
-    sources = [window.filter_bar.source.itemData(i)
-               for i in range(1, window.filter_bar.source.count())]  # fmt: skip
+    sources = [
+        window.filter_bar.source.itemData(i) for i in range(1, window.filter_bar.source.count())
+    ]
     assert sources == ["crawl", "test"]
     choose(window.filter_bar.source, "crawl")
     assert shown(window) == extra["Okja"]
@@ -73,10 +78,14 @@ def test_source_filter_lists_the_sources_present(qtbot, window, catalog) -> None
 def test_model_disagrees_and_least_certain_first(window, catalog) -> None:
     parasite, alien = catalog.posters["Parasite"][0], catalog.posters["Alien"][0]
     thresholds = {"Drama": 0.5, "Thriller": 0.5, "Horror": 0.5, "Sci-Fi": 0.5}
-    catalog.store.write_model_scores("m1", {
-        parasite: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1, "Sci-Fi": 0.05},  # agrees
-        alien: {"Drama": 0.9, "Thriller": 0.45, "Horror": 0.55, "Sci-Fi": 0.9},  # sure of Drama
-    }, thresholds)  # fmt: skip
+    catalog.store.write_model_scores(
+        "m1",
+        {
+            parasite: {"Drama": 0.9, "Thriller": 0.8, "Horror": 0.1, "Sci-Fi": 0.05},  # agrees
+            alien: {"Drama": 0.9, "Thriller": 0.45, "Horror": 0.55, "Sci-Fi": 0.9},  # sure of Drama
+        },
+        thresholds,
+    )
     window.filter_bar.disagrees.setChecked(True)
     assert shown(window) == [alien]
     window.filter_bar.disagrees.setChecked(False)
@@ -110,8 +119,9 @@ def test_clear_filters_resets_every_filter_at_once_and_keeps_the_sort(qtbot, win
 
 def test_no_choice_of_the_bar_is_clipped(window) -> None:
     for combo in (window.filter_bar.sort, window.filter_bar.genre, window.filter_bar.status):
-        widest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i))
-                     for i in range(combo.count()))
+        widest = max(
+            combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count())
+        )
         assert combo.sizeHint().width() > widest, combo.itemText(combo.count() - 1)
 
 
@@ -134,8 +144,11 @@ def test_near_duplicates_of_the_selected_poster(qtbot, window, catalog) -> None:
     data = catalog.workspace.image_path(original.path).read_bytes()
     title_id = catalog.store.get_poster(catalog.posters["Alien"][0]).title_id
     with catalog.store.transaction():
-        twin = Intake(catalog.workspace, catalog.store).ingest(
-            check_bytes(reencoded(data)), title_id=title_id, source="test").poster_id
+        twin = (
+            Intake(catalog.workspace, catalog.store)
+            .ingest(check_bytes(reencoded(data)), title_id=title_id, source="test")
+            .poster_id
+        )
     window.model.set_ids([original.id])
     window.grid.select_row(0)
     with qtbot.waitSignal(window.model.modelReset, timeout=5000):
@@ -154,7 +167,8 @@ def test_similar_posters_by_embedding_closest_first(qtbot, window, catalog) -> N
     with catalog.store.transaction():
         catalog.store.db.conn.executemany(
             "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, 'test@1', ?)",
-            [(i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
+            [(i, v.astype(np.float32).tobytes()) for i, v in vectors.items()],
+        )
     window.model.set_ids([ids[0]])
     window.grid.select_row(0)
     with qtbot.waitSignal(window.model.modelReset, timeout=5000):
@@ -164,8 +178,9 @@ def test_similar_posters_by_embedding_closest_first(qtbot, window, catalog) -> N
 
 def test_similar_without_embeddings_says_why(qtbot, window, monkeypatch) -> None:
     messages: list[str] = []
-    monkeypatch.setattr("poster_tool.gui.main_window.show_error",
-                        lambda parent, message: messages.append(message))
+    monkeypatch.setattr(
+        "poster_tool.gui.main_window.show_error", lambda parent, message: messages.append(message)
+    )
     window.grid.select_row(0)
     window.act.similar.trigger()
     qtbot.waitUntil(lambda: bool(messages), timeout=5000)

@@ -21,10 +21,14 @@ def window(qtbot, catalog, settings) -> MainWindow:
     # Parasite (official Thriller, Drama): the model is sure it is no Thriller and suggests
     # Comedy.  Alien (official Horror, Sci-Fi): the model agrees and adds nothing.
     parasite, alien = catalog.posters["Parasite"][0], catalog.posters["Alien"][0]
-    catalog.store.write_model_scores("m1", {
-        parasite: {"Thriller": 0.01, "Drama": 0.6, "Comedy": 0.9},
-        alien: {"Horror": 0.9, "Sci-Fi": 0.7, "Comedy": 0.1},
-    }, {"Comedy": 0.5, "Drama": 0.7, "Horror": 0.5, "Sci-Fi": 0.5})  # fmt: skip
+    catalog.store.write_model_scores(
+        "m1",
+        {
+            parasite: {"Thriller": 0.01, "Drama": 0.6, "Comedy": 0.9},
+            alien: {"Horror": 0.9, "Sci-Fi": 0.7, "Comedy": 0.1},
+        },
+        {"Comedy": 0.5, "Drama": 0.7, "Horror": 0.5, "Sci-Fi": 0.5},
+    )
     win = MainWindow(catalog.workspace, settings)
     qtbot.addWidget(win)
     win.show()
@@ -64,12 +68,12 @@ def test_the_details_line_is_what_the_export_writes(qtbot, window, catalog, tmp_
     select(window, alien)
     line = fact(window, "Exports as")
     assert line == "Horror (official), Sci-Fi (official)"
-    assert exported_genres(catalog, tmp_path, alien) == [("Horror", "source"),
-                                                          ("Sci-Fi", "source")]
+    assert exported_genres(catalog, tmp_path, alien) == [("Horror", "source"), ("Sci-Fi", "source")]
 
 
 def test_a_doubted_official_genre_holds_the_poster_and_the_window_says_so(
-        qtbot, window, catalog, tmp_path) -> None:
+    qtbot, window, catalog, tmp_path
+) -> None:
     parasite = catalog.posters["Parasite"][0]
     select(window, parasite)
     assert "held for review" in fact(window, "Exports as")
@@ -82,18 +86,22 @@ def test_a_doubted_official_genre_holds_the_poster_and_the_window_says_so(
 
 
 def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
-        qtbot, window, catalog, tmp_path) -> None:
+    qtbot, window, catalog, tmp_path
+) -> None:
     parasite = catalog.posters["Parasite"][0]
     select(window, parasite)
     qtbot.keyClick(window.grid, Qt.Key.Key_M)
     poster = catalog.store.get_poster(parasite)
     # The doubted Thriller goes, the suggested Comedy comes in, Drama stays.
     assert poster.curated and poster.genres == ("Drama", "Comedy")
-    assert any(e.action == "genres" and e.curator == "tester"
-               for e in catalog.store.audit_log(parasite))
+    assert any(
+        e.action == "genres" and e.curator == "tester" for e in catalog.store.audit_log(parasite)
+    )
     assert fact(window, "Exports as") == "Drama (curator), Comedy (curator)"
     catalog.store.set_status({parasite: "approved"}, "tester")
-    assert exported_genres(catalog, tmp_path, parasite) == [("Drama", "curator"),
-                                                             ("Comedy", "curator")]
+    assert exported_genres(catalog, tmp_path, parasite) == [
+        ("Drama", "curator"),
+        ("Comedy", "curator"),
+    ]
     qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
     assert not catalog.store.get_poster(parasite).curated

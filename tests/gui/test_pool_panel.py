@@ -25,8 +25,9 @@ def title_of(catalog, name: str) -> int:
     return catalog.store.get_poster(catalog.posters[name][0]).title_id
 
 
-def test_the_pool_lists_the_default_first_then_in_arrival_order(panel, catalog,
-                                                                qtmodeltester) -> None:
+def test_the_pool_lists_the_default_first_then_in_arrival_order(
+    panel, catalog, qtmodeltester
+) -> None:
     alien = catalog.posters["Alien"]
     catalog.store.set_default(alien[2], "tester")
     panel.show_title(title_of(catalog, "Alien"))
@@ -42,11 +43,16 @@ def test_near_duplicates_within_a_pool_are_outlined(panel, catalog) -> None:
     out = io.BytesIO()
     Image.open(io.BytesIO(data)).resize((280, 420)).save(out, "JPEG", quality=70)
     with catalog.store.transaction():
-        twin = Intake(catalog.workspace, catalog.store).ingest(
-            check_bytes(out.getvalue()), title_id=first.title_id, source="test").poster_id
+        twin = (
+            Intake(catalog.workspace, catalog.store)
+            .ingest(check_bytes(out.getvalue()), title_id=first.title_id, source="test")
+            .poster_id
+        )
     panel.show_title(first.title_id)
-    marked = {panel.model.index(r).data(PosterIdRole): panel.model.index(r).data(HighlightRole)
-              for r in range(panel.model.rowCount())}  # fmt: skip
+    marked = {
+        panel.model.index(r).data(PosterIdRole): panel.model.index(r).data(HighlightRole)
+        for r in range(panel.model.rowCount())
+    }
     assert marked == {first.id: True, twin: True, catalog.posters["Parasite"][1]: False}
     assert "2 duplicates outlined" in panel.note.text()
 
@@ -54,9 +60,10 @@ def test_near_duplicates_within_a_pool_are_outlined(panel, catalog) -> None:
 def test_profile_picks_come_from_the_installed_provider(panel, catalog, monkeypatch) -> None:
     host = catalog.posters["The Host"]
     monkeypatch.setattr(pool_panel, "profile_picks_provider", None)
-    pool_panel.set_profile_picks_provider(
-        lambda store, title_id: {host[1]: ["Kids", "Horror fan"]})
+    pool_panel.set_profile_picks_provider(lambda store, title_id: {host[1]: ["Kids", "Horror fan"]})
     panel.show_title(title_of(catalog, "The Host"))
-    picks = {panel.model.index(r).data(PosterIdRole): panel.model.index(r).data(ProfilePicksRole)
-             for r in range(2)}  # fmt: skip
+    picks = {
+        panel.model.index(r).data(PosterIdRole): panel.model.index(r).data(ProfilePicksRole)
+        for r in range(2)
+    }
     assert picks == {host[0]: [], host[1]: ["Kids", "Horror fan"]}

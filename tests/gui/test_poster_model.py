@@ -40,8 +40,9 @@ def test_pages_in_ids_until_all_are_loaded(catalog, small_pages, qtmodeltester) 
 
 def test_data_roles_describe_the_poster(catalog) -> None:
     parasite = catalog.posters["Parasite"][0]
-    catalog.store.write_model_scores("m1", {parasite: {"Drama": 0.9, "Comedy": 0.7,
-                                                       "Thriller": 0.2}}, {})  # fmt: skip
+    catalog.store.write_model_scores(
+        "m1", {parasite: {"Drama": 0.9, "Comedy": 0.7, "Thriller": 0.2}}, {}
+    )
     model = PosterModel(catalog.store)
     model.set_ids([parasite])
     index = model.index(0)
@@ -53,7 +54,10 @@ def test_data_roles_describe_the_poster(catalog) -> None:
     assert poster.genres == ("Drama", "Comedy", "Thriller")  # taxonomy order
     verdict = index.data(VerdictRole)
     assert [(g.genre, g.provenance) for g in verdict.genres] == [
-        ("Drama", "source"), ("Comedy", "model"), ("Thriller", "source")]
+        ("Drama", "source"),
+        ("Comedy", "model"),
+        ("Thriller", "source"),
+    ]
     assert f"Exports as: {verdict.line()}" in index.data(Qt.ItemDataRole.ToolTipRole)
     assert "Comedy (model 0.70)" in verdict.line()
     assert index.data(ThumbnailRole) is None  # no cache: no pictures
@@ -100,8 +104,7 @@ def test_a_missing_image_is_reported_broken_not_retried_forever(catalog, qtbot) 
 
 
 def test_a_fixed_list_keeps_its_order(catalog, qtmodeltester) -> None:
-    ids = [catalog.posters["Alien"][2], catalog.posters["Parasite"][0],
-           catalog.posters["Alien"][0]]  # fmt: skip
+    ids = [catalog.posters["Alien"][2], catalog.posters["Parasite"][0], catalog.posters["Alien"][0]]
     model = PosterModel(catalog.store)
     model.set_ids(ids)
     qtmodeltester.check(model)

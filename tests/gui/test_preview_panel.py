@@ -31,11 +31,15 @@ def card_of(panel: PreviewPanel, title_id: int):
 
 
 def test_switching_profiles_shows_each_viewers_poster_without_recomputing(
-        qtbot, panel, world) -> None:
+    qtbot, panel, world
+) -> None:
     panel.set_profile("horror")
     card = card_of(panel, world.twofold)
-    assert (card.shown.id, card.personalized, card.default.id) == (world.horror, True,
-                                                                   world.default)
+    assert (card.shown.id, card.personalized, card.default.id) == (
+        world.horror,
+        True,
+        world.default,
+    )
     assert card.label() == "personalized · Horror" and card.default_label() == "default"
     with qtbot.assertNotEmitted(panel.row_ready, wait=300):
         panel.set_profile("family")
@@ -55,8 +59,11 @@ def test_sensitive_and_rejected_posters_are_never_shown(panel, world) -> None:
 
 def test_hover_and_selection_explain_the_pick(panel, world) -> None:
     panel.set_profile("horror")
-    row = next(r for r in range(panel.model.rowCount())
-               if panel.model.index(r).data(CardRole).pick.title_id == world.twofold)
+    row = next(
+        r
+        for r in range(panel.model.rowCount())
+        if panel.model.index(r).data(CardRole).pick.title_id == world.twofold
+    )
     tip = panel.model.index(row).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "Twofold (2021)\nHorror 0.70 matches your top genre, Horror (model score)"
     assert "Select a title" in panel.why.text()
@@ -108,13 +115,14 @@ def test_the_model_passes_the_model_tester(panel, qtmodeltester) -> None:
     qtmodeltester.check(panel.model)
 
 
-def test_the_title_pool_shows_which_profile_gets_which_poster(qtbot, world,
-                                                              monkeypatch) -> None:
+def test_the_title_pool_shows_which_profile_gets_which_poster(qtbot, world, monkeypatch) -> None:
     monkeypatch.setattr(pool_panel, "profile_picks_provider", audience_for)
     pool = PoolPanel(world.store, None)
     qtbot.addWidget(pool)
     pool.show_title(world.twofold)
-    picks = {pool.model.index(r).data(PosterIdRole): pool.model.index(r).data(ProfilePicksRole)
-             for r in range(pool.model.rowCount())}  # fmt: skip
+    picks = {
+        pool.model.index(r).data(PosterIdRole): pool.model.index(r).data(ProfilePicksRole)
+        for r in range(pool.model.rowCount())
+    }
     assert "horror" in picks[world.horror] and "family" in picks[world.family]
     assert picks[world.sensitive] == [] and picks[world.rejected] == []

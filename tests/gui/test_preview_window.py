@@ -36,7 +36,8 @@ def open_preview(qtbot, window: MainWindow, profile: str) -> None:
 
 
 def test_the_view_action_opens_the_preview_and_edits_and_undo_update_it(
-        qtbot, window, world) -> None:
+    qtbot, window, world
+) -> None:
     assert window.act.show_preview.shortcut().toString() == "Ctrl+Shift+P"
     open_preview(qtbot, window, "horror")
     panel = window.preview_dock.panel
@@ -52,14 +53,15 @@ def test_the_view_action_opens_the_preview_and_edits_and_undo_update_it(
 def test_the_pool_shows_who_gets_which_poster(qtbot, window, world) -> None:
     window.pool.show_title(world.twofold)
     model = window.pool.model
-    picks = {model.index(r).data(PosterIdRole): model.index(r).data(ProfilePicksRole)
-             for r in range(model.rowCount())}  # fmt: skip
+    picks = {
+        model.index(r).data(PosterIdRole): model.index(r).data(ProfilePicksRole)
+        for r in range(model.rowCount())
+    }
     assert "horror" in picks[world.horror] and "family" in picks[world.family]
     assert picks[world.sensitive] == []
 
 
-def test_editing_a_profiles_dislikes_changes_the_preview(qtbot, window, world,
-                                                         monkeypatch) -> None:
+def test_editing_a_profiles_dislikes_changes_the_preview(qtbot, window, world, monkeypatch) -> None:
     open_preview(qtbot, window, "horror")
     panel = window.preview_dock.panel
     window.pool.show_title(world.twofold)
@@ -72,8 +74,11 @@ def test_editing_a_profiles_dislikes_changes_the_preview(qtbot, window, world,
 
     monkeypatch.setattr(ProfileEditor, "exec", edit)
     window.act.edit_profiles.trigger()
-    card = next(panel.model.index(r).data(CardRole) for r in range(panel.model.rowCount())
-                if panel.model.index(r).data(CardRole).pick.title_id == world.twofold)
+    card = next(
+        panel.model.index(r).data(CardRole)
+        for r in range(panel.model.rowCount())
+        if panel.model.index(r).data(CardRole).pick.title_id == world.twofold
+    )
     assert (card.shown.id, card.personalized) == (world.default, False)
     assert panel.chips.texts() == ["no taste yet", "✕ Horror"]
     # The pool follows the edit too: the horror look went to nobody.

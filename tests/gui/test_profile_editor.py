@@ -87,7 +87,8 @@ def test_viewings_are_added_and_removed(qtbot, dialog, world) -> None:
         dialog.add_viewing.click()
     profile, viewings = reread(world, "horror")
     assert [(v.title, v.watched_at[:10], v.minutes) for v in viewings] == [
-        ("Calm", "2025-03-14", 120.0)]
+        ("Calm", "2025-03-14", 120.0)
+    ]
     assert "Drama" in profile.affinity
     assert dialog.table.item(0, 0).text() == "Calm" and dialog.table.item(0, 2).text() == "120"
 
@@ -97,15 +98,17 @@ def test_viewings_are_added_and_removed(qtbot, dialog, world) -> None:
 
     dialog.table.selectionModel().select(
         dialog.table.model().index(0, 0),
-        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
     with qtbot.waitSignal(dialog.profiles_changed):
         dialog.remove_viewing.click()
     assert reread(world, "horror")[1] == [] and dialog.table.rowCount() == 0
 
 
 def test_the_title_picker_searches_inside_names_in_any_language(qtbot, world) -> None:
-    world.store.upsert_title(TitleIn("test:host", "The Host", 2006, original_name="괴물",
-                                     genres=("Horror",)))  # fmt: skip
+    world.store.upsert_title(
+        TitleIn("test:host", "The Host", 2006, original_name="괴물", genres=("Horror",))
+    )
     dialog = ProfileEditor(world.store)
     qtbot.addWidget(dialog)
     completer = dialog.title.completer()

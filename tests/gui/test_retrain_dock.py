@@ -47,13 +47,12 @@ def run(qtbot, dock: RetrainDock) -> list:
     return finished.args
 
 
-def test_the_worker_signals_every_epoch_and_a_candidate_beside_the_active_model(
-        qtbot, ws) -> None:
+def test_the_worker_signals_every_epoch_and_a_candidate_beside_the_active_model(qtbot, ws) -> None:
     workspace, base = ws
     reports = []
-    worker = JobWorker(lambda: train_candidate(workspace, TrainConfig(**{**rw.TINY,
-                                                                         "quick": True,
-                                                                         "epochs": 3})))
+    worker = JobWorker(
+        lambda: train_candidate(workspace, TrainConfig(**{**rw.TINY, "quick": True, "epochs": 3}))
+    )
     worker.signals.progress.connect(reports.append)
     with qtbot.waitSignal(worker.signals.result, timeout=RUN_MS) as result:
         start(worker)
@@ -69,7 +68,8 @@ def test_the_worker_signals_every_epoch_and_a_candidate_beside_the_active_model(
 
 
 def test_a_full_run_from_the_dock_draws_its_epochs_and_reports_against_the_active_model(
-        qtbot, ws, settings) -> None:
+    qtbot, ws, settings
+) -> None:
     workspace, base = ws
     dock = dock_for(qtbot, ws, settings)
     qtbot.waitUntil(lambda: dock.machine is not None, timeout=RUN_MS)  # a child looks
@@ -110,8 +110,9 @@ def test_cancel_stops_the_run_and_leaves_the_active_model_untouched(qtbot, ws, s
     assert dock.start_button.isEnabled() and not dock.cancel_button.isEnabled()
 
 
-def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(qtbot, ws, settings,
-                                                                     monkeypatch) -> None:
+def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(
+    qtbot, ws, settings, monkeypatch
+) -> None:
     workspace, base = ws
     # A three-epoch model may lose to the active one; the warning is tested below.
     monkeypatch.setattr(train_dialog, "ask_confirm", lambda *args: True)
@@ -139,8 +140,9 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(qtbot, ws, 
     assert new in dock.active_label.text()
 
 
-def test_discard_asks_then_deletes_the_new_model_and_nothing_else(qtbot, ws, settings,
-                                                                  monkeypatch) -> None:
+def test_discard_asks_then_deletes_the_new_model_and_nothing_else(
+    qtbot, ws, settings, monkeypatch
+) -> None:
     workspace, base = ws
     before = versions(workspace)
     dock = dock_for(qtbot, ws, settings)
@@ -150,8 +152,11 @@ def test_discard_asks_then_deletes_the_new_model_and_nothing_else(qtbot, ws, set
     assert versions(workspace) == before | {new}
     answers = [False, True]
     asked: list[str] = []
-    monkeypatch.setattr(train_dialog, "ask_confirm",
-                        lambda parent, title, text, yes: asked.append(text) or answers.pop(0))
+    monkeypatch.setattr(
+        train_dialog,
+        "ask_confirm",
+        lambda parent, title, text, yes: asked.append(text) or answers.pop(0),
+    )
     qtbot.mouseClick(dock.discard_button, Qt.MouseButton.LeftButton)  # "Cancel"
     assert versions(workspace) == before | {new} and "cannot be undone" in asked[0]
     qtbot.mouseClick(dock.discard_button, Qt.MouseButton.LeftButton)
@@ -167,7 +172,8 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
     dock.full.setChecked(True)
     with workspace.store() as store:
         poster_id = store.db.execute(
-            "SELECT id FROM posters WHERE curated_at IS NULL ORDER BY id").fetchone()[0]
+            "SELECT id FROM posters WHERE curated_at IS NULL ORDER BY id"
+        ).fetchone()[0]
     with qtbot.waitSignal(dock.run_finished, timeout=RUN_MS):
         dock.start()
         qtbot.waitUntil(lambda: dock._epochs_seen >= 1, timeout=RUN_MS)
@@ -184,7 +190,10 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
 
 
 def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
-    qtbot, ws, settings, monkeypatch  # noqa: F811
+    qtbot,
+    ws,
+    settings,
+    monkeypatch,  # noqa: F811
 ) -> None:
     from poster_tool.core.jobs.catalog import describe
     from poster_tool.core.ml import lite
@@ -211,8 +220,9 @@ def test_the_dock_says_when_imagenet_weights_are_missing_and_what_to_install(
     assert dock.weights_label.isHidden()
 
 
-def test_activating_a_model_that_loses_to_the_active_one_asks_first(qtbot, ws, settings,
-                                                                   monkeypatch) -> None:
+def test_activating_a_model_that_loses_to_the_active_one_asks_first(
+    qtbot, ws, settings, monkeypatch
+) -> None:
     workspace, base = ws
     dock = dock_for(qtbot, ws, settings)
     dock.quick.setChecked(True)
@@ -222,8 +232,9 @@ def test_activating_a_model_that_loses_to_the_active_one_asks_first(qtbot, ws, s
     # Make the comparison unflattering: the active model is far better on the same posters.
     active["model"] = {**active["model"], "map": 0.99, "macro_f1": 0.99}
     asked: list[str] = []
-    monkeypatch.setattr(train_dialog, "ask_confirm",
-                        lambda parent, title, text, yes: asked.append(text) or False)
+    monkeypatch.setattr(
+        train_dialog, "ask_confirm", lambda parent, title, text, yes: asked.append(text) or False
+    )
     dock.activate()
     assert active_version(workspace) == base  # declined: nothing changed
     assert "below the active model" in asked[0] and "mAP" in asked[0]
@@ -254,7 +265,11 @@ print(dock.machine is not None, "torch" in sys.modules)
 def test_opening_the_dock_never_loads_torch_in_the_windows_process(tmp_path) -> None:
     # Torch on the window's thread froze it for seconds: a child looks at the machine.
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-c", OPEN_DOCK, str(tmp_path / "ws"),
-                           str(tmp_path / "settings.ini")], capture_output=True, text=True,
-                          env=env, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_DOCK, str(tmp_path / "ws"), str(tmp_path / "settings.ini")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.stdout.split() == ["True", "False"], done.stderr[-2000:]

@@ -26,8 +26,14 @@ def state(workspace: Workspace) -> tuple[str | None, set[str]]:
     return (info.version if info else None), folders
 
 
-def failed_run(qtbot, workspace: Workspace, settings, full: bool = True,
-               device: str | None = None, in_process: bool = False) -> RetrainDock:
+def failed_run(
+    qtbot,
+    workspace: Workspace,
+    settings,
+    full: bool = True,
+    device: str | None = None,
+    in_process: bool = False,
+) -> RetrainDock:
     """Open the dock, start a run that is expected to fail, wait for it to end.
 
     :param in_process: train in this process (where a test can plant a fault), not a child
@@ -84,8 +90,11 @@ def test_a_corrupt_image_is_named_and_nothing_changes(qtbot, ws, settings) -> No
         assert runs(store)[0]["status"] == "failed"
 
 
-@pytest.mark.parametrize("error", [RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"),
-                                   MemoryError()], ids=["cuda", "host"])  # fmt: skip
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), MemoryError()],
+    ids=["cuda", "host"],
+)
 def test_running_out_of_memory_is_explained(qtbot, ws, settings, monkeypatch, error) -> None:
     workspace, _ = ws
 

@@ -92,10 +92,16 @@ def test_the_train_counts_agree_between_versions_runs_and_report(history) -> Non
     with workspace.store() as store:
         metrics = Registry(workspace, store).get(new).meta["metrics"]
     expected = f"{metrics['n_train']:,} ({metrics['n_curator']:,})"
-    row = next(dialog.versions.topLevelItem(r) for r in range(dialog.versions.topLevelItemCount())
-               if dialog.versions.topLevelItem(r).text(0) == new)
-    run = next(dialog.runs.topLevelItem(r) for r in range(dialog.runs.topLevelItemCount())
-               if dialog.runs.topLevelItem(r).text(3) == new)
+    row = next(
+        dialog.versions.topLevelItem(r)
+        for r in range(dialog.versions.topLevelItemCount())
+        if dialog.versions.topLevelItem(r).text(0) == new
+    )
+    run = next(
+        dialog.runs.topLevelItem(r)
+        for r in range(dialog.runs.topLevelItemCount())
+        if dialog.runs.topLevelItem(r).text(3) == new
+    )
     assert row.text(5) == run.text(5) == expected
 
 
@@ -118,8 +124,9 @@ def test_activate_then_roll_back_rescores_the_catalog_each_time(qtbot, history) 
     assert "Re-scored the catalog" in dialog.hint.text()
 
 
-def test_the_report_puts_the_run_beside_the_active_model_and_baselines(two_versions,
-                                                                       tmp_path) -> None:
+def test_the_report_puts_the_run_beside_the_active_model_and_baselines(
+    two_versions, tmp_path
+) -> None:
     workspace, base = rw.copy(two_versions[:2], tmp_path / "ws")
     candidate = run_job(train_candidate(workspace, TrainConfig(**{**rw.TINY, "quick": True})))
     html = candidate_html(candidate)

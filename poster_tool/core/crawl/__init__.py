@@ -15,6 +15,16 @@ from poster_tool.core.crawl.run import CrawlConfig, QueuedUrls, crawl
 from poster_tool.core.crawl.tmdb import TmdbSource
 
 __all__ = [
-    "CrawlConfig", "CrawlReport", "FetchConfig", "FetchError", "Fetcher", "GallerySource",
-    "QueuedUrls", "Recipe", "TmdbSource", "crawl", "load_recipe", "shipped_recipes",
-]  # fmt: skip
+    "CrawlConfig",
+    "CrawlReport",
+    "FetchConfig",
+    "FetchError",
+    "Fetcher",
+    "GallerySource",
+    "QueuedUrls",
+    "Recipe",
+    "TmdbSource",
+    "crawl",
+    "load_recipe",
+    "shipped_recipes",
+]

@@ -99,8 +99,15 @@ class FetchError(CrawlError):
         rather than maybe succeed later (timeouts, 5xx, 429)
     """
 
-    def __init__(self, url: str, reason: str, *, kind: str = "http", permanent: bool = True,
-                 status: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        kind: str = "http",
+        permanent: bool = True,
+        status: int | None = None,
+    ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
@@ -155,12 +162,19 @@ def make_session(config: FetchConfig) -> requests.Session:
     session.headers["User-Agent"] = config.user_agent
     session.max_redirects = config.max_redirects
     retry = Retry(
-        total=None, connect=config.retries, read=config.retries, other=0, status=0,
-        respect_retry_after_header=False, backoff_factor=config.backoff,
-        backoff_jitter=config.backoff, backoff_max=config.backoff_max,
-    )  # fmt: skip
-    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(1, config.concurrency),
-                          max_retries=retry)  # fmt: skip
+        total=None,
+        connect=config.retries,
+        read=config.retries,
+        other=0,
+        status=0,
+        respect_retry_after_header=False,
+        backoff_factor=config.backoff,
+        backoff_jitter=config.backoff,
+        backoff_max=config.backoff_max,
+    )
+    adapter = HTTPAdapter(
+        pool_connections=16, pool_maxsize=max(1, config.concurrency), max_retries=retry
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -214,8 +228,12 @@ class Fetcher:
     :param notify: called with a short line when the fetcher waits (429, backoff)
     """
 
-    def __init__(self, config: FetchConfig | None = None, stop: threading.Event | None = None,
-                 notify: Callable[[str], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: FetchConfig | None = None,
+        stop: threading.Event | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config or FetchConfig()
         self.stop = stop or threading.Event()
         self._notify = notify or (lambda message: None)
@@ -232,9 +250,15 @@ class Fetcher:
         """Close the session's connections."""
         self.session.close()
 
-    def get(self, url: str, *, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None, max_bytes: int | None = None,
-            robots: bool | None = None) -> Fetched:  # fmt: skip
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        robots: bool | None = None,
+    ) -> Fetched:
         """Fetch ``url`` in full, politely, retrying what may succeed on a later attempt.
 
         :param max_bytes: the size cap (default: ``config.max_bytes``)
@@ -263,17 +287,26 @@ class Fetcher:
                     delay = base / 2 + random.uniform(0, base / 2)
                 elif delay > self.config.retry_after_max:
                     raise FetchError(
-                        url, f"{retry.error.reason}; the server asks to wait {delay:.0f} s, "
+                        url,
+                        f"{retry.error.reason}; the server asks to wait {delay:.0f} s, "
                         f"longer than the {self.config.retry_after_max:.0f} s allowed",
-                        permanent=False, status=retry.error.status,
-                    ) from None  # fmt: skip
+                        permanent=False,
+                        status=retry.error.status,
+                    ) from None
                 attempt += 1
                 self._limiter.pause(host, delay)
-                self._notify(f"{retry.error.reason} from {host}: waiting {delay:.1f} s "
-                             f"(retry {attempt}/{self.config.retries})")  # fmt: skip
+                self._notify(
+                    f"{retry.error.reason} from {host}: waiting {delay:.1f} s "
+                    f"(retry {attempt}/{self.config.retries})"
+                )
 
-    def _request(self, url: str, params: Mapping[str, str] | None,
-                 headers: Mapping[str, str] | None, limit: int) -> Fetched:  # fmt: skip
+    def _request(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        limit: int,
+    ) -> Fetched:
         while not self._slots.acquire(timeout=0.25):
             if self.stop.is_set():
                 raise Stopped
@@ -282,8 +315,13 @@ class Fetcher:
         finally:
             self._slots.release()
 
-    def _request_in_slot(self, url: str, params: Mapping[str, str] | None,
-                         headers: Mapping[str, str] | None, limit: int) -> Fetched:  # fmt: skip
+    def _request_in_slot(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        limit: int,
+    ) -> Fetched:
         if self.stop.is_set():
             raise Stopped
         config = self.config
@@ -291,14 +329,21 @@ class Fetcher:
             self.requests += 1
         try:
             response = self.session.get(
-                url, params=params, headers=headers, stream=True,
+                url,
+                params=params,
+                headers=headers,
+                stream=True,
                 timeout=(config.connect_timeout, config.read_timeout),
-            )  # fmt: skip
+            )
         except requests.TooManyRedirects:
-            raise FetchError(url, f"more than {config.max_redirects} redirects",
-                             kind="redirects") from None  # fmt: skip
-        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-                requests.exceptions.MissingSchema) as exc:  # fmt: skip
+            raise FetchError(
+                url, f"more than {config.max_redirects} redirects", kind="redirects"
+            ) from None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ) as exc:
             raise FetchError(url, f"not a usable URL ({exc})", kind="url") from None
         except requests.RequestException as exc:
             # urllib3 has already retried connection errors and read timeouts.
@@ -306,14 +351,20 @@ class Fetcher:
         with response:
             status = response.status_code
             if status in RETRY_STATUSES:
-                error = FetchError(url, f"HTTP {status} {response.reason or ''}".strip(),
-                                   permanent=False, status=status)  # fmt: skip
+                error = FetchError(
+                    url,
+                    f"HTTP {status} {response.reason or ''}".strip(),
+                    permanent=False,
+                    status=status,
+                )
                 raise _RetryLater(error, parse_retry_after(response.headers.get("Retry-After")))
             if status >= 400:
-                raise FetchError(url, f"HTTP {status} {response.reason or ''}".strip(),
-                                 status=status)  # fmt: skip
-            too_large = FetchError(url, f"the download is over the limit of {size_text(limit)}",
-                                   kind="too_large")  # fmt: skip
+                raise FetchError(
+                    url, f"HTTP {status} {response.reason or ''}".strip(), status=status
+                )
+            too_large = FetchError(
+                url, f"the download is over the limit of {size_text(limit)}", kind="too_large"
+            )
             length = response.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > limit:
                 raise too_large  # refused before a byte of the body is read
@@ -337,8 +388,9 @@ class Fetcher:
                     charset = value.strip().strip("\"'")
         with self._stats_lock:
             self.bytes += size
-        return Fetched(response.url or url, status, media.strip().lower(), charset,
-                       b"".join(chunks))  # fmt: skip
+        return Fetched(
+            response.url or url, status, media.strip().lower(), charset, b"".join(chunks)
+        )
 
     # -- robots.txt -----------------------------------------------------------------------
     def allowed(self, url: str) -> bool:

@@ -38,8 +38,12 @@ class GallerySource:
     robots = True
     attribution: str | None = None
 
-    def __init__(self, recipe: Recipe, start_urls: tuple[str, ...] | None = None,
-                 title_urls: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        recipe: Recipe,
+        start_urls: tuple[str, ...] | None = None,
+        title_urls: tuple[str, ...] = (),
+    ) -> None:
         self.recipe = recipe
         self.name = f"gallery:{recipe.name}"
         self.start_urls = tuple(start_urls) if start_urls else recipe.start_urls
@@ -49,8 +53,9 @@ class GallerySource:
     def seeds(self) -> list[Task]:
         """The start URLs (listings, or title pages when the recipe has no listing)."""
         kind = "list" if self.recipe.listing else "title"
-        return ([Task(kind, url, {"page": 1}) for url in self.start_urls]
-                + [Task("title", url) for url in self.title_urls])  # fmt: skip
+        return [Task(kind, url, {"page": 1}) for url in self.start_urls] + [
+            Task("title", url) for url in self.title_urls
+        ]
 
     def handle(self, task: Task, fetcher: Fetcher) -> Outcome:
         """Fetch one page and turn it into a title and further tasks."""
@@ -67,8 +72,13 @@ class GallerySource:
             return Outcome(tasks=tasks)
         if task.kind == "title":
             found = parse_title(page.content, page.url, recipe.title, recipe.gallery, encoding)
-            title = TitleIn(key=f"{recipe.name}:{found.key}", name=found.name, year=found.year,
-                            original_name=found.original_name, source=self.name)  # fmt: skip
+            title = TitleIn(
+                key=f"{recipe.name}:{found.key}",
+                name=found.name,
+                year=found.year,
+                original_name=found.original_name,
+                source=self.name,
+            )
             if found.gallery_url and self._ours(found.gallery_url):
                 tasks = [Task("gallery", found.gallery_url, {"page": 1})]
             else:

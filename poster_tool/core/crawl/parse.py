@@ -115,8 +115,9 @@ class Page:
         return found[0] if found else None
 
 
-def parse_listing(content: bytes | str, url: str, rules: ListingRules,
-                  encoding: str | None = None) -> ListingPage:  # fmt: skip
+def parse_listing(
+    content: bytes | str, url: str, rules: ListingRules, encoding: str | None = None
+) -> ListingPage:
     """Title links and the next page of a listing page."""
     page = Page(content, url, encoding)
     return ListingPage(page.links(rules.title_links), _next(page, rules.next_page))
@@ -131,8 +132,13 @@ def title_key(url: str, key_param: str | None) -> str:
     return urldefrag(url).url
 
 
-def parse_title(content: bytes | str, url: str, rules: TitleRules, gallery: GalleryRules,
-                encoding: str | None = None) -> TitlePage:  # fmt: skip
+def parse_title(
+    content: bytes | str,
+    url: str,
+    rules: TitleRules,
+    gallery: GalleryRules,
+    encoding: str | None = None,
+) -> TitlePage:
     """A title page: name, year, genres and where its posters are.
 
     Posters come from the gallery link (or ``gallery_url``); without one, the gallery
@@ -155,22 +161,27 @@ def parse_title(content: bytes | str, url: str, rules: TitleRules, gallery: Gall
         gallery_url = urljoin(page.base, rules.gallery_url.format(key=key))
     original = page.first(rules.original_name)
     return TitlePage(
-        key=key, name=name, original_name=original if original != name else None,
-        year=int(year_match.group(1)) if year_match else None, genres=genres,
+        key=key,
+        name=name,
+        original_name=original if original != name else None,
+        year=int(year_match.group(1)) if year_match else None,
+        genres=genres,
         gallery_url=gallery_url,
         poster_urls=[] if gallery_url else page.links(gallery.posters),
-    )  # fmt: skip
+    )
 
 
-def parse_gallery(content: bytes | str, url: str, rules: GalleryRules,
-                  encoding: str | None = None) -> GalleryPage:  # fmt: skip
+def parse_gallery(
+    content: bytes | str, url: str, rules: GalleryRules, encoding: str | None = None
+) -> GalleryPage:
     """The poster links of a gallery page and its next page."""
     page = Page(content, url, encoding)
     return GalleryPage(page.links(rules.posters), _next(page, rules.next_page))
 
 
-def parse_image_page(content: bytes | str, url: str, rules: GalleryRules,
-                     encoding: str | None = None) -> str:  # fmt: skip
+def parse_image_page(
+    content: bytes | str, url: str, rules: GalleryRules, encoding: str | None = None
+) -> str:
     """The full-size image URL on a poster's own page (a popup or a detail page).
 
     :raises ParseError: when the page has no such image

@@ -26,12 +26,20 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = None  # type: ignore[assignment]
 
 _SECTIONS: dict[str, set[str]] = {
-    "": {"name", "description", "start_urls", "allowed_hosts", "encoding", "listing", "title",
-         "gallery"},
+    "": {
+        "name",
+        "description",
+        "start_urls",
+        "allowed_hosts",
+        "encoding",
+        "listing",
+        "title",
+        "gallery",
+    },
     "listing": {"title_links", "next_page", "max_pages"},
     "title": {"key_param", "name", "original_name", "year", "genres", "gallery", "gallery_url"},
     "gallery": {"posters", "image", "next_page", "max_pages"},
-}  # fmt: skip
+}
 _FIELD_KEYS = {"css", "attr", "pattern"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -127,8 +135,9 @@ class Recipe:
     def hosts(self, start_urls: tuple[str, ...] | None = None) -> frozenset[str]:
         """Hosts whose pages the crawl may visit: the start URLs' and ``allowed_hosts``."""
         urls = start_urls if start_urls is not None else self.start_urls
-        return frozenset({urlsplit(u).netloc.lower() for u in urls} |
-                         {h.lower() for h in self.allowed_hosts})  # fmt: skip
+        return frozenset(
+            {urlsplit(u).netloc.lower() for u in urls} | {h.lower() for h in self.allowed_hosts}
+        )
 
 
 def load_recipe(ref: str | Path) -> Recipe:
@@ -195,7 +204,9 @@ def recipe_from_dict(data: Any, default_name: str = "recipe", path: Path | None 
             title_links=_field(listing, "title_links", "listing"),
             next_page=_optional(listing, "next_page", "listing"),
             max_pages=_count(listing, "max_pages", "listing", 10),
-        ) if listing else None,
+        )
+        if listing
+        else None,
         title=TitleRules(
             name=_field(title, "name", "title"),
             key_param=title.get("key_param"),
@@ -212,7 +223,7 @@ def recipe_from_dict(data: Any, default_name: str = "recipe", path: Path | None 
             max_pages=_count(gallery, "max_pages", "gallery", 5),
         ),
         path=path,
-    )  # fmt: skip
+    )
 
 
 def _check_keys(table: Any, section: str) -> None:
@@ -221,8 +232,10 @@ def _check_keys(table: Any, section: str) -> None:
         raise CrawlError(f"{where} must be a table of keys")
     unknown = sorted(set(table) - _SECTIONS[section])
     if unknown:
-        raise CrawlError(f"unknown key {unknown[0]!r} in {where} "
-                         f"(known: {', '.join(sorted(_SECTIONS[section]))})")  # fmt: skip
+        raise CrawlError(
+            f"unknown key {unknown[0]!r} in {where} "
+            f"(known: {', '.join(sorted(_SECTIONS[section]))})"
+        )
 
 
 def _section(data: dict[str, Any], name: str, required: bool = True) -> dict[str, Any]:
@@ -234,8 +247,9 @@ def _section(data: dict[str, Any], name: str, required: bool = True) -> dict[str
     return data[name]
 
 
-def _strings(data: dict[str, Any], key: str, section: str,
-             required: bool = True) -> tuple[str, ...]:  # fmt: skip
+def _strings(
+    data: dict[str, Any], key: str, section: str, required: bool = True
+) -> tuple[str, ...]:
     value = data.get(key, [])
     if isinstance(value, str):
         value = [value]
@@ -276,8 +290,9 @@ def _field(table: dict[str, Any], key: str, section: str) -> Field:
     try:
         soupsieve.compile(field.css)
     except soupsieve.SelectorSyntaxError as exc:
-        raise CrawlError(f"{where}: {field.css!r} is not a valid CSS selector "
-                         f"({str(exc).splitlines()[0]})") from None  # fmt: skip
+        raise CrawlError(
+            f"{where}: {field.css!r} is not a valid CSS selector ({str(exc).splitlines()[0]})"
+        ) from None
     if field.pattern is not None:
         try:
             re.compile(field.pattern)

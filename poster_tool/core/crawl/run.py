@@ -82,8 +82,9 @@ class _Pool:
         self._done: queue.Queue[tuple[Task, Any]] = queue.Queue()
         self._work = work
         self.busy: dict[str, int] = {}
-        self._threads = [threading.Thread(target=self._loop, name=f"crawl-{i}", daemon=True)
-                         for i in range(size)]  # fmt: skip
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"crawl-{i}", daemon=True) for i in range(size)
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -151,14 +152,16 @@ class _Frontier:
 class _Crawl:
     """The state of one run; :func:`crawl` is its generator face."""
 
-    def __init__(self, workspace: Workspace, store: PosterStore, source: Source,
-                 config: CrawlConfig) -> None:  # fmt: skip
+    def __init__(
+        self, workspace: Workspace, store: PosterStore, source: Source, config: CrawlConfig
+    ) -> None:
         self.workspace, self.source, self.config = workspace, source, config
         # A dry run works on a scratch catalog, so nothing reaches the workspace.
         self.store = PosterStore(":memory:") if config.dry_run else store
         self.state = CrawlState(self.store, source.name)
-        self.report = CrawlReport(source=source.name, dry_run=config.dry_run,
-                                  attribution=source.attribution)  # fmt: skip
+        self.report = CrawlReport(
+            source=source.name, dry_run=config.dry_run, attribution=source.attribution
+        )
         self.meter = Meter(f"crawl {source.name}")
         self.notes: deque[str] = deque(maxlen=1)
         self.stop = threading.Event()
@@ -181,8 +184,9 @@ class _Crawl:
         try:
             while frontier or pool.in_flight:
                 while frontier and pool.in_flight < 2 * concurrency:
-                    task = frontier.pop(pool.in_flight - pool.busy.get("poster", 0),
-                                        max(1, concurrency // 2))  # fmt: skip
+                    task = frontier.pop(
+                        pool.in_flight - pool.busy.get("poster", 0), max(1, concurrency // 2)
+                    )
                     if task.kind == "poster" and self.config.dry_run:
                         self._plan(task)
                     else:
@@ -193,9 +197,11 @@ class _Crawl:
                         for task, result in results:
                             frontier.extend(self._apply(task, result))
                 self.meter.total = self.meter.done + len(frontier) + pool.in_flight
-                yield self.meter.report(self.notes.popleft() if self.notes else "",
-                                        requests=self.fetcher.requests,
-                                        bytes=self.fetcher.bytes)  # fmt: skip
+                yield self.meter.report(
+                    self.notes.popleft() if self.notes else "",
+                    requests=self.fetcher.requests,
+                    bytes=self.fetcher.bytes,
+                )
         finally:
             self.stop.set()
             pool.stop()
@@ -240,8 +246,9 @@ class _Crawl:
         if isinstance(exc, FetchError) and exc.kind == "robots" and permanent:
             self.report.robots_blocked.append(task.url)
             self.meter.count("robots")
-        elif task.kind == "poster" and (isinstance(exc, IntakeError) or
-                                        getattr(exc, "kind", "") == "too_large"):  # fmt: skip
+        elif task.kind == "poster" and (
+            isinstance(exc, IntakeError) or getattr(exc, "kind", "") == "too_large"
+        ):
             self.report.refused.append((task.url, reason))
             self.meter.count("refused")
         else:
@@ -255,9 +262,12 @@ class _Crawl:
             if title_id is None:
                 raise StoreError("the poster belongs to no title")
             outcome = self.intake.ingest(
-                image, title_id=int(title_id), source=self.source.name, source_url=task.url,
+                image,
+                title_id=int(title_id),
+                source=self.source.name,
+                source_url=task.url,
                 source_ref=task.info.get("ref") or f"url:{task.url}",
-            )  # fmt: skip
+            )
         except StoreError as exc:  # e.g. the title was deleted meanwhile
             self.state.finish(task, SKIPPED, error=str(exc))
             self.report.errors.append((task.url, str(exc)))
@@ -319,8 +329,9 @@ class _Crawl:
         return limit is not None and self.pools[title_id] >= limit
 
 
-def crawl(workspace: Workspace, store: PosterStore, source: Source,
-          config: CrawlConfig | None = None) -> Generator[Progress, None, CrawlReport]:  # fmt: skip
+def crawl(
+    workspace: Workspace, store: PosterStore, source: Source, config: CrawlConfig | None = None
+) -> Generator[Progress, None, CrawlReport]:
     """Crawl ``source`` into the catalog: titles with their genres, posters as pending.
 
     Resumable: a run continues what an earlier (cancelled or killed) run of the same

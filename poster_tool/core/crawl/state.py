@@ -112,18 +112,22 @@ class CrawlState:
 
     def pool_size(self, title_id: int) -> int:
         """How many poster slots (``info.slot``) this source has queued for a title."""
-        return int(self.store.db.execute(
-            "SELECT count(*) FROM crawl_state WHERE source = ? AND "
-            "json_extract(info, '$.title_id') = ? AND json_extract(info, '$.slot') IS NOT NULL",
-            [self.source, title_id],
-        ).fetchone()[0])  # fmt: skip
+        return int(
+            self.store.db.execute(
+                "SELECT count(*) FROM crawl_state WHERE source = ? AND "
+                "json_extract(info, '$.title_id') = ? AND json_extract(info, '$.slot') IS NOT NULL",
+                [self.source, title_id],
+            ).fetchone()[0]
+        )
 
     def totals(self) -> dict[str, int]:
         """Tasks of this source by status."""
-        return dict(self.store.db.execute(
-            "SELECT status, count(*) FROM crawl_state WHERE source = ? GROUP BY status",
-            [self.source],
-        ).fetchall())  # fmt: skip
+        return dict(
+            self.store.db.execute(
+                "SELECT status, count(*) FROM crawl_state WHERE source = ? GROUP BY status",
+                [self.source],
+            ).fetchall()
+        )
 
 
 def _dump(info: dict[str, Any]) -> str:

@@ -28,15 +28,32 @@ if TYPE_CHECKING:
 API_BASE = "https://api.themoviedb.org/3"
 IMAGE_BASE = "https://image.tmdb.org/t/p/"
 POSTER_SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")
-ATTRIBUTION = ("Title data and posters from TMDB (themoviedb.org). This product uses the "
-               "TMDB API but is not endorsed or certified by TMDB.")  # fmt: skip
+ATTRIBUTION = (
+    "Title data and posters from TMDB (themoviedb.org). This product uses the "
+    "TMDB API but is not endorsed or certified by TMDB."
+)
 # TMDB's movie genre ids by our canonical names (GET /genre/movie/list).
 GENRE_IDS = {
-    "Action": 28, "Adventure": 12, "Animation": 16, "Comedy": 35, "Crime": 80,
-    "Documentary": 99, "Drama": 18, "Family": 10751, "Fantasy": 14, "History": 36,
-    "Horror": 27, "Music": 10402, "Mystery": 9648, "Romance": 10749, "Sci-Fi": 878,
-    "TV Movie": 10770, "Thriller": 53, "War": 10752, "Western": 37,
-}  # fmt: skip
+    "Action": 28,
+    "Adventure": 12,
+    "Animation": 16,
+    "Comedy": 35,
+    "Crime": 80,
+    "Documentary": 99,
+    "Drama": 18,
+    "Family": 10751,
+    "Fantasy": 14,
+    "History": 36,
+    "Horror": 27,
+    "Music": 10402,
+    "Mystery": 9648,
+    "Romance": 10749,
+    "Sci-Fi": 878,
+    "TV Movie": 10770,
+    "Thriller": 53,
+    "War": 10752,
+    "Western": 37,
+}
 _JWT = re.compile(r"^eyJ[\w-]*\.[\w-]+\.[\w-]+$")
 
 
@@ -76,18 +93,24 @@ def title_from_movie(data: dict[str, Any]) -> tuple[TitleIn, list[str]]:
     genres = [g["name"] for g in data.get("genres") or [] if isinstance(g, dict) and g.get("name")]
     imdb_id = data.get("imdb_id") or None
     title = TitleIn(
-        key=f"tmdb:{movie_id}", name=name.strip(), year=year,
+        key=f"tmdb:{movie_id}",
+        name=name.strip(),
+        year=year,
         original_name=original if original and original != name else None,
         imdb_id=imdb_id if isinstance(imdb_id, str) and imdb_id.startswith("tt") else None,
-        tmdb_id=movie_id, source="tmdb",
-    )  # fmt: skip
+        tmdb_id=movie_id,
+        source="tmdb",
+    )
     return title, genres
 
 
 def poster_paths(images: dict[str, Any]) -> list[str]:
     """The ``file_path`` of every poster in an ``/images`` answer, best voted first."""
-    posters = [p for p in images.get("posters") or []
-               if isinstance(p, dict) and isinstance(p.get("file_path"), str)]  # fmt: skip
+    posters = [
+        p
+        for p in images.get("posters") or []
+        if isinstance(p, dict) and isinstance(p.get("file_path"), str)
+    ]
     posters.sort(key=lambda p: (-(p.get("vote_average") or 0), -(p.get("vote_count") or 0)))
     return [p["file_path"] for p in posters]
 
@@ -109,11 +132,21 @@ class TmdbSource:
     robots = False  # an API used with a key under TMDB's terms, not a site to be crawled
     attribution: str | None = ATTRIBUTION
 
-    def __init__(self, api_key: str, *, movie_ids: tuple[int, ...] = (), query: str | None = None,
-                 popular: bool = False, discover_genre: int | None = None, pages: int = 1,
-                 api_base: str = API_BASE, image_base: str | None = None,
-                 image_size: str = "w500", image_languages: str | None = None,
-                 name: str = "tmdb") -> None:  # fmt: skip
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        movie_ids: tuple[int, ...] = (),
+        query: str | None = None,
+        popular: bool = False,
+        discover_genre: int | None = None,
+        pages: int = 1,
+        api_base: str = API_BASE,
+        image_base: str | None = None,
+        image_size: str = "w500",
+        image_languages: str | None = None,
+        name: str = "tmdb",
+    ) -> None:
         if not api_key:
             raise CrawlError("TMDB needs an API key (a v3 key or a read access token)")
         if not (movie_ids or query or popular or discover_genre):
@@ -133,34 +166,57 @@ class TmdbSource:
         tasks = [Task("title", f"movie:{i}", {"tmdb_id": i}) for i in self.movie_ids]
         lists: list[tuple[str, str, dict[str, str]]] = []
         if self.query:
-            lists.append((f"search:{self.query}", "/search/movie",
-                          {"query": self.query, "include_adult": "false"}))  # fmt: skip
+            lists.append(
+                (
+                    f"search:{self.query}",
+                    "/search/movie",
+                    {"query": self.query, "include_adult": "false"},
+                )
+            )
         if self.popular:
             lists.append(("popular", "/movie/popular", {}))
         if self.discover_genre:
-            lists.append((f"discover:{self.discover_genre}", "/discover/movie",
-                          {"with_genres": str(self.discover_genre), "include_adult": "false",
-                           "sort_by": "popularity.desc"}))  # fmt: skip
+            lists.append(
+                (
+                    f"discover:{self.discover_genre}",
+                    "/discover/movie",
+                    {
+                        "with_genres": str(self.discover_genre),
+                        "include_adult": "false",
+                        "sort_by": "popularity.desc",
+                    },
+                )
+            )
         for key, path, params in lists:
-            tasks.extend(Task("list", f"{key}:page:{page}",
-                              {"path": path, "params": {**params, "page": str(page)}})
-                         for page in range(1, self.pages + 1))  # fmt: skip
+            tasks.extend(
+                Task(
+                    "list",
+                    f"{key}:page:{page}",
+                    {"path": path, "params": {**params, "page": str(page)}},
+                )
+                for page in range(1, self.pages + 1)
+            )
         return tasks
 
     def handle(self, task: Task, fetcher: Fetcher) -> Outcome:
         """A list page gives title tasks; a title gives the title and its poster tasks."""
         if task.kind == "list":
             data = self._api(fetcher, task.info["path"], task.info.get("params", {}))
-            ids = [r["id"] for r in data.get("results") or []
-                   if isinstance(r, dict) and isinstance(r.get("id"), int)]  # fmt: skip
+            ids = [
+                r["id"]
+                for r in data.get("results") or []
+                if isinstance(r, dict) and isinstance(r.get("id"), int)
+            ]
             return Outcome(tasks=[Task("title", f"movie:{i}", {"tmdb_id": i}) for i in ids])
         movie_id = int(task.info["tmdb_id"])
         title, genres = title_from_movie(self._api(fetcher, f"/movie/{movie_id}", {}))
         params = {"include_image_language": self.image_languages} if self.image_languages else {}
         paths = poster_paths(self._api(fetcher, f"/movie/{movie_id}/images", params))
         base = self._images(fetcher)
-        posters = [Task("poster", f"{base}{self.image_size}{path}", {"ref": f"tmdb:{path}"})
-                   for path in paths]  # fmt: skip
+        posters = [
+            Task("poster", f"{base}{self.image_size}{path}", {"ref": f"tmdb:{path}"})
+            for path in paths
+        ]
         return Outcome(title=title, genre_names=genres, tasks=posters)
 
     def _images(self, fetcher: Fetcher) -> str:
@@ -170,8 +226,10 @@ class TmdbSource:
                 images = self._api(fetcher, "/configuration", {}).get("images") or {}
                 sizes = images.get("poster_sizes") or POSTER_SIZES
                 if self.image_size not in sizes:
-                    raise CrawlError(f"TMDB has no poster size {self.image_size!r}; "
-                                     f"use one of {', '.join(sizes)}")  # fmt: skip
+                    raise CrawlError(
+                        f"TMDB has no poster size {self.image_size!r}; "
+                        f"use one of {', '.join(sizes)}"
+                    )
                 base = images.get("secure_base_url") or images.get("base_url") or IMAGE_BASE
                 self._image_base = base.rstrip("/") + "/"
             return self._image_base
@@ -179,8 +237,13 @@ class TmdbSource:
     def _api(self, fetcher: Fetcher, path: str, params: dict[str, str]) -> dict[str, Any]:
         url = f"{self.api_base}{path}"
         try:
-            answer = fetcher.get(url, params={**self._params, **params}, headers=self._headers,
-                                 max_bytes=fetcher.config.max_page_bytes, robots=False)  # fmt: skip
+            answer = fetcher.get(
+                url,
+                params={**self._params, **params},
+                headers=self._headers,
+                max_bytes=fetcher.config.max_page_bytes,
+                robots=False,
+            )
         except FetchError as exc:
             if exc.status == 401:
                 # Fatal: every further request would be refused the same way.

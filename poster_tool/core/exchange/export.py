@@ -47,12 +47,36 @@ CHUNK = 200  # titles gathered per round of queries (and per progress report)
 # One row per poster and genre; documented in docs/export.md.  The score columns follow the
 # taxonomy's order, which is also the order of the GUI's genre chips.
 CSV_COLUMNS: tuple[str, ...] = (
-    "title_id", "title_key", "imdb_id", "tmdb_id", "title", "original_title", "year",
-    "title_genres", "default_poster_id", "poster_id", "pool_position", "sha256", "path",
-    "source_url", "image_file", "file_format", "width", "height", "orientation", "is_default",
-    "sensitive", "sensitive_reason", "curated_by", "genre", "provenance", "curator",
-    "model_score", "model_version", *(f"score_{g}" for g in GENRES),
-)  # fmt: skip
+    "title_id",
+    "title_key",
+    "imdb_id",
+    "tmdb_id",
+    "title",
+    "original_title",
+    "year",
+    "title_genres",
+    "default_poster_id",
+    "poster_id",
+    "pool_position",
+    "sha256",
+    "path",
+    "source_url",
+    "image_file",
+    "file_format",
+    "width",
+    "height",
+    "orientation",
+    "is_default",
+    "sensitive",
+    "sensitive_reason",
+    "curated_by",
+    "genre",
+    "provenance",
+    "curator",
+    "model_score",
+    "model_version",
+    *(f"score_{g}" for g in GENRES),
+)
 
 
 class ExportError(PosterToolError):
@@ -97,23 +121,31 @@ class ExportReport:
         """A human summary, one fact per line."""
         unit = "rows" if self.format == "csv" else "bytes"
         amount = self.rows if self.format == "csv" else self.size
-        out = [f"exported {self.posters} approved posters of {self.titles} titles to "
-               f"{self.path} ({amount} {unit})"]  # fmt: skip
+        out = [
+            f"exported {self.posters} approved posters of {self.titles} titles to "
+            f"{self.path} ({amount} {unit})"
+        ]
         if self.images_copied or self.images_present:
             out.append(f"images: {self.images_copied} copied, {self.images_present} already there")
-        out.extend(f"image of poster {i} is missing from the workspace: {p}"
-                   for i, p in self.images_missing)  # fmt: skip
+        out.extend(
+            f"image of poster {i} is missing from the workspace: {p}"
+            for i, p in self.images_missing
+        )
         out.append(genres_line(self.provenance, len(self.held)))
         return out
 
 
 def genres_line(provenance: dict[str, int], held: int) -> str:
     """Where the exported genres come from, and how many approved posters wait for review."""
-    line = (f"genres from: curator on {provenance.get('curator', 0)} posters, official on "
-            f"{provenance.get('source', 0)}, model on {provenance.get('model', 0)}")
+    line = (
+        f"genres from: curator on {provenance.get('curator', 0)} posters, official on "
+        f"{provenance.get('source', 0)}, model on {provenance.get('model', 0)}"
+    )
     if held:
-        line += (f"; {held} approved posters held back for review (the model is sure an "
-                 "official genre does not fit: decide their genres to export them)")
+        line += (
+            f"; {held} approved posters held back for review (the model is sure an "
+            "official genre does not fit: decide their genres to export them)"
+        )
     return line
 
 
@@ -143,9 +175,15 @@ def image_name(sha256: str, file_format: str) -> str:
     return f"{sha256}.{FORMATS.get(file_format, 'img')}"
 
 
-def export(workspace: Workspace, store: PosterStore, fmt: str, out: str | os.PathLike[str],
-           since: str | None = None, include_images: str | os.PathLike[str] | None = None,
-           sensitive: str = "exclude") -> Generator[Progress, None, ExportReport]:
+def export(
+    workspace: Workspace,
+    store: PosterStore,
+    fmt: str,
+    out: str | os.PathLike[str],
+    since: str | None = None,
+    include_images: str | os.PathLike[str] | None = None,
+    sensitive: str = "exclude",
+) -> Generator[Progress, None, ExportReport]:
     """Write the approved posters to ``out``; cancel by closing the generator.
 
     The export reads one snapshot of the catalog: it holds a read transaction on ``store``
@@ -172,8 +210,9 @@ def export(workspace: Workspace, store: PosterStore, fmt: str, out: str | os.Pat
         try:
             images_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ExportError(f"cannot create the images folder {images_dir}: "
-                              f"{exc.strerror or exc}") from exc  # fmt: skip
+            raise ExportError(
+                f"cannot create the images folder {images_dir}: {exc.strerror or exc}"
+            ) from exc
 
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.
@@ -183,12 +222,25 @@ def export(workspace: Workspace, store: PosterStore, fmt: str, out: str | os.Pat
     return report
 
 
-def _write(workspace: Workspace, store: PosterStore, fmt: str, out: Path, since_key: str | None,
-           images_dir: Path | None, sensitive: str) -> Generator[Progress, None, ExportReport]:
+def _write(
+    workspace: Workspace,
+    store: PosterStore,
+    fmt: str,
+    out: Path,
+    since_key: str | None,
+    images_dir: Path | None,
+    sensitive: str,
+) -> Generator[Progress, None, ExportReport]:
     changed, held, tally = _sort_out(store, _changed_posters(store, since_key, sensitive))
     title_ids = sorted({title_id for title_id, _ in changed})
-    report = ExportReport(path=str(out), format=fmt, titles=len(title_ids), posters=len(changed),
-                          held=held, provenance=tally)
+    report = ExportReport(
+        path=str(out),
+        format=fmt,
+        titles=len(title_ids),
+        posters=len(changed),
+        held=held,
+        provenance=tally,
+    )
     meter = Meter(f"export {fmt}", len(changed))
     yield meter.report("selecting posters")
     header = {
@@ -227,8 +279,9 @@ def _relative(folder: Path, base: Path) -> str:
         return folder.as_posix()
 
 
-def _changed_posters(store: PosterStore, since: str | None,
-                     sensitive: str) -> list[tuple[int, int]]:
+def _changed_posters(
+    store: PosterStore, since: str | None, sensitive: str
+) -> list[tuple[int, int]]:
     """``(title id, poster id)`` of every poster to export.
 
     "Changed since" counts the poster's own row and its labels, so posters the model
@@ -238,8 +291,10 @@ def _changed_posters(store: PosterStore, since: str | None,
     if sensitive == "exclude":
         clauses.append("p.sensitive = 0")
     if since is not None:
-        clauses.append("(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "
-                       "WHERE l.poster_id = p.id AND l.created_at >= ?))")  # fmt: skip
+        clauses.append(
+            "(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "
+            "WHERE l.poster_id = p.id AND l.created_at >= ?))"
+        )
         params += [since, since]
     rows = store.db.execute(
         f"SELECT p.title_id, p.id FROM posters p WHERE {' AND '.join(clauses)} "
@@ -259,24 +314,33 @@ class ExportPreview:
     provenance: dict[str, int]
 
     def to_dict(self) -> dict[str, object]:
-        return {"titles": self.titles, "posters": self.posters, "held_for_review": self.held,
-                "genres_from": self.provenance}  # fmt: skip
+        return {
+            "titles": self.titles,
+            "posters": self.posters,
+            "held_for_review": self.held,
+            "genres_from": self.provenance,
+        }
 
     def lines(self) -> list[str]:
-        return [f"would export {self.posters} approved posters of {self.titles} titles",
-                genres_line(self.provenance, len(self.held))]
+        return [
+            f"would export {self.posters} approved posters of {self.titles} titles",
+            genres_line(self.provenance, len(self.held)),
+        ]
 
 
-def preview(store: PosterStore, since: str | None = None,
-            sensitive: str = "exclude") -> ExportPreview:
+def preview(
+    store: PosterStore, since: str | None = None, sensitive: str = "exclude"
+) -> ExportPreview:
     """Count what :func:`export` would write with these options (``export --dry-run``)."""
-    changed, held, tally = _sort_out(store, _changed_posters(
-        store, parse_since(since) if since else None, sensitive))  # fmt: skip
+    changed, held, tally = _sort_out(
+        store, _changed_posters(store, parse_since(since) if since else None, sensitive)
+    )
     return ExportPreview(len({t for t, _ in changed}), len(changed), held, tally)
 
 
-def _sort_out(store: PosterStore, changed: list[tuple[int, int]]
-              ) -> tuple[list[tuple[int, int]], list[int], dict[str, int]]:
+def _sort_out(
+    store: PosterStore, changed: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[int], dict[str, int]]:
     """``changed`` without the posters the genre rule holds for review; those held; and
     how many of the rest carry curator, official and model genres."""
     held: set[int] = set()
@@ -292,20 +356,24 @@ def _sort_out(store: PosterStore, changed: list[tuple[int, int]]
     return [(t, p) for t, p in changed if p not in held], sorted(held), tally
 
 
-def _gather(store: PosterStore, title_ids: Sequence[int], wanted: set[int],
-            sensitive: str) -> list[dict[str, Any]]:
+def _gather(
+    store: PosterStore, title_ids: Sequence[int], wanted: set[int], sensitive: str
+) -> list[dict[str, Any]]:
     """The export entries of some titles: the title, its pool, its exported posters."""
     titles = store.titles(title_ids)
-    sources = dict(store.db.execute(
-        f"SELECT id, source FROM titles WHERE id IN ({', '.join('?' * len(title_ids))})",
-        list(title_ids),
-    ).fetchall())  # fmt: skip
+    sources = dict(
+        store.db.execute(
+            f"SELECT id, source FROM titles WHERE id IN ({', '.join('?' * len(title_ids))})",
+            list(title_ids),
+        ).fetchall()
+    )
     pools: dict[int, list[Poster]] = {}
     for title in titles:
         pools[title.id] = [
-            p for p in store.pool(title.id)
+            p
+            for p in store.pool(title.id)
             if p.status == "approved" and (sensitive == "flag" or not p.sensitive)
-        ]  # fmt: skip
+        ]
     found = verdicts(store, [p.id for pool in pools.values() for p in pool])
     for title_id, pool in pools.items():  # held posters are not exported, nor in pools
         pools[title_id] = [p for p in pool if not found[p.id].held]
@@ -313,8 +381,9 @@ def _gather(store: PosterStore, title_ids: Sequence[int], wanted: set[int],
     extras = _poster_extras(store, ids)
     labels = _labels(store, ids)
     return [
-        _title_entry(title, sources[title.id], pools[title.id], wanted, extras, labels, found,
-                     sensitive)
+        _title_entry(
+            title, sources[title.id], pools[title.id], wanted, extras, labels, found, sensitive
+        )
         for title in sorted(titles, key=lambda t: t.id)
     ]
 
@@ -346,9 +415,16 @@ def _labels(store: PosterStore, ids: Sequence[int]) -> dict[int, list[tuple]]:
     return out
 
 
-def _title_entry(title: Title, source: str, pool: list[Poster], wanted: set[int],
-                 extras: dict[int, tuple], labels: dict[int, list[tuple]],
-                 found: dict[int, Verdict], sensitive: str) -> dict[str, Any]:
+def _title_entry(
+    title: Title,
+    source: str,
+    pool: list[Poster],
+    wanted: set[int],
+    extras: dict[int, tuple],
+    labels: dict[int, list[tuple]],
+    found: dict[int, Verdict],
+    sensitive: str,
+) -> dict[str, Any]:
     pool_ids = [p.id for p in pool]
     default = title.default_poster_id if title.default_poster_id in pool_ids else None
     return {
@@ -364,15 +440,21 @@ def _title_entry(title: Title, source: str, pool: list[Poster], wanted: set[int]
         "default_poster_id": default,
         "pool": pool_ids,
         "posters": [
-            _poster_entry(p, position, extras[p.id], labels.get(p.id, []), found[p.id],
-                          sensitive)
-            for position, p in enumerate(pool, start=1) if p.id in wanted
+            _poster_entry(p, position, extras[p.id], labels.get(p.id, []), found[p.id], sensitive)
+            for position, p in enumerate(pool, start=1)
+            if p.id in wanted
         ],
-    }  # fmt: skip
+    }
 
 
-def _poster_entry(poster: Poster, position: int, extra: tuple, labels: list[tuple],
-                  verdict: Verdict, sensitive: str) -> dict[str, Any]:
+def _poster_entry(
+    poster: Poster,
+    position: int,
+    extra: tuple,
+    labels: list[tuple],
+    verdict: Verdict,
+    sensitive: str,
+) -> dict[str, Any]:
     file_format, file_size, curated_by, curated_at, updated_at, source = extra
     found: dict[str, list[str]] = {"source": [], "curator": [], "model": []}
     scores: dict[str, float] = {}
@@ -407,18 +489,21 @@ def _poster_entry(poster: Poster, position: int, extra: tuple, labels: list[tupl
         "updated_at": updated_at,
         "genres": [g.to_dict() for g in verdict.genres],
         "source_genres": found["source"],
-        "model": None if not scores else {
+        "model": None
+        if not scores
+        else {
             "version": model_version or poster.model_version,
             "scored_at": scored_at,
             "uncertainty": poster.model_uncertainty,
             "scores": scores,
             "genres": found["model"],
         },
-    }  # fmt: skip
+    }
 
 
-def _copy_images(workspace: Workspace, posters: list[dict[str, Any]], folder: Path,
-                 report: ExportReport) -> None:
+def _copy_images(
+    workspace: Workspace, posters: list[dict[str, Any]], folder: Path, report: ExportReport
+) -> None:
     for poster in posters:
         name = image_name(poster["sha256"], poster["file_format"])
         target = folder / name
@@ -499,17 +584,41 @@ def _csv_rows(title: dict[str, Any], poster: dict[str, Any]) -> list[list[object
     """One row per final genre; a poster without any genre still gets one row."""
     model = poster["model"] or {"scores": {}, "version": None}
     common = [
-        title["id"], title["key"], title["imdb_id"], title["tmdb_id"], title["name"],
-        title["original_name"], title["year"], "|".join(title["genres"]),
-        title["default_poster_id"], poster["id"], poster["pool_position"], poster["sha256"],
-        poster["path"], poster["source_url"], poster["image"], poster["file_format"],
-        poster["width"], poster["height"], poster["orientation"], int(poster["is_default"]),
-        int(poster["sensitive"]), poster["sensitive_reason"], poster["curated_by"],
-    ]  # fmt: skip
+        title["id"],
+        title["key"],
+        title["imdb_id"],
+        title["tmdb_id"],
+        title["name"],
+        title["original_name"],
+        title["year"],
+        "|".join(title["genres"]),
+        title["default_poster_id"],
+        poster["id"],
+        poster["pool_position"],
+        poster["sha256"],
+        poster["path"],
+        poster["source_url"],
+        poster["image"],
+        poster["file_format"],
+        poster["width"],
+        poster["height"],
+        poster["orientation"],
+        int(poster["is_default"]),
+        int(poster["sensitive"]),
+        poster["sensitive_reason"],
+        poster["curated_by"],
+    ]
     scores = [_score_text(model["scores"].get(g)) for g in GENRES]
     labels = poster["genres"] or [{"genre": None, "provenance": None, "curator": None}]
     return [
-        [*common, lab["genre"], lab["provenance"], lab["curator"],
-         _score_text(model["scores"].get(lab["genre"])), model["version"], *scores]
+        [
+            *common,
+            lab["genre"],
+            lab["provenance"],
+            lab["curator"],
+            _score_text(model["scores"].get(lab["genre"])),
+            model["version"],
+            *scores,
+        ]
         for lab in labels
-    ]  # fmt: skip
+    ]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
+
 @dataclass(frozen=True)
 class _Model:
     version: str | None
@@ -68,10 +69,14 @@ class _PosterIn:
     model: _Model | None
 
 
-def import_export(workspace: Workspace, store: PosterStore, file: str | os.PathLike[str],
-                  images: str | os.PathLike[str] | None = None,
-                  source_workspace: Workspace | None = None,
-                  curator: str = "import-export") -> Generator[Progress, None, ImportReport]:
+def import_export(
+    workspace: Workspace,
+    store: PosterStore,
+    file: str | os.PathLike[str],
+    images: str | os.PathLike[str] | None = None,
+    source_workspace: Workspace | None = None,
+    curator: str = "import-export",
+) -> Generator[Progress, None, ImportReport]:
     """Load a JSON export into ``store``; one transaction per title.
 
     :param images: a folder of images named by SHA-256 (what ``--include-images`` wrote)
@@ -100,8 +105,13 @@ def import_export(workspace: Workspace, store: PosterStore, file: str | os.PathL
             for poster, image in checked:
                 if image is None:
                     continue
-                outcome = intake.ingest(image, title_id=title_id, source=poster.source,
-                                        source_url=poster.source_url, synthetic=poster.synthetic)
+                outcome = intake.ingest(
+                    image,
+                    title_id=title_id,
+                    source=poster.source,
+                    source_url=poster.source_url,
+                    synthetic=poster.synthetic,
+                )
                 report.count_poster(outcome.kind)
                 meter.count(outcome.kind)
                 _restore(store, outcome.poster_id, title_id, poster, curator, file.name)
@@ -137,10 +147,16 @@ def _load(data: dict[str, Any], file: Path) -> list[tuple[TitleIn, list[_PosterI
     try:
         for i, t in enumerate(data["titles"], start=1):
             where = f"title {i} ({t.get('name', '?')})"
-            title = TitleIn(key=t["key"], name=t["name"], year=t["year"],
-                            original_name=t["original_name"], imdb_id=t["imdb_id"],
-                            tmdb_id=t["tmdb_id"], genres=_genres(t["genres"]),
-                            source=t["source"])  # fmt: skip
+            title = TitleIn(
+                key=t["key"],
+                name=t["name"],
+                year=t["year"],
+                original_name=t["original_name"],
+                imdb_id=t["imdb_id"],
+                tmdb_id=t["tmdb_id"],
+                genres=_genres(t["genres"]),
+                source=t["source"],
+            )
             posters = []
             for j, p in enumerate(t["posters"], start=1):
                 where = f"title {i} ({t['name']}), poster {j}"
@@ -162,28 +178,42 @@ def _genres(names: list[str]) -> tuple[str, ...]:
 def _poster(p: dict[str, Any]) -> _PosterIn:
     model = p["model"]
     labels = p["genres"]
-    curator_genres = tuple((g["genre"], g["curator"]) for g in labels
-                           if g["provenance"] == "curator")  # fmt: skip
+    curator_genres = tuple(
+        (g["genre"], g["curator"]) for g in labels if g["provenance"] == "curator"
+    )
     _genres([g["genre"] for g in labels])
     return _PosterIn(
-        exported_id=int(p["id"]), sha256=str(p["sha256"]), path=p["path"],
-        file_format=p["file_format"], source=p["source"], source_url=p["source_url"],
-        image=p["image"], synthetic=bool(p["synthetic"]), is_default=bool(p["is_default"]),
+        exported_id=int(p["id"]),
+        sha256=str(p["sha256"]),
+        path=p["path"],
+        file_format=p["file_format"],
+        source=p["source"],
+        source_url=p["source_url"],
+        image=p["image"],
+        synthetic=bool(p["synthetic"]),
+        is_default=bool(p["is_default"]),
         sensitive_reason=(p["sensitive_reason"] or "sensitive") if p["sensitive"] else None,
-        curated=bool(p["curated"]), curated_by=p["curated_by"], curated_at=p["curated_at"],
-        updated_at=p["updated_at"], curator_genres=curator_genres,
+        curated=bool(p["curated"]),
+        curated_by=p["curated_by"],
+        curated_at=p["curated_at"],
+        updated_at=p["updated_at"],
+        curator_genres=curator_genres,
         source_genres=_genres(p["source_genres"]),
-        model=None if model is None else _Model(
-            version=model["version"], scored_at=model["scored_at"],
+        model=None
+        if model is None
+        else _Model(
+            version=model["version"],
+            scored_at=model["scored_at"],
             uncertainty=model["uncertainty"],
             scores={g: float(model["scores"][g]) for g in _genres(list(model["scores"]))},
             genres=_genres(model["genres"]),
         ),
-    )  # fmt: skip
+    )
 
 
-def _find_image(poster: _PosterIn, folders: list[Path],
-                source_workspace: Workspace | None) -> Path | str:
+def _find_image(
+    poster: _PosterIn, folders: list[Path], source_workspace: Workspace | None
+) -> Path | str:
     """The image file of a poster, or why it cannot be found."""
     names = dict.fromkeys([image_name(poster.sha256, poster.file_format), poster.image])
     candidates = [folder / name for folder in folders for name in names if name]
@@ -210,47 +240,73 @@ def _check(poster: _PosterIn, found: Path | str, report: ImportReport) -> Checke
         report.refused.append((item, str(exc)))
         return None
     if image.sha256 != poster.sha256:
-        report.refused.append((item, f"{found} differs from the exported image "
-                                     f"(SHA-256 {image.sha256[:12]}…)"))  # fmt: skip
+        report.refused.append(
+            (item, f"{found} differs from the exported image (SHA-256 {image.sha256[:12]}…)")
+        )
         return None
     return image
 
 
-def _restore(store: PosterStore, poster_id: int, title_id: int, poster: _PosterIn,
-             curator: str, file_name: str) -> None:
+def _restore(
+    store: PosterStore,
+    poster_id: int,
+    title_id: int,
+    poster: _PosterIn,
+    curator: str,
+    file_name: str,
+) -> None:
     """Write the exported state of one poster (inside the caller's transaction)."""
     db = store.db
     stamp = now()
     db.execute("DELETE FROM poster_labels WHERE poster_id = ?", [poster_id])
-    rows: list[tuple[object, ...]] = [(g, "source", 1, None, None, None, stamp)
-                                      for g in poster.source_genres]  # fmt: skip
-    rows += [(g, "curator", 1, None, None, name or poster.curated_by, poster.curated_at or stamp)
-             for g, name in poster.curator_genres]  # fmt: skip
+    rows: list[tuple[object, ...]] = [
+        (g, "source", 1, None, None, None, stamp) for g in poster.source_genres
+    ]
+    rows += [
+        (g, "curator", 1, None, None, name or poster.curated_by, poster.curated_at or stamp)
+        for g, name in poster.curator_genres
+    ]
     if poster.model is not None:
         m = poster.model
-        rows += [(g, "model", int(g in m.genres), s, m.version, None, m.scored_at or stamp)
-                 for g, s in m.scores.items()]  # fmt: skip
+        rows += [
+            (g, "model", int(g in m.genres), s, m.version, None, m.scored_at or stamp)
+            for g, s in m.scores.items()
+        ]
     db.conn.executemany(
         "INSERT INTO poster_labels(poster_id, genre, source, positive, score, model_version, "
         "curator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(poster_id, *row) for row in rows],
     )
     if poster.is_default:  # one default per title (a unique index holds it)
-        db.execute("UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
-                   [title_id, poster_id])  # fmt: skip
+        db.execute(
+            "UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
+            [title_id, poster_id],
+        )
     db.execute(
         "UPDATE posters SET status = 'approved', is_default = ?, sensitive = ?, "
         "sensitive_reason = ?, curated_at = ?, curated_by = ?, model_version = ?, "
         "model_uncertainty = ?, updated_at = ? WHERE id = ?",
-        [int(poster.is_default), int(poster.sensitive_reason is not None),
-         poster.sensitive_reason, (poster.curated_at or stamp) if poster.curated else None,
-         poster.curated_by if poster.curated else None,
-         poster.model.version if poster.model else None,
-         poster.model.uncertainty if poster.model else None, poster.updated_at, poster_id],
-    )  # fmt: skip
+        [
+            int(poster.is_default),
+            int(poster.sensitive_reason is not None),
+            poster.sensitive_reason,
+            (poster.curated_at or stamp) if poster.curated else None,
+            poster.curated_by if poster.curated else None,
+            poster.model.version if poster.model else None,
+            poster.model.uncertainty if poster.model else None,
+            poster.updated_at,
+            poster_id,
+        ],
+    )
     # Columns derived from the labels are the store's to compute, as after any label edit;
     # its audit writer gives the entry the same shape as every curator edit's.
     store.refresh_genre_mask([poster_id])
     store.refresh_disagreement(poster_id)
-    store.audit(curator, "import-export", poster_id, title_id, None,
-                 {"file": file_name, "exported_id": poster.exported_id})  # fmt: skip
+    store.audit(
+        curator,
+        "import-export",
+        poster_id,
+        title_id,
+        None,
+        {"file": file_name, "exported_id": poster.exported_id},
+    )

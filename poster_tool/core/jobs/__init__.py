@@ -34,9 +34,12 @@ NICE_ENV = "POSTER_TOOL_NICE"  # a child lowers its own CPU priority by this muc
 STOP_WAIT_S = 5.0  # after SIGTERM: time to wind down (mark its run cancelled) before a kill
 
 
-def run_child(name: str, request: Mapping[str, Any], nice: int = 10,
-              started: Callable[[subprocess.Popen], None] | None = None,
-              ) -> Generator[Progress, None, Any]:
+def run_child(
+    name: str,
+    request: Mapping[str, Any],
+    nice: int = 10,
+    started: Callable[[subprocess.Popen], None] | None = None,
+) -> Generator[Progress, None, Any]:
     """Run job ``name`` in a child process; yield its progress and return its result.
 
     :param request: the job's arguments (JSON-ready)
@@ -50,10 +53,15 @@ def run_child(name: str, request: Mapping[str, Any], nice: int = 10,
     # Stderr goes to a file: a chatty library can never fill a pipe and block the child.
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
         child = subprocess.Popen(
-            [sys.executable, "-m", "poster_tool.core.jobs", name], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=errors, env=env, text=True, encoding="utf-8",
+            [sys.executable, "-m", "poster_tool.core.jobs", name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
+            text=True,
+            encoding="utf-8",
             errors="replace",
-        )  # fmt: skip
+        )
         ended = False  # the child said its last word: let it exit, do not stop it
         try:
             if started is not None:

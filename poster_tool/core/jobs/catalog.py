@@ -17,9 +17,12 @@ def score(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
     from poster_tool.core.ml.predict import score_catalog
 
     workspace = Workspace.open(request["workspace"], create=False)
-    result = yield from score_catalog(workspace, version=request.get("version"),
-                                      rescore=bool(request.get("rescore")),
-                                      device=request.get("device", "auto"))  # fmt: skip
+    result = yield from score_catalog(
+        workspace,
+        version=request.get("version"),
+        rescore=bool(request.get("rescore")),
+        device=request.get("device", "auto"),
+    )
     return result.to_dict()
 
 
@@ -39,8 +42,10 @@ def describe(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any
     from poster_tool.core.ml.network import BACKBONES, describe_device, imagenet_available
 
     yield Progress("describe", message="looking at this machine")
-    return {"devices": {c: describe_device(c) for c in request.get("devices", ["auto"])},
-            "weights": {name: imagenet_available(name) for name in BACKBONES}}  # fmt: skip
+    return {
+        "devices": {c: describe_device(c) for c in request.get("devices", ["auto"])},
+        "weights": {name: imagenet_available(name) for name in BACKBONES},
+    }
 
 
 JOBS: dict[str, JobFn] = {"score": score, "train": train, "describe": describe}

@@ -97,6 +97,12 @@ def baselines(
     absent = absent_cuts(truth["train"])
     for name, scorer in scorers.items():
         fitted = Fitted.on_validation(scorer("val"), truth["val"])
-        out[name] = judge(fitted.apply(scorer("test")), truth["test"], fitted.f1_thresholds,
-                          fitted.cuts, genres, absent)  # fmt: skip
+        out[name] = judge(
+            fitted.apply(scorer("test")),
+            truth["test"],
+            fitted.f1_thresholds,
+            fitted.cuts,
+            genres,
+            absent,
+        )
     return out

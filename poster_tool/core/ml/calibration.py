@@ -154,9 +154,7 @@ def suggestion_stats(
     }
 
 
-def suggestion_mask(
-    probs: np.ndarray, cuts: Sequence[float] | np.ndarray, cap: int
-) -> np.ndarray:
+def suggestion_mask(probs: np.ndarray, cuts: Sequence[float] | np.ndarray, cap: int) -> np.ndarray:
     """``(N, G)`` 0/1: genres at or above their cut, the ``cap`` most probable per poster."""
     probs = np.asarray(probs, np.float64)
     above = probs >= np.asarray(cuts, np.float64)[None, :]

@@ -31,14 +31,20 @@ def provenance(meta: dict[str, Any]) -> str:
             "fine-tuned on the data below"
         )
     else:
-        trunk = (f"the `{backbone}` trunk starts from torchvision's ImageNet weights and was "
-                 "fine-tuned on the data below")  # fmt: skip
-    head = ("the genre head was trained on the embeddings of the trunk of model "
-            f"{meta['parent']}" if meta.get("parent") else
-            "the genre head was trained from random initialisation")  # fmt: skip
-    return (f"Weights: {trunk}; {head}; the per-genre calibration (Platt scaling) was fitted "
-            "on the validation split. No poster of the test split was used for any of "
-            "them.")  # fmt: skip
+        trunk = (
+            f"the `{backbone}` trunk starts from torchvision's ImageNet weights and was "
+            "fine-tuned on the data below"
+        )
+    head = (
+        f"the genre head was trained on the embeddings of the trunk of model {meta['parent']}"
+        if meta.get("parent")
+        else "the genre head was trained from random initialisation"
+    )
+    return (
+        f"Weights: {trunk}; {head}; the per-genre calibration (Platt scaling) was fitted "
+        "on the validation split. No poster of the test split was used for any of "
+        "them."
+    )
 
 
 def model_card(meta: dict[str, Any]) -> str:
@@ -89,8 +95,7 @@ def model_card(meta: dict[str, Any]) -> str:
         "disagreeing (the model sure that a labelled genre is absent or an unlabelled one "
         "present).",
         "",
-        "| | micro-F1 | macro-F1 | mAP | ECE | suggested / poster | suggestions right "
-        "| flagged |",
+        "| | micro-F1 | macro-F1 | mAP | ECE | suggested / poster | suggestions right | flagged |",
         "|---|---|---|---|---|---|---|---|",
         _row("this model", test),
         _row("genre prior", base["prior"]),

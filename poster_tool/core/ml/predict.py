@@ -188,8 +188,9 @@ def evaluate_model(
         "n_unseen_titles": unseen,
         "source": f"{len(parts['test']) - unseen} from its test split, {unseen} of titles it "
         "never saw",
-        "model": judge(probs, truth["test"], f1_cuts, cuts, genres,
-                       [info.sure_absent[g] for g in genres]),
+        "model": judge(
+            probs, truth["test"], f1_cuts, cuts, genres, [info.sure_absent[g] for g in genres]
+        ),
         "baselines": None,
     }
     if parts["train"] and parts["val"]:

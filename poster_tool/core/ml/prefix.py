@@ -151,8 +151,9 @@ class FrozenFeatures:
         return make_loader(getattr(self, name), batch_size)
 
 
-def views_that_fit(n_train: int, n_eval: int, per_poster_bytes: int, budget: int,
-                   wanted: int) -> int:  # fmt: skip
+def views_that_fit(
+    n_train: int, n_eval: int, per_poster_bytes: int, budget: int, wanted: int
+) -> int:
     """How many training views fit the memory budget beside the evaluation features
     (0: not even one; the run then trains the whole network with the prefix frozen)."""
     free = budget - n_eval * per_poster_bytes

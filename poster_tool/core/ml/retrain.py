@@ -139,6 +139,12 @@ def active_on_test_split(
         "version": active.version,
         "n_test": len(examples),
         "n_seen": sum(e.title_key in seen for e in examples),
-        "model": judge(probs, label_matrix(examples, genres), f1_cuts, cuts, genres,
-                       [active.sure_absent[g] for g in genres]),
+        "model": judge(
+            probs,
+            label_matrix(examples, genres),
+            f1_cuts,
+            cuts,
+            genres,
+            [active.sure_absent[g] for g in genres],
+        ),
     }

@@ -78,9 +78,21 @@ MIN_EXAMPLES = 16
 TOP_LR_FACTOR = 0.2  # pretrained layers above the frozen ones learn slower than the head
 CHECKPOINT = Path(".checkpoint") / "last.pt"  # under the workspace's models/
 # What a resumed run takes from its checkpoint (epochs, device and workers may change).
-_RESUMED = ("backbone", "batch_size", "lr", "weight_decay", "seed", "patience",
-            "min_positives", "pretrained", "version", "activate", "freeze", "views",
-            "head_epochs")  # fmt: skip
+_RESUMED = (
+    "backbone",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "seed",
+    "patience",
+    "min_positives",
+    "pretrained",
+    "version",
+    "activate",
+    "freeze",
+    "views",
+    "head_epochs",
+)
 
 
 # -- the torchvision-reference pieces -------------------------------------------------------
@@ -332,8 +344,10 @@ def _fit_full(
     if frozen:
         trainable = TopNet(net, frozen)
         feats = yield from frozen_features(net, frozen, split, genres, config, device, cache)
-        note += (f"; the first {frozen} feature layers frozen, the layers above fine-tuned "
-                 f"on {len(feats.train.views)} views per training poster")  # fmt: skip
+        note += (
+            f"; the first {frozen} feature layers frozen, the layers above fine-tuned "
+            f"on {len(feats.train.views)} views per training poster"
+        )
     model: nn.Module = trainable
     sampler: DistributedSampler | None = None
     if dist.world > 1:
@@ -353,8 +367,9 @@ def _fit_full(
             seed=config.seed,
         )
     if feats is not None:
-        train_loader = make_loader(feats.train, config.batch_size, shuffle=True,
-                                   seed=config.seed, sampler=sampler)  # fmt: skip
+        train_loader = make_loader(
+            feats.train, config.batch_size, shuffle=True, seed=config.seed, sampler=sampler
+        )
         val_loader = feats.loader("val", config.batch_size * 2)
     else:
         train_loader = split_loader(
@@ -477,8 +492,9 @@ def _fit_full(
 
     yield Progress("evaluate", message="tuning thresholds on validation, scoring the test split")
     val_probs, val_truth = evaluate(trainable, val_loader, device)
-    test_loader = (eval_loader(split.test) if feats is None
-                   else feats.loader("test", config.batch_size * 2))  # fmt: skip
+    test_loader = (
+        eval_loader(split.test) if feats is None else feats.loader("test", config.batch_size * 2)
+    )
     test_probs, test_truth = evaluate(trainable, test_loader, device)
     result = yield from finish(
         workspace,
@@ -532,8 +548,9 @@ def frozen_features(
     :raises ModelError: when they would not fit ``config.cache_mb``
     """
     if net.backbone_name != LITE0:
-        raise ModelError(f"frozen layers need the {LITE0} backbone; use --freeze 0 with "
-                         f"{config.backbone}")  # fmt: skip
+        raise ModelError(
+            f"frozen layers need the {LITE0} backbone; use --freeze 0 with {config.backbone}"
+        )
     height, width = config.input_size
     probe = prefix_of(net, k)(torch.zeros(1, 3, height, width, dtype=torch.uint8, device=device))
     per_poster = probe.numel() * 2  # float16
@@ -551,8 +568,9 @@ def frozen_features(
 
     def loader(examples: list[Example], preset: Any, seed: int) -> DataLoader:
         torch.manual_seed(seed)  # each augmented view draws its own crops and flips
-        return split_loader(examples, genres, preset, config, device,
-                            batch_size=config.batch_size * 2, cache=cache)  # fmt: skip
+        return split_loader(
+            examples, genres, preset, config, device, batch_size=config.batch_size * 2, cache=cache
+        )
 
     plain = EvalPreset(config.input_size)
     out = {}
@@ -564,10 +582,17 @@ def frozen_features(
     train_views = []
     for v in range(fit):
         preset = plain if v == 0 else TrainPreset(config.input_size)
-        train_views.append((yield from compute_views(
-            net, k, loader(split.train, preset, config.seed + v), device,
-            f"frozen layers: training view {v + 1} of {fit}",
-        )))  # fmt: skip
+        train_views.append(
+            (
+                yield from compute_views(
+                    net,
+                    k,
+                    loader(split.train, preset, config.seed + v),
+                    device,
+                    f"frozen layers: training view {v + 1} of {fit}",
+                )
+            )
+        )
     y = {n: label_matrix(getattr(split, n), genres) for n in ("train", "val", "test")}
     return FrozenFeatures(
         FeatureViews(train_views, y["train"]),
@@ -589,10 +614,13 @@ def _optimizer(
         groups.setdefault((id(p) in head or not head, p.ndim > 1), []).append(p)
     optimizer = torch.optim.AdamW(
         [
-            {"params": params, "weight_decay": config.weight_decay if decays else 0.0,
-             "lr": lr if fast else lr * TOP_LR_FACTOR}
+            {
+                "params": params,
+                "weight_decay": config.weight_decay if decays else 0.0,
+                "lr": lr if fast else lr * TOP_LR_FACTOR,
+            }
             for (fast, decays), params in sorted(groups.items())
-        ],  # fmt: skip
+        ],
         lr=lr,
     )
     warmup = max(1, min(steps_per_epoch, steps // 10))

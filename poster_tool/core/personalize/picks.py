@@ -63,17 +63,24 @@ class Pick:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``recommend --json``."""
         return {
-            "title_id": self.title_id, "title": self.title, "poster_id": self.poster_id,
-            "score": round(self.score, 4), "explanation": self.explanation,
-            "fallback": self.fallback, "default_poster_id": self.default_poster_id,
+            "title_id": self.title_id,
+            "title": self.title,
+            "poster_id": self.poster_id,
+            "score": round(self.score, 4),
+            "explanation": self.explanation,
+            "fallback": self.fallback,
+            "default_poster_id": self.default_poster_id,
             "selling_point": self.selling_point,
-        }  # fmt: skip
+        }
 
 
 def tastes_of(profiles: Sequence[Profile]) -> Tastes:
     """The policy's arrays for these profiles."""
-    return Tastes.from_maps([p.name for p in profiles], [dict(p.affinity) for p in profiles],
-                            [p.dislikes for p in profiles])  # fmt: skip
+    return Tastes.from_maps(
+        [p.name for p in profiles],
+        [dict(p.affinity) for p in profiles],
+        [p.dislikes for p in profiles],
+    )
 
 
 def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
@@ -115,8 +122,13 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
                 # How strongly the poster shows the genre: a curator's word is certain; on a
                 # scored poster the model's calibrated score says how the poster looks (none:
                 # the model does not know the genre); else an official genre's prior.
-                value = (1.0 if g.provenance == "curator" else
-                         (g.score or 0.0) if scored else SOURCE_FEEL)  # fmt: skip
+                value = (
+                    1.0
+                    if g.provenance == "curator"
+                    else (g.score or 0.0)
+                    if scored
+                    else SOURCE_FEEL
+                )
                 cands["feel"][t, k, _GENRE_INDEX[g.genre]] = value
             cands["feel_source"][t, k] = FEEL_SOURCES.index(source)
             cands["poster_ids"][t, k] = pid
@@ -125,10 +137,16 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
             cands["phash"][t, k] = int(phash, 16)
             if is_default:
                 default_slot[t] = k
-    default_ids = np.array([-1 if t.default_poster_id is None else t.default_poster_id
-                            for t in titles], np.int64)  # fmt: skip
-    return Candidates(title_ids=np.array([t.id for t in titles], np.int64), title_genres=genres,
-                      default_slot=default_slot, default_ids=default_ids, **cands)  # fmt: skip
+    default_ids = np.array(
+        [-1 if t.default_poster_id is None else t.default_poster_id for t in titles], np.int64
+    )
+    return Candidates(
+        title_ids=np.array([t.id for t in titles], np.int64),
+        title_genres=genres,
+        default_slot=default_slot,
+        default_ids=default_ids,
+        **cands,
+    )
 
 
 class RowPreview:
@@ -137,8 +155,13 @@ class RowPreview:
     :param row_length: titles per row for variety (default: the whole list is one row)
     """
 
-    def __init__(self, store: PosterStore, title_ids: Sequence[int],
-                 names: Sequence[str] | None = None, row_length: int | None = None) -> None:
+    def __init__(
+        self,
+        store: PosterStore,
+        title_ids: Sequence[int],
+        names: Sequence[str] | None = None,
+        row_length: int | None = None,
+    ) -> None:
         self.profiles = list_profiles(store, names)
         self.tastes = tastes_of(self.profiles)
         self.cands = load_candidates(store, title_ids)
@@ -161,14 +184,18 @@ class RowPreview:
             slot = int(self.choices.slot[p, t])
             reason = int(self.choices.reason[p, t])
             selling = self._selling_point(p, t) if reason == PERSONAL else None
-            out.append(Pick(
-                title_id=title.id, title=title.display,
-                poster_id=None if slot < 0 else int(self.cands.poster_ids[t, slot]),
-                score=float(self.choices.score[p, t]),
-                explanation=self._explain(p, t, ok[t]), fallback=reason != PERSONAL,
-                default_poster_id=title.default_poster_id,
-                selling_point=None if selling is None else GENRES[selling],
-            ))  # fmt: skip
+            out.append(
+                Pick(
+                    title_id=title.id,
+                    title=title.display,
+                    poster_id=None if slot < 0 else int(self.cands.poster_ids[t, slot]),
+                    score=float(self.choices.score[p, t]),
+                    explanation=self._explain(p, t, ok[t]),
+                    fallback=reason != PERSONAL,
+                    default_poster_id=title.default_poster_id,
+                    selling_point=None if selling is None else GENRES[selling],
+                )
+            )
         return out
 
     def audience(self, title_id: int) -> dict[int | None, list[str]]:
@@ -197,19 +224,23 @@ class RowPreview:
             rank = 1 + int(np.sum((a > a[g]) | ((a == a[g]) & (np.arange(N_GENRES) < g))))
             where = "top genre" if rank == 1 else f"#{rank} genre"
             source = _SOURCE_WORDS[FEEL_SOURCES[cands.feel_source[t, slot]]]
-            text = (f"{GENRES[g]} {cands.feel[t, slot, g]:.2f} matches your {where}, "
-                    f"{GENRES[g]} ({source})")  # fmt: skip
-            return text + ("; varied from the row's other posters" if choices.varied[p, t]
-                           else "")  # fmt: skip
+            text = (
+                f"{GENRES[g]} {cands.feel[t, slot, g]:.2f} matches your {where}, "
+                f"{GENRES[g]} ({source})"
+            )
+            return text + ("; varied from the row's other posters" if choices.varied[p, t] else "")
         if reason == NO_TASTE:
             why = f"{self.profiles[p].name} has no viewing history or likes yet"
         elif reason == WEAK:
             scores = np.where(ok, cands.selling_feel[t] @ a, -1.0)
             best = int(scores.argmax())
             g = int((cands.selling_feel[t, best] * a).argmax())
-            why = (f"the best match, on {GENRES[g]}, scores {scores[best]:.2f}, under the "
-                   f"{MIN_SCORE:.2f} evidence threshold" if scores[best] > 0
-                   else "none of its posters shows a genre you watch")  # fmt: skip
+            why = (
+                f"the best match, on {GENRES[g]}, scores {scores[best]:.2f}, under the "
+                f"{MIN_SCORE:.2f} evidence threshold"
+                if scores[best] > 0
+                else "none of its posters shows a genre you watch"
+            )
         elif not cands.eligible[t].any():
             why = "no approved, non-sensitive poster"
         elif not (cands.eligible[t] & cands.fits[t]).any():
@@ -225,8 +256,12 @@ class RowPreview:
         return f"first approved poster (no usable default): {why}"
 
 
-def recommend(store: PosterStore, profile: str, title_ids: Sequence[int] | None = None,
-              row_length: int = ROW_LENGTH) -> list[Pick]:
+def recommend(
+    store: PosterStore,
+    profile: str,
+    title_ids: Sequence[int] | None = None,
+    row_length: int = ROW_LENGTH,
+) -> list[Pick]:
     """Picks of one profile for these titles (all titles by name when ``None``).
 
     :param row_length: consecutive titles form rows of this many, varied within each row

@@ -69,8 +69,9 @@ class Tastes:
     dislikes: np.ndarray
 
     @classmethod
-    def from_maps(cls, names: list[str], affinities: list[dict[str, float]],
-                  dislikes: list[tuple[str, ...]]) -> Tastes:
+    def from_maps(
+        cls, names: list[str], affinities: list[dict[str, float]], dislikes: list[tuple[str, ...]]
+    ) -> Tastes:
         """Build from per-profile ``genre -> weight`` maps and disliked genre names."""
         index = {g: i for i, g in enumerate(GENRES)}
         a = np.zeros((len(names), N_GENRES), np.float32)
@@ -163,8 +164,10 @@ class Choices:
 def qualified(tastes: Tastes, cands: Candidates, rows: slice = slice(None)) -> np.ndarray:
     """(profiles, titles, slots) bool: posters that pass every guardrail for each viewer."""
     t, k = cands.shape
-    dislike_lead = (tastes.dislikes[rows].astype(np.float32)
-                    @ cands.dominant.reshape(t * k, N_GENRES).T.astype(np.float32)) > 0
+    dislike_lead = (
+        tastes.dislikes[rows].astype(np.float32)
+        @ cands.dominant.reshape(t * k, N_GENRES).T.astype(np.float32)
+    ) > 0
     return (cands.eligible & cands.fits)[None] & ~dislike_lead.reshape(dislike_lead.shape[0], t, k)
 
 
@@ -175,8 +178,8 @@ def _near_pairs(cands: Candidates, row_length: int) -> dict[int, list[tuple[int,
     if row_length < 2:
         return pairs
     for start in range(0, t, row_length):
-        hashes = cands.phash[start:start + row_length].reshape(-1)
-        present = cands.poster_ids[start:start + row_length].reshape(-1) >= 0
+        hashes = cands.phash[start : start + row_length].reshape(-1)
+        present = cands.poster_ids[start : start + row_length].reshape(-1) >= 0
         xor = hashes[:, None] ^ hashes[None, :]
         bits = np.unpackbits(xor.view(np.uint8).reshape(len(hashes), len(hashes), 8), axis=2)
         near = (bits.sum(axis=2) <= NEAR_LOOK_BITS) & present[:, None] & present[None, :]
@@ -198,8 +201,12 @@ def choose(tastes: Tastes, cands: Candidates, row_length: int = ROW_LENGTH) -> C
     n_profiles = len(tastes.names)
     t, k = cands.shape
     shape = (n_profiles, t)
-    out = Choices(np.full(shape, -1, np.int64), np.zeros(shape, np.float32),
-                  np.full(shape, NO_FIT, np.int8), np.zeros(shape, bool))  # fmt: skip
+    out = Choices(
+        np.full(shape, -1, np.int64),
+        np.zeros(shape, np.float32),
+        np.full(shape, NO_FIT, np.int8),
+        np.zeros(shape, bool),
+    )
     if n_profiles == 0 or t == 0 or k == 0:
         return out
     row_length = max(1, min(row_length, t))
@@ -230,20 +237,25 @@ def choose(tastes: Tastes, cands: Candidates, row_length: int = ROW_LENGTH) -> C
             weight = score[:, titles] * decay[seen[:, in_row[:, None], dominant[titles, :k]]]
             for title, poster, earlier, earlier_poster in near.get(pos, ()):
                 shown_before = slot[:, earlier] == earlier_poster
-                weight[:, title // row_length, poster] *= np.where(shown_before,
-                                                                   NEAR_LOOK_FACTOR, 1.0)
+                weight[:, title // row_length, poster] *= np.where(
+                    shown_before, NEAR_LOOK_FACTOR, 1.0
+                )
             pick = weight.argmax(axis=2)
             pick_score = np.take_along_axis(score[:, titles], pick[..., None], axis=2)[..., 0]
-            shown = np.where((pick_score >= MIN_SCORE) & has_taste, pick,
-                             cands.fallback_slot[titles])
+            shown = np.where(
+                (pick_score >= MIN_SCORE) & has_taste, pick, cands.fallback_slot[titles]
+            )
             best[:, titles] = pick
             slot[:, titles] = shown
             seen[prow, in_row[None, :], dominant[titles[None, :], shown]] += 1
         plain = score.argmax(axis=2)
         best_score = np.take_along_axis(score, best[..., None], axis=2)[..., 0]
         personal = (best_score >= MIN_SCORE) & has_taste
-        out.reason[rows] = np.where(personal, PERSONAL, np.where(
-            ~has_taste, NO_TASTE, np.where(ok.any(axis=2), WEAK, NO_FIT)))
+        out.reason[rows] = np.where(
+            personal,
+            PERSONAL,
+            np.where(~has_taste, NO_TASTE, np.where(ok.any(axis=2), WEAK, NO_FIT)),
+        )
         out.varied[rows] = personal & (best != plain)
         shown_score = np.take_along_axis(raw, np.maximum(slot, 0)[..., None], axis=2)[..., 0]
         out.score[rows] = np.where(slot >= 0, shown_score, 0.0)

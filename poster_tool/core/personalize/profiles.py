@@ -85,9 +85,13 @@ def parse_when(text: str | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def affinity(viewings: Iterable[Viewing], genres_of: Mapping[int, Sequence[str]],
-             likes: Iterable[str] = (), dislikes: Iterable[str] = (),
-             half_life_days: float = HALF_LIFE_DAYS) -> dict[str, float]:
+def affinity(
+    viewings: Iterable[Viewing],
+    genres_of: Mapping[int, Sequence[str]],
+    likes: Iterable[str] = (),
+    dislikes: Iterable[str] = (),
+    half_life_days: float = HALF_LIFE_DAYS,
+) -> dict[str, float]:
     """Genre affinity from a viewing history (see the module docstring for the maths).
 
     :param genres_of: title id -> the title's official genres
@@ -119,8 +123,9 @@ def affinity(viewings: Iterable[Viewing], genres_of: Mapping[int, Sequence[str]]
 def _genre_names(values: Iterable[str], what: str) -> list[str]:
     resolution = resolve_all(values)
     if resolution.unknown:
-        raise ProfileError(f"unknown genre {resolution.unknown[0]!r} in {what}; "
-                           "see 'poster-tool genres'")  # fmt: skip
+        raise ProfileError(
+            f"unknown genre {resolution.unknown[0]!r} in {what}; see 'poster-tool genres'"
+        )
     return resolution.genres
 
 
@@ -182,12 +187,19 @@ def list_profiles(store: PosterStore, names: Sequence[str] | None = None) -> lis
         likes = ordered(prefs.get(pid, {}).get(1, []))
         dislikes = ordered(prefs.get(pid, {}).get(-1, []))
         history_ = viewings.get(pid, [])
-        out.append(Profile(
-            id=pid, name=name, description=description, sample=bool(sample),
-            likes=tuple(likes), dislikes=tuple(dislikes),
-            affinity=affinity(history_, genres_of, likes, dislikes),
-            viewings=len(history_), minutes=sum(v.minutes for v in history_),
-        ))  # fmt: skip
+        out.append(
+            Profile(
+                id=pid,
+                name=name,
+                description=description,
+                sample=bool(sample),
+                likes=tuple(likes),
+                dislikes=tuple(dislikes),
+                affinity=affinity(history_, genres_of, likes, dislikes),
+                viewings=len(history_),
+                minutes=sum(v.minutes for v in history_),
+            )
+        )
     return out
 
 
@@ -211,9 +223,15 @@ def _write_prefs(store: PosterStore, pid: int, likes: list[str], dislikes: list[
     )
 
 
-def create_profile(store: PosterStore, name: str, *, description: str = "",
-                   likes: Iterable[str] = (), dislikes: Iterable[str] = (),
-                   sample: bool = False) -> int:
+def create_profile(
+    store: PosterStore,
+    name: str,
+    *,
+    description: str = "",
+    likes: Iterable[str] = (),
+    dislikes: Iterable[str] = (),
+    sample: bool = False,
+) -> int:
     """Add a profile; return its id.
 
     :param likes: genre names or aliases the viewer says they like
@@ -236,24 +254,34 @@ def create_profile(store: PosterStore, name: str, *, description: str = "",
     return pid
 
 
-def update_profile(store: PosterStore, name: str, *, likes: Iterable[str] | None = None,
-                   dislikes: Iterable[str] | None = None, description: str | None = None,
-                   new_name: str | None = None) -> None:
+def update_profile(
+    store: PosterStore,
+    name: str,
+    *,
+    likes: Iterable[str] | None = None,
+    dislikes: Iterable[str] | None = None,
+    description: str | None = None,
+    new_name: str | None = None,
+) -> None:
     """Change a profile; arguments left at ``None`` keep their current value."""
     current = get_profile(store, name)
     likes_ = list(current.likes) if likes is None else _genre_names(likes, "the likes")
-    dislikes_ = (list(current.dislikes) if dislikes is None
-                 else _genre_names(dislikes, "the dislikes"))  # fmt: skip
+    dislikes_ = (
+        list(current.dislikes) if dislikes is None else _genre_names(dislikes, "the dislikes")
+    )
     with store.transaction():
         if new_name is not None and new_name.strip() != current.name:
-            if store.db.execute("SELECT 1 FROM profiles WHERE name = ?",
-                                [new_name.strip()]).fetchone():  # fmt: skip
+            if store.db.execute(
+                "SELECT 1 FROM profiles WHERE name = ?", [new_name.strip()]
+            ).fetchone():
                 raise ProfileError(f"a profile named {new_name.strip()!r} already exists")
-            store.db.execute("UPDATE profiles SET name = ? WHERE id = ?",
-                             [new_name.strip(), current.id])  # fmt: skip
+            store.db.execute(
+                "UPDATE profiles SET name = ? WHERE id = ?", [new_name.strip(), current.id]
+            )
         if description is not None:
-            store.db.execute("UPDATE profiles SET description = ? WHERE id = ?",
-                             [description, current.id])  # fmt: skip
+            store.db.execute(
+                "UPDATE profiles SET description = ? WHERE id = ?", [description, current.id]
+            )
         _write_prefs(store, current.id, likes_, dislikes_)
 
 
@@ -264,8 +292,9 @@ def delete_profile(store: PosterStore, name: str) -> None:
         store.db.execute("DELETE FROM profiles WHERE id = ?", [pid])
 
 
-def add_viewing(store: PosterStore, name: str, title_id: int, minutes: float,
-                watched_at: str | None = None) -> None:
+def add_viewing(
+    store: PosterStore, name: str, title_id: int, minutes: float, watched_at: str | None = None
+) -> None:
     """Record that the profile watched a title for ``minutes`` (at ``watched_at``, else now).
 
     :raises ProfileError: when minutes are not positive or the date is not a date
@@ -286,8 +315,10 @@ def add_viewing(store: PosterStore, name: str, title_id: int, minutes: float,
 def replace_history(store: PosterStore, name: str, viewings: Iterable[Viewing]) -> None:
     """Replace a profile's whole viewing history (sample rebuilds, the GUI editor)."""
     pid = profile_id(store, name)
-    rows = [(pid, v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"),
-             float(v.minutes)) for v in viewings]  # fmt: skip
+    rows = [
+        (pid, v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"), float(v.minutes))
+        for v in viewings
+    ]
     with store.transaction():
         store.db.execute("DELETE FROM viewing_history WHERE profile_id = ?", [pid])
         store.db.conn.executemany(

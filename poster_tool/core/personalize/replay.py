@@ -132,22 +132,32 @@ def wilson(plays: int, n: int, z: float = Z95) -> tuple[float, float]:
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
-def replay_estimate(policy: str, chosen: np.ndarray, logged: np.ndarray, played: np.ndarray,
-                    true_take_rate: float = float("nan")) -> Estimate:
+def replay_estimate(
+    policy: str,
+    chosen: np.ndarray,
+    logged: np.ndarray,
+    played: np.ndarray,
+    true_take_rate: float = float("nan"),
+) -> Estimate:
     """The replay metric: take rate over the impressions where ``chosen == logged``."""
     matched = chosen == logged
     n, plays = int(matched.sum()), int(played[matched].sum())
     low, high = wilson(plays, n)
-    return Estimate(policy, plays / n if n else float("nan"), low, high, n, plays,
-                    true_take_rate)  # fmt: skip
+    return Estimate(policy, plays / n if n else float("nan"), low, high, n, plays, true_take_rate)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def play_probability(log: ImpressionLog, slots: np.ndarray, tastes: Tastes, cands: Candidates,
-                     model: ViewerModel, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+def play_probability(
+    log: ImpressionLog,
+    slots: np.ndarray,
+    tastes: Tastes,
+    cands: Candidates,
+    model: ViewerModel,
+    rows: np.ndarray | slice = slice(None),
+) -> np.ndarray:
     """Each impression's true chance of a quality play had ``slots`` been shown."""
     taste = log.truth[log.member[rows]]
     title = log.title[rows]
@@ -158,8 +168,11 @@ def play_probability(log: ImpressionLog, slots: np.ndarray, tastes: Tastes, cand
     p = _sigmoid(model.base + model.interest_weight * interest + model.appeal_weight * appeal)
     off = ~cands.fits[title, slots]
     disliked = (cands.dominant[title, slots] & tastes.dislikes[log.profile[rows]]).any(axis=1)
-    return p * np.where(off, model.off_genre_factor, 1.0) * np.where(
-        disliked, model.disliked_factor, 1.0)
+    return (
+        p
+        * np.where(off, model.off_genre_factor, 1.0)
+        * np.where(disliked, model.disliked_factor, 1.0)
+    )
 
 
 def shown_titles(cands: Candidates) -> np.ndarray:
@@ -171,8 +184,13 @@ def shown_titles(cands: Candidates) -> np.ndarray:
     return np.flatnonzero(cands.fallback_slot >= 0)
 
 
-def simulate_log(tastes: Tastes, cands: Candidates, impressions: int, seed: int = 0,
-                 model: ViewerModel = ViewerModel()) -> ImpressionLog:
+def simulate_log(
+    tastes: Tastes,
+    cands: Candidates,
+    impressions: int,
+    seed: int = 0,
+    model: ViewerModel = ViewerModel(),
+) -> ImpressionLog:
     """Impressions with a uniformly random poster each, and plays drawn from ``model``.
 
     :raises PosterToolError: when no title has a showable poster or there is no profile
@@ -182,8 +200,10 @@ def simulate_log(tastes: Tastes, cands: Candidates, impressions: int, seed: int 
     titles = shown_titles(cands)
     n_profiles = len(tastes.names)
     if titles.size == 0 or n_profiles == 0:
-        raise PosterToolError("nothing to evaluate: it needs profiles and titles with "
-                              "approved posters (or use --synthetic)")  # fmt: skip
+        raise PosterToolError(
+            "nothing to evaluate: it needs profiles and titles with "
+            "approved posters (or use --synthetic)"
+        )
     profile_of = np.repeat(np.arange(n_profiles), model.members_per_profile)
     noise = rng.dirichlet(np.ones(N_GENRES), size=profile_of.size)
     truth = (1 - model.taste_noise) * tastes.affinity[profile_of] + model.taste_noise * noise
@@ -192,11 +212,9 @@ def simulate_log(tastes: Tastes, cands: Candidates, impressions: int, seed: int 
     member = rng.integers(profile_of.size, size=impressions)
     title = rng.choice(titles, size=impressions)
     slot = (rng.random(impressions) * n_slots[title]).astype(np.int64)
-    log = ImpressionLog(member, profile_of[member], title, slot,
-                        np.zeros(impressions, bool), truth)  # fmt: skip
+    log = ImpressionLog(member, profile_of[member], title, slot, np.zeros(impressions, bool), truth)
     chance = play_probability(log, slot, tastes, cands, model)
-    return ImpressionLog(member, log.profile, title, slot, rng.random(impressions) < chance,
-                         truth)  # fmt: skip
+    return ImpressionLog(member, log.profile, title, slot, rng.random(impressions) < chance, truth)
 
 
 def _features(affinity: np.ndarray, feel: np.ndarray) -> np.ndarray:
@@ -205,29 +223,38 @@ def _features(affinity: np.ndarray, feel: np.ndarray) -> np.ndarray:
     return np.concatenate([a * f, f, np.ones((*f.shape[:-1], 1), f.dtype)], axis=-1)
 
 
-def linucb_replay(log: ImpressionLog, train: np.ndarray, test: np.ndarray, tastes: Tastes,
-                  cands: Candidates, arms: np.ndarray) -> Job[np.ndarray]:
+def linucb_replay(
+    log: ImpressionLog,
+    train: np.ndarray,
+    test: np.ndarray,
+    tastes: Tastes,
+    cands: Candidates,
+    arms: np.ndarray,
+) -> Job[np.ndarray]:
     """Warm-start LinUCB on ``train``, then replay it on ``test``; return its choices there.
 
     :param arms: (profiles, titles, slots) bool, the slots the bandit may choose
     """
     meter = Meter("linucb", len(test))
-    x = _features(tastes.affinity[log.profile[train]],
-                  cands.feel[log.title[train], log.slot[train]]).astype(np.float64)
+    x = _features(
+        tastes.affinity[log.profile[train]], cands.feel[log.title[train], log.slot[train]]
+    ).astype(np.float64)
     a_mat = RIDGE * np.eye(x.shape[1]) + x.T @ x
     b_vec = x.T @ log.played[train].astype(np.float64)
     chosen = np.empty(len(test), np.int64)
     for lo in range(0, len(test), BATCH):
-        rows = test[lo:lo + BATCH]
+        rows = test[lo : lo + BATCH]
         a_inv = np.linalg.inv(a_mat)
         theta = a_inv @ b_vec
-        phi = _features(tastes.affinity[log.profile[rows]][:, None, :],
-                        cands.feel[log.title[rows]]).astype(np.float64)  # (batch, slots, d)
+        phi = _features(
+            tastes.affinity[log.profile[rows]][:, None, :], cands.feel[log.title[rows]]
+        ).astype(np.float64)  # (batch, slots, d)
         width = np.sqrt(np.einsum("bkd,de,bke->bk", phi, a_inv, phi))
-        ucb = np.where(arms[log.profile[rows], log.title[rows]], phi @ theta + ALPHA * width,
-                       -np.inf)  # fmt: skip
+        ucb = np.where(
+            arms[log.profile[rows], log.title[rows]], phi @ theta + ALPHA * width, -np.inf
+        )
         pick = ucb.argmax(axis=1)
-        chosen[lo:lo + len(rows)] = pick
+        chosen[lo : lo + len(rows)] = pick
         hit = pick == log.slot[rows]
         seen = phi[np.flatnonzero(hit), pick[hit]]
         a_mat += seen.T @ seen
@@ -237,8 +264,13 @@ def linucb_replay(log: ImpressionLog, train: np.ndarray, test: np.ndarray, taste
     return chosen
 
 
-def evaluate_policies(tastes: Tastes, cands: Candidates, impressions: int = 200_000,
-                      seed: int = 0, model: ViewerModel = ViewerModel()) -> Job[Evaluation]:
+def evaluate_policies(
+    tastes: Tastes,
+    cands: Candidates,
+    impressions: int = 200_000,
+    seed: int = 0,
+    model: ViewerModel = ViewerModel(),
+) -> Job[Evaluation]:
     """Simulate a uniformly random log and replay each policy on its held-out half."""
     meter = Meter("simulate")
     yield meter.report(f"{impressions} impressions")
@@ -259,11 +291,18 @@ def evaluate_policies(tastes: Tastes, cands: Candidates, impressions: int = 200_
     estimates = []
     for name, chosen in policies.items():
         truth = play_probability(log, chosen, tastes, cands, model, test).mean()
-        estimates.append(replay_estimate(name, chosen, log.slot[test], log.played[test],
-                                         float(truth)))  # fmt: skip
+        estimates.append(
+            replay_estimate(name, chosen, log.slot[test], log.played[test], float(truth))
+        )
     pools = (cands.poster_ids[shown_titles(cands)] >= 0).sum(axis=1)
     return Evaluation(
-        estimates=estimates, impressions=len(log), held_out=len(test), seed=seed,
-        profiles=len(tastes.names), titles=len(pools), titles_with_choice=int((pools > 1).sum()),
-        posters=int(pools.sum()), model=model,
-    )  # fmt: skip
+        estimates=estimates,
+        impressions=len(log),
+        held_out=len(test),
+        seed=seed,
+        profiles=len(tastes.names),
+        titles=len(pools),
+        titles_with_choice=int((pools > 1).sum()),
+        posters=int(pools.sum()),
+        model=model,
+    )

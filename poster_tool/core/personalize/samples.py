@@ -41,28 +41,61 @@ class SampleSpec:
 
 
 SAMPLES: tuple[SampleSpec, ...] = (
-    SampleSpec("family-drama", "Watches family films and dramas with the household",
-               (("Family", 6, 100), ("Drama", 6, 110)), likes=("Family",), dislikes=("Horror",)),
-    SampleSpec("horror-fan", "Horror most nights, thrillers in between",
-               (("Horror", 8, 95), ("Thriller", 4, 100)), likes=("Horror",)),
-    SampleSpec("romance", "Romances and romantic comedies",
-               (("Romance", 8, 110), ("Comedy", 3, 95)), likes=("Romance",),
-               dislikes=("Horror", "War")),
-    SampleSpec("action-fan", "Action, adventure and science fiction",
-               (("Action", 8, 120), ("Adventure", 4, 115), ("Sci-Fi", 3, 120)),
-               likes=("Action",), dislikes=("Musical",)),
-    SampleSpec("comedy", "Comedies, the lighter the better",
-               (("Comedy", 10, 95),), dislikes=("Horror",)),
-    SampleSpec("documentary", "Documentaries, biographies and history",
-               (("Documentary", 8, 90), ("Biography", 3, 110), ("History", 2, 120)),
-               likes=("Documentary",)),
-    SampleSpec("kid-animation", "A child who watches animated and family films",
-               (("Animation", 8, 85), ("Family", 5, 90)), likes=("Animation",),
-               dislikes=("Horror", "Thriller", "Crime", "War")),
-    SampleSpec("mixed", "A bit of everything",
-               (("Drama", 3, 110), ("Comedy", 3, 95), ("Action", 3, 115), ("Sci-Fi", 2, 110),
-                ("Mystery", 2, 100))),
-)  # fmt: skip
+    SampleSpec(
+        "family-drama",
+        "Watches family films and dramas with the household",
+        (("Family", 6, 100), ("Drama", 6, 110)),
+        likes=("Family",),
+        dislikes=("Horror",),
+    ),
+    SampleSpec(
+        "horror-fan",
+        "Horror most nights, thrillers in between",
+        (("Horror", 8, 95), ("Thriller", 4, 100)),
+        likes=("Horror",),
+    ),
+    SampleSpec(
+        "romance",
+        "Romances and romantic comedies",
+        (("Romance", 8, 110), ("Comedy", 3, 95)),
+        likes=("Romance",),
+        dislikes=("Horror", "War"),
+    ),
+    SampleSpec(
+        "action-fan",
+        "Action, adventure and science fiction",
+        (("Action", 8, 120), ("Adventure", 4, 115), ("Sci-Fi", 3, 120)),
+        likes=("Action",),
+        dislikes=("Musical",),
+    ),
+    SampleSpec(
+        "comedy", "Comedies, the lighter the better", (("Comedy", 10, 95),), dislikes=("Horror",)
+    ),
+    SampleSpec(
+        "documentary",
+        "Documentaries, biographies and history",
+        (("Documentary", 8, 90), ("Biography", 3, 110), ("History", 2, 120)),
+        likes=("Documentary",),
+    ),
+    SampleSpec(
+        "kid-animation",
+        "A child who watches animated and family films",
+        (("Animation", 8, 85), ("Family", 5, 90)),
+        likes=("Animation",),
+        dislikes=("Horror", "Thriller", "Crime", "War"),
+    ),
+    SampleSpec(
+        "mixed",
+        "A bit of everything",
+        (
+            ("Drama", 3, 110),
+            ("Comedy", 3, 95),
+            ("Action", 3, 115),
+            ("Sci-Fi", 2, 110),
+            ("Mystery", 2, 100),
+        ),
+    ),
+)
 
 
 def has_titles(store: PosterStore) -> bool:
@@ -124,17 +157,27 @@ def seed_samples(store: PosterStore, rebuild: bool = False) -> list[str]:
         # Write first: this takes the write lock, so a second process seeding at the same
         # time waits here and then sees every profile this one added.
         store.set_meta(SEEDED_KEY, "1")
-        existing = {r[0]: bool(r[1])
-                    for r in store.db.execute("SELECT name, sample FROM profiles")}  # fmt: skip
+        existing = {r[0]: bool(r[1]) for r in store.db.execute("SELECT name, sample FROM profiles")}
         for spec in SAMPLES:
             if spec.name in existing and not (rebuild and existing[spec.name]):
                 continue
             if spec.name in existing:
-                update_profile(store, spec.name, likes=spec.likes, dislikes=spec.dislikes,
-                               description=spec.description)  # fmt: skip
+                update_profile(
+                    store,
+                    spec.name,
+                    likes=spec.likes,
+                    dislikes=spec.dislikes,
+                    description=spec.description,
+                )
             else:
-                create_profile(store, spec.name, description=spec.description,
-                               likes=spec.likes, dislikes=spec.dislikes, sample=True)  # fmt: skip
+                create_profile(
+                    store,
+                    spec.name,
+                    description=spec.description,
+                    likes=spec.likes,
+                    dislikes=spec.dislikes,
+                    sample=True,
+                )
                 added.append(spec.name)
             replace_history(store, spec.name, build_history(spec, by_genre))
     return added

@@ -15,11 +15,28 @@ from poster_tool.core.taxonomy import GENRES
 
 # Posters per genre in ../shared/data (README), used as the genre frequencies of titles.
 _FREQUENCY = {
-    "Drama": 3088, "Comedy": 2444, "Action": 1142, "Romance": 1137, "Crime": 999,
-    "Thriller": 778, "Adventure": 722, "Documentary": 561, "Horror": 417, "Fantasy": 394,
-    "Mystery": 384, "Biography": 383, "Family": 361, "Sci-Fi": 324, "Music": 249,
-    "Animation": 204, "Sport": 197, "History": 192, "War": 118, "Musical": 83, "Western": 40,
-}  # fmt: skip
+    "Drama": 3088,
+    "Comedy": 2444,
+    "Action": 1142,
+    "Romance": 1137,
+    "Crime": 999,
+    "Thriller": 778,
+    "Adventure": 722,
+    "Documentary": 561,
+    "Horror": 417,
+    "Fantasy": 394,
+    "Mystery": 384,
+    "Biography": 383,
+    "Family": 361,
+    "Sci-Fi": 324,
+    "Music": 249,
+    "Animation": 204,
+    "Sport": 197,
+    "History": 192,
+    "War": 118,
+    "Musical": 83,
+    "Western": 40,
+}
 OFF_GENRE_SHARE = 0.1
 
 
