@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.cli.common import open_store, print_json, run_with_progress
@@ -55,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="take at most N posters into each title's pool",
     )
     common.add_argument(
+        "--min-poster-size",
+        type=_positive(int),
+        metavar="PX",
+        help="refuse images shorter than PX pixels on their short side: thumbnails and "
+        "placeholders (default 150)",
+    )
+    common.add_argument(
         "--timeout",
         type=_positive(float),
         default=30.0,
@@ -74,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_argument(
         "--dry-run",
         action="store_true",
-        help="fetch pages and report what would be downloaded; store nothing",
+        help="fetch pages and report what would be downloaded; store nothing (not even a "
+        "new workspace)",
     )
     common.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -129,7 +141,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start here instead of the recipe's start URLs (repeatable)",
     )
     p.add_argument(
-        "--title-url", action="append", metavar="URL", help="crawl this title page too (repeatable)"
+        "--title-url",
+        action="append",
+        metavar="URL",
+        help="crawl this title page (repeatable); without --start-url, only these pages",
     )
     p.set_defaults(func=cmd_crawl)
 
@@ -182,6 +197,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from poster_tool.core.crawl import CrawlConfig, FetchConfig, crawl
     from poster_tool.core.crawl.fetch import USER_AGENT
 
+    stoppable_by_ctrl_c()
     source = _source(args)
     config = CrawlConfig(
         fetch=FetchConfig(
@@ -196,11 +212,31 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         refresh=args.refresh,
     )
-    ws, store = open_store(args)
+    if args.min_poster_size is not None:
+        config = replace(config, min_poster_side=args.min_poster_size)
+    # A dry run stores nothing, so it neither opens nor creates a workspace.
+    ws, store = (None, None) if args.dry_run else open_store(args)
     report = run_with_progress(crawl(ws, store, source, config), quiet=args.json)
     if args.json:
         print_json(report.to_dict())
     else:
         for line in report.lines():
             print(line)
+    empty = report.empty_stages()
+    if empty:
+        print(
+            f"poster-tool: error: the recipe matched nothing on any {' or '.join(empty)} page",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def stoppable_by_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) stop the crawl even when it was started with SIGINT ignored.
+
+    A shell starts background jobs (``cmd &``, ``nohup``) with SIGINT ignored, and Python
+    then installs no handler of its own; the crawl would only stop on SIGTERM or SIGKILL.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -10,6 +10,7 @@ import pytest
 
 from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
+from tests.core.crawl_helpers import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -20,6 +21,13 @@ def fresh_store() -> PosterStore:
     store = PosterStore(":memory:")
     yield store
     store.close()
+
+
+@pytest.fixture
+def site() -> Site:
+    """A web site on 127.0.0.1 for crawler tests; routes are added by the test."""
+    with Site() as served:
+        yield served
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ Korean portal did (ranking -> title page -> photo gallery -> popup -> image).
 
 from __future__ import annotations
 
+import html
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -149,54 +151,54 @@ class PortalTitle:
     genres: list[str]
     posters: list[bytes | Handler] = field(default_factory=list)
     gallery_extra: str = ""  # more markup in the gallery's rolling list (e.g. a next link)
+    released: int | None = None  # the Korean release year, when not the film's own year
 
 
-def build_portal(site: Site, titles: list[PortalTitle], per_page: int = 10) -> str:
-    """Serve ``titles`` in the portal layout; return the ranking page's URL.
+def build_portal(
+    site: Site,
+    titles: list[PortalTitle],
+    per_page: int = 10,
+    listing: str = "ranking",
+    gallery: str = "rolling",
+) -> str:
+    """Serve ``titles`` in the portal layout; return the first listing page's URL.
+
+    :param listing: ``"ranking"`` (rmovie.nhn) or ``"browsing"`` (bmovie.nhn, whose rows
+        also link people's pages)
+    :param gallery: ``"rolling"`` (``div.rolling_list ul li a`` to popups), ``"list_link"``
+        (``ul.rolling_list li._list`` with a popup link) or ``"data_json"`` (``li._list``
+        whose ``data-json`` holds the full-size image URL)
 
     Images live under ``/img/`` (the CDN of the real portal) and demand a Referer.
     """
     pages = [titles[i : i + per_page] for i in range(0, len(titles), per_page)] or [[]]
+    path = (
+        "/movie/sdb/rank/rmovie.nhn" if listing == "ranking" else "/movie/sdb/browsing/bmovie.nhn"
+    )
+    query = "sel=cnt" if listing == "ranking" else "genre=1"
     for number, chunk in enumerate(pages, start=1):
-        rows = "".join(
-            f'<tr><td class="title"><div class="tit3"><a href="/movie/bi/mi/basic.nhn?'
-            f'code={t.code}">{t.name}</a></div></td></tr>'
-            for t in chunk
-        )
-        nav = (
-            f'<a href="?sel=cnt&amp;page={number + 1}" class="pg_next">다음</a>'
-            if number < len(pages)
-            else ""
-        )
         site.add(
-            f"/movie/sdb/rank/rmovie.nhn?sel=cnt&page={number}",
-            f'<html><body><table class="list_ranking">{rows}</table>'
-            f'<div class="pagenavigation">{nav}</div></body></html>',
+            f"{path}?{query}&page={number}",
+            _listing_page(chunk, listing, query, number, len(pages)),
         )
-    first = site.routes["/movie/sdb/rank/rmovie.nhn?sel=cnt&page=1"]
-    site.routes["/movie/sdb/rank/rmovie.nhn"] = first
+    site.routes[path] = site.routes[f"{path}?{query}&page=1"]
     for t in titles:
         genres = ", ".join(
             f'<a href="/movie/sdb/browsing/bmovie.nhn?genre={i}">{g}</a>'
             for i, g in enumerate(t.genres)
         )
+        opened = t.released or t.year
         site.add(
             f"/movie/bi/mi/basic.nhn?code={t.code}",
             f'<html><body><div class="mv_info"><h3 class="h_movie"><a href="#">{t.name}</a></h3>'
             f'<strong class="h_movie2">{t.original} , {t.year}</strong><dl class="info_spec">'
-            f'<dd><p><span>{genres}</span><span><a href="?open={t.year}">{t.year}</a></span>'
+            f'<dd><p><span>{genres}</span><span><a href="?open={opened}">{opened}</a></span>'
             f'</p></dd></dl></div><ul class="end_sub_tab"><li><a href="./photoView.nhn?code='
             f'{t.code}">포토</a></li></ul></body></html>',
         )
-        items = "".join(
-            f'<li><a href="/movie/bi/mi/photoViewPopup.nhn?movieCode={t.code}&amp;imageNid={n}">'
-            f'<img src="/img/thumb/{t.code}_{n}.jpg"></a></li>'
-            for n in range(len(t.posters))
-        )
         site.add(
             f"/movie/bi/mi/photoView.nhn?code={t.code}",
-            f'<html><body><div class="rolling_list"><ul>{items}</ul>{t.gallery_extra}'
-            f"</div></body></html>",
+            f"<html><body>{_gallery_list(site, t, gallery)}</body></html>",
         )
         for n, poster in enumerate(t.posters):
             image = f"/img/{t.code}_{n}.jpg"
@@ -205,7 +207,72 @@ def build_portal(site: Site, titles: list[PortalTitle], per_page: int = 10) -> s
                 f'<html><body><img id="targetImage" src="{image}"></body></html>',
             )
             site.route(image, poster if callable(poster) else _needs_referer(poster))
-    return site.url("/movie/sdb/rank/rmovie.nhn")
+    return site.url(path)
+
+
+def _listing_page(
+    chunk: list[PortalTitle], listing: str, query: str, number: int, last: int
+) -> str:
+    if listing == "ranking":
+        rows = "".join(
+            f'<tr><td class="title"><div class="tit3"><a href="/movie/bi/mi/basic.nhn?'
+            f'code={t.code}">{t.name}</a></div></td></tr>'
+            for t in chunk
+        )
+        nav = (
+            f'<a href="?{html.escape(query)}&amp;page={number + 1}" class="pg_next">다음</a>'
+            if number < last
+            else ""
+        )
+        return (
+            f'<html><body><table class="list_ranking">{rows}</table>'
+            f'<div class="pagenavigation">{nav}</div></body></html>'
+        )
+    rows = "".join(
+        f'<li><a href="/movie/bi/mi/basic.nhn?code={t.code}">{t.name}</a>'
+        f'<ul class="detail"><li><a href="/movie/bi/pi/basic.nhn?code={9000 + t.code}">감독</a>'
+        f"</li></ul></li>"
+        for t in chunk
+    )
+    nav = (
+        f'<td class="pg_next"><a href="?{query}&amp;page={number + 1}">다음</a></td>'
+        if number < last
+        else ""
+    )
+    return (
+        f'<html><body><ul class="directory_list">{rows}</ul><div class="pagenavigation">'
+        f'<table class="Nnavi"><tr>{nav}</tr></table></div></body></html>'
+    )
+
+
+def _gallery_list(site: Site, t: PortalTitle, shape: str) -> str:
+    def popup(n: int) -> str:
+        return f"/movie/bi/mi/photoViewPopup.nhn?movieCode={t.code}&amp;imageNid={n}"
+
+    thumbs = [f'<img src="/img/thumb/{t.code}_{n}.jpg">' for n in range(len(t.posters))]
+    if shape == "rolling":
+        items = "".join(f'<li><a href="{popup(n)}">{img}</a></li>' for n, img in enumerate(thumbs))
+        return f'<div class="rolling_list"><ul>{items}</ul>{t.gallery_extra}</div>'
+    if shape == "list_link":
+        items = "".join(
+            f'<li class="_list"><a href="{popup(n)}">{img}</a></li>' for n, img in enumerate(thumbs)
+        )
+    else:
+        items = "".join(
+            '<li class="_list" data-json="'
+            + html.escape(
+                json.dumps(
+                    {
+                        "imageNid": n,
+                        "fullImageUrl": site.url(f"/img/{t.code}_{n}.jpg"),
+                        "imageType": "POSTER",
+                    }
+                )
+            )
+            + f'"><a href="#">{img}</a></li>'
+            for n, img in enumerate(thumbs)
+        )
+    return f'<ul class="rolling_list">{items}</ul>{t.gallery_extra}'
 
 
 def _needs_referer(data: bytes) -> Handler:

@@ -69,8 +69,9 @@ def test_a_portal_crawl_lands_titles_with_mapped_genres_and_pending_posters(site
     by_name = {t.name: t for t in store.titles()}
     assert set(by_name) == {"기생충", "괴물", "올드보이"}
     host = by_name["괴물"]
+    # The site's id for the title (its host and code), not the recipe's name (issue #16).
     assert (host.key, host.year, host.original_name, host.genres) == (
-        "portal:102",
+        "127.0.0.1:102",
         2006,
         "The Host",
         ("Sci-Fi",),

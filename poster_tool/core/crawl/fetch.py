@@ -195,13 +195,25 @@ class HostLimiter:
         self._slowest: dict[str, float] = {}  # robots.txt Crawl-delay, per host
         self._lock = threading.Lock()
 
-    def wait(self, host: str) -> None:
-        """Block until this thread may send the next request to ``host``."""
+    def ready_in(self, host: str) -> float:
+        """Seconds until ``host`` may get its next request (0: now)."""
+        with self._lock:
+            return max(0.0, self._next.get(host, 0.0) - time.monotonic())
+
+    def take(self, host: str) -> bool:
+        """Take ``host``'s turn if it has come; the caller sends at once.
+
+        Turns are taken when they come, never booked ahead: a booked turn that a thread
+        could not use at once (it waited for a connection slot, or the host was paused
+        meanwhile) would be spent late, right next to the following one, a burst past
+        the rate.
+        """
         with self._lock:
             now = time.monotonic()
-            start = max(now, self._next.get(host, 0.0))
-            self._next[host] = start + max(self._interval, self._slowest.get(host, 0.0))
-        _wait(self._stop, start - now)
+            if self._next.get(host, 0.0) > now:
+                return False
+            self._next[host] = now + max(self._interval, self._slowest.get(host, 0.0))
+            return True
 
     def pause(self, host: str, seconds: float) -> None:
         """Send nothing to ``host`` for ``seconds`` (``Retry-After``, backoff)."""
@@ -274,9 +286,8 @@ class Fetcher:
         limit = max_bytes or self.config.max_bytes
         attempt = 0
         while True:
-            self._limiter.wait(host)
             try:
-                return self._request(url, params, headers, limit)
+                return self._request(url, host, params, headers, limit)
             except _RetryLater as retry:
                 if attempt >= self.config.retries:
                     raise retry.error from None
@@ -303,13 +314,21 @@ class Fetcher:
     def _request(
         self,
         url: str,
+        host: str,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         limit: int,
     ) -> Fetched:
-        while not self._slots.acquire(timeout=0.25):
-            if self.stop.is_set():
-                raise Stopped
+        while True:
+            # Wait for the host without a slot (a paused host holds none), then take its
+            # turn with the slot in hand, so nothing stands between the turn and the send.
+            _wait(self.stop, self._limiter.ready_in(host))
+            while not self._slots.acquire(timeout=0.25):
+                if self.stop.is_set():
+                    raise Stopped
+            if self._limiter.take(host):
+                break
+            self._slots.release()  # another thread took the turn: wait for the next one
         try:
             return self._request_in_slot(url, params, headers, limit)
         finally:

@@ -5,6 +5,9 @@ full-size posters (directly, or through a popup page holding the image).  Pages 
 followed on the recipe's hosts; poster images may live anywhere (portals use image CDNs).
 Every URL is a task key, so a page that links to itself, or two pages that link to each
 other, are visited once.
+
+A title's key is the site's own id for it (``movie.example:161967``), not the recipe's
+name, so two recipes over one site fill the same titles.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 
 from poster_tool.core.crawl.parse import (
     ParseError,
+    Unmatched,
     parse_gallery,
     parse_image_page,
     parse_listing,
@@ -27,12 +31,15 @@ if TYPE_CHECKING:
     from poster_tool.core.crawl.fetch import Fetched, Fetcher
     from poster_tool.core.crawl.recipe import Recipe
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
 
 class GallerySource:
     """Titles and posters from a site a recipe describes.
 
     :param start_urls: replace the recipe's start URLs (e.g. a mirror, or one listing)
-    :param title_urls: title pages to crawl as well, without a listing
+    :param title_urls: title pages to crawl as well, without a listing; given alone (no
+        ``start_urls``), only these are crawled
     """
 
     robots = True
@@ -46,8 +53,11 @@ class GallerySource:
     ) -> None:
         self.recipe = recipe
         self.name = f"gallery:{recipe.name}"
-        self.start_urls = tuple(start_urls) if start_urls else recipe.start_urls
         self.title_urls = tuple(title_urls)
+        if start_urls:
+            self.start_urls = tuple(start_urls)
+        else:
+            self.start_urls = () if self.title_urls else recipe.start_urls
         self.hosts = recipe.hosts(self.start_urls + self.title_urls)
 
     def seeds(self) -> list[Task]:
@@ -67,13 +77,20 @@ class GallerySource:
         if task.kind == "list":
             assert recipe.listing is not None
             listing = parse_listing(page.content, page.url, recipe.listing, encoding)
+            # A later page without titles is the listing's end; the first one, a wrong recipe.
+            if not listing.title_urls and number == 1:
+                raise Unmatched(task.url, "listing.title_links", recipe.listing.title_links)
             tasks = [Task("title", url) for url in listing.title_urls if self._ours(url)]
             tasks += self._next("list", listing.next_url, number, recipe.listing.max_pages)
             return Outcome(tasks=tasks)
         if task.kind == "title":
             found = parse_title(page.content, page.url, recipe.title, recipe.gallery, encoding)
+            if not found.gallery_url and not found.poster_urls:
+                if recipe.title.gallery is not None:
+                    raise Unmatched(task.url, "title.gallery", recipe.title.gallery)
+                raise Unmatched(task.url, "gallery.posters", recipe.gallery.posters)
             title = TitleIn(
-                key=f"{recipe.name}:{found.key}",
+                key=self.title_key(found.key, page.url),
                 name=found.name,
                 year=found.year,
                 original_name=found.original_name,
@@ -86,6 +103,8 @@ class GallerySource:
             return Outcome(title=title, genre_names=found.genres, tasks=tasks)
         if task.kind == "gallery":
             gallery = parse_gallery(page.content, page.url, recipe.gallery, encoding)
+            if not gallery.poster_urls and number == 1:
+                raise Unmatched(task.url, "gallery.posters", recipe.gallery.posters)
             tasks = self._posters(gallery.poster_urls, page)
             tasks += self._next("gallery", gallery.next_url, number, recipe.gallery.max_pages)
             return Outcome(tasks=tasks)
@@ -93,6 +112,14 @@ class GallerySource:
             image = parse_image_page(page.content, page.url, recipe.gallery, encoding)
             return Outcome(tasks=[Task("poster", image, {"referer": page.url})])
         raise ParseError(f"{task.url}: the gallery source has no {task.kind!r} pages")
+
+    def title_key(self, site_key: str, url: str) -> str:
+        """A title's catalog key: the recipe's ``site`` (else the page's host) and the id the
+        site gives it; a title known only by its URL keeps the URL."""
+        if "://" in site_key:
+            return site_key
+        host = self.recipe.site or (urlsplit(url).hostname or "").removeprefix("www.")
+        return f"{host}:{site_key}"
 
     def _ours(self, url: str) -> bool:
         return urlsplit(url).netloc.lower() in self.hosts
@@ -103,7 +130,18 @@ class GallerySource:
         return [Task(kind, url, {"page": number + 1})]
 
     def _posters(self, urls: list[str], page: Fetched) -> list[Task]:
-        if self.recipe.gallery.image is not None:
-            return [Task("image_page", url) for url in urls if self._ours(url)]
-        # The Referer is the page the poster was found on: image hosts often demand it.
-        return [Task("poster", url, {"referer": page.url}) for url in urls]
+        tasks = []
+        for url in urls:
+            # A link straight to an image file needs no image page, even when the recipe
+            # has ``image`` (galleries mix popup links and data-json image URLs).
+            if self.recipe.gallery.image is not None and not _is_image_file(url):
+                if self._ours(url):
+                    tasks.append(Task("image_page", url))
+            else:
+                # The Referer is the page the poster was found on: image hosts often demand it.
+                tasks.append(Task("poster", url, {"referer": page.url}))
+        return tasks
+
+
+def _is_image_file(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(IMAGE_SUFFIXES)

@@ -7,6 +7,7 @@ markup real portals serve; a page that lacks what the recipe needs raises
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -19,10 +20,25 @@ from poster_tool.core.errors import CrawlError
 from poster_tool.core.taxonomy import split_genres
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Lazy galleries put a placeholder in ``src`` and the real URL in one of these.
+LAZY_SRC = ("data-original", "data-src", "data-lazy-src")
 
 
 class ParseError(CrawlError):
     """A page lacks what the recipe expects on it."""
+
+
+class Unmatched(ParseError):
+    """A required recipe field matched nothing on a page: the recipe (or the page) is wrong.
+
+    :param field: the recipe key, e.g. ``"gallery.posters"``
+    :param selector: the selector as the recipe wrote it
+    """
+
+    def __init__(self, url: str, field: str, selector: object, what: str = "") -> None:
+        prefix = f"{what}: " if what else ""
+        super().__init__(f"{url}: {prefix}{field} matched nothing (selector {selector})")
+        self.url, self.field, self.selector = url, field, str(selector)
 
 
 @dataclass(frozen=True)
@@ -70,15 +86,14 @@ class Page:
         self.base = urljoin(url, str(base["href"])) if base else url
 
     def values(self, spec: Field) -> list[str]:
-        """Every value of ``spec`` on the page, stripped, in document order."""
+        """Every value of ``spec`` on the page, stripped, in document order (then those of
+        its ``also`` selectors)."""
         out = []
         matched = self.soup.select(spec.css)
         for element in matched:
-            if spec.attr:
-                raw = element.get(spec.attr)
-                text = " ".join(raw) if isinstance(raw, list) else (raw or "")
-            else:
-                text = _own_text(element, matched)
+            text = _attr(element, spec.attr) if spec.attr else _own_text(element, matched)
+            if spec.json is not None:
+                text = _json_value(text, spec.json)
             text = " ".join(text.split())
             if spec.pattern is not None:
                 match = re.search(spec.pattern, text)
@@ -87,7 +102,13 @@ class Page:
                 text = (match.group(1) if match.groups() else match.group(0)).strip()
             if text:
                 out.append(text)
+        for other in spec.also:
+            out.extend(self.values(other))
         return out
+
+    def count(self, spec: Field) -> int:
+        """How many elements the selectors of ``spec`` match (before attributes and patterns)."""
+        return len(self.soup.select(spec.css)) + sum(self.count(f) for f in spec.also)
 
     def first(self, spec: Field | None) -> str | None:
         """The first value of ``spec``, or ``None``."""
@@ -123,6 +144,19 @@ def parse_listing(
     return ListingPage(page.links(rules.title_links), _next(page, rules.next_page))
 
 
+def year_of(texts: list[str]) -> int | None:
+    """The year in the first text that holds one: its *last* 18xx-20xx number.
+
+    The last, because title lines put the year after the name ("1917 , 2019"); a recipe
+    that needs another number says so with a ``pattern``.
+    """
+    for text in texts:
+        found = YEAR.findall(text)
+        if found:
+            return int(found[-1])
+    return None
+
+
 def title_key(url: str, key_param: str | None) -> str:
     """A title's identity on its site: the ``key_param`` query value, else its URL."""
     if key_param:
@@ -144,15 +178,13 @@ def parse_title(
     Posters come from the gallery link (or ``gallery_url``); without one, the gallery
     rules are applied to the title page itself.
 
-    :raises ParseError: when the page has no title name
+    :raises Unmatched: when the page has no title name
     """
     page = Page(content, url, encoding)
     name = page.first(rules.name)
     if not name:
-        raise ParseError(f"{url}: no title name found (selector {rules.name})")
+        raise Unmatched(url, "title.name", rules.name, "no title name found")
     key = title_key(url, rules.key_param)
-    year_text = " ".join(page.values(rules.year)) if rules.year else ""
-    year_match = YEAR.search(year_text)
     genres: list[str] = []
     for text in page.values(rules.genres) if rules.genres else []:
         genres.extend(g for g in split_genres(text) if g not in genres)
@@ -164,7 +196,7 @@ def parse_title(
         key=key,
         name=name,
         original_name=original if original != name else None,
-        year=int(year_match.group(1)) if year_match else None,
+        year=year_of(page.values(rules.year)) if rules.year else None,
         genres=genres,
         gallery_url=gallery_url,
         poster_urls=[] if gallery_url else page.links(gallery.posters),
@@ -184,18 +216,42 @@ def parse_image_page(
 ) -> str:
     """The full-size image URL on a poster's own page (a popup or a detail page).
 
-    :raises ParseError: when the page has no such image
+    :raises Unmatched: when the page has no such image
     """
     assert rules.image is not None
     found = Page(content, url, encoding).link(rules.image)
     if found is None:
-        raise ParseError(f"{url}: no poster image found (selector {rules.image})")
+        raise Unmatched(url, "gallery.image", rules.image, "no poster image found")
     return found
 
 
 def _next(page: Page, spec: Field | None) -> str | None:
     # A "next" link back to the page itself (some sites' last page) is dropped by links().
     return page.link(spec)
+
+
+def _attr(element: Tag, name: str) -> str:
+    """An attribute's value; for ``src``, the lazy-loading attribute that holds the real URL."""
+    if name == "src":
+        for lazy in LAZY_SRC:
+            value = element.get(lazy)
+            if isinstance(value, str) and value.strip():
+                return value
+    raw = element.get(name)
+    return " ".join(raw) if isinstance(raw, list) else (raw or "")
+
+
+def _json_value(text: str, path: str) -> str:
+    """The value at ``path`` (dotted keys) of a JSON text, or ``""``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ""
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return ""
+        value = value[key]
+    return value if isinstance(value, str) else json.dumps(value) if value is not None else ""
 
 
 def _own_text(element: Tag, matched: list[Tag]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ _SECTIONS: dict[str, set[str]] = {
     "": {
         "name",
         "description",
+        "site",
         "start_urls",
         "allowed_hosts",
         "encoding",
@@ -40,7 +41,7 @@ _SECTIONS: dict[str, set[str]] = {
     "title": {"key_param", "name", "original_name", "year", "genres", "gallery", "gallery_url"},
     "gallery": {"posters", "image", "next_page", "max_pages"},
 }
-_FIELD_KEYS = {"css", "attr", "pattern"}
+_FIELD_KEYS = {"css", "attr", "pattern", "json"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -66,14 +67,21 @@ class Field:
 
     :param pattern: a regular expression the value must match; its first group (or the
         whole match) is kept, values that do not match are dropped
+    :param json: the value is JSON (e.g. a ``data-json`` attribute); keep this key of it
+        (dotted for nested keys)
+    :param also: further selectors read after this one, for pages in several layouts
     """
 
     css: str
     attr: str | None = None
     pattern: str | None = None
+    json: str | None = None
+    also: tuple[Field, ...] = ()
 
     def __str__(self) -> str:
-        return self.css + (f" @{self.attr}" if self.attr else "")
+        own = self.css + (f" @{self.attr}" if self.attr else "")
+        own += f" [{self.json}]" if self.json else ""
+        return " | ".join([own, *(str(f) for f in self.also)])
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,7 @@ class Recipe:
     title: TitleRules
     gallery: GalleryRules
     description: str = ""
+    site: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     encoding: str | None = None
     path: Path | None = None
@@ -191,12 +200,16 @@ def recipe_from_dict(data: Any, default_name: str = "recipe", path: Path | None 
     listing = _section(data, "listing", required=False)
     title = _section(data, "title")
     gallery = _section(data, "gallery")
+    site = data.get("site")
+    if site is not None and (not isinstance(site, str) or not site.strip()):
+        raise CrawlError('site must be a non-empty string, e.g. "movie.naver.com"')
     gallery_url = title.get("gallery_url")
     if gallery_url is not None and (not isinstance(gallery_url, str) or "{key}" not in gallery_url):
         raise CrawlError("title.gallery_url must be a URL template containing {key}")
     return Recipe(
         name=name,
         description=str(data.get("description", "")),
+        site=site.strip().lower() if site else None,
         start_urls=start_urls,
         allowed_hosts=_strings(data, "allowed_hosts", "", required=False),
         encoding=data.get("encoding"),
@@ -272,19 +285,29 @@ def _optional(table: dict[str, Any], key: str, section: str) -> Field | None:
 
 
 def _field(table: dict[str, Any], key: str, section: str) -> Field:
-    """A selector: ``"css"`` (text), ``"css @attr"``, or ``{css, attr, pattern}``."""
+    """A selector: ``"css"`` (text), ``"css @attr"``, ``{css, attr, pattern, json}``, or a
+    list of those (alternatives, all read)."""
     where = f"{section}.{key}"
     value = table.get(key)
     if value is None:
         raise CrawlError(f"{where} is missing")
+    if isinstance(value, list):
+        if not value or isinstance(value[0], list):
+            raise CrawlError(f"{where}: a list of selectors must hold selectors")
+        fields = [_field({key: v}, key, section) for v in value]
+        return replace(fields[0], also=tuple(fields[1:]))
     if isinstance(value, str):
         css, _, attr = value.rpartition(" @") if " @" in value else (value, "", "")
         field = Field(css.strip(), attr.strip() or None)
     elif isinstance(value, dict):
         unknown = sorted(set(value) - _FIELD_KEYS)
         if unknown or not isinstance(value.get("css"), str):
-            raise CrawlError(f"{where} needs a 'css' string and may have 'attr' and 'pattern'")
-        field = Field(value["css"].strip(), value.get("attr"), value.get("pattern"))
+            raise CrawlError(
+                f"{where} needs a 'css' string and may have 'attr', 'pattern' and 'json'"
+            )
+        field = Field(
+            value["css"].strip(), value.get("attr"), value.get("pattern"), value.get("json")
+        )
     else:
         raise CrawlError(f"{where} must be a selector string or a table")
     try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.crawl.fetch import FetchConfig, Fetcher, FetchError
-from poster_tool.core.crawl.parse import ParseError
+from poster_tool.core.crawl.parse import ParseError, Unmatched
 from poster_tool.core.crawl.report import CrawlReport
 from poster_tool.core.crawl.source import Outcome
 from poster_tool.core.crawl.state import DONE, FAILED, SKIPPED, CrawlState, Task
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 TICK = 0.2  # seconds between progress reports at most: the bound on cancel latency
 POOL_KINDS = ("poster", "image_page")  # tasks that each fill one slot of a title's pool
+MIN_POSTER_SIDE = 150  # pixels; gallery thumbnails are ~77x108, lazy placeholders 1x1
 # A task's failure that concerns that task only; any other error stops the crawl.
 TASK_ERRORS = (FetchError, ParseError, IntakeError)
 
@@ -47,13 +48,16 @@ class CrawlConfig:
 
     :param max_titles: queue no more titles for this source once it has this many
     :param max_posters_per_title: the most posters taken into a title's pool
+    :param min_poster_side: images shorter than this (pixels, on their short side) are
+        refused: lazy-loading placeholders and thumbnails are not posters
     :param dry_run: fetch pages and report what would be crawled; store nothing
-    :param refresh: read the listing pages again (to find new titles)
+    :param refresh: read the listing and gallery pages again (to find new titles and posters)
     """
 
     fetch: FetchConfig = field(default_factory=FetchConfig)
     max_titles: int | None = None
     max_posters_per_title: int | None = None
+    min_poster_side: int = MIN_POSTER_SIDE
     dry_run: bool = False
     refresh: bool = False
 
@@ -153,11 +157,17 @@ class _Crawl:
     """The state of one run; :func:`crawl` is its generator face."""
 
     def __init__(
-        self, workspace: Workspace, store: PosterStore, source: Source, config: CrawlConfig
+        self,
+        workspace: Workspace | None,
+        store: PosterStore | None,
+        source: Source,
+        config: CrawlConfig,
     ) -> None:
+        if not config.dry_run and (workspace is None or store is None):
+            raise StoreError("a crawl that stores posters needs a workspace and its catalog")
         self.workspace, self.source, self.config = workspace, source, config
         # A dry run works on a scratch catalog, so nothing reaches the workspace.
-        self.store = PosterStore(":memory:") if config.dry_run else store
+        self.store = PosterStore(":memory:") if config.dry_run or store is None else store
         self.state = CrawlState(self.store, source.name)
         self.report = CrawlReport(
             source=source.name, dry_run=config.dry_run, attribution=source.attribution
@@ -166,7 +176,9 @@ class _Crawl:
         self.notes: deque[str] = deque(maxlen=1)
         self.stop = threading.Event()
         self.fetcher = Fetcher(config.fetch, self.stop, self.notes.append)
-        self.intake = None if config.dry_run else Intake(workspace, store)
+        self.intake = (
+            Intake(workspace, self.store) if workspace is not None and not config.dry_run else None
+        )
         self.titles = 0
         self.pools: dict[int, int] = {}
 
@@ -174,7 +186,7 @@ class _Crawl:
         with self.store.transaction():
             self.state.add(self.source.seeds())
             if self.config.refresh:
-                self.state.requeue(DONE, ["list"])
+                self.state.requeue(DONE, ["list", "gallery"])
             self.state.requeue(FAILED)
         self.titles = self.state.count(kind="title")
         frontier = _Frontier(self.state.queued())
@@ -221,7 +233,14 @@ class _Crawl:
         headers = {"Referer": referer} if referer else None
         robots = self.source.robots and self.config.fetch.robots
         answer = self.fetcher.get(task.url, headers=headers, robots=robots)
+        assert self.workspace is not None  # a dry run downloads no posters
         image = check_bytes(answer.content, task.url)
+        least = self.config.min_poster_side
+        if min(image.width, image.height) < least:
+            raise IntakeError(
+                f"too small for a poster: {image.width}x{image.height} px "
+                f"(the least is {least} px on the short side)"
+            )
         store_files(self.workspace, image)  # file writes off the catalog's thread
         return image
 
@@ -239,10 +258,16 @@ class _Crawl:
         return self._expand(task, result)
 
     def _failed(self, task: Task, exc: Exception) -> None:
-        permanent = not isinstance(exc, FetchError) or exc.permanent
+        # A page the recipe found nothing on is tried again once the recipe is fixed.
+        permanent = not isinstance(exc, Unmatched) and (
+            not isinstance(exc, FetchError) or exc.permanent
+        )
         reason = exc.reason if isinstance(exc, FetchError) else str(exc)
         reason = reason.removeprefix(f"{task.url}: ")
         self.state.finish(task, SKIPPED if permanent else FAILED, error=reason)
+        if isinstance(exc, Unmatched):
+            self.report.add_unmatched(task.kind, task.url, exc.field, exc.selector)
+            self.meter.count("unmatched")
         if isinstance(exc, FetchError) and exc.kind == "robots" and permanent:
             self.report.robots_blocked.append(task.url)
             self.meter.count("robots")
@@ -297,7 +322,8 @@ class _Crawl:
             info = dict(child.info)
             if title_id is not None:
                 info.setdefault("title_id", title_id)
-            if child.kind == "title" and self._titles_full():
+            # Once the titles are there, no more listing pages are read either.
+            if child.kind in ("title", "list") and self._titles_full():
                 continue
             # An image page's one poster fills the slot the image page took.
             pooled = child.kind in POOL_KINDS and task.kind != "image_page"
@@ -315,6 +341,7 @@ class _Crawl:
             added.extend(new)
         self.state.finish(task, DONE)
         self.report.pages += 1
+        self.report.stage_pages[task.kind] += 1
         self.meter.count("pages")
         return added
 
@@ -330,7 +357,10 @@ class _Crawl:
 
 
 def crawl(
-    workspace: Workspace, store: PosterStore, source: Source, config: CrawlConfig | None = None
+    workspace: Workspace | None,
+    store: PosterStore | None,
+    source: Source,
+    config: CrawlConfig | None = None,
 ) -> Generator[Progress, None, CrawlReport]:
     """Crawl ``source`` into the catalog: titles with their genres, posters as pending.
 
@@ -338,7 +368,8 @@ def crawl(
     source left queued, and tries its failed tasks again.  Cancel by closing the
     generator; it returns within :data:`TICK` seconds.
 
-    :param store: the catalog, open in the calling thread
+    :param workspace: where posters go; ``None`` only for a dry run
+    :param store: the catalog, open in the calling thread; ``None`` only for a dry run
     :raises CrawlError: on an error no later task could avoid (e.g. a refused API key)
     """
     return (yield from _Crawl(workspace, store, source, config or CrawlConfig()).run())
