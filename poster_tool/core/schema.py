@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlite_utils.migrations import Migrations
 
@@ -265,14 +266,89 @@ def m005_final_genre_mask(db: Database) -> None:
     _stamp(db, 5)
 
 
+@migrations()
+def m007_site_title_keys(db: Database) -> None:
+    """Titles from gallery sites are keyed by the site's id (``host:code``), not by the
+    recipe's name (``recipe:code``); a film two recipes made twice becomes one title."""
+    rows = db.execute(
+        "SELECT id, key, source FROM titles WHERE source LIKE 'gallery:%' ORDER BY id"
+    ).fetchall()
+    for title_id, key, source in rows:
+        site_id = key.removeprefix(source.removeprefix("gallery:") + ":")
+        if site_id == key:
+            continue  # not a key this migration knows
+        if "://" in site_id:
+            new = site_id  # a title known by its page URL
+        else:
+            host = _title_page_host(db, title_id)
+            if host is None:
+                continue  # no page of it left to tell its site: keep the key
+            new = f"{host}:{site_id}"
+        twin = db.execute("SELECT id FROM titles WHERE key = ?", [new]).fetchone()
+        if twin is None:
+            db.execute("UPDATE titles SET key = ? WHERE id = ?", [new, title_id])
+        else:
+            _merge_title(db, keep=twin[0], gone=title_id)
+    _stamp(db, 7)
+
+
+def _title_page_host(db: Database, title_id: int) -> str | None:
+    """The host of a page the crawl read for this title (a gallery, or a poster's page)."""
+    row = db.execute(
+        "SELECT coalesce(json_extract(info, '$.referer'), json_extract(info, '$.url'), key) "
+        "FROM crawl_state WHERE json_extract(info, '$.title_id') = ? "
+        "AND kind IN ('gallery', 'image_page', 'poster') ORDER BY kind LIMIT 1",
+        [title_id],
+    ).fetchone()
+    host = urlsplit(row[0]).hostname if row else None
+    return host.removeprefix("www.") if host else None
+
+
+def _merge_title(db: Database, keep: int, gone: int) -> None:
+    """Move ``gone``'s genres, posters, viewings and crawl tasks to ``keep``.
+
+    A poster whose bytes ``keep`` already has stays behind (with its labels and history),
+    and so does ``gone`` then; otherwise ``gone`` is deleted, empty.
+    """
+    db.execute(
+        "INSERT OR IGNORE INTO title_genres(title_id, genre) "
+        "SELECT ?, genre FROM title_genres WHERE title_id = ?",
+        [keep, gone],
+    )
+    db.execute(
+        "UPDATE titles SET year = coalesce(year, (SELECT year FROM titles WHERE id = :gone)), "
+        "original_name = coalesce(original_name, "
+        "(SELECT original_name FROM titles WHERE id = :gone)) WHERE id = :keep",
+        {"keep": keep, "gone": gone},
+    )
+    has_default = db.execute(
+        "SELECT 1 FROM posters WHERE title_id = ? AND is_default = 1", [keep]
+    ).fetchone()
+    db.execute(
+        "UPDATE posters SET title_id = :keep, is_default = is_default * :free "
+        "WHERE title_id = :gone "
+        "AND sha256 NOT IN (SELECT sha256 FROM posters WHERE title_id = :keep)",
+        {"keep": keep, "gone": gone, "free": 0 if has_default else 1},
+    )
+    db.execute("UPDATE viewing_history SET title_id = ? WHERE title_id = ?", [keep, gone])
+    db.execute(
+        "UPDATE crawl_state SET info = json_set(info, '$.title_id', ?) "
+        "WHERE json_extract(info, '$.title_id') = ?",
+        [keep, gone],
+    )
+    if not db.execute("SELECT 1 FROM posters WHERE title_id = ?", [gone]).fetchone():
+        db.execute("DELETE FROM titles WHERE id = ?", [gone])
+
+
 MIGRATIONS = (
     m001_catalog,
     m002_grid_indexes,
     m003_genre_mask,
     m004_model_cuts,
     m005_final_genre_mask,
+    m007_site_title_keys,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 
 
 def apply(db: Database) -> int:
