@@ -1,4 +1,5 @@
-"""``poster-tool crawl tmdb | gallery | urls``: fill the catalog with poster pools from the web."""
+"""``poster-tool crawl tmdb | gallery | urls``: fill the catalog with poster pools from the web;
+``poster-tool crawl check``: try a gallery recipe on one page."""
 
 from __future__ import annotations
 
@@ -149,6 +150,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_crawl)
 
     p = csub.add_parser(
+        "check",
+        help="try a recipe on one page: what each field's selector matches and reads there",
+    )
+    p.add_argument("--recipe", required=True, help="a recipe file, or a shipped recipe's name")
+    p.add_argument("--url", required=True, help="the page to try the recipe on")
+    p.add_argument(
+        "--stage",
+        metavar="STAGE",
+        help="listing, title, gallery or popup (default: guessed from the page)",
+    )
+    p.add_argument("--user-agent", help="replace the User-Agent (add a contact address)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_check)
+
+    p = csub.add_parser(
         "urls",
         parents=[common],
         help="download the poster URLs queued by import-csv (rows with a url)",
@@ -230,6 +246,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Fetch one page and show what the recipe reads on it; 1 when a required field misses."""
+    from poster_tool.core.crawl import FetchConfig, load_recipe
+    from poster_tool.core.crawl.check import check_page
+    from poster_tool.core.crawl.fetch import USER_AGENT
+
+    config = FetchConfig(retries=1, user_agent=args.user_agent or USER_AGENT)
+    report = check_page(load_recipe(args.recipe), args.url, args.stage, config)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for line in report.lines():
+            print(line)
+    return 1 if report.problems else 0
 
 
 def stoppable_by_ctrl_c() -> None:

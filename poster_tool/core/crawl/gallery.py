@@ -69,10 +69,7 @@ class GallerySource:
 
     def handle(self, task: Task, fetcher: Fetcher) -> Outcome:
         """Fetch one page and turn it into a title and further tasks."""
-        page = fetcher.get(task.url, max_bytes=fetcher.config.max_page_bytes)
-        if not page.content_type.startswith(("text/", "application/xhtml")) and page.content_type:
-            raise ParseError(f"{task.url}: expected an HTML page, got {page.content_type}")
-        encoding = self.recipe.encoding or page.charset
+        page, encoding = fetch_page(fetcher, task.url, self.recipe)
         recipe, number = self.recipe, int(task.info.get("page", 1))
         if task.kind == "list":
             assert recipe.listing is not None
@@ -134,7 +131,7 @@ class GallerySource:
         for url in urls:
             # A link straight to an image file needs no image page, even when the recipe
             # has ``image`` (galleries mix popup links and data-json image URLs).
-            if self.recipe.gallery.image is not None and not _is_image_file(url):
+            if self.recipe.gallery.image is not None and not is_image_file(url):
                 if self._ours(url):
                     tasks.append(Task("image_page", url))
             else:
@@ -143,5 +140,17 @@ class GallerySource:
         return tasks
 
 
-def _is_image_file(url: str) -> bool:
+def fetch_page(fetcher: Fetcher, url: str, recipe: Recipe) -> tuple[Fetched, str | None]:
+    """Fetch an HTML page of the recipe's site; return it and the encoding to read it in.
+
+    :raises ParseError: when the answer is not HTML (an image, a PDF …)
+    """
+    page = fetcher.get(url, max_bytes=fetcher.config.max_page_bytes)
+    if page.content_type and not page.content_type.startswith(("text/", "application/xhtml")):
+        raise ParseError(f"{url}: expected an HTML page, got {page.content_type}")
+    return page, recipe.encoding or page.charset
+
+
+def is_image_file(url: str) -> bool:
+    """Whether a URL names an image file (by its path's extension)."""
     return urlsplit(url).path.lower().endswith(IMAGE_SUFFIXES)
