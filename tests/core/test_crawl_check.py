@@ -25,7 +25,7 @@ def test_a_title_page_shows_each_field_its_values_and_what_the_crawl_makes_of_th
     assert check("--url", url, "--json") == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["stage"], report["status"], report["problems"]) == ("title", 200, [])
-    fields = {f["field"]: f for f in report["fields"]}
+    fields = {f["name"]: f for f in report["fields"]}
     assert fields["title.name"]["values"] == ["1917"]
     assert fields["title.year"]["values"] == ["2019", "2020"]
     assert fields["title.year"]["note"] == "year 2019"

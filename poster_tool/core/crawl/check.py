@@ -10,7 +10,7 @@ page before a crawl spends an hour on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -70,27 +70,8 @@ class PageCheck:
         return [f for f in self.fields if f.missing]
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready report."""
-        return {
-            "url": self.url,
-            "stage": self.stage,
-            "status": self.status,
-            "content_type": self.content_type,
-            "encoding": self.encoding,
-            "fields": [
-                {
-                    "field": f.name,
-                    "selector": f.selector,
-                    "required": f.required,
-                    "matched": f.matched,
-                    "count": f.count,
-                    "values": f.values,
-                    "note": f.note,
-                }
-                for f in self.fields
-            ],
-            "problems": [f.name for f in self.problems],
-        }
+        """A JSON-ready report: the page, each field, and the names of missing ones."""
+        return {**asdict(self), "problems": [f.name for f in self.problems]}
 
     def lines(self) -> list[str]:
         """A human report, one field per block."""
