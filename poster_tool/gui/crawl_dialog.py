@@ -3,7 +3,8 @@
 Sources are the crawler's own (:mod:`poster_tool.core.crawl`): TMDB (an API key and what
 to fetch), a gallery site described by a recipe, or the poster URLs a CSV import queued.
 The dialog only builds ``(source, config)``; a refused choice (no API key, say) is shown
-in the dialog and it stays open.
+in the dialog and it stays open.  For a gallery recipe, *Try on a page* fetches one page
+in a worker and shows what each recipe field matches there (``crawl check``).
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from poster_tool.core.crawl import (
     load_recipe,
     shipped_recipes,
 )
+from poster_tool.core.crawl.check import STAGES, PageCheck, check_page
 from poster_tool.core.crawl.tmdb import GENRE_IDS, genre_id
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import GENRES
+from poster_tool.gui import workers
 
 TMDB_WHAT = (
     ("popular", "The popular list"),
@@ -156,7 +159,56 @@ class CrawlDialog(QDialog):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Recipe", row)
         form.addRow("Start at", self.start_urls)
+        form.addRow("Try on a page", self._preview_row())
+        form.addRow(self.preview)
         return page
+
+    def _preview_row(self) -> QHBoxLayout:
+        self.try_url = QLineEdit()
+        self.try_url.setPlaceholderText("a page of the site, e.g. a title page")
+        self.try_stage = QComboBox()
+        self.try_stage.addItem("any page", None)
+        for stage in STAGES:
+            self.try_stage.addItem(f"{stage} page", stage)
+        self.try_button = QPushButton("Try")
+        self.try_button.setToolTip("Fetch this page and show what each recipe field finds there")
+        self.try_button.clicked.connect(self._on_try_clicked)
+        self.preview = QPlainTextEdit(readOnly=True)
+        self.preview.setPlaceholderText(
+            "What each recipe field matches on the page, and what the crawl reads from it."
+        )
+        self.preview.setMinimumHeight(160)
+        self._trying: workers.CallWorker | None = None
+        row = QHBoxLayout()
+        row.addWidget(self.try_url, 1)
+        row.addWidget(self.try_stage)
+        row.addWidget(self.try_button)
+        return row
+
+    def _on_try_clicked(self) -> None:
+        url, recipe = self.try_url.text().strip(), self.recipe.currentData()
+        if not url or not recipe:
+            self.preview.setPlainText("Choose a recipe and type the address of a page to try.")
+            return
+        stage = self.try_stage.currentData()
+        # The fetch can take seconds (robots.txt, a slow site): it runs in a worker.
+        worker = workers.CallWorker(lambda: check_page(load_recipe(recipe), url, stage))
+        self._trying = worker
+        worker.signals.result.connect(lambda report: self._on_try_done(worker, report))
+        worker.signals.error.connect(lambda message: self._on_try_done(worker, message))
+        self.try_button.setEnabled(False)
+        self.preview.setPlainText(f"Fetching {url} …")
+        workers.start(worker)
+
+    def _on_try_done(self, worker: workers.CallWorker, outcome: PageCheck | str) -> None:
+        if worker is not self._trying:
+            return  # an earlier try, overtaken
+        self._trying = None
+        self.try_button.setEnabled(True)
+        if isinstance(outcome, PageCheck):
+            self.preview.setPlainText("\n".join(outcome.lines()))
+        else:
+            self.preview.setPlainText(f"Could not try the page: {outcome}")
 
     def _on_choose_recipe_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Crawl recipe", "", "Recipes (*.toml *.json)")

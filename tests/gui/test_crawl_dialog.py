@@ -100,3 +100,37 @@ def test_the_crawl_menu_runs_the_chosen_crawl_as_a_job(
     win.act.crawl.trigger()
     assert isinstance(seen["source"], QueuedUrls)
     assert (seen["config"].max_titles, seen["config"].max_posters_per_title) == (50, 12)
+
+
+def test_try_on_a_page_previews_the_recipe_in_a_worker(qtbot) -> None:
+    from tests.core.crawl_helpers import PortalTitle, Site, build_portal
+
+    dialog = CrawlDialog()
+    qtbot.addWidget(dialog)
+    choose(dialog.kind, "gallery")
+    dialog.recipe.setCurrentIndex(dialog.recipe.findText("portal"))
+    with Site(latency=0.3) as site:
+        build_portal(
+            site, [PortalTitle(601, "1917", "1917", 2019, ["전쟁"], [b"x"], released=2020)]
+        )
+        dialog.try_url.setText(site.url("/movie/bi/mi/basic.nhn?code=601"))
+        dialog.try_button.click()
+        # The click returns while the page is still on its way: the window never waits.
+        assert "Fetching" in dialog.preview.toPlainText()
+        assert not dialog.try_button.isEnabled()
+        qtbot.waitUntil(dialog.try_button.isEnabled, timeout=10_000)
+        text = dialog.preview.toPlainText()
+        assert "title.name: 1 matched, 1 value" in text and "-> year 2019" in text
+        assert "every required field matched" in text
+
+        choose(dialog.try_stage, "gallery")
+        dialog.try_url.setText(site.url("/movie/bi/mi/basic.nhn?code=601"))
+        dialog.try_button.click()
+        qtbot.waitUntil(dialog.try_button.isEnabled, timeout=10_000)
+        assert "MISSING gallery.posters" in dialog.preview.toPlainText()
+
+        dialog.try_url.setText(site.url("/gone"))
+        dialog.try_button.click()
+        qtbot.waitUntil(dialog.try_button.isEnabled, timeout=10_000)
+        assert dialog.preview.toPlainText().startswith("Could not try the page:")
+        assert "HTTP 404" in dialog.preview.toPlainText()
