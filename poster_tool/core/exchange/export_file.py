@@ -1,0 +1,126 @@
+"""Reading a JSON export back, refused whole before anything is written when it is not one.
+
+The file is read with a size limit, parsed without the extensions Python's ``json`` allows
+(``NaN``, ``Infinity``, numbers that overflow to infinity or are thousands of digits long),
+then validated against ``resources/export.schema.json``, which also holds the ranges
+SQLite can store (ids are 64-bit INTEGERs, scores lie in 0..1).  Each problem is one line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from poster_tool.core.exchange.export import SCHEMA_PATH, SCHEMA_VERSION, ExportError
+from poster_tool.core.imaging import read_regular
+
+MAX_EXPORT_BYTES = 4 << 30  # about 2 million posters; anything larger is not an export
+MAX_NUMBER_DIGITS = 20  # a 64-bit integer has at most 19 digits and a sign
+MAX_PROBLEMS = 20  # listed problems; a file with more is plainly not an export
+MAX_SHOWN = 120  # characters of a value quoted in a problem line
+
+
+def read_export(file: Path) -> dict[str, Any]:
+    """The parsed export in ``file``, valid against the export schema.
+
+    :raises ExportError: when it is unreadable, not JSON, of an unknown schema version, or
+        invalid, one line per problem (at most :data:`MAX_PROBLEMS`)
+    """
+    data = _parse(file)
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ExportError(f"{file} is not a Poster Studio export (no schema_version)")
+    version = data["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ExportError(f"{file} has an unknown export schema version {_shown(repr(version))}")
+    if version > SCHEMA_VERSION:
+        raise ExportError(
+            f"{file} has export schema version {version}, newer than this Poster Studio "
+            f"reads ({SCHEMA_VERSION}); update Poster Studio to import it"
+        )
+    problems = [f"{file}: {line}" for line in _problems(data)]
+    if problems:
+        raise ExportError("\n".join(problems))
+    return data
+
+
+def _parse(file: Path) -> Any:
+    try:
+        text = read_regular(file, MAX_EXPORT_BYTES).decode("utf-8-sig")
+        return json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int
+        )
+    except OSError as exc:
+        raise ExportError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except RecursionError:
+        raise ExportError(f"{file} is not a JSON export (nested far too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and the checks below
+        raise ExportError(f"{file} is not a JSON export ({exc})") from exc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:MAX_SHOWN]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(text)} digits is out of range")
+    return int(text)
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    """What makes ``data`` invalid, in file order, each as one line."""
+    import jsonschema  # imported here: only import-export needs it, and it takes ~0.1 s
+
+    base = jsonschema.Draft202012Validator
+    # JSON Schema calls 2.0 an integer and Python calls True one; the catalog needs neither.
+    strict = base.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)
+    )
+    validator_class = jsonschema.validators.extend(base, type_checker=strict)
+    validator = validator_class(json.loads(SCHEMA_PATH.read_text("utf-8")))
+    # "not valid under any of the given schemas" (a poster's model: an object or null)
+    # names no field; the deepest error inside it does.
+    found = [
+        max(e.context, key=lambda c: len(c.path)) if e.context else e
+        for e in validator.iter_errors(data)
+    ]
+    errors = sorted(found, key=lambda e: [f"{p:020}" for p in e.absolute_path])
+    lines = [f"{_where(data, list(e.absolute_path))} is malformed: {_message(e)}" for e in errors]
+    if len(lines) > MAX_PROBLEMS:
+        lines[MAX_PROBLEMS:] = [f"and {len(lines) - MAX_PROBLEMS} more problems"]
+    return lines
+
+
+def _where(data: dict[str, Any], path: list[str | int]) -> str:
+    """A location a person can find: ``title 2 (Alien), poster 1, field curated_by``."""
+    parts: list[str] = []
+    if len(path) > 1 and path[0] == "titles" and isinstance(path[1], int):
+        title = data["titles"][path[1]]
+        name = title.get("name") if isinstance(title, dict) else None
+        parts.append(f"title {path[1] + 1}" + (f" ({_shown(name, 40)})" if name else ""))
+        path = path[2:]
+        if len(path) > 1 and path[0] == "posters" and isinstance(path[1], int):
+            parts.append(f"poster {path[1] + 1}")
+            path = path[2:]
+    if path:
+        parts.append("field " + ".".join(str(p) for p in path))
+    return ", ".join(parts) or "the file"
+
+
+def _message(error: Any) -> str:
+    text = " ".join(str(error.message).split())
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+def _shown(value: object, limit: int = MAX_SHOWN) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
