@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,59 @@ def test_model_commands_fail_with_one_plain_line(
     assert all(line.startswith("poster-tool: error: ") for line in errors)
     assert "no-such-model" in errors[0] and "missing.jpg" in errors[1]
     assert "usable posters" in errors[2] and "resume" in errors[3]
+
+
+def test_a_corrupt_model_folder_is_skipped_with_one_warning(
+    tmp_path: Path,
+    poster_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ws = tmp_path / "ws"
+    for name, text in (("v-cut", '{"version": "v-cut", "gen'), ("v-list", "[]")):
+        (ws / "models" / name).mkdir(parents=True)
+        (ws / "models" / name / "model.json").write_text(text, encoding="utf-8")
+        (ws / "models" / name / "weights.pt").write_bytes(b"")
+    assert main(["--workspace", str(ws), "models", "list", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["bundled"] and row["active"]
+    assert main(["--workspace", str(ws), "predict", "--json", str(poster_file)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == str(poster_file)
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert len(warnings) == 2  # once per folder, however often the models are listed
+    assert all(w.startswith("poster-tool: warning: skipped a model folder: ") for w in warnings)
+    assert (
+        "v-cut" in warnings[0] and "v-list" in warnings[1] and "not model metadata" in warnings[1]
+    )
+
+
+class Payload:
+    """An arbitrary object: weights-only loading refuses to unpickle it."""
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [b"", b"\x80\x04not a pickle at all", "pickled-object"],
+    ids=["empty", "garbage", "pickled-object"],
+)
+def test_activate_refuses_weights_that_cannot_load_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], weights: bytes | str
+) -> None:
+    ws = tmp_path / "ws"
+    [bundled] = [f for f in bundled_dir().iterdir() if f.is_dir()]
+    folder = ws / "models" / "v-bad"
+    folder.parent.mkdir(parents=True)
+    meta = json.loads((bundled / "model.json").read_text(encoding="utf-8"))
+    shutil.copytree(bundled, folder)
+    (folder / "model.json").write_text(json.dumps({**meta, "version": "v-bad"}), "utf-8")
+    if isinstance(weights, bytes):
+        (folder / "weights.pt").write_bytes(weights)
+    else:
+        torch.save({"head.1.weight": Payload()}, folder / "weights.pt")
+    assert main(["--workspace", str(ws), "models", "activate", "v-bad"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("poster-tool: error: cannot read the weights of model v-bad: it is ")
+    assert "weights_only" not in line
+    assert main(["--workspace", str(ws), "models", "list", "--json"]) == 0
+    active = [r["version"] for r in json.loads(capsys.readouterr().out) if r["active"]]
+    assert active == [meta["version"]]
