@@ -15,6 +15,7 @@ timestamp in it comes from the catalog.  The file is written atomically (see
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -94,6 +95,7 @@ class ExportReport:
     rows: int = 0
     images_copied: int = 0
     images_present: int = 0
+    images_replaced: int = 0  # of those copied: a file of the right name was damaged
     images_missing: list[tuple[int, str]] = field(default_factory=list)
     size: int = 0
     held: list[int] = field(default_factory=list)  # approved, held for review (left out)
@@ -113,6 +115,7 @@ class ExportReport:
             "images": {
                 "copied": self.images_copied,
                 "already_there": self.images_present,
+                "replaced": self.images_replaced,
                 "missing": [{"poster_id": i, "path": p} for i, p in self.images_missing],
             },
         }
@@ -126,7 +129,14 @@ class ExportReport:
             f"{self.path} ({amount} {unit})"
         ]
         if self.images_copied or self.images_present:
-            out.append(f"images: {self.images_copied} copied, {self.images_present} already there")
+            damaged = (
+                f" (of them {self.images_replaced} replacing a damaged file)"
+                if self.images_replaced
+                else ""
+            )
+            out.append(
+                f"images: {self.images_copied} copied{damaged}, {self.images_present} already there"
+            )
         out.extend(
             f"image of poster {i} is missing from the workspace: {p}"
             for i, p in self.images_missing
@@ -508,15 +518,27 @@ def _copy_images(
         name = image_name(poster["sha256"], poster["file_format"])
         target = folder / name
         if target.is_file() and target.stat().st_size == poster["file_size"]:
-            report.images_present += 1
-        else:
-            source = workspace.image_path(poster["path"])
-            if not source.is_file():
-                report.images_missing.append((poster["id"], poster["path"]))
+            # Hashed, not trusted by name and size: a damaged copy would break the backup.
+            if _file_sha256(target) == poster["sha256"]:
+                report.images_present += 1
+                poster["image"] = name
                 continue
-            copy_atomic(source, target, sync=False)  # the folder is synced once, at the end
-            report.images_copied += 1
+            report.images_replaced += 1
+        source = workspace.image_path(poster["path"])
+        if not source.is_file():
+            report.images_missing.append((poster["id"], poster["path"]))
+            continue
+        copy_atomic(source, target, sync=False)  # the folder is synced once, at the end
+        report.images_copied += 1
         poster["image"] = name
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _json(value: object, **kwargs: Any) -> str:
