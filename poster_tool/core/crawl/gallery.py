@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from poster_tool.core.crawl.fetch import Fetched, Fetcher
     from poster_tool.core.crawl.recipe import Recipe
 
+UNFETCHABLE = "not an http(s) URL: a crawl never reads local files or other schemes"
+
 
 class GallerySource:
     """Titles and posters from a site a recipe describes.
@@ -88,7 +90,8 @@ class GallerySource:
             gallery = parse_gallery(page.content, page.url, recipe.gallery, encoding)
             tasks = self._posters(gallery.poster_urls, page)
             tasks += self._next("gallery", gallery.next_url, number, recipe.gallery.max_pages)
-            return Outcome(tasks=tasks)
+            refused = [(url, UNFETCHABLE) for url in gallery.unfetchable]
+            return Outcome(tasks=tasks, refused=refused)
         if task.kind == "image_page":
             image = parse_image_page(page.content, page.url, recipe.gallery, encoding)
             return Outcome(tasks=[Task("poster", image, {"referer": page.url})])
