@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from poster_tool.cli import main
-from poster_tool.core.ml.registry import bundled_dir, load_network, read_info
+from poster_tool.core.ml.registry import bundled_dir, load_network, read_info, runs, start_run
+from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 
 torch.set_num_threads(1)
@@ -124,3 +127,27 @@ def test_activate_refuses_weights_that_cannot_load_in_one_line(
     assert main(["--workspace", str(ws), "models", "list", "--json"]) == 0
     active = [r["version"] for r in json.loads(capsys.readouterr().out) if r["active"]]
     assert active == [meta["version"]]
+
+
+def test_a_run_whose_process_died_is_marked_interrupted_on_the_next_start(
+    tmp_path: Path,
+) -> None:
+    ws = Workspace.open(tmp_path / "ws")
+    # A training process that records its start, then dies without finishing.
+    child = (
+        "import os, sys; from poster_tool.core.workspace import Workspace; "
+        "from poster_tool.core.ml.registry import start_run; "
+        "start_run(Workspace.open(sys.argv[1]).store(), 'full', 'tiny', 'cpu'); os._exit(9)"
+    )
+    subprocess.run([sys.executable, "-c", child, str(ws.root)], check=False)
+    with ws.store() as store:
+        [dead] = runs(store)
+        assert dead["status"] == "running"
+        mine = start_run(store, "quick", "tiny", "cpu")
+        by_id = {r["id"]: r for r in runs(store)}
+    assert by_id[dead["id"]]["status"] == "interrupted"
+    assert "ended before the run finished" in by_id[dead["id"]]["message"]
+    # The run of a living process (this one) is left running by the next start.
+    with ws.store() as store:
+        start_run(store, "quick", "tiny", "cpu")
+        assert {r["id"]: r["status"] for r in runs(store)}[mine] == "running"

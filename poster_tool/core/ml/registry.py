@@ -18,7 +18,10 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
+import socket
+import sys
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -370,14 +373,55 @@ def _warn_once(folder: Path, message: str) -> None:
 
 # -- the run log (model_runs) ---------------------------------------------------------------
 def start_run(store: PosterStore, kind: str, backbone: str, device: str) -> int:
-    """Record that a training run started; returns its id."""
+    """Record that a training run started; returns its id.
+
+    Runs left ``running`` by a process that no longer exists (killed, or a crash) are
+    marked ``interrupted`` first, so the run table never shows them running forever.
+    """
     with store.transaction():
+        _mark_interrupted(store)
         cur = store.db.execute(
-            "INSERT INTO model_runs(kind, backbone, device, status, started_at) "
-            "VALUES (?, ?, ?, 'running', ?)",
-            [kind, backbone, device, now()],
+            "INSERT INTO model_runs(kind, backbone, device, status, started_at, message) "
+            "VALUES (?, ?, ?, 'running', ?, ?)",
+            [kind, backbone, device, now(), _RUNNING.format(pid=os.getpid(), host=_host())],
         )
     return int(cur.lastrowid or 0)
+
+
+# The message of a running run names its process, so a later start can tell a run that is
+# still going (perhaps in another process) from one whose process is gone.
+_RUNNING = "running in process {pid} on {host}"
+_RUNNING_RE = re.compile(r"^running in process (\d+) on (.+)$")
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _mark_interrupted(store: PosterStore) -> None:
+    rows = store.db.execute("SELECT id, message FROM model_runs WHERE status = 'running'")
+    gone = []
+    for run_id, message in rows.fetchall():
+        match = _RUNNING_RE.match(message or "")
+        if match is None or (match[2] == _host() and not _alive(int(match[1]))):
+            gone.append(run_id)
+    for run_id in gone:  # a run of another host is left alone: its process cannot be seen
+        store.db.execute(
+            "UPDATE model_runs SET status = 'interrupted', message = ? WHERE id = ?",
+            ["interrupted: its process ended before the run finished (killed or crashed)", run_id],
+        )
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL+C there: assume alive
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def finish_run(
