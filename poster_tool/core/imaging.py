@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from poster_tool.core.errors import IntakeError
+from poster_tool.core.tempfiles import temp_name
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # 8000 x 8000: far above any real poster, far below a bomb
@@ -254,4 +255,4 @@ def write_bytes_atomic(data: bytes, path: Path) -> None:
 
 def _tmp_name(path: Path) -> Path:
     # Unique per process and thread: two workers may store the same content at once.
-    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    return temp_name(path, f"{threading.get_ident():x}")

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -33,6 +34,7 @@ from poster_tool.core.imaging import FORMATS
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import Poster, Title
 from poster_tool.core.taxonomy import GENRES
+from poster_tool.core.tempfiles import remove_stale
 from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
@@ -180,6 +182,9 @@ def parse_since(text: str) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+IMAGE_NAME = re.compile(r"[0-9a-f]{64}\.\w+")  # what image_name gives
+
+
 def image_name(sha256: str, file_format: str) -> str:
     """The file name an exported image gets: its content hash and format extension."""
     return f"{sha256}.{FORMATS.get(file_format, 'img')}"
@@ -223,6 +228,8 @@ def export(
             raise ExportError(
                 f"cannot create the images folder {images_dir}: {exc.strerror or exc}"
             ) from exc
+        remove_stale(images_dir, IMAGE_NAME)
+    remove_stale(out.parent, re.compile(re.escape(out.name)))  # a killed export's temp file
 
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.

@@ -21,7 +21,6 @@ import pickle
 import re
 import shutil
 import socket
-import sys
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.errors import ModelError
+from poster_tool.core.processes import alive
 from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.shipped import shipped
@@ -403,25 +403,13 @@ def _mark_interrupted(store: PosterStore) -> None:
     gone = []
     for run_id, message in rows.fetchall():
         match = _RUNNING_RE.match(message or "")
-        if match is None or (match[2] == _host() and not _alive(int(match[1]))):
+        if match is None or (match[2] == _host() and not alive(int(match[1]))):
             gone.append(run_id)
     for run_id in gone:  # a run of another host is left alone: its process cannot be seen
         store.db.execute(
             "UPDATE model_runs SET status = 'interrupted', message = ? WHERE id = ?",
             ["interrupted: its process ended before the run finished (killed or crashed)", run_id],
         )
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL+C there: assume alive
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
 
 
 def finish_run(
