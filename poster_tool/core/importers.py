@@ -136,9 +136,14 @@ def shown(path: Path) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _refuse_undecodable(folder: Path) -> None:
+    if _undecodable(folder):
+        raise ManifestError(f"{shown(folder)}: the folder's path is not valid UTF-8; rename it")
+
+
 def _undecodable(path: Path) -> bool:
     try:
-        path.name.encode("utf-8")
+        str(path).encode("utf-8")
     except UnicodeEncodeError:
         return True
     return False
@@ -179,6 +184,7 @@ def import_csv(
     the crawler (``poster-tool crawl urls``).
     """
     manifest = Path(manifest)
+    _refuse_undecodable(manifest.resolve().parent)  # relative poster paths start there
     text, used = read_manifest_text(manifest, encoding)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
@@ -263,7 +269,8 @@ def import_dir(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ManifestError(f"{folder} is not a folder")
+        raise ManifestError(f"{shown(folder)} is not a folder")
+    _refuse_undecodable(folder.resolve())
     report = ImportReport()
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     title_dirs = subdirs or [folder]

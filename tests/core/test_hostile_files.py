@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from poster_tool.core.errors import IntakeError, StoreError
+from poster_tool.core.errors import IntakeError, ManifestError, StoreError
 from poster_tool.core.imaging import check_file
 from poster_tool.core.importers import import_csv, import_dir
 from poster_tool.core.progress import run_job
@@ -111,6 +111,8 @@ def test_non_utf8_names_are_refused_and_the_rest_is_imported(
         ),
     ]
     assert all(line.encode("utf-8") for line in report.lines())
+    with pytest.raises(ManifestError, match=r"\\xb1.*the folder's path is not valid UTF-8"):
+        run_job(import_dir(workspace, store, bad_title))
 
 
 def test_a_cp949_genres_file_is_read_and_an_unreadable_one_is_reported(
