@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
-from typing import Any
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.exchange.export import SCHEMA_PATH, SCHEMA_VERSION, ExportError
 from poster_tool.core.imaging import read_regular
+from poster_tool.core.progress import Meter, Progress
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_EXPORT_BYTES = 4 << 30  # about 2 million posters; anything larger is not an export
 MAX_NUMBER_DIGITS = 20  # a 64-bit integer has at most 19 digits and a sign
 MAX_PROBLEMS = 20  # listed problems; a file with more is plainly not an export
 MAX_SHOWN = 120  # characters of a value quoted in a problem line
+CHECK_REPORT = 50  # titles checked between progress reports
 
 
-def read_export(file: Path) -> dict[str, Any]:
-    """The parsed export in ``file``, valid against the export schema.
+def read_export(file: Path) -> Generator[Progress, None, dict[str, Any]]:
+    """The parsed export in ``file``, valid against the export schema; checking a large
+    file takes a while (about 1 ms per poster), so it reports progress per title.
 
     :raises ExportError: when it is unreadable, not JSON, of an unknown schema version, or
         invalid, one line per problem (at most :data:`MAX_PROBLEMS`)
@@ -39,9 +45,9 @@ def read_export(file: Path) -> dict[str, Any]:
             f"{file} has export schema version {version}, newer than this Poster Studio "
             f"reads ({SCHEMA_VERSION}); update Poster Studio to import it"
         )
-    problems = [f"{file}: {line}" for line in _problems(data)]
+    problems = yield from _problems(data)
     if problems:
-        raise ExportError("\n".join(problems))
+        raise ExportError("\n".join(f"{file}: {line}" for line in problems))
     return data
 
 
@@ -76,7 +82,7 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _problems(data: dict[str, Any]) -> list[str]:
+def _problems(data: dict[str, Any]) -> Generator[Progress, None, list[str]]:
     """What makes ``data`` invalid, in file order, each as one line."""
     import jsonschema  # imported here: only import-export needs it, and it takes ~0.1 s
 
@@ -86,18 +92,38 @@ def _problems(data: dict[str, Any]) -> list[str]:
         "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)
     )
     validator_class = jsonschema.validators.extend(base, type_checker=strict)
-    validator = validator_class(json.loads(SCHEMA_PATH.read_text("utf-8")))
-    # "not valid under any of the given schemas" (a poster's model: an object or null)
-    # names no field; the deepest error inside it does.
-    found = [
-        max(e.context, key=lambda c: len(c.path)) if e.context else e
-        for e in validator.iter_errors(data)
-    ]
-    errors = sorted(found, key=lambda e: [f"{p:020}" for p in e.absolute_path])
-    lines = [f"{_where(data, list(e.absolute_path))} is malformed: {_message(e)}" for e in errors]
+    schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
+    # The header first, then title by title: progress between titles, and the first
+    # MAX_PROBLEMS problems end the check of a file that is plainly not an export.
+    titles = data.get("titles")
+    header = {**data, "titles": []} if isinstance(titles, list) else data
+    errors: list[tuple[list[str | int], Any]] = _located(validator_class(schema), header, [])
+    one_title = validator_class({"$defs": schema["$defs"], "$ref": "#/$defs/title"})
+    each = titles if isinstance(titles, list) else []
+    meter = Meter("checking the export", len(each))
+    for i, title in enumerate(each):
+        errors += _located(one_title, title, ["titles", i])
+        meter.done += 1
+        if len(errors) > MAX_PROBLEMS:
+            break
+        if i % CHECK_REPORT == 0:
+            yield meter.report()
+    lines = [f"{_where(data, path)} is malformed: {_message(e)}" for path, e in errors]
     if len(lines) > MAX_PROBLEMS:
-        lines[MAX_PROBLEMS:] = [f"and {len(lines) - MAX_PROBLEMS} more problems"]
+        lines[MAX_PROBLEMS:] = ["and more problems"]
     return lines
+
+
+def _located(validator: Any, value: Any, prefix: list[str | int]) -> list[tuple[Any, Any]]:
+    """The errors of ``value`` with their paths in the whole file, in path order."""
+    found = []
+    for error in validator.iter_errors(value):
+        # "not valid under any of the given schemas" (a poster's model: an object or null)
+        # names no field; the deepest error inside it does.
+        if error.context:
+            error = max(error.context, key=lambda c: len(c.path))
+        found.append(([*prefix, *error.absolute_path], error))
+    return sorted(found, key=lambda pair: [f"{p:020}" for p in pair[0]])
 
 
 def _where(data: dict[str, Any], path: list[str | int]) -> str:

@@ -85,7 +85,7 @@ def import_export(
     :raises ExportError: when the file is not a readable export of a known schema version
     """
     file = Path(file)
-    data = read_export(file)
+    data = yield from read_export(file)
     titles = _load(data)
     folders = [Path(images)] if images else []
     named = data.get("images_dir")
