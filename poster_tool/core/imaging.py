@@ -95,8 +95,9 @@ def open_rgb(source: bytes | str | Path, max_side: int | None = None) -> Image.I
     decode.
 
     :raises IntakeError: when the bytes are not a usable image
+    :raises OSError: when the file cannot be read, is not a regular file or is too large
     """
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    data = source if isinstance(source, bytes) else read_regular(source, MAX_FILE_BYTES)
     return _decode(data, max_side)[0]
 
 
