@@ -234,7 +234,7 @@ def test_include_images_replaces_a_damaged_copy_of_the_right_name_and_size(
     report = run_job(export(workspace, store, "json", tmp_path / "out.json", include_images=folder))
     assert (report.images_copied, report.images_replaced) == (1, 1)
     assert report.images_present == len(posters_of(data)) - 1
-    assert "images: 1 copied (of them 1 replacing a damaged file)" in report.lines()[1]
+    assert "images: 1 copied (1 of them replacing a damaged file)" in report.lines()[1]
     assert copied.read_bytes() == good
 
 

@@ -132,7 +132,7 @@ class ExportReport:
         ]
         if self.images_copied or self.images_present:
             damaged = (
-                f" (of them {self.images_replaced} replacing a damaged file)"
+                f" ({self.images_replaced} of them replacing a damaged file)"
                 if self.images_replaced
                 else ""
             )
