@@ -20,7 +20,9 @@ from poster_tool.core.progress import Meter, Progress
 if TYPE_CHECKING:
     from pathlib import Path
 
-MAX_EXPORT_BYTES = 4 << 30  # about 2 million posters; anything larger is not an export
+# About 700,000 posters (1.5 kB each); parsed, a file takes several times its size in
+# memory, so a larger one is refused rather than risking the machine.
+MAX_EXPORT_BYTES = 1 << 30
 MAX_NUMBER_DIGITS = 20  # a 64-bit integer has at most 19 digits and a sign
 MAX_PROBLEMS = 20  # listed problems; a file with more is plainly not an export
 MAX_SHOWN = 120  # characters of a value quoted in a problem line
