@@ -8,7 +8,9 @@ function; a handler takes the parsed arguments and returns an exit code.  Heavy 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -85,3 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error worth a traceback.
         sys.stderr.close()
         return 0
+    except (OSError, sqlite3.OperationalError) as exc:
+        # A full disk can strike any write; every job commits as it goes, so say so.
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc)
+        if not full:
+            raise
+        print(
+            "poster-tool: error: the disk is full; free some space and run the command "
+            "again (work committed so far is kept)",
+            file=sys.stderr,
+        )
+        return 1

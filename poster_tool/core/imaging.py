@@ -7,9 +7,11 @@ way everywhere and the stored original stays byte-for-byte what the source gave.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import stat
 import threading
 import warnings
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from poster_tool.core.errors import IntakeError
+from poster_tool.core.tempfiles import temp_name
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # 8000 x 8000: far above any real poster, far below a bomb
@@ -92,8 +95,9 @@ def open_rgb(source: bytes | str | Path, max_side: int | None = None) -> Image.I
     decode.
 
     :raises IntakeError: when the bytes are not a usable image
+    :raises OSError: when the file cannot be read, is not a regular file or is too large
     """
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    data = source if isinstance(source, bytes) else read_regular(source, MAX_FILE_BYTES)
     return _decode(data, max_side)[0]
 
 
@@ -162,19 +166,42 @@ def check_bytes(data: bytes, name: str = "image") -> CheckedImage:
 
 
 def check_file(path: str | Path) -> CheckedImage:
-    """Intake for a file on disk; the size limit is checked before reading it."""
+    """Intake for a file on disk: only a regular file is read, and never past the size limit."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IntakeError(
-                f"{path}: the file is {size / 2**20:.1f} MB, over the limit of "
-                f"{MAX_FILE_BYTES / 2**20:.0f} MB"
-            )
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
-        raise IntakeError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+        raise IntakeError(f"{path}: {exc.strerror or exc}") from exc
     return check_bytes(data, str(path))
+
+
+def read_regular(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else before reading it.
+
+    A device (``/dev/zero``) or a FIFO reports a size of 0 yet reads without end, so the
+    kind of file is checked on the open descriptor and the read itself is bounded.
+
+    :raises OSError: when the file cannot be read, is not a regular file, or is over
+        ``limit`` bytes; its ``strerror`` is a sentence for the user
+    """
+    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot read the file ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, pipe or socket)")
+        data = fh.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
+        size = max(info.st_size, len(data))
+        raise OSError(
+            errno.EFBIG,
+            f"the file is {size / 2**20:.1f} MB, over the limit of {limit / 2**20:.0f} MB",
+        )
+    return data
 
 
 _DCT = None
@@ -229,4 +256,4 @@ def write_bytes_atomic(data: bytes, path: Path) -> None:
 
 def _tmp_name(path: Path) -> Path:
     # Unique per process and thread: two workers may store the same content at once.
-    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    return temp_name(path, f"{threading.get_ident():x}")

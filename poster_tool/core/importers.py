@@ -13,14 +13,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Generator
+import sqlite3
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poster_tool.core.errors import IntakeError, ManifestError
-from poster_tool.core.imaging import CheckedImage, check_file
+from poster_tool.core.errors import IntakeError, ManifestError, StoreError
+from poster_tool.core.imaging import CheckedImage, check_file, read_regular
 from poster_tool.core.intake import Intake, IntakeTally, store_files
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
 
 REQUIRED_COLUMNS = ("id", "title", "year", "genres")
 BATCH = 64  # posters per transaction: small enough that a kill loses little work
+MAX_MANIFEST_BYTES = 1 << 30  # a million-row manifest is ~100 MB
+MAX_GENRES_BYTES = 1 << 16  # a genres.txt names a few genres
+NOT_UTF8 = "the name is not valid UTF-8; rename it and import again"
 ENCODINGS = ("utf-8-sig", "cp949")  # UTF-8 first; Korean catalogs are often CP949/EUC-KR
 IMDB_ID = re.compile(r"^tt\d{5,10}$")
 FOLDER_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<year>\d{4})\)\s*$")
@@ -96,9 +101,23 @@ def read_manifest_text(path: Path, encoding: str | None = None) -> tuple[str, st
     :raises ManifestError: when the file is missing or in none of the accepted encodings
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_MANIFEST_BYTES)
     except OSError as exc:
         raise ManifestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return decode_text(raw, encoding)
+    except ValueError as exc:
+        raise ManifestError(
+            f"{path} is {exc}; save it as UTF-8 or name its encoding with --encoding"
+        ) from None
+
+
+def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Text in ``encoding``, else in the first of :data:`ENCODINGS` that decodes it.
+
+    :raises ManifestError: for an unknown ``encoding``
+    :raises ValueError: ``not <encodings> text (byte 0x.. on line N)``
+    """
     for enc in (encoding,) if encoding else ENCODINGS:
         try:
             return raw.decode(enc), enc.replace("-sig", "")
@@ -108,10 +127,26 @@ def read_manifest_text(path: Path, encoding: str | None = None) -> tuple[str, st
             raise ManifestError(f"unknown encoding {encoding!r}") from exc
     line = raw[: error.start].count(b"\n") + 1
     tried = encoding or " or ".join(e.replace("-sig", "") for e in ENCODINGS)
-    raise ManifestError(
-        f"{path} is not {tried} text (byte 0x{raw[error.start]:02x} on line {line}); "
-        "save it as UTF-8 or name its encoding with --encoding"
-    )
+    raise ValueError(f"not {tried} text (byte 0x{raw[error.start]:02x} on line {line})")
+
+
+def shown(path: Path) -> str:
+    """A path as text that can always be printed and stored: undecodable bytes of a
+    file name (kept by Python as surrogates) appear as ``\\xNN``."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _refuse_undecodable(folder: Path) -> None:
+    if _undecodable(folder):
+        raise ManifestError(f"{shown(folder)}: the folder's path is not valid UTF-8; rename it")
+
+
+def _undecodable(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _title_from_row(row: dict[str, str], line: int) -> tuple[TitleIn, list[str]]:
@@ -120,11 +155,13 @@ def _title_from_row(row: dict[str, str], line: int) -> tuple[TitleIn, list[str]]
         raise ManifestError(f"line {line}: the id is empty")
     name = (row.get("title") or "").strip() or ident  # real catalogs have gaps
     year_text = (row.get("year") or "").strip()
-    year = int(float(year_text)) if re.fullmatch(r"\d{4}(\.0)?", year_text) else None
+    year = int(float(year_text)) if re.fullmatch(r"[0-9]{4}(\.0)?", year_text) else None
     resolution = resolve_all(split_genres(row.get("genres") or ""))
     imdb_id = (row.get("imdb_id") or "").strip() or (ident if IMDB_ID.match(ident) else None)
     tmdb_text = (row.get("tmdb_id") or "").strip()
-    tmdb_id = int(float(tmdb_text)) if re.fullmatch(r"\d+(\.0)?", tmdb_text) else None
+    # At most 18 digits: the id must fit SQLite's 64-bit INTEGER.
+    tmdb_ok = re.fullmatch(r"[0-9]{1,18}(\.0)?", tmdb_text)
+    tmdb_id = int(tmdb_text.split(".")[0]) if tmdb_ok else None
     key = f"imdb:{imdb_id}" if imdb_id and imdb_id == ident else f"csv:{ident}"
     title = TitleIn(
         key=key,
@@ -147,9 +184,13 @@ def import_csv(
     the crawler (``poster-tool crawl urls``).
     """
     manifest = Path(manifest)
+    _refuse_undecodable(manifest.resolve().parent)  # relative poster paths start there
     text, used = read_manifest_text(manifest, encoding)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = [c.strip() for c in reader.fieldnames or []]
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise ManifestError(f"{manifest}: the header line cannot be read ({exc})") from exc
     reader.fieldnames = columns
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if "path" not in columns and "url" not in columns:
@@ -161,7 +202,7 @@ def import_csv(
         )
     report = ImportReport(encoding=used)
     items: list[_Item] = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in _rows(reader, manifest.name, report):
         report.rows += 1
         try:
             title, unknown = _title_from_row(row, line)
@@ -172,7 +213,9 @@ def import_csv(
             report.untitled.append(title.name)
         path_text = (row.get("path") or "").strip()
         url = (row.get("url") or "").strip()
-        if path_text:
+        if "\0" in path_text:  # no file system allows it; Python refuses it with ValueError
+            report.refused.append((f"{manifest.name} line {line}", "the path holds a NUL byte"))
+        elif path_text:
             file = Path(path_text)
             items.append(
                 _Item(title, file if file.is_absolute() else manifest.parent / file, tuple(unknown))
@@ -183,6 +226,24 @@ def import_csv(
         else:
             report.refused.append((f"{manifest.name} line {line}", "neither a path nor a url"))
     return (yield from _ingest_items(workspace, store, items, "csv", report))
+
+
+def _rows(
+    reader: csv.DictReader[str], name: str, report: ImportReport
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The manifest's rows with their line numbers; a row the CSV reader refuses (a field
+    over its 131,072-character limit) is listed in the report and the next row follows."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.rows += 1
+            report.refused.append((f"{name} line {line}", f"the row cannot be read ({exc})"))
+            continue
+        yield line, row
 
 
 def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: str) -> None:
@@ -208,21 +269,23 @@ def import_dir(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ManifestError(f"{folder} is not a folder")
+        raise ManifestError(f"{shown(folder)} is not a folder")
+    _refuse_undecodable(folder.resolve())
     report = ImportReport()
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     title_dirs = subdirs or [folder]
     if subdirs:
         for loose in sorted(p for p in folder.iterdir() if p.is_file()):
             if not loose.name.startswith("."):
-                report.refused.append((str(loose), "not inside a title folder"))
+                report.refused.append((shown(loose), "not inside a title folder"))
     items: list[_Item] = []
     for title_dir in title_dirs:
+        if _undecodable(title_dir):
+            report.refused.append((shown(title_dir), NOT_UTF8))
+            continue
         match = FOLDER_NAME.match(title_dir.name)
         name, year = (match["name"], int(match["year"])) if match else (title_dir.name, None)
-        genres_file = title_dir / "genres.txt"
-        names = split_genres(genres_file.read_text("utf-8")) if genres_file.exists() else []
-        resolution = resolve_all(names)
+        resolution = resolve_all(_folder_genres(title_dir / "genres.txt", report))
         title = TitleIn(
             key=f"dir:{title_dir.name}",
             name=name.strip(),
@@ -230,11 +293,14 @@ def import_dir(
             genres=tuple(resolution.genres),
             source="dir",
         )
-        files = sorted(
-            p
-            for p in title_dir.iterdir()
-            if p.is_file() and p.name != "genres.txt" and not p.name.startswith(".")
-        )
+        files = []
+        for p in sorted(title_dir.iterdir()):
+            if not p.is_file() or p.name == "genres.txt" or p.name.startswith("."):
+                continue
+            if _undecodable(p):
+                report.refused.append((shown(p), NOT_UTF8))
+            else:
+                files.append(p)
         report.rows += len(files)
         items.extend(_Item(title, f, tuple(resolution.unknown)) for f in files)
         if not files:
@@ -242,14 +308,43 @@ def import_dir(
     return (yield from _ingest_items(workspace, store, items, "dir", report))
 
 
+def _folder_genres(file: Path, report: ImportReport) -> list[str]:
+    """The genre names of a title folder's ``genres.txt`` (UTF-8 or CP949), or none."""
+    if not file.exists():
+        return []
+    try:
+        return split_genres(decode_text(read_regular(file, MAX_GENRES_BYTES))[0])
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        report.refused.append((str(file), f"{reason}; the title is imported without genres"))
+        return []
+
+
 def _checked(workspace: Workspace, file: Path) -> CheckedImage | IntakeError:
     # Runs in worker threads: decoding and file writes release the GIL.
     try:
         image = check_file(file)
+        store_files(workspace, image)
     except IntakeError as exc:
         return exc
-    store_files(workspace, image)
+    except OSError as exc:  # a full disk: this poster waits for a re-run, the rest go on
+        return IntakeError(f"{file}: cannot store the image ({exc.strerror or exc})")
     return image
+
+
+@contextmanager
+def full_disk_stops() -> Iterator[None]:
+    """Turn SQLite's "database or disk is full" into one line: nothing more can be written,
+    so the job stops, and what earlier transactions committed stays."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc):
+            raise
+        raise StoreError(
+            "the disk is full, so the catalog cannot be written; free some space and run "
+            "the same command again to finish (what was imported so far is kept)"
+        ) from exc
 
 
 def _ingest_items(
@@ -277,7 +372,7 @@ def _ingest_items(
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             results = pool.map(lambda pair: _checked(workspace, pair[0].file), batch)
-            with store.transaction():
+            with full_disk_stops(), store.transaction():
                 for (item, title_id), result in zip(batch, results, strict=True):
                     meter.done += 1
                     if isinstance(result, IntakeError):

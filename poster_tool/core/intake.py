@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from poster_tool.core.imaging import CheckedImage, save_jpeg_atomic, write_bytes_atomic
+from poster_tool.core.tempfiles import remove_stale
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -127,6 +128,11 @@ class Intake:
         self.workspace = workspace
         self.store = store
         self._phashes = PhashIndex(store.all_phashes())
+        # Temporary files of a run that was killed or hit a full disk (each intake job
+        # removes them, as its own would be left the same way).
+        for folder in (workspace.images_dir, workspace.thumbs_dir):
+            for shard in folder.glob("??"):
+                remove_stale(shard)
 
     def ingest(
         self,

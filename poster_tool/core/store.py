@@ -54,6 +54,11 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def like_escaped(text: str) -> str:
+    """``text`` for a ``LIKE ... ESCAPE '\\'`` pattern: ``%`` and ``_`` match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def fold(text: str) -> str:
     """Case-folded text for search (works for Hangul too, which has no case)."""
     return " ".join(text.casefold().split())
@@ -467,8 +472,10 @@ class PosterStore:
         clauses: list[str] = []
         params: list[Any] = []
         if q.text.strip():
-            clauses.append("p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ?)")
-            params.append(f"%{fold(q.text)}%")
+            clauses.append(
+                "p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\')"
+            )
+            params.append(f"%{like_escaped(fold(q.text))}%")
         if q.status:
             clauses.append("p.status = ?")
             params.append(q.status)

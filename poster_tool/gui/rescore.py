@@ -61,7 +61,9 @@ class Rescorer(QObject):
         :returns: whether it is active (else ``finished`` says why not)
         """
         try:
-            Registry(workspace, store).activate(version)
+            # Not loaded here: torch would block the window; the scoring child that
+            # follows loads the model and reports a failure.
+            Registry(workspace, store).activate(version, load=False)
         except PosterToolError as exc:
             self.finished.emit(False, f"Model {version} cannot be activated: {exc}")
             return False

@@ -11,6 +11,7 @@ import pytest
 from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.core.crawl_helpers import Site
+from tests.core.export_sample import build, export_file
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -42,6 +43,16 @@ def store(workspace: Workspace) -> PosterStore:
     st = workspace.store()
     yield st
     st.close()
+
+
+@pytest.fixture
+def exported(workspace: Workspace, store: PosterStore, tmp_path: Path) -> tuple[Path, dict]:
+    """An export of the sample catalog, sensitive posters flagged, with its images."""
+    build(workspace, store)
+    out = tmp_path / "share" / "posters.json"
+    out.parent.mkdir()
+    data = export_file(workspace, store, out, sensitive="flag", include_images=out.parent / "img")
+    return out, data
 
 
 @pytest.fixture(scope="session")

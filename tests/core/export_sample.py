@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from poster_tool.core.exchange.export import export
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
+from poster_tool.core.progress import run_job
 from poster_tool.core.records import TitleIn
 from tests.synthetic import jpeg_bytes
 
@@ -93,3 +97,9 @@ def build(workspace: Workspace, store: PosterStore) -> dict[str, int]:
     store.set_default(ids["default_sensitive"], "kim")
     store.set_sensitive({ids["default_sensitive"]: "graphic violence"}, "kim")
     return ids
+
+
+def export_file(workspace: Workspace, store: PosterStore, out: Path, **options: Any) -> dict:
+    """Export ``store`` as JSON to ``out`` and return the parsed file."""
+    run_job(export(workspace, store, "json", out, **options))
+    return json.loads(out.read_text("utf-8"))

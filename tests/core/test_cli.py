@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from poster_tool.cli import main
 from poster_tool.core.demo import build_demo
+from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 
@@ -86,6 +89,30 @@ def test_user_errors_exit_1_with_one_line_and_no_traceback(
         code, _, err = run(capsys, "--workspace", ws, *argv)
         assert code == 1
         assert err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        sqlite3.OperationalError("database or disk is full"),
+    ],
+    ids=["ENOSPC", "sqlite-full"],
+)
+def test_a_full_disk_is_one_line_and_status_1(
+    ws: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(PosterStore, "set_status", full)
+    capsys.readouterr()
+    code, _, err = run(capsys, "--workspace", ws, "posters", "set-status", "1", "approved")
+    assert code == 1
+    assert err == (
+        "poster-tool: error: the disk is full; free some space and run the command again "
+        "(work committed so far is kept)\n"
+    )
 
 
 def test_workspace_comes_from_the_environment_when_not_given(

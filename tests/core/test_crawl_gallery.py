@@ -11,6 +11,7 @@ from PIL import Image
 
 from poster_tool.cli import main
 from poster_tool.core.crawl import CrawlConfig, GallerySource, crawl, load_recipe
+from poster_tool.core.crawl.gallery import UNFETCHABLE
 from poster_tool.core.progress import run_job
 from tests.core.crawl_helpers import FAST, PortalTitle, Site, build_portal, jpeg_route, send
 from tests.synthetic import jpeg_bytes
@@ -226,3 +227,16 @@ def test_cli_names_a_missing_recipe(workspace, capsys):
     code = main(["--workspace", str(workspace.root), "crawl", "gallery", "--recipe", "nope"])
     assert code == 1
     assert "no recipe file nope (shipped recipes: portal" in capsys.readouterr().err
+
+
+def test_file_urls_in_a_gallery_are_reported_never_read(site, workspace, store):
+    local = (
+        '<ul><li><a href="file:///etc/passwd">p</a></li><li><a href="file:x.jpg">q</a></li></ul>'
+    )
+    mother = PortalTitle(301, "마더", "Mother", 2009, ["드라마"], [jpeg_bytes(pattern=9)], local)
+    report = run(workspace, store, build_portal(site, [mother]))
+    assert report.posters_new == 1
+    assert report.refused == [
+        ("file:///etc/passwd", UNFETCHABLE),
+        ("file:x.jpg", UNFETCHABLE),
+    ]

@@ -222,6 +222,22 @@ def test_include_images_copies_files_named_by_sha256(workspace, store, ids, tmp_
     assert report.images_copied == 3
 
 
+def test_include_images_replaces_a_damaged_copy_of_the_right_name_and_size(
+    workspace, store, ids, tmp_path
+):
+    folder = tmp_path / "images"
+    data = export_json(workspace, store, tmp_path / "out.json", include_images=folder)
+    poster = next(iter(posters_of(data).values()))
+    copied = folder / poster["image"]
+    good = copied.read_bytes()
+    copied.write_bytes(bytes(len(good)))  # same name and size, every byte zero
+    report = run_job(export(workspace, store, "json", tmp_path / "out.json", include_images=folder))
+    assert (report.images_copied, report.images_replaced) == (1, 1)
+    assert report.images_present == len(posters_of(data)) - 1
+    assert "images: 1 copied (1 of them replacing a damaged file)" in report.lines()[1]
+    assert copied.read_bytes() == good
+
+
 def test_bad_options_are_plain_errors(workspace, store, tmp_path):
     with pytest.raises(ExportError, match="is a folder"):
         run_job(export(workspace, store, "json", tmp_path))

@@ -9,14 +9,14 @@ import shutil
 import pytest
 
 from poster_tool.cli import main
-from poster_tool.core.exchange.export import ExportError, export
+from poster_tool.core.exchange.export import ExportError
 from poster_tool.core.exchange.import_export import import_export
 from poster_tool.core.importers import import_csv
 from poster_tool.core.progress import run_job
 from poster_tool.core.records import PosterQuery
 from poster_tool.core.workspace import Workspace
 from tests.core.conftest import SHARED_DATA
-from tests.core.export_sample import build
+from tests.core.export_sample import build, export_file
 
 
 def comparable(data: dict) -> dict:
@@ -29,21 +29,6 @@ def comparable(data: dict) -> dict:
         for poster in title["posters"]:
             del poster["id"]
     return data
-
-
-def export_file(workspace, store, out, **options) -> dict:
-    run_job(export(workspace, store, "json", out, **options))
-    return json.loads(out.read_text("utf-8"))
-
-
-@pytest.fixture
-def exported(workspace, store, tmp_path):
-    """An export of the sample catalog, sensitive posters flagged, with its images."""
-    build(workspace, store)
-    out = tmp_path / "share" / "posters.json"
-    out.parent.mkdir()
-    data = export_file(workspace, store, out, sensitive="flag", include_images=out.parent / "img")
-    return out, data
 
 
 def test_nothing_is_lost_in_a_new_workspace(tmp_path, exported):

@@ -142,6 +142,18 @@ def test_failed_bulk_edit_changes_nothing(catalog) -> None:
     assert store.audit_log() == []
 
 
+def test_search_text_with_like_wildcards_matches_them_literally(catalog) -> None:
+    store, _, _, ids = catalog
+    pct, _ = store.upsert_title(TitleIn("csv:pct", "100% Wolf", 2020))
+    under, _ = store.upsert_title(TitleIn("csv:under", "Wolf_Man\\", 1941))
+    wolf = [add(store, pct, 10), add(store, under, 11)]
+    assert store.query_ids(PosterQuery(text="%")) == [wolf[0]]
+    assert store.query_ids(PosterQuery(text="_")) == [wolf[1]]
+    assert store.query_ids(PosterQuery(text="\\")) == [wolf[1]]
+    assert store.query_ids(PosterQuery(text="wolf")) == wolf
+    assert store.query_ids(PosterQuery(text="100_")) == []  # "_" is no wildcard
+
+
 def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
     store, _, horror, ids = catalog
     store.set_status({ids[2]: "approved"}, "ann")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from poster_tool.core.crawl.recipe import Recipe
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+UNFETCHABLE = "not an http(s) URL: a crawl never reads local files or other schemes"
 
 
 class GallerySource:
@@ -104,7 +105,8 @@ class GallerySource:
                 raise Unmatched(task.url, "gallery.posters", recipe.gallery.posters)
             tasks = self._posters(gallery.poster_urls, page)
             tasks += self._next("gallery", gallery.next_url, number, recipe.gallery.max_pages)
-            return Outcome(tasks=tasks)
+            refused = [(url, UNFETCHABLE) for url in gallery.unfetchable]
+            return Outcome(tasks=tasks, refused=refused)
         if task.kind == "image_page":
             image = parse_image_page(page.content, page.url, recipe.gallery, encoding)
             return Outcome(tasks=[Task("poster", image, {"referer": page.url})])

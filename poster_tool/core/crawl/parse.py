@@ -64,10 +64,12 @@ class TitlePage:
 
 @dataclass(frozen=True)
 class GalleryPage:
-    """Poster links (images, or pages holding them) and the next gallery page."""
+    """Poster links (images, or pages holding them) and the next gallery page;
+    ``unfetchable`` lists poster links that are not http(s), e.g. ``file://``."""
 
     poster_urls: list[str]
     next_url: str | None = None
+    unfetchable: list[str] = field(default_factory=list)
 
 
 class Page:
@@ -129,6 +131,11 @@ class Page:
             if urlsplit(url).scheme in ("http", "https") and url != here and url not in out:
                 out.append(url)
         return out
+
+    def unfetchable(self, spec: Field | None) -> list[str]:
+        """Values of ``spec`` that are URLs of another scheme than http(s) (``file:``, ...)."""
+        urls = [urljoin(self.base, v) for v in self.values(spec)] if spec else []
+        return [u for u in dict.fromkeys(urls) if urlsplit(u).scheme not in ("http", "https")]
 
     def link(self, spec: Field | None) -> str | None:
         """The first link of ``spec``, or ``None``."""
@@ -208,7 +215,9 @@ def parse_gallery(
 ) -> GalleryPage:
     """The poster links of a gallery page and its next page."""
     page = Page(content, url, encoding)
-    return GalleryPage(page.links(rules.posters), _next(page, rules.next_page))
+    return GalleryPage(
+        page.links(rules.posters), _next(page, rules.next_page), page.unfetchable(rules.posters)
+    )
 
 
 def parse_image_page(

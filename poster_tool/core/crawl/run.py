@@ -310,6 +310,9 @@ class _Crawl:
 
     def _expand(self, task: Task, outcome: Outcome) -> list[Task]:
         title_id: int | None = task.info.get("title_id")
+        if outcome.refused:
+            self.report.refused.extend(outcome.refused)
+            self.meter.count("refused", len(outcome.refused))
         if outcome.title is not None:
             resolution = resolve_all(outcome.genre_names)
             self.report.unknown_genres.update(resolution.unknown)

@@ -25,11 +25,13 @@ class Outcome:
     :param genre_names: the title's genres as the source names them, mapped by the crawl
         through the taxonomy (names it cannot map are reported)
     :param tasks: further work (pages, posters); they inherit the page's title
+    :param refused: ``(url, reason)`` of links found but never fetched, for the report
     """
 
     title: TitleIn | None = None
     genre_names: list[str] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Source(Protocol):

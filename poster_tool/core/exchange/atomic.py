@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from poster_tool.core.tempfiles import temp_name
+
 
 def sync_folder(folder: Path) -> None:
     """Make the renames in ``folder`` durable (a no-op where folders cannot be synced)."""
@@ -37,7 +39,7 @@ def atomic_output(path: str | os.PathLike[str], sync: bool = True) -> Iterator[B
         call :func:`sync_folder` once at the end (it costs as much as the file's own fsync)
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = temp_name(path, secrets.token_hex(4))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -15,9 +15,11 @@ timestamp in it comes from the catalog.  The file is written atomically (see
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -32,6 +34,7 @@ from poster_tool.core.imaging import FORMATS
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import Poster, Title
 from poster_tool.core.taxonomy import GENRES
+from poster_tool.core.tempfiles import remove_stale
 from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
@@ -94,6 +97,7 @@ class ExportReport:
     rows: int = 0
     images_copied: int = 0
     images_present: int = 0
+    images_replaced: int = 0  # of those copied: a file of the right name was damaged
     images_missing: list[tuple[int, str]] = field(default_factory=list)
     size: int = 0
     held: list[int] = field(default_factory=list)  # approved, held for review (left out)
@@ -113,6 +117,7 @@ class ExportReport:
             "images": {
                 "copied": self.images_copied,
                 "already_there": self.images_present,
+                "replaced": self.images_replaced,
                 "missing": [{"poster_id": i, "path": p} for i, p in self.images_missing],
             },
         }
@@ -126,7 +131,14 @@ class ExportReport:
             f"{self.path} ({amount} {unit})"
         ]
         if self.images_copied or self.images_present:
-            out.append(f"images: {self.images_copied} copied, {self.images_present} already there")
+            damaged = (
+                f" ({self.images_replaced} of them replacing a damaged file)"
+                if self.images_replaced
+                else ""
+            )
+            out.append(
+                f"images: {self.images_copied} copied{damaged}, {self.images_present} already there"
+            )
         out.extend(
             f"image of poster {i} is missing from the workspace: {p}"
             for i, p in self.images_missing
@@ -168,6 +180,9 @@ def parse_since(text: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+IMAGE_NAME = re.compile(r"[0-9a-f]{64}\.\w+")  # what image_name gives
 
 
 def image_name(sha256: str, file_format: str) -> str:
@@ -213,6 +228,8 @@ def export(
             raise ExportError(
                 f"cannot create the images folder {images_dir}: {exc.strerror or exc}"
             ) from exc
+        remove_stale(images_dir, IMAGE_NAME)
+    remove_stale(out.parent, re.compile(re.escape(out.name)))  # a killed export's temp file
 
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.
@@ -508,15 +525,27 @@ def _copy_images(
         name = image_name(poster["sha256"], poster["file_format"])
         target = folder / name
         if target.is_file() and target.stat().st_size == poster["file_size"]:
-            report.images_present += 1
-        else:
-            source = workspace.image_path(poster["path"])
-            if not source.is_file():
-                report.images_missing.append((poster["id"], poster["path"]))
+            # Hashed, not trusted by name and size: a damaged copy would break the backup.
+            if _file_sha256(target) == poster["sha256"]:
+                report.images_present += 1
+                poster["image"] = name
                 continue
-            copy_atomic(source, target, sync=False)  # the folder is synced once, at the end
-            report.images_copied += 1
+            report.images_replaced += 1
+        source = workspace.image_path(poster["path"])
+        if not source.is_file():
+            report.images_missing.append((poster["id"], poster["path"]))
+            continue
+        copy_atomic(source, target, sync=False)  # the folder is synced once, at the end
+        report.images_copied += 1
         poster["image"] = name
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _json(value: object, **kwargs: Any) -> str:

@@ -10,12 +10,13 @@ folder the export names in ``images_dir`` (relative to the export file), then th
 path inside ``source_workspace``.  A poster whose image is found nowhere, or whose file no
 longer has the exported SHA-256, is listed in the report with the reason, never dropped
 silently.  Restoring is not a curator edit, so it writes the exported state as it was and
-adds one ``import-export`` entry per poster to the audit log.
+adds one ``import-export`` entry per poster to the audit log; a poster already in the
+workspace is left as it is.  The whole file is validated first
+(:mod:`poster_tool.core.exchange.export_file`), so a malformed one writes nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
@@ -23,14 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.errors import IntakeError
-from poster_tool.core.exchange.export import SCHEMA_VERSION, ExportError, image_name
+from poster_tool.core.exchange.export import image_name
+from poster_tool.core.exchange.export_file import read_export
 from poster_tool.core.imaging import CheckedImage, check_file
 from poster_tool.core.importers import ImportReport
 from poster_tool.core.intake import Intake
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
 from poster_tool.core.store import now
-from poster_tool.core.taxonomy import GENRES
 
 if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
@@ -56,7 +57,6 @@ class _PosterIn:
     file_format: str
     source: str
     source_url: str | None
-    image: str | None
     synthetic: bool
     is_default: bool
     sensitive_reason: str | None  # None: not sensitive
@@ -85,8 +85,8 @@ def import_export(
     :raises ExportError: when the file is not a readable export of a known schema version
     """
     file = Path(file)
-    data = _read_json(file)
-    titles = _load(data, file)
+    data = yield from read_export(file)
+    titles = _load(data)
     folders = [Path(images)] if images else []
     named = data.get("images_dir")
     if isinstance(named, str) and (file.parent / named).is_dir():
@@ -114,99 +114,61 @@ def import_export(
                 )
                 report.count_poster(outcome.kind)
                 meter.count(outcome.kind)
-                _restore(store, outcome.poster_id, title_id, poster, curator, file.name)
+                # A poster already here keeps its state (and its audit log stays as it
+                # was): a re-run changes nothing, and later edits are never overwritten.
+                if outcome.kind != "existing":
+                    _restore(store, outcome.poster_id, title_id, poster, curator, file.name)
         meter.done += len(posters)
         yield meter.report()
     return report
 
 
-def _read_json(file: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(file.read_text("utf-8-sig"))
-    except OSError as exc:
-        raise ExportError(f"cannot read {file}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportError(f"{file} is not a JSON export ({exc})") from exc
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise ExportError(f"{file} is not a Poster Studio export (no schema_version)")
-    return data
+# Fields an export holds under the same name as the record that takes them.
+_TITLE_FIELDS = ("key", "name", "year", "original_name", "imdb_id", "tmdb_id", "source")
+_POSTER_FIELDS = (
+    "sha256",
+    "path",
+    "file_format",
+    "source",
+    "source_url",
+    "synthetic",
+    "is_default",
+    "curated",
+    "curated_by",
+    "curated_at",
+    "updated_at",
+)
 
 
-def _load(data: dict[str, Any], file: Path) -> list[tuple[TitleIn, list[_PosterIn]]]:
-    """The export's titles and posters, checked: a bad file fails before any import."""
-    version = data["schema_version"]
-    if not isinstance(version, int) or version < 1:
-        raise ExportError(f"{file} has an unknown export schema version {version!r}")
-    if version > SCHEMA_VERSION:
-        raise ExportError(
-            f"{file} has export schema version {version}, newer than this Poster Studio "
-            f"reads ({SCHEMA_VERSION}); update Poster Studio to import it"
+def _load(data: dict[str, Any]) -> list[tuple[TitleIn, list[_PosterIn]]]:
+    """The export's titles and posters, typed (``data`` is valid against the schema)."""
+    return [
+        (
+            TitleIn(**{f: t[f] for f in _TITLE_FIELDS}, genres=tuple(t["genres"])),
+            [_poster(p) for p in t["posters"]],
         )
-    out = []
-    where = "the file"
-    try:
-        for i, t in enumerate(data["titles"], start=1):
-            where = f"title {i} ({t.get('name', '?')})"
-            title = TitleIn(
-                key=t["key"],
-                name=t["name"],
-                year=t["year"],
-                original_name=t["original_name"],
-                imdb_id=t["imdb_id"],
-                tmdb_id=t["tmdb_id"],
-                genres=_genres(t["genres"]),
-                source=t["source"],
-            )
-            posters = []
-            for j, p in enumerate(t["posters"], start=1):
-                where = f"title {i} ({t['name']}), poster {j}"
-                posters.append(_poster(p))
-            out.append((title, posters))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise ExportError(f"{file}: {where} is malformed: {detail}") from exc
-    return out
-
-
-def _genres(names: list[str]) -> tuple[str, ...]:
-    unknown = [g for g in names if g not in GENRES]
-    if unknown:
-        raise ValueError(f"unknown genre {unknown[0]!r}")
-    return tuple(names)
+        for t in data["titles"]
+    ]
 
 
 def _poster(p: dict[str, Any]) -> _PosterIn:
     model = p["model"]
-    labels = p["genres"]
-    curator_genres = tuple(
-        (g["genre"], g["curator"]) for g in labels if g["provenance"] == "curator"
-    )
-    _genres([g["genre"] for g in labels])
     return _PosterIn(
-        exported_id=int(p["id"]),
-        sha256=str(p["sha256"]),
-        path=p["path"],
-        file_format=p["file_format"],
-        source=p["source"],
-        source_url=p["source_url"],
-        image=p["image"],
-        synthetic=bool(p["synthetic"]),
-        is_default=bool(p["is_default"]),
+        **{f: p[f] for f in _POSTER_FIELDS},
+        exported_id=p["id"],
         sensitive_reason=(p["sensitive_reason"] or "sensitive") if p["sensitive"] else None,
-        curated=bool(p["curated"]),
-        curated_by=p["curated_by"],
-        curated_at=p["curated_at"],
-        updated_at=p["updated_at"],
-        curator_genres=curator_genres,
-        source_genres=_genres(p["source_genres"]),
+        curator_genres=tuple(
+            (g["genre"], g["curator"]) for g in p["genres"] if g["provenance"] == "curator"
+        ),
+        source_genres=tuple(p["source_genres"]),
         model=None
         if model is None
         else _Model(
             version=model["version"],
             scored_at=model["scored_at"],
             uncertainty=model["uncertainty"],
-            scores={g: float(model["scores"][g]) for g in _genres(list(model["scores"]))},
-            genres=_genres(model["genres"]),
+            scores={g: float(s) for g, s in model["scores"].items()},
+            genres=tuple(model["genres"]),
         ),
     )
 
@@ -214,11 +176,19 @@ def _poster(p: dict[str, Any]) -> _PosterIn:
 def _find_image(
     poster: _PosterIn, folders: list[Path], source_workspace: Workspace | None
 ) -> Path | str:
-    """The image file of a poster, or why it cannot be found."""
-    names = dict.fromkeys([image_name(poster.sha256, poster.file_format), poster.image])
-    candidates = [folder / name for folder in folders for name in names if name]
+    """The image file of a poster, or why it cannot be found.
+
+    Only the exported content address is looked for in the images folders, and a stored
+    path only inside the source workspace's images: a hostile export must not read, or
+    learn whether there is, any other file.
+    """
+    name = image_name(poster.sha256, poster.file_format)
+    candidates = [folder / name for folder in folders]
     if source_workspace is not None:
-        candidates.append(source_workspace.image_path(poster.path))
+        stored = source_workspace.image_path(poster.path)
+        if not _inside(stored, source_workspace.images_dir):
+            return f"its stored path {poster.path!r} is outside the source workspace's images"
+        candidates.append(stored)
     for candidate in candidates:
         if candidate.is_file():
             return candidate
@@ -226,6 +196,14 @@ def _find_image(
     if not candidates:
         return f"image not found: give the images folder or the source workspace{hint}"
     return f"image not found (looked for {', '.join(map(str, candidates))}){hint}"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, with links and ``..`` resolved, lies inside ``folder``."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def _check(poster: _PosterIn, found: Path | str, report: ImportReport) -> CheckedImage | None:

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import os
 import pickle
+import re
 import shutil
+import socket
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.errors import ModelError
+from poster_tool.core.processes import alive
 from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.shipped import shipped
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
 FORMAT = 1  # bump when model.json or weights.pt change shape; older code refuses newer
 WEIGHTS, META, SPLIT, CARD = "weights.pt", "model.json", "split.json", "MODEL_CARD.md"
 ACTIVE_KEY, HISTORY_KEY = "active_model", "model_history"
+log = logging.getLogger(__name__)
 
 
 def bundled_dir() -> Path:
@@ -138,6 +144,13 @@ def read_info(folder: Path, bundled: bool = False) -> ModelInfo:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{folder} holds no readable model ({exc})") from exc
+    # What listing a model reads; the rest is checked when it is used (ModelInfo.check).
+    shape = {"version": str, "genres": list, "backbone": str, "thresholds": dict}
+    if not isinstance(meta, dict) or any(not isinstance(meta.get(k), t) for k, t in shape.items()):
+        raise ModelError(
+            f"{folder / META} is not model metadata (it needs version, genres, backbone "
+            "and thresholds)"
+        )
     if not (folder / WEIGHTS).exists():
         raise ModelError(f"{folder} has no {WEIGHTS}")
     return ModelInfo(folder, meta, bundled)
@@ -153,12 +166,9 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> GenreNe
     from poster_tool.core.ml.network import GenreNet
 
     info.check()
-    try:
-        state = torch.load(info.path / WEIGHTS, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
-        raise ModelError(f"cannot read the weights of model {info.version}: {exc}") from exc
+    state = _read_weights(info)
     head = state.get("head.1.weight") if isinstance(state, dict) else None
-    if head is None or head.shape[0] != len(info.genres):
+    if not isinstance(head, torch.Tensor) or head.shape[0] != len(info.genres):
         raise ModelError(
             f"model {info.version}: its weights predict "
             f"{'no' if head is None else head.shape[0]} genres but its metadata lists "
@@ -167,13 +177,34 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> GenreNe
     net = GenreNet(info.backbone, len(info.genres), mean=info.meta["mean"], std=info.meta["std"])
     try:
         net.load_state_dict(state)
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError, AttributeError) as exc:  # wrong shapes or non-tensors
         raise ModelError(f"model {info.version}: weights do not fit {info.backbone}") from exc
     if info.calibration:
         net.set_calibration([info.calibration[g] for g in info.genres])
     # Channels-last: about 1.6 times the CPU inference speed of EfficientNet-Lite0's
     # depthwise convolutions (bench/predict_bench.py), and what GPUs prefer too.
     return net.to(device).to(memory_format=torch.channels_last).eval()
+
+
+def _read_weights(info: ModelInfo) -> Any:
+    """The tensors in a model's weights file.
+
+    :raises ModelError: in one line; torch's own messages run to several and, for a file
+        that is not plain tensors, advise loading it unsafely
+    """
+    import torch
+
+    try:
+        with warnings.catch_warnings():  # torch warns about odd pickles before refusing them
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.load(info.path / WEIGHTS, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except pickle.UnpicklingError:
+        reason = "it is not a plain file of tensors (corrupt, or holding other objects)"
+    except (RuntimeError, EOFError, KeyError, ValueError):
+        reason = "it is not a readable PyTorch weights file (empty, truncated or corrupt)"
+    raise ModelError(f"cannot read the weights of model {info.version}: {reason}")
 
 
 class Registry:
@@ -192,7 +223,10 @@ class Registry:
         found = []
         for folder in sorted(self.root.iterdir()) if self.root.exists() else []:
             if folder.is_dir() and not folder.name.startswith(".") and (folder / META).exists():
-                found.append(read_info(folder))
+                try:
+                    found.append(read_info(folder))
+                except ModelError as exc:  # one broken folder must not hide every model
+                    _warn_once(folder, f"skipped a model folder: {exc}")
         found.sort(key=lambda m: (str(m.meta.get("created_at", "")), m.version))
         return found + self._bundled()
 
@@ -236,10 +270,17 @@ class Registry:
             raise ModelError("there is no model yet: train one with 'poster-tool train'")
         return info
 
-    def activate(self, version: str) -> ModelInfo:
-        """Make ``version`` the active model (the previous one can be rolled back to)."""
+    def activate(self, version: str, load: bool = True) -> ModelInfo:
+        """Make ``version`` the active model (the previous one can be rolled back to).
+
+        :param load: load its network first, so a model whose weights cannot load is
+            refused rather than made active (this imports torch)
+        :raises ModelError: when the model cannot be used
+        """
         info = self.get(version)
         info.check()
+        if load:
+            load_network(info)
         current = self.store.get_meta(ACTIVE_KEY)
         if current == version:
             return info
@@ -321,16 +362,54 @@ class Registry:
         return read_info(final)
 
 
+_warned: set[Path] = set()  # one warning per broken folder and process, not per listing
+
+
+def _warn_once(folder: Path, message: str) -> None:
+    if folder not in _warned:
+        _warned.add(folder)
+        log.warning("poster-tool: warning: %s", message)
+
+
 # -- the run log (model_runs) ---------------------------------------------------------------
 def start_run(store: PosterStore, kind: str, backbone: str, device: str) -> int:
-    """Record that a training run started; returns its id."""
+    """Record that a training run started; returns its id.
+
+    Runs left ``running`` by a process that no longer exists (killed, or a crash) are
+    marked ``interrupted`` first, so the run table never shows them running forever.
+    """
     with store.transaction():
+        _mark_interrupted(store)
         cur = store.db.execute(
-            "INSERT INTO model_runs(kind, backbone, device, status, started_at) "
-            "VALUES (?, ?, ?, 'running', ?)",
-            [kind, backbone, device, now()],
+            "INSERT INTO model_runs(kind, backbone, device, status, started_at, message) "
+            "VALUES (?, ?, ?, 'running', ?, ?)",
+            [kind, backbone, device, now(), _RUNNING.format(pid=os.getpid(), host=_host())],
         )
     return int(cur.lastrowid or 0)
+
+
+# The message of a running run names its process, so a later start can tell a run that is
+# still going (perhaps in another process) from one whose process is gone.
+_RUNNING = "running in process {pid} on {host}"
+_RUNNING_RE = re.compile(r"^running in process (\d+) on (.+)$")
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _mark_interrupted(store: PosterStore) -> None:
+    rows = store.db.execute("SELECT id, message FROM model_runs WHERE status = 'running'")
+    gone = []
+    for run_id, message in rows.fetchall():
+        match = _RUNNING_RE.match(message or "")
+        if match is None or (match[2] == _host() and not alive(int(match[1]))):
+            gone.append(run_id)
+    for run_id in gone:  # a run of another host is left alone: its process cannot be seen
+        store.db.execute(
+            "UPDATE model_runs SET status = 'interrupted', message = ? WHERE id = ?",
+            ["interrupted: its process ended before the run finished (killed or crashed)", run_id],
+        )
 
 
 def finish_run(
