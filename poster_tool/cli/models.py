@@ -124,7 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from poster_tool.core.ml.train import TrainConfig, fit
+    from poster_tool.core.ml.config import TrainConfig
+    from poster_tool.core.ml.train import fit
 
     ws, store = open_store(args)
     store.close()  # the run opens its own connection

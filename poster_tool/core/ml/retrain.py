@@ -18,12 +18,13 @@ import torch
 
 from poster_tool.core.errors import ModelError, PosterToolError
 from poster_tool.core.ml.calibration import judge
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.data import label_matrix, load_examples
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.quick import cached_embeddings
 from poster_tool.core.ml.registry import Registry, load_network
 from poster_tool.core.ml.results import Candidate
-from poster_tool.core.ml.train import TrainConfig, fit
+from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
