@@ -24,13 +24,14 @@ from _ml_data import DEFAULT_DATA, real_workspace
 from poster_tool.core.ml.data import (
     DecodedPosters,
     PosterDataset,
+    default_workers,
     label_matrix,
     load_examples,
     make_loader,
     model_genres,
 )
+from poster_tool.core.ml.loop import pos_weight, train_one_epoch
 from poster_tool.core.ml.network import GenreNet
-from poster_tool.core.ml.train import default_workers, pos_weight, train_one_epoch
 from poster_tool.core.ml.transforms import TrainPreset, decode_side
 from poster_tool.core.progress import run_job
 

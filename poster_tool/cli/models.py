@@ -124,10 +124,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from poster_tool.core.ml.train import TrainConfig, fit
+    from poster_tool.core.ml.config import TrainConfig
+    from poster_tool.core.ml.train import fit
 
     ws, store = open_store(args)
-    store.close()  # the run opens its own connection
     config = TrainConfig(
         quick=args.quick,
         backbone=args.backbone,
@@ -150,7 +150,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     # Under torchrun only rank 0 reports; the other processes train silently.
     quiet = args.json or os.environ.get("RANK", "0") != "0"
-    result = run_with_progress(fit(ws, config), quiet=quiet)
+    with store:  # the run's one connection
+        result = run_with_progress(fit(ws, config, store), quiet=quiet)
     if not result.version:  # a non-zero rank under torchrun: rank 0 reports
         return 0
     if args.json:

@@ -15,6 +15,7 @@ import torch
 import torchvision
 
 from poster_tool.core.errors import ModelError
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.data import (
     PosterDataset,
     label_matrix,
@@ -22,10 +23,11 @@ from poster_tool.core.ml.data import (
     make_loader,
     model_genres,
 )
+from poster_tool.core.ml.loop import pos_weight, train_one_epoch
 from poster_tool.core.ml.network import GenreNet, cached_weights_path, load_pretrained
 from poster_tool.core.ml.predict import predict_images, score_catalog
 from poster_tool.core.ml.registry import META, WEIGHTS, Registry, load_network, runs
-from poster_tool.core.ml.train import TrainConfig, fit, pos_weight, train_one_epoch
+from poster_tool.core.ml.train import fit
 from poster_tool.core.ml.transforms import EvalPreset
 from poster_tool.core.progress import Progress, run_job
 from poster_tool.core.workspace import Workspace

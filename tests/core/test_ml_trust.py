@@ -19,12 +19,13 @@ from poster_tool.core.ml.calibration import (
     precision_cuts,
     suggestion_mask,
 )
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.lite import EfficientNetLite0, SamePadConv, convert_keys
 from poster_tool.core.ml.metrics import sigmoid
 from poster_tool.core.ml.network import LITE0, GenreNet, imagenet_available, load_pretrained
 from poster_tool.core.ml.predict import score_catalog
 from poster_tool.core.ml.registry import Registry, load_network
-from poster_tool.core.ml.train import TrainConfig, fit
+from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import run_job
 from poster_tool.core.records import PosterQuery
 from poster_tool.core.workspace import Workspace

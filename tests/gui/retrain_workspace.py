@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from poster_tool.core.ml.train import TrainConfig, fit
+from poster_tool.core.ml.config import TrainConfig
+from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.main_window import MainWindow

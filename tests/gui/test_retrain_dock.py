@@ -9,9 +9,9 @@ import sys
 
 from PySide6.QtCore import Qt
 
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.registry import Registry, runs
 from poster_tool.core.ml.retrain import train_candidate
-from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import train_dialog
 from poster_tool.gui.rescore import rescorer

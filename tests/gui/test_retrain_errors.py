@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from poster_tool.core.ml import train
+from poster_tool.core.ml import full
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.registry import Registry, runs
 from poster_tool.core.ml.retrain import train_candidate
-from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.train_dialog import RetrainDock, show_retrain
 from tests.gui import retrain_workspace as rw
@@ -102,7 +102,7 @@ def test_running_out_of_memory_is_explained(qtbot, ws, settings, monkeypatch, er
         raise error
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(train, "train_one_epoch", exhausted)
+    monkeypatch.setattr(full, "train_one_epoch", exhausted)
     before = state(workspace)
     dock = failed_run(qtbot, workspace, settings, in_process=True)
     text = dock.message.text()

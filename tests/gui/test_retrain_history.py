@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
-from poster_tool.core.ml.train import TrainConfig
 from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.model_history import ModelHistoryDialog

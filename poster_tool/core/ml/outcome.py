@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,8 +41,8 @@ from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.store import now
 
 if TYPE_CHECKING:
+    from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.network import GenreNet
-    from poster_tool.core.ml.train import TrainConfig
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
@@ -73,33 +73,51 @@ def cached_colour_features(
     return vectors
 
 
-def finish(
-    workspace: Workspace,
-    store: PosterStore,
-    config: TrainConfig,
-    net: GenreNet,
-    genres: Sequence[str],
-    split: Split,
-    val_probs: np.ndarray,
-    val_truth: np.ndarray,
-    test_probs: np.ndarray,
-    test_truth: np.ndarray,
-    device: torch.device,
-    pretrained: bool,
-    note: str,
-    started: float,
-    extra: dict[str, Any],
-) -> Generator[Progress, None, TrainResult]:
-    """Calibration and cuts, the report beside both baselines, the model folder, activation.
+@dataclass
+class Trained:
+    """A trained network and how it came about: what :func:`finish` turns into a version.
 
-    :param val_probs: uncalibrated probabilities on validation (calibration is fitted here)
+    :param val_probs: uncalibrated probabilities on validation (calibration is fitted there)
+    :param started: ``time.monotonic()`` when the run began (earlier when it was resumed)
+    :param trunk: the version whose trunk a quick run reused (``None``: this one's own)
+    :param parent: the version a quick run started from
+    :param resumed_after: the epochs after which an interrupted run was resumed
     """
-    fitted = Fitted.on_validation(val_probs, val_truth)
-    net.set_calibration(fitted.platt.tolist())
+
+    config: TrainConfig
+    net: GenreNet
+    genres: Sequence[str]
+    split: Split
+    val_probs: np.ndarray
+    val_truth: np.ndarray
+    test_probs: np.ndarray
+    test_truth: np.ndarray
+    device: torch.device
+    pretrained: bool
+    note: str
+    started: float
+    epochs_run: int
+    best_epoch: int
+    stopped_early: bool
+    history: list[dict[str, Any]]
+    trunk: str | None = None
+    parent: str | None = None
+    resumed_after: list[int] = field(default_factory=list)
+
+
+def finish(
+    workspace: Workspace, store: PosterStore, run: Trained
+) -> Generator[Progress, None, TrainResult]:
+    """Calibration and cuts, the report beside both baselines, the model folder, activation."""
+    config, genres, split = run.config, run.genres, run.split
+    fitted = Fitted.on_validation(run.val_probs, run.val_truth)
+    run.net.set_calibration(fitted.platt.tolist())
     cuts, f1_cuts = fitted.cuts, fitted.f1_thresholds
     absent = absent_cuts(label_matrix(split.train, genres))
-    report = judge(fitted.apply(test_probs), test_truth, f1_cuts, cuts, genres, absent)
-    report["ece_uncalibrated"] = round(expected_calibration_error(test_probs, test_truth), 4)
+    report = judge(fitted.apply(run.test_probs), run.test_truth, f1_cuts, cuts, genres, absent)
+    report["ece_uncalibrated"] = round(
+        expected_calibration_error(run.test_probs, run.test_truth), 4
+    )
     everything = split.train + split.val + split.test
     colour = yield from cached_colour_features(store, everything, config.workers)
     names = ("train", "val", "test")
@@ -110,7 +128,7 @@ def finish(
         "val": {
             k: v
             for k, v in judge(
-                fitted.apply(val_probs), val_truth, f1_cuts, cuts, genres, absent
+                fitted.apply(run.val_probs), run.val_truth, f1_cuts, cuts, genres, absent
             ).items()
             if k != "per_genre"
         },
@@ -122,7 +140,7 @@ def finish(
     }
     registry = Registry(workspace, store)
     version = registry.new_version(config.kind, config.version)
-    seconds = time.monotonic() - started
+    seconds = time.monotonic() - run.started
     meta = {
         "version": version,
         "kind": config.kind,
@@ -130,8 +148,8 @@ def finish(
         "backbone": config.backbone,
         "genres": list(genres),
         "input_size": list(config.input_size),
-        "mean": list(net.mean),
-        "std": list(net.std),
+        "mean": list(run.net.mean),
+        "std": list(run.net.std),
         # Suggestion cuts on calibrated probabilities (what the catalog marks positive)...
         "thresholds": {g: round(float(t), 4) for g, t in zip(genres, cuts, strict=True)},
         # ... and the F1-best ones, for figures comparable with the literature.
@@ -142,9 +160,9 @@ def finish(
             g: [round(float(a), 5), round(float(b), 5)]
             for g, (a, b) in zip(genres, fitted.platt, strict=True)
         },
-        "pretrained": pretrained,
-        "pretrained_note": note,
-        "device": str(device),
+        "pretrained": run.pretrained,
+        "pretrained_note": run.note,
+        "device": str(run.device),
         "seed": config.seed,
         "train_seconds": round(seconds, 1),
         "config": {
@@ -154,10 +172,15 @@ def finish(
         },
         "metrics": full_report,
         "training_data": snapshot(everything, split),
-        **extra,
+        "epochs_run": run.epochs_run,
+        "best_epoch": run.best_epoch,
+        "stopped_early": run.stopped_early,
+        "history": run.history,
+        "trunk": run.trunk or version,
+        "parent": run.parent,
+        "resumed_after": run.resumed_after,
     }
-    meta["trunk"] = meta["trunk"] or version
-    info = registry.save(net, meta, split.snapshot(), model_card(meta))
+    info = registry.save(run.net, meta, split.snapshot(), model_card(meta))
     if config.activate:
         registry.activate(version)
     yield Progress("saved", message=f"model {version} saved to {info.path}")
@@ -166,14 +189,14 @@ def finish(
         config.kind,
         info.path,
         full_report,
-        extra["epochs_run"],
-        extra["stopped_early"],
-        pretrained,
-        note,
-        str(device),
+        run.epochs_run,
+        run.stopped_early,
+        run.pretrained,
+        run.note,
+        str(run.device),
         seconds,
         config.activate,
-        extra["history"],
+        run.history,
     )
 
 

@@ -27,11 +27,11 @@ from poster_tool.core.ml.data import (
     load_examples,
     make_loader,
 )
+from poster_tool.core.ml.loop import batch_outputs, evaluate
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.outcome import cached_colour_features
 from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
 from poster_tool.core.ml.results import ScoreResult
-from poster_tool.core.ml.train import batch_outputs, evaluate
 from poster_tool.core.ml.transforms import EvalPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
 

@@ -8,7 +8,6 @@ already placed keep their split, so its test titles stay held out.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import replace
@@ -20,40 +19,34 @@ from torch import nn
 
 from poster_tool.core.ml import embeddings
 from poster_tool.core.ml.data import Example, label_matrix
-from poster_tool.core.ml.metrics import scores_report
-from poster_tool.core.ml.outcome import finish
-from poster_tool.core.ml.registry import Registry, load_network
-from poster_tool.core.ml.results import TrainResult
-from poster_tool.core.ml.train import (
-    TrainConfig,
+from poster_tool.core.ml.loop import (
+    Best,
+    RunContext,
     batch_outputs,
-    bce,
+    epoch_record,
     examples_or_fail,
     fixed_splits,
     pos_weight,
     split_loader,
     split_or_fail,
 )
+from poster_tool.core.ml.outcome import Trained, finish
+from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.ml.transforms import EvalPreset
 from poster_tool.core.progress import Meter, Progress
 
 if TYPE_CHECKING:
-    from poster_tool.core.ml.distributed import Distributed
+    from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.network import GenreNet
     from poster_tool.core.ml.registry import ModelInfo
     from poster_tool.core.store import PosterStore
-    from poster_tool.core.workspace import Workspace
 
 
-def fit_head(
-    workspace: Workspace,
-    store: PosterStore,
-    config: TrainConfig,
-    device: torch.device,
-    dist: Distributed,
-) -> Generator[Progress, None, TrainResult]:
-    """Train a new head for the base model's trunk; see :func:`train.fit` with ``quick``."""
-    if not dist.main:  # seconds of work: under torchrun rank 0 alone does it
+def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, TrainResult]:
+    """Train a new head for the base model's trunk; see :func:`train.fit`."""
+    workspace, store, device = run.workspace, run.store, run.device
+    if not run.dist.main:  # seconds of work: under torchrun rank 0 alone does it
         return TrainResult.of_helper_rank("quick", str(device))
     started = time.monotonic()
     torch.manual_seed(config.seed)
@@ -79,7 +72,7 @@ def fit_head(
     generator = torch.Generator().manual_seed(config.seed)
     x_train, y_train = x["train"].to(device), torch.from_numpy(y["train"]).to(device)
     meter = Meter("head", total=epochs)
-    history, best_score, best_epoch, best_state, bad = [], -1.0, 0, None, 0
+    history, best = [], Best()
     epoch = 0
     for epoch in range(1, epochs + 1):
         head.train()
@@ -95,32 +88,18 @@ def fit_head(
             optimizer.step()
             loss_sum += float(loss.detach()) * len(idx)
         probs = _head_probs(head, x["val"], device)
-        val = scores_report(y["val"], probs, [0.5] * len(genres), genres)
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": round(loss_sum / len(order), 5),
-                "val_loss": round(bce(probs, y["val"]), 5),
-                "val_map": val["map"],
-                "val_micro_f1_at_0.5": val["micro_f1"],
-            }
-        )
-        if val["map"] > best_score + 1e-4:
-            best_score, best_epoch, bad = val["map"], epoch, 0
-            best_state = copy.deepcopy(head.state_dict())
-        else:
-            bad += 1
+        record, val = epoch_record(epoch, loss_sum / len(order), probs, y["val"], genres)
+        history.append(record)
+        best.update(val["map"], epoch, head)
         meter.done = epoch
         yield meter.report(
-            f"val mAP {val['map']:.3f}", kind="epoch", history=list(history), **history[-1]
+            f"val mAP {val['map']:.3f}", kind="epoch", history=list(history), **record
         )
-        if bad >= config.patience * 2:  # head epochs are short: allow a longer plateau
+        if best.bad_epochs >= config.patience * 2:  # head epochs are short: allow a longer plateau
             break
-    if best_state is not None:
-        head.load_state_dict(best_state)
-    result = yield from finish(
-        workspace,
-        store,
+    best.restore(head)
+    trunk = base.meta.get("trunk") or base.version
+    trained = Trained(
         config,
         net,
         genres,
@@ -131,19 +110,16 @@ def fit_head(
         y["test"],
         device,
         bool(base.meta.get("pretrained")),
-        f"head only, retrained on the trunk of {base.meta.get('trunk') or base.version} "
-        f"({base.meta.get('pretrained_note', '')})",
+        f"head only, retrained on the trunk of {trunk} ({base.meta.get('pretrained_note', '')})",
         started,
-        {
-            "epochs_run": epoch,
-            "best_epoch": best_epoch,
-            "stopped_early": epoch < epochs,
-            "history": history,
-            "trunk": base.meta.get("trunk") or base.version,
-            "parent": base.version,
-        },
+        epochs_run=epoch,
+        best_epoch=best.epoch,
+        stopped_early=epoch < epochs,
+        history=history,
+        trunk=trunk,
+        parent=base.version,
     )
-    return result
+    return (yield from finish(workspace, store, trained))
 
 
 def _head_probs(head: nn.Module, x: torch.Tensor, device: torch.device) -> np.ndarray:

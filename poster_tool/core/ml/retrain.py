@@ -18,12 +18,13 @@ import torch
 
 from poster_tool.core.errors import ModelError, PosterToolError
 from poster_tool.core.ml.calibration import judge
+from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.data import label_matrix, load_examples
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.quick import cached_embeddings
 from poster_tool.core.ml.registry import Registry, load_network
 from poster_tool.core.ml.results import Candidate
-from poster_tool.core.ml.train import TrainConfig, fit
+from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
@@ -41,17 +42,17 @@ def train_candidate(
 ) -> Generator[Progress, None, Candidate]:
     """Train a new version without activating it, then compare the active model with it.
 
-    Opens its own catalog connection, so it can run on a worker thread.
+    Opens its own catalog connection (one for the whole run), so it can run on a worker
+    thread.
 
     :raises ModelError: for anything the curator can fix, in plain words
     """
     with workspace.store() as store:
         version = config.version or Registry(workspace, store).new_version(config.kind)
-    config = replace(config, version=version, activate=False)
-    done = False
-    try:
-        result = yield from fit(workspace, config)
-        with workspace.store() as store:
+        config = replace(config, version=version, activate=False)
+        done = False
+        try:
+            result = yield from fit(workspace, config, store)
             try:
                 new = Registry(workspace, store).get(version)
                 active = yield from active_on_test_split(
@@ -60,19 +61,19 @@ def train_candidate(
                 note = "" if active else "there is no other active model to compare with"
             except ModelError as exc:  # the candidate stands on its own
                 active, note = None, f"the active model could not be scored: {exc}"
-        done = True
-        return Candidate(result, active, note)
-    except ModelError as exc:
-        raise ModelError(_name_poster(workspace, str(exc))) from exc
-    except MemoryError as exc:
-        raise ModelError(OUT_OF_MEMORY) from exc
-    except RuntimeError as exc:
-        if "out of memory" in str(exc).lower():  # CUDA and MPS say so in their message
+            done = True
+            return Candidate(result, active, note)
+        except ModelError as exc:
+            raise ModelError(_name_poster(workspace, str(exc))) from exc
+        except MemoryError as exc:
             raise ModelError(OUT_OF_MEMORY) from exc
-        raise
-    finally:
-        if not done:
-            _drop(workspace, version)
+        except RuntimeError as exc:
+            if "out of memory" in str(exc).lower():  # CUDA and MPS say so in their message
+                raise ModelError(OUT_OF_MEMORY) from exc
+            raise
+        finally:
+            if not done:
+                _drop(workspace, store, version)
 
 
 def _name_poster(workspace: Workspace, message: str) -> str:
@@ -92,15 +93,14 @@ def _name_poster(workspace: Workspace, message: str) -> str:
     )
 
 
-def _drop(workspace: Workspace, version: str) -> None:
+def _drop(workspace: Workspace, store: PosterStore, version: str) -> None:
     """Remove the candidate if it got saved before the run stopped."""
     if not (workspace.models_dir / version).is_dir():
         return
-    with workspace.store() as store:
-        try:
-            Registry(workspace, store).remove(version)
-        except PosterToolError:
-            pass  # activated meanwhile by someone else: then it is theirs to keep
+    try:
+        Registry(workspace, store).remove(version)
+    except PosterToolError:
+        pass  # activated meanwhile by someone else: then it is theirs to keep
 
 
 def active_on_test_split(
