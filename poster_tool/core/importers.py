@@ -276,7 +276,9 @@ def _ingest_items(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            results = pool.map(lambda pair: _checked(workspace, pair[0].file), batch)
+            # Checked before the transaction, so the write lock is held for the inserts
+            # only and an edit in the window never waits for image decoding.
+            results = list(pool.map(lambda pair: _checked(workspace, pair[0].file), batch))
             with store.transaction():
                 for (item, title_id), result in zip(batch, results, strict=True):
                     meter.done += 1

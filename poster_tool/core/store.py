@@ -31,6 +31,8 @@ from poster_tool.core.records import (
 from poster_tool.core.suggestions import SURE_ABSENT, SURE_PRESENT, suggested, uncertainty
 from poster_tool.core.taxonomy import GENRES, ordered
 
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another program's transaction
+
 _POSTER_COLUMNS = """
     p.id, p.title_id, p.sha256, p.path, p.width, p.height, p.orientation, p.phash, p.source,
     p.source_url, p.status, p.is_default, p.sensitive, p.sensitive_reason, p.synthetic,
@@ -74,7 +76,7 @@ class PosterStore:
             else:
                 self.db = Database(path)
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.db.memory:
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
@@ -95,9 +97,39 @@ class PosterStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """One transaction (a savepoint when nested); rolled back on any exception."""
-        with self.db.atomic():
+        """One write transaction (a savepoint when nested); rolled back on any exception.
+
+        It starts with ``BEGIN IMMEDIATE``: taking the write lock first makes a writer wait
+        its turn (up to the busy timeout) while another program writes; a deferred
+        transaction that read first would be refused at its first write instead.
+
+        :raises StoreError: when another program kept the catalog locked past the timeout
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"the catalog is busy: another program kept it locked for "
+                f"{BUSY_TIMEOUT_MS / 1000:g} s; try again ({exc})"
+            ) from exc
+        try:
             yield self.db
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same state of the catalog
+        (WAL), and writers in other connections go on meanwhile."""
+        with self.db.atomic():
+            yield
 
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         return self.db.execute(sql, params).fetchall()

@@ -216,7 +216,7 @@ def export(
 
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.
-    with store.transaction():
+    with store.snapshot():
         report = yield from _write(workspace, store, fmt, out, since_key, images_dir, sensitive)
     report.size = out.stat().st_size
     return report

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
-CHUNK = 256  # posters per transaction
+CHUNK = 256  # posters per transaction: ~0.1 s of writing, so a curator's edit waits little
 
 
 def _dataset(info: ModelInfo, paths: Sequence[Path | str]) -> PosterDataset:
