@@ -32,10 +32,10 @@ from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from poster_tool.core import schema  # noqa: E402
+from poster_tool.core.catalog.connection import fold, now  # noqa: E402
 from poster_tool.core.demo import draw_poster  # noqa: E402
 from poster_tool.core.imaging import check_bytes  # noqa: E402
 from poster_tool.core.intake import store_files  # noqa: E402
-from poster_tool.core.store import fold, now  # noqa: E402
 from poster_tool.core.taxonomy import GENRES  # noqa: E402
 from poster_tool.core.workspace import Workspace  # noqa: E402
 

@@ -10,8 +10,8 @@ from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import split_genres
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.personalize.profiles import Profile
-    from poster_tool.core.store import PosterStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +23,10 @@ from poster_tool.core.imaging import CheckedImage, check_file
 from poster_tool.core.intake import Intake, IntakeTally, store_files
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import resolve_all, split_genres
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 REQUIRED_COLUMNS = ("id", "title", "year", "genres")
@@ -188,13 +186,7 @@ def import_csv(
 def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: str) -> None:
     title_id, created = store.upsert_title(title)
     report.count_title(created)
-    with store.transaction() as db:
-        cur = db.execute(
-            "INSERT OR IGNORE INTO crawl_state(source, key, kind, status, info, updated_at) "
-            "VALUES ('urls', ?, 'poster', 'queued', ?, ?)",
-            [url, json.dumps({"title_id": title_id}), now()],
-        )
-    report.queued_urls += cur.rowcount
+    report.queued_urls += sum(store.queue_tasks("urls", [(url, "poster", {"title_id": title_id})]))
 
 
 def import_dir(

@@ -18,7 +18,7 @@ from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import accepted
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 Notify = Callable[[list[int]], None]
 

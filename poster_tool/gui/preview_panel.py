@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.personalize.policy import ROW_LENGTH
+from poster_tool.core.personalize.row import Row, audience_for, build_row
 from poster_tool.core.personalize.samples import ensure_samples
 from poster_tool.core.records import PosterQuery
 from poster_tool.gui import pool_panel
@@ -39,9 +40,6 @@ from poster_tool.gui.preview_row import (
     SMALL,
     CardDelegate,
     PreviewModel,
-    Row,
-    audience_for,
-    build_row,
 )
 from poster_tool.gui.thumbnail_delegate import COLORS
 from poster_tool.gui.workers import CallWorker, start

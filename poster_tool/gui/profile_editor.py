@@ -57,8 +57,8 @@ from poster_tool.gui.thumbnail_delegate import COLORS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.personalize.profiles import Profile, Viewing
-    from poster_tool.core.store import PosterStore
 
 NEW_NAME = "new viewer"
 GENRE_COLUMNS = 2  # the genre preferences are laid out in this many columns
@@ -283,7 +283,7 @@ class ProfileEditor(QDialog):
         return [self.list.item(r).text() for r in range(self.list.count())]
 
     def _reload_list(self, select: str = "") -> None:
-        names = [r[0] for r in self.store.db.execute("SELECT name FROM profiles ORDER BY name")]
+        names = self.store.profile_names()
         self.list.blockSignals(True)
         self.list.clear()
         for name in names:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from poster_tool.core.store import PosterStore
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.workspace import Workspace
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

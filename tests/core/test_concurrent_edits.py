@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import PosterStore
 from tests.core.test_curation_queries import add
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,8 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 WRITER = """
 import sys, time
 from poster_tool.core.records import PosterQuery
-from poster_tool.core.store import PosterStore
-from tests.core.test_curation_queries import add
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.taxonomy import GENRES
 store = PosterStore(sys.argv[1])
 ids = store.query_ids(PosterQuery(sort="id"), limit=10**6)

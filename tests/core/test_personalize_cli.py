@@ -11,7 +11,7 @@ from poster_tool.cli import main
 from tests.core.personalize_catalog import CatalogBuilder
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 

@@ -75,7 +75,7 @@ def test_add_rename_and_delete_profiles(qtbot, dialog, world, monkeypatch) -> No
         dialog.delete.click()
     assert "teen" not in dialog.names()
     with world.workspace.store() as store:
-        assert store.scalar("SELECT count(*) FROM profiles WHERE name = 'teen'") == 0
+        assert store._scalar("SELECT count(*) FROM profiles WHERE name = 'teen'") == 0
 
 
 def test_viewings_are_added_and_removed(qtbot, dialog, world) -> None:

@@ -24,15 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.errors import ModelError
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
     import torch
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.network import GenreNet
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 FORMAT = 1  # bump when model.json or weights.pt change shape; older code refuses newer
@@ -319,65 +318,3 @@ class Registry:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return read_info(final)
-
-
-# -- the run log (model_runs) ---------------------------------------------------------------
-def start_run(store: PosterStore, kind: str, backbone: str, device: str) -> int:
-    """Record that a training run started; returns its id."""
-    with store.transaction():
-        cur = store.db.execute(
-            "INSERT INTO model_runs(kind, backbone, device, status, started_at) "
-            "VALUES (?, ?, ?, 'running', ?)",
-            [kind, backbone, device, now()],
-        )
-    return int(cur.lastrowid or 0)
-
-
-def finish_run(
-    store: PosterStore,
-    run_id: int,
-    status: str,
-    *,
-    version: str | None = None,
-    n_train: int | None = None,
-    n_curator: int | None = None,
-    metrics: dict[str, Any] | None = None,
-    message: str = "",
-) -> None:
-    """Record how a run ended: ``finished``, ``cancelled`` or ``failed``."""
-    with store.transaction():
-        store.db.execute(
-            "UPDATE model_runs SET status = ?, finished_at = ?, version = ?, n_train = ?, "
-            "n_curator = ?, metrics = ?, message = ? WHERE id = ?",
-            [
-                status,
-                now(),
-                version,
-                n_train,
-                n_curator,
-                None if metrics is None else json.dumps(metrics),
-                message,
-                run_id,
-            ],
-        )
-
-
-def runs(store: PosterStore, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest training runs."""
-    cols = (
-        "id",
-        "version",
-        "kind",
-        "backbone",
-        "device",
-        "status",
-        "started_at",
-        "finished_at",
-        "n_train",
-        "n_curator",
-        "message",
-    )
-    rows = store.db.execute(
-        f"SELECT {', '.join(cols)} FROM model_runs ORDER BY id DESC LIMIT ?", [limit]
-    ).fetchall()
-    return [dict(zip(cols, r, strict=True)) for r in rows]

@@ -62,7 +62,6 @@ from poster_tool.core.ml.prefix import (
     prefix_of,
     views_that_fit,
 )
-from poster_tool.core.ml.registry import finish_run, start_run
 from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.ml.transforms import EvalPreset, TrainPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
@@ -71,7 +70,7 @@ if TYPE_CHECKING:
     from torch.utils.data import DataLoader
     from torch.utils.data.distributed import DistributedSampler
 
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 MIN_EXAMPLES = 16
@@ -183,7 +182,7 @@ def fit(
     dist = Distributed.from_env()
     device = dist.start(config.device)
     store = workspace.store()
-    run_id = start_run(store, config.kind, config.backbone, str(device)) if dist.main else 0
+    run_id = store.start_run(config.kind, config.backbone, str(device)) if dist.main else 0
     status, message, result = "failed", "", None
     try:
         if config.quick:
@@ -205,8 +204,7 @@ def fit(
     finally:
         if dist.main:
             report = result.report if result else {}
-            finish_run(
-                store,
+            store.finish_run(
                 run_id,
                 status,
                 version=result.version if result else None,

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
+from poster_tool.core.catalog.connection import now
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES, ordered, resolve_all
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 HALF_LIFE_DAYS = 90.0  # a viewing three months older than another counts half as much
 LIKE_BONUS = 0.25  # added to a liked genre's normalised share before renormalising
@@ -134,54 +134,30 @@ def profile_id(store: PosterStore, name: str) -> int:
 
     :raises ProfileError: when there is no such profile
     """
-    rows = store.db.execute(
-        "SELECT id, name FROM profiles WHERE name = ? OR lower(name) = lower(?) "
-        "ORDER BY name = ? DESC, id",
-        [name, name, name],
-    ).fetchall()
+    rows = store.profile_matches(name)
     if not rows or (rows[0][1] != name and len(rows) > 1):
-        known = [r[0] for r in store.db.execute("SELECT name FROM profiles ORDER BY name")]
+        known = store.profile_names()
         hint = f"; profiles: {', '.join(known)}" if known else "; run 'poster-tool profiles seed'"
         raise ProfileError(f"no profile named {name!r}{hint}")
-    return int(rows[0][0])
+    return rows[0][0]
 
 
 def history(store: PosterStore, name: str) -> list[Viewing]:
     """A profile's viewing history, oldest first, with title names."""
     pid = profile_id(store, name)
-    return [
-        Viewing(r[0], r[1], r[2], r[3])
-        for r in store.db.execute(
-            "SELECT v.title_id, v.watched_at, v.minutes, t.name FROM viewing_history v "
-            "JOIN titles t ON t.id = v.title_id WHERE v.profile_id = ? ORDER BY v.watched_at, v.id",
-            [pid],
-        )
-    ]
+    return [Viewing(*r) for r in store.history_rows(pid)]
 
 
 def list_profiles(store: PosterStore, names: Sequence[str] | None = None) -> list[Profile]:
     """Profiles by name (all when ``names`` is None), each with its affinity computed."""
     ids = None if names is None else [profile_id(store, n) for n in names]
-    rows = store.db.execute(
-        "SELECT id, name, description, sample FROM profiles ORDER BY name"
-    ).fetchall()
+    rows = store.profile_rows()
     if ids is not None:
         by_id = {r[0]: r for r in rows}
         rows = [by_id[i] for i in ids]
-    prefs: dict[int, dict[int, list[str]]] = {}
-    for pid, genre, pref in store.db.execute("SELECT profile_id, genre, pref FROM profile_prefs"):
-        prefs.setdefault(pid, {1: [], -1: []})[pref].append(genre)
-    viewings: dict[int, list[Viewing]] = {}
-    for pid, title_id, watched_at, minutes in store.db.execute(
-        "SELECT profile_id, title_id, watched_at, minutes FROM viewing_history ORDER BY id"
-    ):
-        viewings.setdefault(pid, []).append(Viewing(title_id, watched_at, minutes))
-    genres_of: dict[int, list[str]] = {}
-    for title_id, genre in store.db.execute(
-        "SELECT tg.title_id, tg.genre FROM title_genres tg "
-        "WHERE tg.title_id IN (SELECT title_id FROM viewing_history)"
-    ):
-        genres_of.setdefault(title_id, []).append(genre)
+    prefs = store.profile_prefs()
+    viewings = {pid: [Viewing(*row) for row in rows_] for pid, rows_ in store.viewings().items()}
+    genres_of = store.viewed_title_genres()
     out = []
     for pid, name, description, sample in rows:
         likes = ordered(prefs.get(pid, {}).get(1, []))
@@ -192,7 +168,7 @@ def list_profiles(store: PosterStore, names: Sequence[str] | None = None) -> lis
                 id=pid,
                 name=name,
                 description=description,
-                sample=bool(sample),
+                sample=sample,
                 likes=tuple(likes),
                 dislikes=tuple(dislikes),
                 affinity=affinity(history_, genres_of, likes, dislikes),
@@ -216,11 +192,7 @@ def _write_prefs(store: PosterStore, pid: int, likes: list[str], dislikes: list[
     both = set(likes) & set(dislikes)
     if both:
         raise ProfileError(f"{sorted(both)[0]} cannot be both liked and disliked")
-    store.db.execute("DELETE FROM profile_prefs WHERE profile_id = ?", [pid])
-    store.db.conn.executemany(
-        "INSERT INTO profile_prefs(profile_id, genre, pref) VALUES (?, ?, ?)",
-        [(pid, g, 1) for g in likes] + [(pid, g, -1) for g in dislikes],
-    )
+    store.set_profile_prefs(pid, likes, dislikes)
 
 
 def create_profile(
@@ -243,13 +215,9 @@ def create_profile(
     likes_ = _genre_names(likes, "the likes")
     dislikes_ = _genre_names(dislikes, "the dislikes")
     with store.transaction():
-        if store.db.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone():
+        if store.profile_exists(name):
             raise ProfileError(f"a profile named {name!r} already exists")
-        cur = store.db.execute(
-            "INSERT INTO profiles(name, description, sample, created_at) VALUES (?, ?, ?, ?)",
-            [name, description, int(sample), now()],
-        )
-        pid = int(cur.lastrowid or 0)
+        pid = store.add_profile(name, description, sample)
         _write_prefs(store, pid, likes_, dislikes_)
     return pid
 
@@ -271,25 +239,17 @@ def update_profile(
     )
     with store.transaction():
         if new_name is not None and new_name.strip() != current.name:
-            if store.db.execute(
-                "SELECT 1 FROM profiles WHERE name = ?", [new_name.strip()]
-            ).fetchone():
+            if store.profile_exists(new_name.strip()):
                 raise ProfileError(f"a profile named {new_name.strip()!r} already exists")
-            store.db.execute(
-                "UPDATE profiles SET name = ? WHERE id = ?", [new_name.strip(), current.id]
-            )
+            store.rename_profile(current.id, new_name.strip())
         if description is not None:
-            store.db.execute(
-                "UPDATE profiles SET description = ? WHERE id = ?", [description, current.id]
-            )
+            store.describe_profile(current.id, description)
         _write_prefs(store, current.id, likes_, dislikes_)
 
 
 def delete_profile(store: PosterStore, name: str) -> None:
     """Remove a profile with its preferences and history."""
-    pid = profile_id(store, name)
-    with store.transaction():
-        store.db.execute("DELETE FROM profiles WHERE id = ?", [pid])
+    store.remove_profile(profile_id(store, name))
 
 
 def add_viewing(
@@ -304,25 +264,16 @@ def add_viewing(
     when = parse_when(watched_at).isoformat(timespec="seconds")
     pid = profile_id(store, name)
     store.get_title(title_id)  # a clear error for an unknown title
-    with store.transaction():
-        store.db.execute(
-            "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
-            "VALUES (?, ?, ?, ?)",
-            [pid, title_id, when, float(minutes)],
-        )
+    store.add_viewing_row(pid, (title_id, when, float(minutes)))
 
 
 def replace_history(store: PosterStore, name: str, viewings: Iterable[Viewing]) -> None:
     """Replace a profile's whole viewing history (sample rebuilds, the GUI editor)."""
     pid = profile_id(store, name)
-    rows = [
-        (pid, v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"), float(v.minutes))
-        for v in viewings
-    ]
-    with store.transaction():
-        store.db.execute("DELETE FROM viewing_history WHERE profile_id = ?", [pid])
-        store.db.conn.executemany(
-            "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
-            "VALUES (?, ?, ?, ?)",
-            rows,
-        )
+    store.replace_viewings(
+        pid,
+        [
+            (v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"), float(v.minutes))
+            for v in viewings
+        ],
+    )
