@@ -108,15 +108,6 @@ class ProfileRows(Connection):
         with self.transaction():
             self._db.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
 
-    def add_viewing_row(self, profile_id: int, row: ViewingRow) -> None:
-        """Record one viewing."""
-        with self.transaction():
-            self._db.execute(
-                "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
-                "VALUES (?, ?, ?, ?)",
-                [profile_id, *row],
-            )
-
     def replace_viewings(self, profile_id: int, rows: Iterable[ViewingRow]) -> None:
         """Replace a profile's whole viewing history."""
         with self.transaction():

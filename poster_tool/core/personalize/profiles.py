@@ -17,7 +17,7 @@ A profile without history or likes has an empty affinity: the policy then shows 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -203,23 +203,17 @@ def create_profile(
     likes: Iterable[str] = (),
     dislikes: Iterable[str] = (),
     sample: bool = False,
+    curator: str | None = None,
 ) -> int:
     """Add a profile; return its id.
 
     :param likes: genre names or aliases the viewer says they like
+    :param curator: who adds it, for the audit log (``None``: seeding, not an edit)
     :raises ProfileError: when the name is empty or taken, or a genre is unknown
     """
-    name = name.strip()
-    if not name:
-        raise ProfileError("a profile needs a name")
-    likes_ = _genre_names(likes, "the likes")
-    dislikes_ = _genre_names(dislikes, "the dislikes")
-    with store.transaction():
-        if store.profile_exists(name):
-            raise ProfileError(f"a profile named {name!r} already exists")
-        pid = store.add_profile(name, description, sample)
-        _write_prefs(store, pid, likes_, dislikes_)
-    return pid
+    state = ProfileState(name, description, tuple(likes), tuple(dislikes), sample)
+    put_profile(store, None, state, curator)
+    return profile_id(store, name.strip())
 
 
 def update_profile(
@@ -230,30 +224,32 @@ def update_profile(
     dislikes: Iterable[str] | None = None,
     description: str | None = None,
     new_name: str | None = None,
+    curator: str | None = None,
 ) -> None:
     """Change a profile; arguments left at ``None`` keep their current value."""
-    current = get_profile(store, name)
-    likes_ = list(current.likes) if likes is None else _genre_names(likes, "the likes")
-    dislikes_ = (
-        list(current.dislikes) if dislikes is None else _genre_names(dislikes, "the dislikes")
+    before = profile_state(store, name)
+    after = replace(
+        before,
+        name=before.name if new_name is None else new_name,
+        description=before.description if description is None else description,
+        likes=before.likes if likes is None else tuple(likes),
+        dislikes=before.dislikes if dislikes is None else tuple(dislikes),
     )
-    with store.transaction():
-        if new_name is not None and new_name.strip() != current.name:
-            if store.profile_exists(new_name.strip()):
-                raise ProfileError(f"a profile named {new_name.strip()!r} already exists")
-            store.rename_profile(current.id, new_name.strip())
-        if description is not None:
-            store.describe_profile(current.id, description)
-        _write_prefs(store, current.id, likes_, dislikes_)
+    put_profile(store, before.name, after, curator)
 
 
-def delete_profile(store: PosterStore, name: str) -> None:
+def delete_profile(store: PosterStore, name: str, curator: str | None = None) -> None:
     """Remove a profile with its preferences and history."""
-    store.remove_profile(profile_id(store, name))
+    put_profile(store, profile_state(store, name).name, None, curator)
 
 
 def add_viewing(
-    store: PosterStore, name: str, title_id: int, minutes: float, watched_at: str | None = None
+    store: PosterStore,
+    name: str,
+    title_id: int,
+    minutes: float,
+    watched_at: str | None = None,
+    curator: str | None = None,
 ) -> None:
     """Record that the profile watched a title for ``minutes`` (at ``watched_at``, else now).
 
@@ -262,18 +258,116 @@ def add_viewing(
     if not minutes > 0:
         raise ProfileError("minutes watched must be more than 0")
     when = parse_when(watched_at).isoformat(timespec="seconds")
-    pid = profile_id(store, name)
+    before = profile_state(store, name)
     store.get_title(title_id)  # a clear error for an unknown title
-    store.add_viewing_row(pid, (title_id, when, float(minutes)))
+    viewings = (*before.viewings, (title_id, when, float(minutes)))
+    put_profile(store, before.name, replace(before, viewings=viewings), curator)
 
 
-def replace_history(store: PosterStore, name: str, viewings: Iterable[Viewing]) -> None:
-    """Replace a profile's whole viewing history (sample rebuilds, the GUI editor)."""
-    pid = profile_id(store, name)
-    store.replace_viewings(
-        pid,
-        [
-            (v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"), float(v.minutes))
-            for v in viewings
-        ],
+def replace_history(
+    store: PosterStore, name: str, viewings: Iterable[Viewing], curator: str | None = None
+) -> None:
+    """Replace a profile's whole viewing history (sample rebuilds)."""
+    before = profile_state(store, name)
+    rows = tuple((v.title_id, v.watched_at, v.minutes) for v in viewings)
+    put_profile(store, before.name, replace(before, viewings=rows), curator)
+
+
+# -- curator edits (audited, undoable) ------------------------------------------------------
+@dataclass(frozen=True)
+class ProfileState:
+    """Everything a curator can change on a profile: what an undo puts back.
+
+    :param viewings: ``(title id, watched at, minutes)``, oldest first
+    """
+
+    name: str
+    description: str = ""
+    likes: tuple[str, ...] = ()
+    dislikes: tuple[str, ...] = ()
+    sample: bool = False
+    viewings: tuple[tuple[int, str, float], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The state as the audit log stores it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "likes": list(self.likes),
+            "dislikes": list(self.dislikes),
+            "sample": self.sample,
+            "viewings": [list(v) for v in self.viewings],
+        }
+
+
+def profile_state(store: PosterStore, name: str) -> ProfileState:
+    """The current state of the profile called ``name``.
+
+    :raises ProfileError: when there is no such profile
+    """
+    profile = get_profile(store, name)
+    return ProfileState(
+        profile.name,
+        profile.description,
+        profile.likes,
+        profile.dislikes,
+        profile.sample,
+        tuple((v.title_id, v.watched_at, v.minutes) for v in history(store, profile.name)),
     )
+
+
+def put_profile(
+    store: PosterStore, current: str | None, state: ProfileState | None, curator: str | None
+) -> None:
+    """Make the profile called ``current`` (``None``: a new one) match ``state`` (``None``:
+    deleted), in one transaction with its audit row: every profile edit of a curator, and
+    its undo, is one call.
+
+    :param curator: who edits, for the audit log (``None``: seeding samples, not audited)
+
+    :raises ProfileError: when a profile is missing, a name is empty or taken, a genre is
+        unknown or both liked and disliked, or a viewing is not a positive time at a date
+    """
+    with store.transaction():
+        before = None if current is None else profile_state(store, current)
+        if state is None:
+            if before is not None:
+                store.remove_profile(profile_id(store, before.name))
+        else:
+            name = state.name.strip()
+            if not name:
+                raise ProfileError("a profile needs a name")
+            if name != (before.name if before else None) and store.profile_exists(name):
+                raise ProfileError(f"a profile named {name!r} already exists")
+            likes = _genre_names(state.likes, "the likes")
+            dislikes = _genre_names(state.dislikes, "the dislikes")
+            viewings = []
+            for title_id, watched_at, minutes in state.viewings:
+                if not minutes > 0:
+                    raise ProfileError("minutes watched must be more than 0")
+                when = parse_when(watched_at).isoformat(timespec="seconds")
+                viewings.append((title_id, when, float(minutes)))
+            if before is None:
+                pid = store.add_profile(name, state.description, state.sample)
+            else:
+                pid = profile_id(store, before.name)
+                store.rename_profile(pid, name)
+                store.describe_profile(pid, state.description)
+            _write_prefs(store, pid, likes, dislikes)
+            store.replace_viewings(pid, viewings)
+            state = replace(
+                state,
+                name=name,
+                likes=tuple(likes),
+                dislikes=tuple(dislikes),
+                viewings=tuple(viewings),
+            )
+        if curator is not None:
+            store.audit(
+                curator,
+                "profile",
+                None,
+                None,
+                None if before is None else before.to_dict(),
+                None if state is None else state.to_dict(),
+            )
