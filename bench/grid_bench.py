@@ -32,10 +32,10 @@ from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from poster_tool.core import schema  # noqa: E402
+from poster_tool.core.catalog.connection import fold, now  # noqa: E402
 from poster_tool.core.demo import draw_poster  # noqa: E402
 from poster_tool.core.imaging import check_bytes  # noqa: E402
 from poster_tool.core.intake import store_files  # noqa: E402
-from poster_tool.core.store import fold, now  # noqa: E402
 from poster_tool.core.taxonomy import GENRES  # noqa: E402
 from poster_tool.core.workspace import Workspace  # noqa: E402
 
@@ -140,8 +140,10 @@ def generate(root: Path, posters: int) -> Workspace:
                     )
                 )
                 label_rows.extend((pid, g, stamp) for g in genres)
+        # Bulk rows straight into the tables: adding 100,000 posters one by one through
+        # PosterStore.add_poster would be far slower.
         with store.transaction():
-            db = store.db.conn
+            db = store._db.conn
             db.executemany(
                 "INSERT INTO titles(id, key, name, name_fold, year, source, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -159,8 +161,8 @@ def generate(root: Path, posters: int) -> Workspace:
                 "created_at) VALUES (?, ?, 'source', 1, ?)",
                 label_rows,
             )
-            store.db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
-        store.db.execute("ANALYZE")
+            store._db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
+        store._db.execute("ANALYZE")
     return ws
 
 

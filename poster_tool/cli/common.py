@@ -15,7 +15,7 @@ from poster_tool.core.progress import Progress, run_job
 from poster_tool.core.workspace import Workspace, origin
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 R = TypeVar("R")
 PROGRESS_JSONL = False  # set by --progress-jsonl: progress as JSON lines for a parent process
@@ -41,7 +41,7 @@ def open_store(args: argparse.Namespace, reads: bool = False) -> tuple[Workspace
     """
     ws = workspace(args)
     store = ws.store()
-    if reads and not store.scalar("SELECT 1 FROM titles LIMIT 1"):
+    if reads and not store.has_titles():
         why = "--demo" if getattr(args, "demo", False) else origin(args.workspace)
         print(
             f"poster-tool: note: the workspace {ws.root} ({why}) holds no titles yet; "

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from poster_tool.cli.common import open_store, print_json, run_with_progress
+from poster_tool.cli.common import curator, open_store, print_json, run_with_progress
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import split_genres
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.personalize.profiles import Profile
-    from poster_tool.core.store import PosterStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -189,6 +189,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         description=args.description or "",
         likes=_genres_arg(args.likes) or [],
         dislikes=_genres_arg(args.dislikes) or [],
+        curator=curator(args),
     )
     print(f"profile {args.name!r} added")
     return 0
@@ -204,6 +205,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         dislikes=_genres_arg(args.dislikes),
         description=args.description,
         new_name=args.rename,
+        curator=curator(args),
     )
     print(f"profile {args.rename or args.name!r} updated")
     return 0
@@ -216,7 +218,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     title = store.find_title(args.title)
     if title is None:
         raise PosterToolError(f"no title {args.title!r} in the catalog")
-    add_viewing(store, args.name, title.id, args.minutes, args.date)
+    add_viewing(store, args.name, title.id, args.minutes, args.date, curator(args))
     print(f"{args.name}: watched {title.display} for {args.minutes:g} min")
     return 0
 
@@ -224,7 +226,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from poster_tool.core.personalize.profiles import delete_profile
 
-    delete_profile(_store(args), args.name)
+    delete_profile(_store(args), args.name, curator(args))
     print(f"profile {args.name!r} removed")
     return 0
 

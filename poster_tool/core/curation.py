@@ -1,8 +1,7 @@
 """Catalog questions the curation window asks beyond :class:`PosterStore`'s own API.
 
-Model-suggested genres for a page of the grid, the poster sources to filter by, similar
-posters by embedding (cosine similarity over the stored vectors, with numpy), and titles
-left without a showable default.
+Similar posters by embedding (cosine similarity over the stored vectors, with numpy), and
+titles left without a showable default.
 """
 
 from __future__ import annotations
@@ -13,33 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from poster_tool.core.errors import StoreError
-from poster_tool.core.store import in_clause
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
-
-
-def model_suggestions(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
-    """Genres the model calls positive for each poster (taxonomy order); unscored -> absent."""
-    out: dict[int, list[str]] = {}
-    if not ids:
-        return out
-    where, params = in_clause("l.poster_id", ids)
-    for poster_id, genre in store.db.execute(
-        "SELECT l.poster_id, l.genre FROM poster_labels l JOIN genres g ON g.name = l.genre "
-        f"WHERE l.source = 'model' AND l.positive = 1 AND {where} ORDER BY g.position",
-        params,
-    ).fetchall():
-        out.setdefault(poster_id, []).append(genre)
-    return out
-
-
-def sources(store: PosterStore) -> list[str]:
-    """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
-    return [
-        r[0]
-        for r in store.db.execute("SELECT DISTINCT source FROM posters ORDER BY source").fetchall()
-    ]
+    from poster_tool.core.catalog.store import PosterStore
 
 
 def embedding_backbones(store: PosterStore, poster_id: int, prefer: str | None = None) -> list[str]:
@@ -47,13 +22,7 @@ def embedding_backbones(store: PosterStore, poster_id: int, prefer: str | None =
 
     :param prefer: usually the active model's ``embedding_key``
     """
-    found = [
-        r[0]
-        for r in store.db.execute(
-            "SELECT backbone FROM embeddings WHERE poster_id = ? ORDER BY backbone", [poster_id]
-        ).fetchall()
-    ]
-    return sorted(found, key=lambda b: b != prefer)
+    return sorted(store.embedding_keys(poster_id), key=lambda b: b != prefer)
 
 
 def similar_posters(
@@ -70,11 +39,9 @@ def similar_posters(
         raise StoreError(
             f"poster {poster_id} has no embedding yet; train or run a model to score posters"
         )
-    rows = store.db.execute(
-        "SELECT poster_id, vector FROM embeddings WHERE backbone = ?", [backbone]
-    ).fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+    rows = store.embeddings(backbone)
+    ids = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    vectors = np.stack([np.frombuffer(v, dtype=np.float32) for v in rows.values()])
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     target = vectors[int(np.flatnonzero(ids == poster_id)[0])]
     similarity = vectors @ target

@@ -28,7 +28,7 @@ from poster_tool.core.records import TitleIn
 from poster_tool.core.workspace import default_root
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 DEMO_DIRNAME = "demo"
@@ -400,7 +400,7 @@ def build_demo(
     posters unless ``force`` is given, so the demo never mixes into a real catalog.
     """
     stats = store.stats()
-    synthetic = int(store.scalar("SELECT count(*) FROM posters WHERE synthetic = 1"))
+    synthetic = store.synthetic_count()
     if stats["posters"]["total"] > synthetic and not force:
         raise StoreError(
             f"{workspace.root} already holds {stats['posters']['total']} posters; the demo "
@@ -463,7 +463,7 @@ def _curate(
     store: PosterStore, first_poster: dict[int, int], posters: list[tuple[int, int, str]]
 ) -> None:
     """A few curator decisions, audited as the 'demo' curator, so every view has examples."""
-    if store.scalar("SELECT 1 FROM audit_log WHERE curator = ? LIMIT 1", [CURATOR]):
+    if store.audit_log(curator=CURATOR, limit=1):
         return  # already curated: the demo is idempotent
     for poster_id in first_poster.values():
         store.set_default(poster_id, CURATOR)

@@ -17,12 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from poster_tool.core.store import in_clause
 from poster_tool.core.suggestions import SURE_ABSENT
 from poster_tool.core.taxonomy import GENRES
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 CURATOR, SOURCE, MODEL = "curator", "source", "model"
 PROVENANCES = (CURATOR, SOURCE, MODEL)
@@ -140,22 +139,14 @@ def verdicts(store: PosterStore, ids: Sequence[int]) -> dict[int, Verdict]:
     """The rule applied to each of ``ids`` (a few queries, whatever their number)."""
     if not ids:
         return {}
-    where, params = in_clause("id", ids)
-    curated = {
-        r[0]: r[1] is not None
-        for r in store.db.execute(f"SELECT id, curated_at FROM posters WHERE {where}", params)
-    }
+    curated = store.curated_flags(ids)
     rows: dict[int, list[LabelRow]] = {i: [] for i in curated}
     versions: set[str] = set()
-    where, params = in_clause("poster_id", ids)
-    for poster_id, genre, source, positive, score, version, curator in store.db.execute(
-        "SELECT poster_id, genre, source, positive, score, model_version, curator "
-        f"FROM poster_labels WHERE {where}",
-        params,
-    ):
-        rows[poster_id].append(LabelRow(genre, source, bool(positive), score, version, curator))
-        if version:
-            versions.add(version)
+    for poster_id, stored in store.label_rows(list(curated)).items():
+        for genre, source, positive, score, version, curator, _ in stored:
+            rows[poster_id].append(LabelRow(genre, source, bool(positive), score, version, curator))
+            if version:
+                versions.add(version)
     cuts = {v: store.sure_absent_cuts(v) for v in versions}
     out = {}
     for poster_id, labels in rows.items():
@@ -169,15 +160,7 @@ def accepted(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
     exports as now, without the official genres the model is sure do not fit, plus every
     genre the model suggests (taxonomy order).  Unscored posters are left out."""
     found = verdicts(store, ids)
-    where, params = in_clause("poster_id", ids)
-    suggested: dict[int, set[str]] = {}
-    for poster_id, genre, positive in store.db.execute(
-        f"SELECT poster_id, genre, positive FROM poster_labels WHERE source = 'model' AND {where}",
-        params,
-    ):
-        genres = suggested.setdefault(poster_id, set())
-        if positive:
-            genres.add(genre)
+    suggested = store.scored_suggestions(ids)
     return {
         poster_id: [
             g

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sqlite3
 from collections.abc import Generator, Iterator
@@ -26,11 +25,10 @@ from poster_tool.core.imaging import CheckedImage, check_file, read_regular
 from poster_tool.core.intake import Intake, IntakeTally, store_files
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import resolve_all, split_genres
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 REQUIRED_COLUMNS = ("id", "title", "year", "genres")
@@ -249,13 +247,7 @@ def _rows(
 def _queue_url(store: PosterStore, report: ImportReport, title: TitleIn, url: str) -> None:
     title_id, created = store.upsert_title(title)
     report.count_title(created)
-    with store.transaction() as db:
-        cur = db.execute(
-            "INSERT OR IGNORE INTO crawl_state(source, key, kind, status, info, updated_at) "
-            "VALUES ('urls', ?, 'poster', 'queued', ?, ?)",
-            [url, json.dumps({"title_id": title_id}), now()],
-        )
-    report.queued_urls += cur.rowcount
+    report.queued_urls += sum(store.queue_tasks("urls", [(url, "poster", {"title_id": title_id})]))
 
 
 def import_dir(
@@ -371,7 +363,9 @@ def _ingest_items(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            results = pool.map(lambda pair: _checked(workspace, pair[0].file), batch)
+            # Checked before the transaction, so the write lock is held for the inserts
+            # only and an edit in the window never waits for image decoding.
+            results = list(pool.map(lambda pair: _checked(workspace, pair[0].file), batch))
             with full_disk_stops(), store.transaction():
                 for (item, title_id), result in zip(batch, results, strict=True):
                     meter.done += 1

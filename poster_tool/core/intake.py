@@ -18,7 +18,7 @@ from poster_tool.core.imaging import CheckedImage, save_jpeg_atomic, write_bytes
 from poster_tool.core.tempfiles import remove_stale
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 NEAR_DUPLICATE_BITS = 4  # of 64: re-encodes and resizes of one poster differ by 0–2 bits

@@ -267,7 +267,7 @@ def m005_final_genre_mask(db: Database) -> None:
 
 
 @migrations()
-def m007_site_title_keys(db: Database) -> None:
+def m006_site_title_keys(db: Database) -> None:
     """Titles from gallery sites are keyed by the site's id (``host:code``), not by the
     recipe's name (``recipe:code``); a film two recipes made twice becomes one title."""
     rows = db.execute(
@@ -289,7 +289,7 @@ def m007_site_title_keys(db: Database) -> None:
             db.execute("UPDATE titles SET key = ? WHERE id = ?", [new, title_id])
         else:
             _merge_title(db, keep=twin[0], gone=title_id)
-    _stamp(db, 7)
+    _stamp(db, 6)
 
 
 def _title_page_host(db: Database, title_id: int) -> str | None:
@@ -346,7 +346,7 @@ MIGRATIONS = (
     m003_genre_mask,
     m004_model_cuts,
     m005_final_genre_mask,
-    m007_site_title_keys,
+    m006_site_title_keys,
 )
 SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from poster_tool.core.errors import StoreError
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 ENV_VAR = "POSTER_TOOL_WORKSPACE"
 APP_DIR = "Poster Studio"
@@ -137,6 +137,6 @@ class Workspace:
 
     def store(self) -> PosterStore:
         """Open the catalog of this workspace (creating and migrating it as needed)."""
-        from poster_tool.core.store import PosterStore
+        from poster_tool.core.catalog.store import PosterStore
 
         return PosterStore(self.db_path)

@@ -10,7 +10,7 @@ import poster_tool
 from poster_tool.core.errors import PosterToolError
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 

@@ -1,6 +1,7 @@
-"""Every curator edit as a ``QUndoCommand``, and the editor that pushes them.
+"""Every curator edit (of posters and of viewer profiles) as a ``QUndoCommand``, and the
+editor that pushes them.
 
-A command reads the posters' old state in ``__init__`` (``store.curation_state``);
+A command reads the old state in ``__init__`` (e.g. ``store.curation_state``);
 ``redo()`` and ``undo()`` only call store methods, each one transaction with its audit
 row, so what the window shows as done is already on disk.
 """
@@ -16,9 +17,10 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import accepted
+from poster_tool.core.personalize.profiles import ProfileState, put_profile
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 Notify = Callable[[list[int]], None]
 
@@ -27,22 +29,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-class CurationCommand(QUndoCommand):
-    """Base of the edits: remembers the state before, reports changed posters and failures.
+class CatalogCommand(QUndoCommand):
+    """Base of every edit: ``redo()`` runs :meth:`apply`, ``undo()`` :meth:`restore`, each
+    one store call; a refusal makes the command obsolete and is told to :attr:`failed`."""
 
-    :param notify: called with the ids of posters whose state changed (after redo and undo)
-    """
-
-    def __init__(
-        self, store: PosterStore, ids: Sequence[int], curator: str, text: str, notify: Notify
-    ) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.store = store
-        self.ids = list(dict.fromkeys(ids))
-        self.curator = curator
-        self.notify = notify
         self.error: PosterToolError | None = None
-        self.before = store.curation_state(self.ids)
         self.failed: Callable[[str], None] | None = None  # told every failure, in words
         self._pushed = False
 
@@ -64,17 +57,40 @@ class CurationCommand(QUndoCommand):
             self.setObsolete(True)
             if self.failed is not None:
                 self.failed(f"{what} of “{self.text()}” failed: {exc}" if what else str(exc))
-        self.notify(self.touched())
+        self.done()
 
-    def touched(self) -> list[int]:
-        """Posters this command changes."""
-        return self.ids
+    def done(self) -> None:
+        """Say what changed (after every redo and undo, failed or not)."""
 
     def apply(self) -> None:
         raise NotImplementedError
 
     def restore(self) -> None:
         raise NotImplementedError
+
+
+class CurationCommand(CatalogCommand):
+    """Base of the poster edits: remembers the state before, reports changed posters.
+
+    :param notify: called with the ids of posters whose state changed (after redo and undo)
+    """
+
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], curator: str, text: str, notify: Notify
+    ) -> None:
+        super().__init__(text)
+        self.store = store
+        self.ids = list(dict.fromkeys(ids))
+        self.curator = curator
+        self.notify = notify
+        self.before = store.curation_state(self.ids)
+
+    def done(self) -> None:
+        self.notify(self.touched())
+
+    def touched(self) -> list[int]:
+        """Posters this command changes."""
+        return self.ids
 
 
 class SetStatusCommand(CurationCommand):
@@ -186,6 +202,46 @@ class SetDefaultCommand(CurationCommand):
         self.store.set_default(self.previous, self.curator, title_id=self.title_id)
 
 
+class ProfileCommand(CatalogCommand):
+    """One edit of a viewer profile: ``before`` and ``after`` are its whole state (``None``:
+    no such profile), so undo and redo each put one state back (see
+    :func:`poster_tool.core.personalize.profiles.put_profile`).
+
+    :param notify: called with the name of the profile to show after redo and undo
+    """
+
+    def __init__(
+        self,
+        store: PosterStore,
+        text: str,
+        before: ProfileState | None,
+        after: ProfileState | None,
+        curator: str,
+        notify: Callable[[str], None],
+    ) -> None:
+        super().__init__(text)
+        self.store = store
+        self.before = before
+        self.after = after
+        self.curator = curator
+        self.notify = notify
+        self._shown = ""
+
+    def apply(self) -> None:
+        self._put(self.before, self.after)
+
+    def restore(self) -> None:
+        self._put(self.after, self.before)
+
+    def _put(self, current: ProfileState | None, state: ProfileState | None) -> None:
+        self._shown = current.name if current is not None else ""
+        put_profile(self.store, None if current is None else current.name, state, self.curator)
+        self._shown = state.name if state is not None else ""
+
+    def done(self) -> None:
+        self.notify(self._shown)
+
+
 class Editor(QObject):
     """Pushes curator edits onto one undo stack; the window calls it, never the store.
 
@@ -194,6 +250,7 @@ class Editor(QObject):
     """
 
     changed = Signal(list)  # ids of posters whose state changed (edit, undo or redo)
+    profiles_changed = Signal(str)  # a profile edit, undo or redo: the profile to show
     failed = Signal(str)  # an edit the store refused, in plain words
 
     def __init__(
@@ -207,7 +264,7 @@ class Editor(QObject):
     def _notify(self, ids: list[int]) -> None:
         self.changed.emit(ids)
 
-    def _push(self, command: CurationCommand) -> None:
+    def _push(self, command: CatalogCommand) -> None:
         command.failed = self.failed.emit  # the first redo, and every undo and redo later
         self.stack.push(command)
 
@@ -281,3 +338,14 @@ class Editor(QObject):
                     self._push(cmd)
         finally:
             self.stack.endMacro()
+
+    def edit_profile(
+        self, text: str, before: ProfileState | None, after: ProfileState | None
+    ) -> PosterToolError | None:
+        """Change, add (``before=None``) or delete (``after=None``) a viewer profile (one
+        undo step); the refusal, if the store refused it."""
+        command = ProfileCommand(
+            self.store, text, before, after, self.curator, self.profiles_changed.emit
+        )
+        self._push(command)
+        return command.error

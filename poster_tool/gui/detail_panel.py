@@ -32,8 +32,8 @@ from poster_tool.gui.thumbnails import ThumbKey
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QPaintEvent, QResizeEvent
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import Poster
-    from poster_tool.core.store import PosterStore
     from poster_tool.gui.thumbnails import ThumbnailCache
 
 PICTURE_STEP = 120  # large pictures are decoded at multiples of this (fewer cache entries)

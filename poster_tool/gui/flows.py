@@ -17,7 +17,7 @@ from poster_tool.gui.dialogs import JobDialog, show_error
 from poster_tool.gui.workers import store_job
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 
 def run_job(parent: QWidget, workspace: Workspace, title: str, job: Any, *args: Any) -> Any:

@@ -49,8 +49,8 @@ from poster_tool.gui.workers import CallWorker, start
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import PosterQuery
-    from poster_tool.core.store import PosterStore
     from poster_tool.gui.settings import Settings
 
 STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.settings.workspace = str(workspace.root)
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
-        self.filter_bar.set_sources(curation.sources(store))
+        self.filter_bar.set_sources(store.sources())
         self.filter_bar.show_banner(None)
         self.model.set_query(self.filter_bar.query())
         self.grid.show_uncertainty(self.model.query.sort == "uncertain")
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
     def _after_catalog_change(self) -> None:
         if self.store is None:
             return
-        self.filter_bar.set_sources(curation.sources(self.store))
+        self.filter_bar.set_sources(self.store.sources())
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         # Imported posters get the model's suggestions from the first start, in the background.
         if not (self.settings.auto_score and self.workspace and self.store):
             return
-        if self.store.scalar("SELECT 1 FROM posters WHERE model_version IS NULL LIMIT 1"):
+        if self.store.any_unscored():
             rescorer(self).score_new(self.workspace)
 
     def _on_focus_window_changed(self, window: object) -> None:

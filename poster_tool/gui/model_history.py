@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.ml.registry import ACTIVE_KEY, ModelInfo, Registry, runs
+from poster_tool.core.ml.registry import ACTIVE_KEY, ModelInfo, Registry
 from poster_tool.gui.model_report import comparison_html, num, version_html
 from poster_tool.gui.rescore import rescorer
 
@@ -144,7 +144,7 @@ class ModelHistoryDialog(QDialog):
             active = None
         for info in self.infos:
             self.versions.addTopLevelItem(_version_item(info, active))
-        for run in runs(store, limit=200):
+        for run in store.runs(limit=200):
             curated = f"{run['n_train']:,} ({run['n_curator']:,})" if run["n_train"] else ""
             self.runs.addTopLevelItem(
                 QTreeWidgetItem(

@@ -30,8 +30,8 @@ from poster_tool.gui.poster_model import PosterModel
 from poster_tool.gui.thumbnail_delegate import COLORS, PosterDelegate
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import Poster
-    from poster_tool.core.store import PosterStore
     from poster_tool.gui.thumbnails import ThumbnailCache
 
 # ``(store, title id) -> {poster id: [profile names]}``: who would see which poster.

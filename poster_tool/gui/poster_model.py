@@ -29,7 +29,7 @@ from poster_tool.gui.thumbnails import ThumbKey
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.gui.thumbnails import ThumbnailCache
 
 PosterIdRole = Qt.ItemDataRole.UserRole + 1  # int

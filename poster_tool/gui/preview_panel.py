@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.personalize.policy import ROW_LENGTH
+from poster_tool.core.personalize.row import Row, audience_for, build_row
 from poster_tool.core.personalize.samples import ensure_samples
 from poster_tool.core.records import PosterQuery
 from poster_tool.gui import pool_panel
@@ -39,9 +40,6 @@ from poster_tool.gui.preview_row import (
     SMALL,
     CardDelegate,
     PreviewModel,
-    Row,
-    audience_for,
-    build_row,
 )
 from poster_tool.gui.thumbnail_delegate import COLORS
 from poster_tool.gui.workers import CallWorker, start
@@ -440,6 +438,7 @@ class PreviewDock(QDockWidget):
         pool_panel.set_profile_picks_provider(audience_for)
         window.workspace_opened.connect(self._on_workspace_opened)
         window.editor.stack.indexChanged.connect(self._on_catalog_changed)
+        window.editor.profiles_changed.connect(self._on_profiles_changed)
         window.act.refresh.triggered.connect(self._on_catalog_changed)
         window.filter_bar.query_changed.connect(self.panel.set_query)
         self.panel.title_selected.connect(self._on_title_selected)
@@ -462,7 +461,7 @@ class PreviewDock(QDockWidget):
         if self.window_.store is None:
             return
         dialog = ProfileEditor(
-            self.window_.store, self.window_, select=name or self.panel.profile_name
+            self.window_.editor, self.window_, select=name or self.panel.profile_name
         )
         dialog.profiles_changed.connect(self._on_profiles_changed)
         if dialog.seeded:
@@ -485,7 +484,7 @@ class PreviewDock(QDockWidget):
     def _on_catalog_changed(self, *_: object) -> None:
         self.panel.invalidate()
 
-    def _on_profiles_changed(self) -> None:
+    def _on_profiles_changed(self, *_: object) -> None:
         self.panel.invalidate()
         pool = self.window_.pool
         if pool.title_id is not None:

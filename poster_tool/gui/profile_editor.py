@@ -1,17 +1,20 @@
 """The viewer-profile editor: add, rename and delete profiles, set genre likes and dislikes,
 and view, add or remove viewing-history entries.
 
-Every change is written at once through :mod:`poster_tool.core.personalize.profiles` (each
-call one transaction) and announced with ``profiles_changed``, so the preview behind the
-dialog follows live.  The sample profiles are seeded when the dialog opens, once per
+Every change is one undo step on the window's undo stack (``Editor.edit_profile``), written
+at once and audited with the curator's name (one transaction each), and announced with
+``profiles_changed``, so the preview behind the dialog follows live.  Ctrl+Z and Ctrl+Shift+Z
+work in the dialog too.  The sample profiles are seeded when the dialog opens, once per
 workspace, as soon as the catalog has titles.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,13 +45,11 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.personalize.profiles import (
-    add_viewing,
-    create_profile,
-    delete_profile,
+    ProfileState,
     get_profile,
     history,
-    replace_history,
-    update_profile,
+    parse_when,
+    profile_state,
 )
 from poster_tool.core.personalize.samples import ensure_samples, seed_samples
 from poster_tool.core.taxonomy import GENRES
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from poster_tool.core.personalize.profiles import Profile, Viewing
-    from poster_tool.core.store import PosterStore
+    from poster_tool.gui.commands import Editor
 
 NEW_NAME = "new viewer"
 GENRE_COLUMNS = 2  # the genre preferences are laid out in this many columns
@@ -148,15 +149,16 @@ class GenrePreference(QWidget):
 class ProfileEditor(QDialog):
     """Edits the viewer profiles of one catalog.
 
-    :param store: the GUI thread's store
+    :param editor: the window's editor: its store, curator and undo stack
     :param select: the profile to show first (default: the first one)
     """
 
     profiles_changed = Signal()  # any profile was added, renamed, edited or deleted
 
-    def __init__(self, store: PosterStore, parent: QWidget | None = None, select: str = "") -> None:
+    def __init__(self, editor: Editor, parent: QWidget | None = None, select: str = "") -> None:
         super().__init__(parent)
-        self.store = store
+        self.editor = editor
+        self.store = store = editor.store
         self.profile: Profile | None = None
         self.viewings: list[Viewing] = []
         self.setWindowTitle("Viewer profiles")
@@ -272,6 +274,13 @@ class ProfileEditor(QDialog):
         self.add_viewing.clicked.connect(self._on_add_viewing_clicked)
         self.remove_viewing.clicked.connect(self._on_remove_viewing_clicked)
         self.table.itemSelectionChanged.connect(self._update_enabled)
+        editor.profiles_changed.connect(self._on_profile_edited)
+        for action, keys in (
+            (editor.stack.createUndoAction(self, "Undo"), QKeySequence.StandardKey.Undo),
+            (editor.stack.createRedoAction(self, "Redo"), QKeySequence.StandardKey.Redo),
+        ):
+            action.setShortcut(keys)
+            self.addAction(action)
 
         self.seeded: list[str] = []  # sample profiles added on opening
         if self._write(lambda: self.seeded.extend(ensure_samples(store)), announce=False):
@@ -283,7 +292,7 @@ class ProfileEditor(QDialog):
         return [self.list.item(r).text() for r in range(self.list.count())]
 
     def _reload_list(self, select: str = "") -> None:
-        names = [r[0] for r in self.store.db.execute("SELECT name FROM profiles ORDER BY name")]
+        names = self.store.profile_names()
         self.list.blockSignals(True)
         self.list.clear()
         for name in names:
@@ -308,8 +317,7 @@ class ProfileEditor(QDialog):
             for k in range(1, len(taken) + 2)
             if (n := NEW_NAME if k == 1 else f"{NEW_NAME} {k}") not in taken
         )
-        if self._write(lambda: create_profile(self.store, name)):
-            self._reload_list(name)
+        if self._edit(f"Add profile “{name}”", None, ProfileState(name)):
             self.name.setFocus()
             self.name.selectAll()
 
@@ -319,10 +327,9 @@ class ProfileEditor(QDialog):
             return
         row = self.list.currentRow()
         name = self.profile.name
-        if self._write(lambda: delete_profile(self.store, name)):
-            self._reload_list()
-            if self.list.count():
-                self.list.setCurrentRow(min(row, self.list.count() - 1))
+        deleted = self._edit(f"Delete profile “{name}”", profile_state(self.store, name), None)
+        if deleted and self.list.count():
+            self.list.setCurrentRow(min(row, self.list.count() - 1))
 
     def _on_samples_clicked(self) -> None:
         added: list[str] = []
@@ -382,26 +389,31 @@ class ProfileEditor(QDialog):
         if self.profile is None or self.name.text().strip() == self.profile.name:
             return
         old, new = self.profile.name, self.name.text().strip()
-        if self._write(lambda: update_profile(self.store, old, new_name=new)):
-            self._reload_list(new)
-        else:
+        before = profile_state(self.store, old)
+        if not self._edit(f"Rename profile “{old}” to “{new}”", before, replace(before, name=new)):
             self.name.setText(old)
 
     def _on_description_edited(self) -> None:
         if self.profile is None or self.description.text() == self.profile.description:
             return
-        name, text = self.profile.name, self.description.text()
-        if self._write(lambda: update_profile(self.store, name, description=text)):
-            self._show(name)
+        before = profile_state(self.store, self.profile.name)
+        self._edit(
+            f"Describe profile “{before.name}”",
+            before,
+            replace(before, description=self.description.text()),
+        )
 
     def _on_preferences_changed(self) -> None:
         if self.profile is None:
             return
-        name = self.profile.name
-        likes = [g for g, row in self.genres.items() if row.preference > 0]
-        dislikes = [g for g, row in self.genres.items() if row.preference < 0]
-        self._write(lambda: update_profile(self.store, name, likes=likes, dislikes=dislikes))
-        self._show(name)  # the affinity follows the likes and dislikes
+        before = profile_state(self.store, self.profile.name)
+        after = replace(
+            before,
+            likes=tuple(g for g, row in self.genres.items() if row.preference > 0),
+            dislikes=tuple(g for g, row in self.genres.items() if row.preference < 0),
+        )
+        if not self._edit(f"Change the genres of “{before.name}”", before, after):
+            self._show(before.name)  # the toggles go back to what is stored
 
     def _on_add_viewing_clicked(self) -> None:
         if self.profile is None:
@@ -410,10 +422,14 @@ class ProfileEditor(QDialog):
         if index < 0:
             self.error.setText("Choose a title from the list (type to search).")
             return
-        name, title_id = self.profile.name, int(self.title.itemData(index))
-        when, minutes = self.date.date().toString("yyyy-MM-dd"), self.minutes.value()
-        if self._write(lambda: add_viewing(self.store, name, title_id, minutes, when)):
-            self._show(name)
+        before = profile_state(self.store, self.profile.name)
+        when = parse_when(self.date.date().toString("yyyy-MM-dd")).isoformat(timespec="seconds")
+        viewing = (int(self.title.itemData(index)), when, float(self.minutes.value()))
+        self._edit(
+            f"Add a viewing to “{before.name}”",
+            before,
+            replace(before, viewings=(*before.viewings, viewing)),
+        )
 
     def _on_remove_viewing_clicked(self) -> None:
         if self.profile is None:
@@ -421,10 +437,24 @@ class ProfileEditor(QDialog):
         # Table rows are newest first, the history oldest first.
         rows = self.table.selectionModel().selectedRows()
         drop = {len(self.viewings) - 1 - index.row() for index in rows}
-        keep = [v for n, v in enumerate(self.viewings) if n not in drop]
-        name = self.profile.name
-        if drop and self._write(lambda: replace_history(self.store, name, keep)):
-            self._show(name)
+        if not drop:
+            return
+        before = profile_state(self.store, self.profile.name)
+        keep = tuple(v for n, v in enumerate(before.viewings) if n not in drop)
+        text = f"{len(drop)} viewing" + ("" if len(drop) == 1 else "s")
+        self._edit(f"Remove {text} from “{before.name}”", before, replace(before, viewings=keep))
+
+    def _edit(self, text: str, before: ProfileState | None, after: ProfileState | None) -> bool:
+        """One curator edit of a profile, as one undo step; a refusal is shown in the dialog
+        (the window's status bar says it too) and leaves no undo step."""
+        error = self.editor.edit_profile(text, before, after)
+        self.error.setText("" if error is None else str(error))
+        return error is None
+
+    def _on_profile_edited(self, name: str) -> None:
+        # An edit, undo or redo (from here or from the window): show what it left.
+        self._reload_list(name)
+        self.profiles_changed.emit()
 
     def _write(self, change: Callable[[], object], announce: bool = True) -> bool:
         """Run one catalog change; show a refusal in the dialog instead of raising.

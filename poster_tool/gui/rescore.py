@@ -23,8 +23,8 @@ from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.workers import JobWorker, start
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.progress import Progress
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
     from poster_tool.gui.main_window import MainWindow
 

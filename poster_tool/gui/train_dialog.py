@@ -54,9 +54,9 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Callable, Generator
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.results import Candidate
     from poster_tool.core.progress import Progress
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
     from poster_tool.gui.main_window import MainWindow
 
@@ -256,10 +256,7 @@ class RetrainDock(QDockWidget):
                 )
             except PosterToolError as exc:
                 text = f"Active model: cannot be read ({exc})"
-            total, curated = self.store.db.execute(
-                "SELECT count(*), coalesce(sum(curated_at IS NOT NULL), 0) FROM posters "
-                "WHERE status != 'rejected'"
-            ).fetchone()
+            total, curated = self.store.training_counts()
             data = (
                 f"Training data now: {total:,} posters that are not rejected, "
                 f"{curated:,} with curator labels."

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from poster_tool.core.store import PosterStore
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.core.crawl_helpers import Site
 from tests.core.export_sample import build, export_file

@@ -14,7 +14,7 @@ from poster_tool.core.records import TitleIn
 from tests.synthetic import jpeg_bytes
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 PARASITE = TitleIn(

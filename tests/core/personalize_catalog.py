@@ -12,7 +12,7 @@ from tests.synthetic import jpeg_bytes
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 CURATOR = "tester"

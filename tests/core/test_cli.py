@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from poster_tool.cli import main
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.demo import build_demo
-from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 

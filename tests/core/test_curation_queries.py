@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.curation import (
     embedding_backbones,
-    model_suggestions,
     similar_posters,
-    sources,
 )
 from poster_tool.core.errors import StoreError
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import PosterStore
 
 
 def add(store: PosterStore, title_id: int, n: int, source: str = "csv") -> int:
@@ -49,17 +47,17 @@ def test_model_suggestions_are_the_models_positive_genres_in_taxonomy_order(
         {ids[0]: {"Horror": 0.9, "Drama": 0.7, "War": 0.1}},
         {"Horror": 0.5, "Drama": 0.5, "War": 0.5},
     )
-    assert model_suggestions(fresh_store, ids) == {ids[0]: ["Drama", "Horror"]}
-    assert model_suggestions(fresh_store, []) == {}
+    assert fresh_store.model_suggestions(ids) == {ids[0]: ["Drama", "Horror"]}
+    assert fresh_store.model_suggestions([]) == {}
 
 
 def test_sources_lists_each_source_once(fresh_store, ids) -> None:
-    assert sources(fresh_store) == ["csv", "tmdb"]
+    assert fresh_store.sources() == ["csv", "tmdb"]
 
 
 def write(store: PosterStore, key: str, vectors: dict[int, list[float]]) -> None:
     with store.transaction():
-        store.db.conn.executemany(
+        store._db.conn.executemany(
             "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?)",
             [(i, key, np.asarray(v, np.float32).tobytes()) for i, v in vectors.items()],
         )

@@ -24,7 +24,7 @@ def _refused(tmp_path: Path, text: str) -> str:
         run_job(import_export(target, store, file))
     with target.store() as store:
         assert store.stats()["titles"] == 0
-        assert store.scalar("PRAGMA integrity_check") == "ok"
+        assert store._scalar("PRAGMA integrity_check") == "ok"
     return str(info.value)
 
 

@@ -56,7 +56,7 @@ def _one_line(message: str) -> None:
 
 def _integrity_ok(workspace: Workspace) -> None:
     with workspace.store() as store:
-        assert store.scalar("PRAGMA integrity_check") == "ok"
+        assert store._scalar("PRAGMA integrity_check") == "ok"
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,7 @@ def test_any_export_imports_or_is_refused_with_nothing_written(
                 for line in str(exc).splitlines():
                     _one_line(line)
                     assert line.startswith(str(file))
-                assert store.scalar("SELECT count(*) FROM titles") == 0
+                assert store._scalar("SELECT count(*) FROM titles") == 0
             else:
                 for item, reason in report.refused:
                     _one_line(f"{item}: {reason}")

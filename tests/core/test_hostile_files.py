@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import IntakeError, ManifestError, StoreError
 from poster_tool.core.imaging import check_file
 from poster_tool.core.importers import import_csv, import_dir
 from poster_tool.core.progress import run_job
-from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.core.test_importers import write_manifest
 from tests.synthetic import jpeg_bytes
@@ -159,4 +159,4 @@ def test_a_full_disk_refuses_posters_and_stops_at_the_catalog_with_one_line(
     monkeypatch.setattr(PosterStore, "add_poster", full)
     with pytest.raises(StoreError, match="^the disk is full, so the catalog cannot be written"):
         run_job(import_csv(workspace, store, manifest))
-    assert store.scalar("PRAGMA integrity_check") == "ok"
+    assert store._scalar("PRAGMA integrity_check") == "ok"

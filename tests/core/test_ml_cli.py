@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from poster_tool.cli import main
-from poster_tool.core.ml.registry import bundled_dir, load_network, read_info, runs, start_run
+from poster_tool.core.ml.registry import bundled_dir, load_network, read_info
 from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 
@@ -136,18 +136,17 @@ def test_a_run_whose_process_died_is_marked_interrupted_on_the_next_start(
     # A training process that records its start, then dies without finishing.
     child = (
         "import os, sys; from poster_tool.core.workspace import Workspace; "
-        "from poster_tool.core.ml.registry import start_run; "
-        "start_run(Workspace.open(sys.argv[1]).store(), 'full', 'tiny', 'cpu'); os._exit(9)"
+        "Workspace.open(sys.argv[1]).store().start_run('full', 'tiny', 'cpu'); os._exit(9)"
     )
     subprocess.run([sys.executable, "-c", child, str(ws.root)], check=False)
     with ws.store() as store:
-        [dead] = runs(store)
+        [dead] = store.runs()
         assert dead["status"] == "running"
-        mine = start_run(store, "quick", "tiny", "cpu")
-        by_id = {r["id"]: r for r in runs(store)}
+        mine = store.start_run("quick", "tiny", "cpu")
+        by_id = {r["id"]: r for r in store.runs()}
     assert by_id[dead["id"]]["status"] == "interrupted"
     assert "ended before the run finished" in by_id[dead["id"]]["message"]
     # The run of a living process (this one) is left running by the next start.
     with ws.store() as store:
-        start_run(store, "quick", "tiny", "cpu")
-        assert {r["id"]: r["status"] for r in runs(store)}[mine] == "running"
+        store.start_run("quick", "tiny", "cpu")
+        assert {r["id"]: r["status"] for r in store.runs()}[mine] == "running"

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
 from poster_tool.core.ml.data import (
@@ -22,7 +23,6 @@ from poster_tool.core.ml.data import (
 from poster_tool.core.ml.transforms import EvalPreset, TrainPreset
 from poster_tool.core.progress import run_job
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from tests.synthetic import jpeg_bytes
 

@@ -26,7 +26,7 @@ from poster_tool.core.ml.data import (
 from poster_tool.core.ml.loop import pos_weight, train_one_epoch
 from poster_tool.core.ml.network import GenreNet, cached_weights_path, load_pretrained
 from poster_tool.core.ml.predict import predict_images, score_catalog
-from poster_tool.core.ml.registry import META, WEIGHTS, Registry, load_network, runs
+from poster_tool.core.ml.registry import META, WEIGHTS, Registry, load_network
 from poster_tool.core.ml.train import fit
 from poster_tool.core.ml.transforms import EvalPreset
 from poster_tool.core.progress import Progress, run_job
@@ -107,7 +107,7 @@ def test_full_run_registers_an_active_model_with_card_and_report(
         assert report["n_train"] + report["n_val"] + report["n_test"] == 48
         card = (info.path / "MODEL_CARD.md").read_text(encoding="utf-8")
         assert "from scratch" in card and "genre prior" in card
-        run = runs(store)[0]
+        run = store.runs()[0]
         assert (run["status"], run["version"], run["n_train"]) == (
             "finished",
             version,
@@ -127,7 +127,7 @@ def test_cancel_never_leaves_a_half_written_model(copy: tuple[Workspace, str]) -
     with ws.store() as store:
         assert [m.version for m in Registry(ws, store).list() if not m.bundled] == [version]
         assert Registry(ws, store).active().version == version
-        assert runs(store)[0]["status"] == "cancelled"
+        assert store.runs()[0]["status"] == "cancelled"
     assert not list(ws.models_dir.glob(".tmp-*"))
 
 
@@ -165,7 +165,7 @@ def test_quick_retrain_trains_the_head_on_cached_embeddings(copy: tuple[Workspac
     with ws.store() as store:
         info = Registry(ws, store).get(quick.version)
         assert (info.meta["parent"], info.meta["trunk"]) == (base, base)
-        n = store.db.execute(
+        n = store._db.execute(
             "SELECT count(*) FROM embeddings WHERE backbone = ?", [info.embedding_key]
         ).fetchone()[0]
         assert n == 48
@@ -235,7 +235,7 @@ def test_catalog_scoring_is_incremental_and_images_get_every_genre(
         poster = store.get_poster(1)
         assert poster.model_version == version and poster.model_uncertainty is not None
         assert set(store.model_scores([1])[1]) == set(info.genres)
-        n = store.db.execute(
+        n = store._db.execute(
             "SELECT count(*) FROM embeddings WHERE backbone = ?", [info.embedding_key]
         ).fetchone()[0]
         assert n == 48

@@ -11,7 +11,7 @@ from poster_tool.cli import main
 from tests.core.personalize_catalog import CatalogBuilder
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 
@@ -89,6 +89,23 @@ def test_edit_a_profile_from_a_script(
         capsys, workspace, "profiles", "watch", "kid-animation", "nope", "--minutes", "5"
     )
     assert code == 1 and "no title 'nope'" in err
+
+
+def test_profile_edits_from_the_cli_are_audited_with_the_curators_name(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, catalog: dict[str, int]
+) -> None:
+    assert run(capsys, workspace, "--curator", "ana", "profiles", "add", "sam")[0] == 0
+    argv = ("--curator", "ana", "profiles", "set", "sam", "--likes", "drama", "--rename", "Sam")
+    assert run(capsys, workspace, *argv)[0] == 0
+    assert run(capsys, workspace, "--curator", "bo", "profiles", "remove", "Sam")[0] == 0
+    with workspace.store() as store:
+        removed, changed, added = store.audit_log(limit=3)
+    assert [e.curator for e in (removed, changed, added)] == ["bo", "ana", "ana"]
+    assert {e.action for e in (removed, changed, added)} == {"profile"}
+    assert added.before is None and added.after["name"] == "sam"
+    assert changed.before["name"] == "sam"
+    assert (changed.after["name"], changed.after["likes"]) == ("Sam", ["Drama"])  # resolved
+    assert removed.before["name"] == "Sam" and removed.after is None
 
 
 def test_recommend_json(

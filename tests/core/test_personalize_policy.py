@@ -15,7 +15,7 @@ from tests.core.personalize_catalog import CatalogBuilder
 from tests.synthetic import jpeg_bytes
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.personalize.profiles import (
     HALF_LIFE_DAYS,
     ProfileError,
@@ -19,7 +20,6 @@ from poster_tool.core.personalize.profiles import (
 )
 from poster_tool.core.personalize.samples import SAMPLES, ensure_samples, seed_samples
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import PosterStore
 
 GENRES_OF = {1: ["Drama", "Family"], 2: ["Horror"], 3: ["Comedy"], 4: ["Action"]}
 # Title 1 watched 100 min exactly one half-life before title 2 (50 min):
@@ -113,7 +113,7 @@ def test_profile_edits_and_errors(fresh_store: PosterStore) -> None:
     add_viewing(fresh_store, "bea", ids["Fright"], 10)
     delete_profile(fresh_store, "bea")
     assert list_profiles(fresh_store) == []
-    assert fresh_store.db.execute("SELECT count(*) FROM viewing_history").fetchone()[0] == 0
+    assert fresh_store._db.execute("SELECT count(*) FROM viewing_history").fetchone()[0] == 0
 
 
 def _genre_catalog(store: PosterStore) -> None:

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import PosterStore
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
+from poster_tool.core.catalog import connection
 from poster_tool.gui import main_window, poster_model
 from poster_tool.gui.main_window import MainWindow
 
@@ -195,10 +196,33 @@ def test_a_refused_edit_is_explained_and_leaves_no_undo_step(
     window.editor.failed.connect(messages.append)
     poster_id = selected(window)
     with catalog.store.transaction():
-        catalog.store.db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+        catalog.store._db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
     key(qtbot, window, Qt.Key.Key_A)
     assert messages and f"no poster with id {poster_id}" in messages[0]
     assert window.editor.stack.count() == 0
+
+
+@pytest.fixture
+def short_busy_wait(monkeypatch) -> None:
+    """Stores opened from here on wait 0.2 s (not 10 s) for another program's write."""
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+
+
+def test_an_edit_refused_while_another_program_writes_is_said_and_leaves_no_undo_step(
+    short_busy_wait, qtbot, window, catalog
+) -> None:
+    poster_id = selected(window)
+    with catalog.store.transaction():  # another program holds the write lock throughout
+        catalog.store.set_meta("busy", "yes")
+        key(qtbot, window, Qt.Key.Key_A)
+    assert window.editor.stack.count() == 0
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Not done: the catalog is busy")
+    assert "\n" not in message
+    assert catalog.store.get_poster(poster_id).status == "pending"
+    key(qtbot, window, Qt.Key.Key_A)  # once the other program is done, the edit lands
+    assert catalog.store.get_poster(poster_id).status == "approved"
+    assert window.editor.stack.count() == 1
 
 
 def test_a_failed_undo_is_said_in_the_status_bar(qtbot, window, catalog) -> None:
@@ -206,7 +230,7 @@ def test_a_failed_undo_is_said_in_the_status_bar(qtbot, window, catalog) -> None
     key(qtbot, window, Qt.Key.Key_A)
     assert catalog.store.get_poster(poster_id).status == "approved"
     with catalog.store.transaction():  # another program removes the poster meanwhile
-        catalog.store.db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+        catalog.store._db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
     key(qtbot, window, Qt.Key.Key_Z, UNDO)
     message = window.statusBar().currentMessage()
     assert "Undo of “Approve 1 poster” failed" in message

@@ -6,12 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from poster_tool.core.personalize.profiles import create_profile
+from poster_tool.core.personalize.row import audience_for, build_row
 from poster_tool.core.records import PosterQuery
 from poster_tool.gui import pool_panel
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import PosterIdRole, ProfilePicksRole
 from poster_tool.gui.preview_panel import PreviewPanel
-from poster_tool.gui.preview_row import CardRole, audience_for, build_row
+from poster_tool.gui.preview_row import CardRole
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 
 

@@ -10,13 +10,20 @@ from poster_tool.core.personalize.samples import SAMPLES
 from poster_tool.core.records import TitleIn
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import profile_editor
+from poster_tool.gui.commands import Editor
 from poster_tool.gui.profile_editor import ProfileEditor
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 
 
 @pytest.fixture
-def dialog(qtbot, world) -> ProfileEditor:
-    widget = ProfileEditor(world.store, select="horror")
+def editor(world) -> Editor:
+    """The window's editor: the store, the curator's name, the undo stack."""
+    return Editor(world.store, "tester")
+
+
+@pytest.fixture
+def dialog(qtbot, editor) -> ProfileEditor:
+    widget = ProfileEditor(editor, select="horror")
     qtbot.addWidget(widget)
     return widget
 
@@ -35,7 +42,7 @@ def test_opening_seeds_the_samples_once_and_shows_the_chosen_profile(dialog) -> 
 
 def test_an_empty_catalog_gets_no_samples(qtbot, tmp_path) -> None:
     with Workspace.open(tmp_path / "empty").store() as store:
-        widget = ProfileEditor(store)
+        widget = ProfileEditor(Editor(store, "tester"))
         qtbot.addWidget(widget)
         assert widget.names() == [] and not widget.editors.isEnabled()
 
@@ -75,7 +82,7 @@ def test_add_rename_and_delete_profiles(qtbot, dialog, world, monkeypatch) -> No
         dialog.delete.click()
     assert "teen" not in dialog.names()
     with world.workspace.store() as store:
-        assert store.scalar("SELECT count(*) FROM profiles WHERE name = 'teen'") == 0
+        assert store._scalar("SELECT count(*) FROM profiles WHERE name = 'teen'") == 0
 
 
 def test_viewings_are_added_and_removed(qtbot, dialog, world) -> None:
@@ -109,9 +116,65 @@ def test_the_title_picker_searches_inside_names_in_any_language(qtbot, world) ->
     world.store.upsert_title(
         TitleIn("test:host", "The Host", 2006, original_name="괴물", genres=("Horror",))
     )
-    dialog = ProfileEditor(world.store)
+    dialog = ProfileEditor(Editor(world.store, "tester"))
     qtbot.addWidget(dialog)
     completer = dialog.title.completer()
     for typed in ("괴물", "host", "WOF"):  # "wof" inside "Twofold"
         completer.setCompletionPrefix(typed)
         assert completer.completionCount() == 1, typed
+
+
+def test_profile_edits_are_audited_with_the_curators_name(qtbot, dialog, world) -> None:
+    with qtbot.waitSignal(dialog.profiles_changed):
+        dialog.genres["Drama"].like.click()
+    dialog.name.setText("night owl")
+    dialog.name.editingFinished.emit()
+    with world.workspace.store() as store:
+        rename, likes = store.audit_log(curator="tester", limit=2)
+    assert (rename.action, rename.poster_id) == ("profile", None)
+    assert (rename.before["name"], rename.after["name"]) == ("horror", "night owl")
+    assert likes.before["likes"] == ["Horror"] and likes.after["likes"] == ["Drama", "Horror"]
+
+
+def test_profile_edits_undo_and_redo_on_the_windows_stack(
+    qtbot, dialog, editor, world, monkeypatch
+) -> None:
+    dialog.name.setText("night owl")
+    dialog.name.editingFinished.emit()
+    assert editor.stack.undoText() == "Rename profile “horror” to “night owl”"
+    editor.stack.undo()
+    assert reread(world, "horror")[0].likes == ("Horror",)
+    assert "night owl" not in dialog.names() and dialog.name.text() == "horror"
+    editor.stack.redo()
+    assert "night owl" in dialog.names() and "horror" not in dialog.names()
+
+    index = dialog.title.findData(world.calm)
+    dialog.title.setEditText(dialog.title.itemText(index))
+    dialog.add_viewing.click()
+    assert editor.stack.undoText() == "Add a viewing to “night owl”"
+    assert len(reread(world, "night owl")[1]) == 1
+    editor.stack.undo()
+    assert reread(world, "night owl")[1] == [] and dialog.table.rowCount() == 0
+
+    monkeypatch.setattr(profile_editor, "confirm_delete", lambda parent, name: True)
+    dialog.delete.click()
+    assert editor.stack.undoText() == "Delete profile “night owl”"
+    assert "night owl" not in dialog.names()
+    with qtbot.waitSignal(dialog.profiles_changed):
+        editor.stack.undo()  # the profile comes back with its likes
+    profile, _ = reread(world, "night owl")
+    assert profile.likes == ("Horror",) and "night owl" in dialog.names()
+    with world.workspace.store() as store:
+        assert [e.after["name"] for e in store.audit_log(curator="tester", limit=1)] == [
+            "night owl"
+        ]
+
+
+def test_a_refused_profile_edit_is_said_and_leaves_no_undo_step(qtbot, dialog, editor) -> None:
+    said: list[str] = []
+    editor.failed.connect(said.append)
+    dialog.name.setText("family")  # taken
+    dialog.name.editingFinished.emit()
+    assert editor.stack.count() == 0
+    assert said == ["a profile named 'family' already exists"]
+    assert "already exists" in dialog.error.text() and dialog.name.text() == "horror"

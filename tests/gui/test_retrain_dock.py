@@ -10,7 +10,7 @@ import sys
 from PySide6.QtCore import Qt
 
 from poster_tool.core.ml.config import TrainConfig
-from poster_tool.core.ml.registry import Registry, runs
+from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import train_dialog
@@ -88,7 +88,7 @@ def test_a_full_run_from_the_dock_draws_its_epochs_and_reports_against_the_activ
     assert dock.activate_button.isVisible() and dock.discard_button.isVisible()
     assert active_version(workspace) == base  # nothing changes until Activate
     with workspace.store() as store:
-        assert runs(store)[0]["status"] == "finished"
+        assert store.runs()[0]["status"] == "finished"
 
 
 def test_cancel_stops_the_run_and_leaves_the_active_model_untouched(qtbot, ws, settings) -> None:
@@ -106,7 +106,7 @@ def test_cancel_stops_the_run_and_leaves_the_active_model_untouched(qtbot, ws, s
     assert active_version(workspace) == base
     assert versions(workspace) == before
     with workspace.store() as store:
-        assert runs(store)[0]["status"] == "cancelled"
+        assert store.runs()[0]["status"] == "cancelled"
     assert dock.start_button.isEnabled() and not dock.cancel_button.isEnabled()
 
 
@@ -131,7 +131,7 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(
     assert done.args[0] is True, done.args
     assert active_version(workspace) == new
     with workspace.store() as store:
-        scored = {v for (v,) in store.db.execute("SELECT model_version FROM posters")}
+        scored = {v for (v,) in store._db.execute("SELECT model_version FROM posters")}
     assert scored == {new}
     # In place: same rows, same selection, no reset; the records show the new model.
     assert (win.model.rowCount(), win.grid.currentIndex().row(), resets) == (rows, 2, [])
@@ -171,7 +171,7 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
     win = dock.window_
     dock.full.setChecked(True)
     with workspace.store() as store:
-        poster_id = store.db.execute(
+        poster_id = store._db.execute(
             "SELECT id FROM posters WHERE curated_at IS NULL ORDER BY id"
         ).fetchone()[0]
     with qtbot.waitSignal(dock.run_finished, timeout=RUN_MS):

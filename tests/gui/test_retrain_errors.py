@@ -8,7 +8,7 @@ import torch
 
 from poster_tool.core.ml import full
 from poster_tool.core.ml.config import TrainConfig
-from poster_tool.core.ml.registry import Registry, runs
+from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.train_dialog import RetrainDock, show_retrain
@@ -77,7 +77,7 @@ def test_a_gpu_asked_for_but_absent_is_explained(qtbot, ws, settings) -> None:
 def test_a_corrupt_image_is_named_and_nothing_changes(qtbot, ws, settings) -> None:
     workspace, _ = ws
     with workspace.store() as store:
-        poster_id, path = store.db.execute("SELECT id, path FROM posters ORDER BY id").fetchone()
+        poster_id, path = store._db.execute("SELECT id, path FROM posters ORDER BY id").fetchone()
     broken = workspace.image_path(path)
     broken.write_bytes(b"\xff\xd8 this is not a JPEG any more")
     before = state(workspace)
@@ -87,7 +87,7 @@ def test_a_corrupt_image_is_named_and_nothing_changes(qtbot, ws, settings) -> No
     assert f"That is poster #{poster_id} of \u201cFilm 0\u201d: reject it" in text
     assert state(workspace) == before
     with workspace.store() as store:
-        assert runs(store)[0]["status"] == "failed"
+        assert store.runs()[0]["status"] == "failed"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.crawl.fetch import FetchConfig, Fetcher, FetchError
 from poster_tool.core.crawl.parse import ParseError, Unmatched
 from poster_tool.core.crawl.report import CrawlReport
@@ -28,7 +29,6 @@ from poster_tool.core.errors import IntakeError, StoreError
 from poster_tool.core.imaging import CheckedImage, check_bytes
 from poster_tool.core.intake import Intake, store_files
 from poster_tool.core.progress import Meter, Progress
-from poster_tool.core.store import PosterStore
 from poster_tool.core.taxonomy import resolve_all
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from poster_tool.core.tempfiles import remove_stale
 from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 SCHEMA_VERSION = 1
@@ -233,7 +233,7 @@ def export(
 
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.
-    with store.transaction():
+    with store.snapshot():
         report = yield from _write(workspace, store, fmt, out, since_key, images_dir, sensitive)
     report.size = out.stat().st_size
     return report
@@ -248,7 +248,9 @@ def _write(
     images_dir: Path | None,
     sensitive: str,
 ) -> Generator[Progress, None, ExportReport]:
-    changed, held, tally = _sort_out(store, _changed_posters(store, since_key, sensitive))
+    changed, held, tally = _sort_out(
+        store, store.approved_posters(since_key, include_sensitive=sensitive == "flag")
+    )
     title_ids = sorted({title_id for title_id, _ in changed})
     report = ExportReport(
         path=str(out),
@@ -296,31 +298,6 @@ def _relative(folder: Path, base: Path) -> str:
         return folder.as_posix()
 
 
-def _changed_posters(
-    store: PosterStore, since: str | None, sensitive: str
-) -> list[tuple[int, int]]:
-    """``(title id, poster id)`` of every poster to export.
-
-    "Changed since" counts the poster's own row and its labels, so posters the model
-    re-scored (which leaves ``updated_at`` alone) are included too.
-    """
-    clauses, params = ["p.status = 'approved'"], []
-    if sensitive == "exclude":
-        clauses.append("p.sensitive = 0")
-    if since is not None:
-        clauses.append(
-            "(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "
-            "WHERE l.poster_id = p.id AND l.created_at >= ?))"
-        )
-        params += [since, since]
-    rows = store.db.execute(
-        f"SELECT p.title_id, p.id FROM posters p WHERE {' AND '.join(clauses)} "
-        "ORDER BY p.title_id, p.id",
-        params,
-    ).fetchall()
-    return [(r[0], r[1]) for r in rows]
-
-
 @dataclass
 class ExportPreview:
     """What an export with these options would write, before writing anything."""
@@ -350,7 +327,10 @@ def preview(
 ) -> ExportPreview:
     """Count what :func:`export` would write with these options (``export --dry-run``)."""
     changed, held, tally = _sort_out(
-        store, _changed_posters(store, parse_since(since) if since else None, sensitive)
+        store,
+        store.approved_posters(
+            parse_since(since) if since else None, include_sensitive=sensitive == "flag"
+        ),
     )
     return ExportPreview(len({t for t, _ in changed}), len(changed), held, tally)
 
@@ -378,12 +358,7 @@ def _gather(
 ) -> list[dict[str, Any]]:
     """The export entries of some titles: the title, its pool, its exported posters."""
     titles = store.titles(title_ids)
-    sources = dict(
-        store.db.execute(
-            f"SELECT id, source FROM titles WHERE id IN ({', '.join('?' * len(title_ids))})",
-            list(title_ids),
-        ).fetchall()
-    )
+    sources = store.title_sources(title_ids)
     pools: dict[int, list[Poster]] = {}
     for title in titles:
         pools[title.id] = [
@@ -395,41 +370,14 @@ def _gather(
     for title_id, pool in pools.items():  # held posters are not exported, nor in pools
         pools[title_id] = [p for p in pool if not found[p.id].held]
     ids = [p.id for pool in pools.values() for p in pool if p.id in wanted]
-    extras = _poster_extras(store, ids)
-    labels = _labels(store, ids)
+    extras = store.poster_extras(ids)
+    labels = store.label_rows(ids)
     return [
         _title_entry(
             title, sources[title.id], pools[title.id], wanted, extras, labels, found, sensitive
         )
         for title in sorted(titles, key=lambda t: t.id)
     ]
-
-
-def _poster_extras(store: PosterStore, ids: Sequence[int]) -> dict[int, tuple]:
-    """Catalog columns ``Poster`` does not carry, by poster id."""
-    if not ids:
-        return {}
-    rows = store.db.execute(
-        "SELECT id, file_format, file_size, curated_by, curated_at, updated_at, source "
-        "FROM posters WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(list(ids))],
-    ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
-
-
-def _labels(store: PosterStore, ids: Sequence[int]) -> dict[int, list[tuple]]:
-    """``(genre, source, positive, score, model version, curator, created at)`` per poster."""
-    out: dict[int, list[tuple]] = {}
-    if not ids:
-        return out
-    for row in store.db.execute(
-        "SELECT l.poster_id, l.genre, l.source, l.positive, l.score, l.model_version, "
-        "l.curator, l.created_at FROM poster_labels l JOIN genres g ON g.name = l.genre "
-        "WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY l.poster_id, g.position",
-        [json.dumps(list(ids))],
-    ):
-        out.setdefault(row[0], []).append(tuple(row[1:]))
-    return out
 
 
 def _title_entry(

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from poster_tool.core.catalog.connection import now
+from poster_tool.core.catalog.labels import LabelRow
 from poster_tool.core.errors import IntakeError
 from poster_tool.core.exchange.export import image_name
 from poster_tool.core.exchange.export_file import read_export
@@ -31,10 +33,9 @@ from poster_tool.core.importers import ImportReport
 from poster_tool.core.intake import Intake
 from poster_tool.core.progress import Meter, Progress
 from poster_tool.core.records import TitleIn
-from poster_tool.core.store import now
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 
@@ -234,12 +235,8 @@ def _restore(
     file_name: str,
 ) -> None:
     """Write the exported state of one poster (inside the caller's transaction)."""
-    db = store.db
     stamp = now()
-    db.execute("DELETE FROM poster_labels WHERE poster_id = ?", [poster_id])
-    rows: list[tuple[object, ...]] = [
-        (g, "source", 1, None, None, None, stamp) for g in poster.source_genres
-    ]
+    rows: list[LabelRow] = [(g, "source", 1, None, None, None, stamp) for g in poster.source_genres]
     rows += [
         (g, "curator", 1, None, None, name or poster.curated_by, poster.curated_at or stamp)
         for g, name in poster.curator_genres
@@ -250,31 +247,17 @@ def _restore(
             (g, "model", int(g in m.genres), s, m.version, None, m.scored_at or stamp)
             for g, s in m.scores.items()
         ]
-    db.conn.executemany(
-        "INSERT INTO poster_labels(poster_id, genre, source, positive, score, model_version, "
-        "curator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(poster_id, *row) for row in rows],
-    )
-    if poster.is_default:  # one default per title (a unique index holds it)
-        db.execute(
-            "UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
-            [title_id, poster_id],
-        )
-    db.execute(
-        "UPDATE posters SET status = 'approved', is_default = ?, sensitive = ?, "
-        "sensitive_reason = ?, curated_at = ?, curated_by = ?, model_version = ?, "
-        "model_uncertainty = ?, updated_at = ? WHERE id = ?",
-        [
-            int(poster.is_default),
-            int(poster.sensitive_reason is not None),
-            poster.sensitive_reason,
-            (poster.curated_at or stamp) if poster.curated else None,
-            poster.curated_by if poster.curated else None,
-            poster.model.version if poster.model else None,
-            poster.model.uncertainty if poster.model else None,
-            poster.updated_at,
-            poster_id,
-        ],
+    store.replace_labels(poster_id, rows)
+    store.restore_approved(
+        poster_id,
+        title_id,
+        is_default=poster.is_default,
+        sensitive_reason=poster.sensitive_reason,
+        curated_at=(poster.curated_at or stamp) if poster.curated else None,
+        curated_by=poster.curated_by if poster.curated else None,
+        model_version=poster.model.version if poster.model else None,
+        model_uncertainty=poster.model.uncertainty if poster.model else None,
+        updated_at=poster.updated_at,
     )
     # Columns derived from the labels are the store's to compute, as after any label edit;
     # its audit writer gives the entry the same shape as every curator edit's.

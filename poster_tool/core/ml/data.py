@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from PIL import Image
 
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 SPLITS = ("train", "val", "test")
@@ -52,11 +52,7 @@ class Example:
 
 def load_examples(workspace: Workspace, store: PosterStore) -> list[Example]:
     """Every usable poster: not rejected, with at least one genre, its file present."""
-    rows = store.db.execute(
-        "SELECT p.id, p.title_id, t.key, p.path, p.curated_at IS NOT NULL, p.sha256, "
-        "p.duplicate_of, p.near_duplicate_of FROM posters p JOIN titles t ON t.id = p.title_id "
-        "WHERE p.status != 'rejected' ORDER BY p.id"
-    ).fetchall()
+    rows = store.training_rows()
     genres = store.label_genres([r[0] for r in rows])
     groups = _groups(rows)
     out = []

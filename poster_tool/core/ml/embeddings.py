@@ -12,33 +12,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from poster_tool.core.store import in_clause
-
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 COLOUR_KEY = "colour-histogram-v1"
 
 
 def write(store: PosterStore, key: str, ids: Sequence[int], vectors: np.ndarray) -> None:
     """Store one float32 vector per poster (replacing an older one)."""
-    with store.transaction():
-        store.db.conn.executemany(
-            "INSERT OR REPLACE INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?)",
-            [
-                (int(i), key, np.asarray(v, np.float32).tobytes())
-                for i, v in zip(ids, vectors, strict=True)
-            ],
-        )
+    store.write_embeddings(
+        key,
+        [(int(i), np.asarray(v, np.float32).tobytes()) for i, v in zip(ids, vectors, strict=True)],
+    )
 
 
 def read(store: PosterStore, key: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
     """The stored vectors of these posters (those without one are absent)."""
     if not ids:
         return {}
-    where, params = in_clause("poster_id", ids)
-    rows = store.db.execute(
-        f"SELECT poster_id, vector FROM embeddings WHERE backbone = ? AND {where}",
-        [key, *params],
-    ).fetchall()
-    return {r[0]: np.frombuffer(r[1], np.float32) for r in rows}
+    return {i: np.frombuffer(v, np.float32) for i, v in store.embeddings(key, ids).items()}

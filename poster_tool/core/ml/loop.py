@@ -33,11 +33,11 @@ from poster_tool.core.ml.transforms import decode_side
 if TYPE_CHECKING:
     from torch.utils.data import DataLoader
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.distributed import Distributed
     from poster_tool.core.ml.network import GenreNet
     from poster_tool.core.ml.prefix import TopNet
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 MIN_EXAMPLES = 16

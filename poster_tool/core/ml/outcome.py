@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from poster_tool.core.catalog.connection import now
 from poster_tool.core.ml import embeddings
 from poster_tool.core.ml.baselines import baselines, colour_features
 from poster_tool.core.ml.calibration import (
@@ -38,12 +39,11 @@ from poster_tool.core.ml.data import (
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.progress import Meter, Progress
-from poster_tool.core.store import now
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.network import GenreNet
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 

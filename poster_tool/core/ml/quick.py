@@ -37,10 +37,10 @@ from poster_tool.core.ml.transforms import EvalPreset
 from poster_tool.core.progress import Meter, Progress
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.network import GenreNet
     from poster_tool.core.ml.registry import ModelInfo
-    from poster_tool.core.store import PosterStore
 
 
 def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, TrainResult]:

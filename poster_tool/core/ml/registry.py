@@ -18,9 +18,7 @@ import json
 import logging
 import os
 import pickle
-import re
 import shutil
-import socket
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,16 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.errors import ModelError
-from poster_tool.core.processes import alive
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.shipped import shipped
 
 if TYPE_CHECKING:
     import torch
 
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.network import GenreNet
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 FORMAT = 1  # bump when model.json or weights.pt change shape; older code refuses newer
@@ -369,94 +365,3 @@ def _warn_once(folder: Path, message: str) -> None:
     if folder not in _warned:
         _warned.add(folder)
         log.warning("poster-tool: warning: %s", message)
-
-
-# -- the run log (model_runs) ---------------------------------------------------------------
-def start_run(store: PosterStore, kind: str, backbone: str, device: str) -> int:
-    """Record that a training run started; returns its id.
-
-    Runs left ``running`` by a process that no longer exists (killed, or a crash) are
-    marked ``interrupted`` first, so the run table never shows them running forever.
-    """
-    with store.transaction():
-        _mark_interrupted(store)
-        cur = store.db.execute(
-            "INSERT INTO model_runs(kind, backbone, device, status, started_at, message) "
-            "VALUES (?, ?, ?, 'running', ?, ?)",
-            [kind, backbone, device, now(), _RUNNING.format(pid=os.getpid(), host=_host())],
-        )
-    return int(cur.lastrowid or 0)
-
-
-# The message of a running run names its process, so a later start can tell a run that is
-# still going (perhaps in another process) from one whose process is gone.
-_RUNNING = "running in process {pid} on {host}"
-_RUNNING_RE = re.compile(r"^running in process (\d+) on (.+)$")
-
-
-def _host() -> str:
-    return socket.gethostname()
-
-
-def _mark_interrupted(store: PosterStore) -> None:
-    rows = store.db.execute("SELECT id, message FROM model_runs WHERE status = 'running'")
-    gone = []
-    for run_id, message in rows.fetchall():
-        match = _RUNNING_RE.match(message or "")
-        if match is None or (match[2] == _host() and not alive(int(match[1]))):
-            gone.append(run_id)
-    for run_id in gone:  # a run of another host is left alone: its process cannot be seen
-        store.db.execute(
-            "UPDATE model_runs SET status = 'interrupted', message = ? WHERE id = ?",
-            ["interrupted: its process ended before the run finished (killed or crashed)", run_id],
-        )
-
-
-def finish_run(
-    store: PosterStore,
-    run_id: int,
-    status: str,
-    *,
-    version: str | None = None,
-    n_train: int | None = None,
-    n_curator: int | None = None,
-    metrics: dict[str, Any] | None = None,
-    message: str = "",
-) -> None:
-    """Record how a run ended: ``finished``, ``cancelled`` or ``failed``."""
-    with store.transaction():
-        store.db.execute(
-            "UPDATE model_runs SET status = ?, finished_at = ?, version = ?, n_train = ?, "
-            "n_curator = ?, metrics = ?, message = ? WHERE id = ?",
-            [
-                status,
-                now(),
-                version,
-                n_train,
-                n_curator,
-                None if metrics is None else json.dumps(metrics),
-                message,
-                run_id,
-            ],
-        )
-
-
-def runs(store: PosterStore, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest training runs."""
-    cols = (
-        "id",
-        "version",
-        "kind",
-        "backbone",
-        "device",
-        "status",
-        "started_at",
-        "finished_at",
-        "n_train",
-        "n_curator",
-        "message",
-    )
-    rows = store.db.execute(
-        f"SELECT {', '.join(cols)} FROM model_runs ORDER BY id DESC LIMIT ?", [limit]
-    ).fetchall()
-    return [dict(zip(cols, r, strict=True)) for r in rows]

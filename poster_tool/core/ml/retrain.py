@@ -28,8 +28,8 @@ from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.ml.registry import ModelInfo
-    from poster_tool.core.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 OUT_OF_MEMORY = (
@@ -80,11 +80,7 @@ def _name_poster(workspace: Workspace, message: str) -> str:
     """The message, plus which poster it is about when it names a poster's image file (a
     curator knows posters by title, not by file name)."""
     with workspace.store() as store:
-        row = store.db.execute(
-            "SELECT p.id, t.name FROM posters p JOIN titles t ON t.id = p.title_id "
-            "WHERE p.path != '' AND instr(?, p.path) > 0 LIMIT 1",
-            [message],
-        ).fetchone()
+        row = store.poster_named_in(message)
     if row is None:
         return message
     return (

@@ -30,12 +30,11 @@ from poster_tool.core.ml.full import fit_full
 from poster_tool.core.ml.loop import RunContext
 from poster_tool.core.ml.network import backbone
 from poster_tool.core.ml.quick import fit_head
-from poster_tool.core.ml.registry import finish_run, start_run
 from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 
@@ -56,7 +55,7 @@ def fit(
     backbone(config.backbone)
     dist = Distributed.from_env()
     device = dist.start(config.device)
-    run_id = start_run(store, config.kind, config.backbone, str(device)) if dist.main else 0
+    run_id = store.start_run(config.kind, config.backbone, str(device)) if dist.main else 0
     status, message, result = "failed", "", None
     try:
         job = fit_head if config.quick else fit_full
@@ -72,8 +71,7 @@ def fit(
     finally:
         if dist.main:
             report = result.report if result else {}
-            finish_run(
-                store,
+            store.finish_run(
                 run_id,
                 status,
                 version=result.version if result else None,

@@ -7,7 +7,6 @@ every profile over a row of titles, so switching profiles in a preview is a look
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ from poster_tool.core.personalize.profiles import Profile, ProfileError, list_pr
 from poster_tool.core.taxonomy import GENRES
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 _GENRE_INDEX = {g: i for i, g in enumerate(GENRES)}
 _SOURCE_WORDS = {"curator": "curator's label", "model": "model score", "source": "source genre"}
@@ -90,13 +89,7 @@ def load_candidates(store: PosterStore, title_ids: Sequence[int]) -> Candidates:
     sensitive.  Rejected and sensitive posters never enter the arrays at all.
     """
     titles = store.titles(list(dict.fromkeys(title_ids)))
-    rows = store.db.execute(
-        "SELECT id, title_id, status, is_default, phash, curated_at FROM posters "
-        "WHERE title_id IN (SELECT value FROM json_each(?)) AND sensitive = 0 "
-        "AND (status = 'approved' OR (is_default = 1 AND status != 'rejected')) "
-        "ORDER BY title_id, is_default DESC, id",
-        [json.dumps([t.id for t in titles])],
-    ).fetchall()
+    rows = store.showable_posters([t.id for t in titles])
     found = verdicts(store, [r[0] for r in rows])  # the export's genres, and what it holds
     pools: dict[int, list[tuple]] = {}
     for row in rows:

@@ -17,16 +17,16 @@ A profile without history or likes has an empty affinity: the policy then shows 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
+from poster_tool.core.catalog.connection import now
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.store import now
 from poster_tool.core.taxonomy import GENRES, ordered, resolve_all
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 HALF_LIFE_DAYS = 90.0  # a viewing three months older than another counts half as much
 LIKE_BONUS = 0.25  # added to a liked genre's normalised share before renormalising
@@ -134,54 +134,30 @@ def profile_id(store: PosterStore, name: str) -> int:
 
     :raises ProfileError: when there is no such profile
     """
-    rows = store.db.execute(
-        "SELECT id, name FROM profiles WHERE name = ? OR lower(name) = lower(?) "
-        "ORDER BY name = ? DESC, id",
-        [name, name, name],
-    ).fetchall()
+    rows = store.profile_matches(name)
     if not rows or (rows[0][1] != name and len(rows) > 1):
-        known = [r[0] for r in store.db.execute("SELECT name FROM profiles ORDER BY name")]
+        known = store.profile_names()
         hint = f"; profiles: {', '.join(known)}" if known else "; run 'poster-tool profiles seed'"
         raise ProfileError(f"no profile named {name!r}{hint}")
-    return int(rows[0][0])
+    return rows[0][0]
 
 
 def history(store: PosterStore, name: str) -> list[Viewing]:
     """A profile's viewing history, oldest first, with title names."""
     pid = profile_id(store, name)
-    return [
-        Viewing(r[0], r[1], r[2], r[3])
-        for r in store.db.execute(
-            "SELECT v.title_id, v.watched_at, v.minutes, t.name FROM viewing_history v "
-            "JOIN titles t ON t.id = v.title_id WHERE v.profile_id = ? ORDER BY v.watched_at, v.id",
-            [pid],
-        )
-    ]
+    return [Viewing(*r) for r in store.history_rows(pid)]
 
 
 def list_profiles(store: PosterStore, names: Sequence[str] | None = None) -> list[Profile]:
     """Profiles by name (all when ``names`` is None), each with its affinity computed."""
     ids = None if names is None else [profile_id(store, n) for n in names]
-    rows = store.db.execute(
-        "SELECT id, name, description, sample FROM profiles ORDER BY name"
-    ).fetchall()
+    rows = store.profile_rows()
     if ids is not None:
         by_id = {r[0]: r for r in rows}
         rows = [by_id[i] for i in ids]
-    prefs: dict[int, dict[int, list[str]]] = {}
-    for pid, genre, pref in store.db.execute("SELECT profile_id, genre, pref FROM profile_prefs"):
-        prefs.setdefault(pid, {1: [], -1: []})[pref].append(genre)
-    viewings: dict[int, list[Viewing]] = {}
-    for pid, title_id, watched_at, minutes in store.db.execute(
-        "SELECT profile_id, title_id, watched_at, minutes FROM viewing_history ORDER BY id"
-    ):
-        viewings.setdefault(pid, []).append(Viewing(title_id, watched_at, minutes))
-    genres_of: dict[int, list[str]] = {}
-    for title_id, genre in store.db.execute(
-        "SELECT tg.title_id, tg.genre FROM title_genres tg "
-        "WHERE tg.title_id IN (SELECT title_id FROM viewing_history)"
-    ):
-        genres_of.setdefault(title_id, []).append(genre)
+    prefs = store.profile_prefs()
+    viewings = {pid: [Viewing(*row) for row in rows_] for pid, rows_ in store.viewings().items()}
+    genres_of = store.viewed_title_genres()
     out = []
     for pid, name, description, sample in rows:
         likes = ordered(prefs.get(pid, {}).get(1, []))
@@ -192,7 +168,7 @@ def list_profiles(store: PosterStore, names: Sequence[str] | None = None) -> lis
                 id=pid,
                 name=name,
                 description=description,
-                sample=bool(sample),
+                sample=sample,
                 likes=tuple(likes),
                 dislikes=tuple(dislikes),
                 affinity=affinity(history_, genres_of, likes, dislikes),
@@ -216,11 +192,7 @@ def _write_prefs(store: PosterStore, pid: int, likes: list[str], dislikes: list[
     both = set(likes) & set(dislikes)
     if both:
         raise ProfileError(f"{sorted(both)[0]} cannot be both liked and disliked")
-    store.db.execute("DELETE FROM profile_prefs WHERE profile_id = ?", [pid])
-    store.db.conn.executemany(
-        "INSERT INTO profile_prefs(profile_id, genre, pref) VALUES (?, ?, ?)",
-        [(pid, g, 1) for g in likes] + [(pid, g, -1) for g in dislikes],
-    )
+    store.set_profile_prefs(pid, likes, dislikes)
 
 
 def create_profile(
@@ -231,27 +203,17 @@ def create_profile(
     likes: Iterable[str] = (),
     dislikes: Iterable[str] = (),
     sample: bool = False,
+    curator: str | None = None,
 ) -> int:
     """Add a profile; return its id.
 
     :param likes: genre names or aliases the viewer says they like
+    :param curator: who adds it, for the audit log (``None``: seeding, not an edit)
     :raises ProfileError: when the name is empty or taken, or a genre is unknown
     """
-    name = name.strip()
-    if not name:
-        raise ProfileError("a profile needs a name")
-    likes_ = _genre_names(likes, "the likes")
-    dislikes_ = _genre_names(dislikes, "the dislikes")
-    with store.transaction():
-        if store.db.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone():
-            raise ProfileError(f"a profile named {name!r} already exists")
-        cur = store.db.execute(
-            "INSERT INTO profiles(name, description, sample, created_at) VALUES (?, ?, ?, ?)",
-            [name, description, int(sample), now()],
-        )
-        pid = int(cur.lastrowid or 0)
-        _write_prefs(store, pid, likes_, dislikes_)
-    return pid
+    state = ProfileState(name, description, tuple(likes), tuple(dislikes), sample)
+    put_profile(store, None, state, curator)
+    return profile_id(store, name.strip())
 
 
 def update_profile(
@@ -262,38 +224,32 @@ def update_profile(
     dislikes: Iterable[str] | None = None,
     description: str | None = None,
     new_name: str | None = None,
+    curator: str | None = None,
 ) -> None:
     """Change a profile; arguments left at ``None`` keep their current value."""
-    current = get_profile(store, name)
-    likes_ = list(current.likes) if likes is None else _genre_names(likes, "the likes")
-    dislikes_ = (
-        list(current.dislikes) if dislikes is None else _genre_names(dislikes, "the dislikes")
+    before = profile_state(store, name)
+    after = replace(
+        before,
+        name=before.name if new_name is None else new_name,
+        description=before.description if description is None else description,
+        likes=before.likes if likes is None else tuple(likes),
+        dislikes=before.dislikes if dislikes is None else tuple(dislikes),
     )
-    with store.transaction():
-        if new_name is not None and new_name.strip() != current.name:
-            if store.db.execute(
-                "SELECT 1 FROM profiles WHERE name = ?", [new_name.strip()]
-            ).fetchone():
-                raise ProfileError(f"a profile named {new_name.strip()!r} already exists")
-            store.db.execute(
-                "UPDATE profiles SET name = ? WHERE id = ?", [new_name.strip(), current.id]
-            )
-        if description is not None:
-            store.db.execute(
-                "UPDATE profiles SET description = ? WHERE id = ?", [description, current.id]
-            )
-        _write_prefs(store, current.id, likes_, dislikes_)
+    put_profile(store, before.name, after, curator)
 
 
-def delete_profile(store: PosterStore, name: str) -> None:
+def delete_profile(store: PosterStore, name: str, curator: str | None = None) -> None:
     """Remove a profile with its preferences and history."""
-    pid = profile_id(store, name)
-    with store.transaction():
-        store.db.execute("DELETE FROM profiles WHERE id = ?", [pid])
+    put_profile(store, profile_state(store, name).name, None, curator)
 
 
 def add_viewing(
-    store: PosterStore, name: str, title_id: int, minutes: float, watched_at: str | None = None
+    store: PosterStore,
+    name: str,
+    title_id: int,
+    minutes: float,
+    watched_at: str | None = None,
+    curator: str | None = None,
 ) -> None:
     """Record that the profile watched a title for ``minutes`` (at ``watched_at``, else now).
 
@@ -302,27 +258,116 @@ def add_viewing(
     if not minutes > 0:
         raise ProfileError("minutes watched must be more than 0")
     when = parse_when(watched_at).isoformat(timespec="seconds")
-    pid = profile_id(store, name)
+    before = profile_state(store, name)
     store.get_title(title_id)  # a clear error for an unknown title
-    with store.transaction():
-        store.db.execute(
-            "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
-            "VALUES (?, ?, ?, ?)",
-            [pid, title_id, when, float(minutes)],
-        )
+    viewings = (*before.viewings, (title_id, when, float(minutes)))
+    put_profile(store, before.name, replace(before, viewings=viewings), curator)
 
 
-def replace_history(store: PosterStore, name: str, viewings: Iterable[Viewing]) -> None:
-    """Replace a profile's whole viewing history (sample rebuilds, the GUI editor)."""
-    pid = profile_id(store, name)
-    rows = [
-        (pid, v.title_id, parse_when(v.watched_at).isoformat(timespec="seconds"), float(v.minutes))
-        for v in viewings
-    ]
+def replace_history(
+    store: PosterStore, name: str, viewings: Iterable[Viewing], curator: str | None = None
+) -> None:
+    """Replace a profile's whole viewing history (sample rebuilds)."""
+    before = profile_state(store, name)
+    rows = tuple((v.title_id, v.watched_at, v.minutes) for v in viewings)
+    put_profile(store, before.name, replace(before, viewings=rows), curator)
+
+
+# -- curator edits (audited, undoable) ------------------------------------------------------
+@dataclass(frozen=True)
+class ProfileState:
+    """Everything a curator can change on a profile: what an undo puts back.
+
+    :param viewings: ``(title id, watched at, minutes)``, oldest first
+    """
+
+    name: str
+    description: str = ""
+    likes: tuple[str, ...] = ()
+    dislikes: tuple[str, ...] = ()
+    sample: bool = False
+    viewings: tuple[tuple[int, str, float], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The state as the audit log stores it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "likes": list(self.likes),
+            "dislikes": list(self.dislikes),
+            "sample": self.sample,
+            "viewings": [list(v) for v in self.viewings],
+        }
+
+
+def profile_state(store: PosterStore, name: str) -> ProfileState:
+    """The current state of the profile called ``name``.
+
+    :raises ProfileError: when there is no such profile
+    """
+    profile = get_profile(store, name)
+    return ProfileState(
+        profile.name,
+        profile.description,
+        profile.likes,
+        profile.dislikes,
+        profile.sample,
+        tuple((v.title_id, v.watched_at, v.minutes) for v in history(store, profile.name)),
+    )
+
+
+def put_profile(
+    store: PosterStore, current: str | None, state: ProfileState | None, curator: str | None
+) -> None:
+    """Make the profile called ``current`` (``None``: a new one) match ``state`` (``None``:
+    deleted), in one transaction with its audit row: every profile edit of a curator, and
+    its undo, is one call.
+
+    :param curator: who edits, for the audit log (``None``: seeding samples, not audited)
+
+    :raises ProfileError: when a profile is missing, a name is empty or taken, a genre is
+        unknown or both liked and disliked, or a viewing is not a positive time at a date
+    """
     with store.transaction():
-        store.db.execute("DELETE FROM viewing_history WHERE profile_id = ?", [pid])
-        store.db.conn.executemany(
-            "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
-            "VALUES (?, ?, ?, ?)",
-            rows,
-        )
+        before = None if current is None else profile_state(store, current)
+        if state is None:
+            if before is not None:
+                store.remove_profile(profile_id(store, before.name))
+        else:
+            name = state.name.strip()
+            if not name:
+                raise ProfileError("a profile needs a name")
+            if name != (before.name if before else None) and store.profile_exists(name):
+                raise ProfileError(f"a profile named {name!r} already exists")
+            likes = _genre_names(state.likes, "the likes")
+            dislikes = _genre_names(state.dislikes, "the dislikes")
+            viewings = []
+            for title_id, watched_at, minutes in state.viewings:
+                if not minutes > 0:
+                    raise ProfileError("minutes watched must be more than 0")
+                when = parse_when(watched_at).isoformat(timespec="seconds")
+                viewings.append((title_id, when, float(minutes)))
+            if before is None:
+                pid = store.add_profile(name, state.description, state.sample)
+            else:
+                pid = profile_id(store, before.name)
+                store.rename_profile(pid, name)
+                store.describe_profile(pid, state.description)
+            _write_prefs(store, pid, likes, dislikes)
+            store.replace_viewings(pid, viewings)
+            state = replace(
+                state,
+                name=name,
+                likes=tuple(likes),
+                dislikes=tuple(dislikes),
+                viewings=tuple(viewings),
+            )
+        if curator is not None:
+            store.audit(
+                curator,
+                "profile",
+                None,
+                None,
+                None if before is None else before.to_dict(),
+                None if state is None else state.to_dict(),
+            )

@@ -22,7 +22,7 @@ from poster_tool.core.personalize.profiles import (
 )
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 ANCHOR = datetime(2025, 6, 1, 20, 0, tzinfo=timezone.utc)
 DAYS_APART = 4  # between consecutive sample viewings
@@ -100,16 +100,11 @@ SAMPLES: tuple[SampleSpec, ...] = (
 
 def has_titles(store: PosterStore) -> bool:
     """Whether the catalog has any title (samples are built from titles)."""
-    return store.db.execute("SELECT 1 FROM titles LIMIT 1").fetchone() is not None
+    return store.has_titles()
 
 
 def _titles_by_genre(store: PosterStore) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {}
-    for title_id, genre in store.db.execute(
-        "SELECT title_id, genre FROM title_genres ORDER BY title_id"
-    ):
-        out.setdefault(genre, []).append(title_id)
-    return out
+    return store.titles_by_genre()
 
 
 def build_history(spec: SampleSpec, by_genre: dict[str, list[int]]) -> list[Viewing]:
@@ -157,7 +152,7 @@ def seed_samples(store: PosterStore, rebuild: bool = False) -> list[str]:
         # Write first: this takes the write lock, so a second process seeding at the same
         # time waits here and then sees every profile this one added.
         store.set_meta(SEEDED_KEY, "1")
-        existing = {r[0]: bool(r[1]) for r in store.db.execute("SELECT name, sample FROM profiles")}
+        existing = store.sample_flags()
         for spec in SAMPLES:
             if spec.name in existing and not (rebuild and existing[spec.name]):
                 continue

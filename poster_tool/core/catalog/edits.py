@@ -1,0 +1,170 @@
+"""Curator edits of posters: status, genres, sensitivity, default; each one audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from poster_tool.core.catalog.audit import AuditLog
+from poster_tool.core.catalog.connection import in_clause, now
+from poster_tool.core.catalog.posters import PosterRows
+from poster_tool.core.errors import StoreError
+from poster_tool.core.records import STATUSES
+from poster_tool.core.taxonomy import GENRES, ordered
+
+
+class CuratorEdits(PosterRows, AuditLog):
+    """What a curator changes on posters, each change with its audit row in one transaction."""
+
+    def _require_posters(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        where, params = in_clause("id", ids)
+        found = {r[0] for r in self._rows(f"SELECT id FROM posters WHERE {where}", params)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise StoreError(f"no poster with id {', '.join(map(str, missing[:5]))}")
+
+    def curation_state(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """What an undo needs to restore: status, curator genres (or None), sensitivity."""
+        if not ids:
+            return {}
+        where, params = in_clause("id", ids)
+        state = {
+            r[0]: {"status": r[1], "sensitive": r[2], "genres": None if r[3] is None else []}
+            for r in self._rows(
+                "SELECT id, status, CASE WHEN sensitive THEN coalesce(sensitive_reason, '') "
+                f"END, curated_at FROM posters WHERE {where}",
+                params,
+            )
+        }
+        where, params = in_clause("l.poster_id", ids)
+        for poster_id, genre in self._rows(
+            "SELECT l.poster_id, l.genre FROM poster_labels l JOIN genres g ON g.name = l.genre "
+            f"WHERE l.source = 'curator' AND l.positive = 1 AND {where} ORDER BY g.position",
+            params,
+        ):
+            if state[poster_id]["genres"] is not None:
+                state[poster_id]["genres"].append(genre)
+        return state
+
+    def set_status(self, changes: Mapping[int, str], curator: str) -> None:
+        """Set each poster's status (pending / approved / rejected), audited."""
+        for status in changes.values():
+            if status not in STATUSES:
+                raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        with self.transaction():
+            self._require_posters(changes)
+            before = self.curation_state(list(changes))
+            for poster_id, status in changes.items():
+                old = before[poster_id]["status"]
+                if old == status:
+                    continue
+                self._db.execute(
+                    "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
+                    [status, now(), poster_id],
+                )
+                self.audit(curator, "status", poster_id, None, old, status)
+
+    def set_genres(self, changes: Mapping[int, Sequence[str] | None], curator: str) -> None:
+        """Set each poster's curator genres, audited.
+
+        ``None`` withdraws the curator's labels, so the poster falls back to its source's.
+        """
+        for genres in changes.values():
+            unknown = [g for g in genres or () if g not in GENRES]
+            if unknown:
+                raise StoreError(f"unknown genre {unknown[0]!r}; see 'poster-tool genres'")
+        with self.transaction():
+            self._require_posters(changes)
+            before = self.curation_state(list(changes))
+            stamp = now()
+            for poster_id, genres in changes.items():
+                new = None if genres is None else ordered(genres)
+                old = before[poster_id]["genres"]
+                if old == new:
+                    continue
+                self._db.execute(
+                    "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
+                    [poster_id],
+                )
+                if new is None:
+                    self._db.execute(
+                        "UPDATE posters SET curated_at = NULL, curated_by = NULL, "
+                        "updated_at = ? WHERE id = ?",
+                        [stamp, poster_id],
+                    )
+                else:
+                    self._db.conn.executemany(
+                        "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
+                        "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
+                        [(poster_id, g, curator, stamp) for g in new],
+                    )
+                    self._db.execute(
+                        "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        [stamp, curator, stamp, poster_id],
+                    )
+                self.audit(curator, "genres", poster_id, None, old, new)
+                self.refresh_genre_mask([poster_id])
+                self.refresh_disagreement(poster_id)
+
+    def genre_toggle(self, ids: Sequence[int], genre: str) -> tuple[bool, dict[int, list[str]]]:
+        """What flipping one genre gives each poster (nothing written): on for all unless
+        all have it, then off; ``(turned on, poster id -> genres in taxonomy order)``."""
+        current = self.effective_genres(list(dict.fromkeys(ids)))
+        turn_on = not all(genre in genres for genres in current.values())
+        return turn_on, {
+            i: ordered([g for g in genres if g != genre] + ([genre] if turn_on else []))
+            for i, genres in current.items()
+        }
+
+    def toggle_genre(self, ids: Sequence[int], genre: str, curator: str) -> None:
+        """Flip one genre on the given posters (see :meth:`genre_toggle`), audited."""
+        self.set_genres(self.genre_toggle(ids, genre)[1], curator)
+
+    def set_sensitive(self, changes: Mapping[int, str | None], curator: str) -> None:
+        """Mark posters sensitive with a reason (``None`` clears the flag), audited."""
+        for reason in changes.values():
+            if reason is not None and not reason.strip():
+                raise StoreError("a sensitive poster needs a reason (e.g. 'religious imagery')")
+        with self.transaction():
+            self._require_posters(changes)
+            before = self.curation_state(list(changes))
+            for poster_id, reason in changes.items():
+                old = before[poster_id]["sensitive"]
+                new = None if reason is None else reason.strip()
+                if old == new:
+                    continue
+                self._db.execute(
+                    "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    [int(new is not None), new, now(), poster_id],
+                )
+                self.audit(curator, "sensitive", poster_id, None, old, new)
+
+    def set_default(self, poster_id: int | None, curator: str, title_id: int | None = None) -> None:
+        """Make a poster its title's default (``None`` with ``title_id`` clears it), audited."""
+        with self.transaction():
+            if poster_id is not None:
+                self._require_posters([poster_id])
+                title_id = int(
+                    self._scalar("SELECT title_id FROM posters WHERE id = ?", [poster_id])
+                )
+            if title_id is None:
+                raise StoreError("clearing a default poster needs the title")
+            old = self._scalar(
+                "SELECT id FROM posters WHERE title_id = ? AND is_default = 1", [title_id]
+            )
+            if old == poster_id:
+                return
+            self._db.execute(
+                "UPDATE posters SET is_default = 0, updated_at = ? "
+                "WHERE title_id = ? AND is_default = 1",
+                [now(), title_id],
+            )
+            if poster_id is not None:
+                self._db.execute(
+                    "UPDATE posters SET is_default = 1, updated_at = ? WHERE id = ?",
+                    [now(), poster_id],
+                )
+            self.audit(curator, "default", poster_id, title_id, old, poster_id)

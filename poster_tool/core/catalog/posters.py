@@ -1,0 +1,412 @@
+"""Posters: add, read, and the grid's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
+from poster_tool.core.catalog.labels import LabelRows
+from poster_tool.core.errors import StoreError
+from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.core.taxonomy import GENRES
+
+_POSTER_COLUMNS = """
+    p.id, p.title_id, p.sha256, p.path, p.width, p.height, p.orientation, p.phash, p.source,
+    p.source_url, p.status, p.is_default, p.sensitive, p.sensitive_reason, p.synthetic,
+    p.duplicate_of, p.near_duplicate_of, p.curated_at, p.model_version, p.model_uncertainty,
+    p.created_at, t.name, t.year, p.model_disagrees
+"""
+
+_SORTS = {
+    "title": "p.sort_key, p.id",
+    "id": "p.id",
+    "newest": "p.id DESC",
+    "uncertain": "p.model_uncertainty DESC, p.id",  # NULL (never scored) sorts last
+}
+
+
+class PosterRows(LabelRows):
+    """The ``posters`` table."""
+
+    def find_poster(
+        self,
+        *,
+        title_id: int | None = None,
+        sha256: str | None = None,
+        source_ref: str | None = None,
+    ) -> int | None:
+        """The id of a poster matching every given field, or ``None``."""
+        clauses, params = [], []
+        for column, value in (
+            ("title_id", title_id),
+            ("sha256", sha256),
+            ("source_ref", source_ref),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if not clauses:
+            return None
+        row = self._scalar(f"SELECT id FROM posters WHERE {' AND '.join(clauses)} LIMIT 1", params)
+        return None if row is None else int(row)
+
+    def add_poster(
+        self,
+        *,
+        title_id: int,
+        sha256: str,
+        path: str,
+        width: int,
+        height: int,
+        phash: str,
+        file_format: str,
+        file_size: int,
+        source: str,
+        source_url: str | None = None,
+        source_ref: str | None = None,
+        synthetic: bool = False,
+        near_duplicate_of: int | None = None,
+        status: str = "pending",
+    ) -> tuple[int, bool]:
+        """Add a poster to a title, labelled with the title's official genres.
+
+        Returns ``(id, created)``: the same content already in this title is not added
+        twice; the same content in another title is added and linked as a duplicate.
+        """
+        orientation = (
+            "portrait"
+            if height > width * 1.05
+            else "landscape"
+            if width > height * 1.05
+            else "square"
+        )
+        with self.transaction():
+            existing = self.find_poster(title_id=title_id, sha256=sha256)
+            if existing is not None:
+                return existing, False
+            duplicate_of = self._scalar(
+                "SELECT id FROM posters WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256]
+            )
+            title_row = self._db.execute(
+                "SELECT name_fold, year FROM titles WHERE id = ?", [title_id]
+            ).fetchone()
+            if title_row is None:
+                raise StoreError(f"no title with id {title_id}")
+            stamp = now()
+            cur = self._db.execute(
+                "INSERT INTO posters(title_id, sha256, path, width, height, orientation, phash, "
+                "file_format, file_size, source, source_url, source_ref, status, synthetic, "
+                "duplicate_of, near_duplicate_of, sort_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    title_id,
+                    sha256,
+                    path,
+                    width,
+                    height,
+                    orientation,
+                    phash,
+                    file_format,
+                    file_size,
+                    source,
+                    source_url,
+                    source_ref,
+                    status,
+                    int(synthetic),
+                    duplicate_of,
+                    near_duplicate_of,
+                    f"{title_row[0]}\x1f{title_row[1] or 0:04d}",
+                    stamp,
+                    stamp,
+                ],
+            )
+            poster_id = int(cur.lastrowid or 0)
+            self._db.execute(
+                "INSERT INTO poster_labels(poster_id, genre, source, positive, created_at) "
+                "SELECT ?, genre, 'source', 1, ? FROM title_genres WHERE title_id = ?",
+                [poster_id, stamp, title_id],
+            )
+            self.refresh_genre_mask([poster_id])
+            return poster_id, True
+
+    def get_poster(self, poster_id: int) -> Poster:
+        """One poster.
+
+        :raises StoreError: when there is no such poster
+        """
+        return only(self.posters([poster_id]), "poster", poster_id)
+
+    def posters(self, ids: Sequence[int]) -> list[Poster]:
+        """Posters by id, in the order asked (missing ids are skipped)."""
+        if not ids:
+            return []
+        where, params = in_clause("p.id", ids)
+        rows = self._rows(
+            f"SELECT {_POSTER_COLUMNS} FROM posters p JOIN titles t ON t.id = p.title_id "
+            f"WHERE {where}",
+            params,
+        )
+        genres = self.effective_genres([r[0] for r in rows])
+        by_id = {}
+        for r in rows:
+            by_id[r[0]] = Poster(
+                id=r[0],
+                title_id=r[1],
+                sha256=r[2],
+                path=r[3],
+                width=r[4],
+                height=r[5],
+                orientation=r[6],
+                phash=r[7],
+                source=r[8],
+                source_url=r[9],
+                status=r[10],
+                is_default=bool(r[11]),
+                sensitive=bool(r[12]),
+                sensitive_reason=r[13],
+                synthetic=bool(r[14]),
+                duplicate_of=r[15],
+                near_duplicate_of=r[16],
+                curated=r[17] is not None,
+                model_version=r[18],
+                model_uncertainty=r[19],
+                created_at=r[20],
+                title_name=r[21],
+                title_year=r[22],
+                model_disagrees=bool(r[23]),
+                genres=tuple(genres.get(r[0], ())),
+            )
+        return [by_id[i] for i in ids if i in by_id]
+
+    def pool(self, title_id: int) -> list[Poster]:
+        """All posters of a title: the default first, then in the order they came in."""
+        ids = [
+            r[0]
+            for r in self._rows(
+                "SELECT id FROM posters WHERE title_id = ? ORDER BY is_default DESC, id", [title_id]
+            )
+        ]
+        return self.posters(ids)
+
+    def _where(self, q: PosterQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if q.text.strip():
+            clauses.append(
+                "p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\')"
+            )
+            params.append(f"%{like_escaped(fold(q.text))}%")
+        if q.status:
+            clauses.append("p.status = ?")
+            params.append(q.status)
+        if q.source:
+            clauses.append("p.source = ?")
+            params.append(q.source)
+        if q.title_id is not None:
+            clauses.append("p.title_id = ?")
+            params.append(q.title_id)
+        if q.genre:
+            if q.genre not in GENRES:
+                raise StoreError(f"unknown genre {q.genre!r}; see 'poster-tool genres'")
+            clauses.append("p.genre_mask & ? != 0")
+            params.append(1 << GENRES.index(q.genre))
+        if q.disagrees:
+            clauses.append("p.model_disagrees = 1")
+        if q.unlabelled:
+            clauses.append("p.curated_at IS NULL")
+        if q.sensitive is not None:
+            clauses.append("p.sensitive = ?")
+            params.append(int(q.sensitive))
+        if q.ids is not None:
+            where, in_params = in_clause("p.id", q.ids)
+            clauses.append(where)
+            params.extend(in_params)
+        return (" AND ".join(clauses) or "1"), params
+
+    def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
+        """One page of poster ids matching ``q``, in its sort order."""
+        where, params = self._where(q)
+        order = _SORTS.get(q.sort)
+        if order is None:
+            raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
+        rows = self._rows(
+            f"SELECT p.id FROM posters p WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [r[0] for r in rows]
+
+    def count(self, q: PosterQuery) -> int:
+        """How many posters match ``q``."""
+        where, params = self._where(q)
+        return int(self._scalar(f"SELECT count(*) FROM posters p WHERE {where}", params))
+
+    def near_duplicates(self, poster_id: int, max_bits: int = 10) -> list[int]:
+        """Posters whose perceptual hash lies within ``max_bits`` of this one's (closest first)."""
+        from poster_tool.core.imaging import hamming_many
+
+        target = self._scalar("SELECT phash FROM posters WHERE id = ?", [poster_id])
+        if target is None:
+            raise StoreError(f"no poster with id {poster_id}")
+        rows = self._rows("SELECT id, phash FROM posters WHERE id != ?", [poster_id])
+        if not rows:
+            return []
+        distances = hamming_many(target, [r[1] for r in rows])
+        hits = sorted((int(d), r[0]) for d, r in zip(distances, rows, strict=True) if d <= max_bits)
+        return [poster_id for _, poster_id in hits]
+
+    def restore_approved(
+        self,
+        poster_id: int,
+        title_id: int,
+        *,
+        is_default: bool,
+        sensitive_reason: str | None,
+        curated_at: str | None,
+        curated_by: str | None,
+        model_version: str | None,
+        model_uncertainty: float | None,
+        updated_at: str | None,
+    ) -> None:
+        """Give a poster the approved state an export recorded (inside a transaction)."""
+        if is_default:  # one default per title (a unique index holds it)
+            self._db.execute(
+                "UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
+                [title_id, poster_id],
+            )
+        self._db.execute(
+            "UPDATE posters SET status = 'approved', is_default = ?, sensitive = ?, "
+            "sensitive_reason = ?, curated_at = ?, curated_by = ?, model_version = ?, "
+            "model_uncertainty = ?, updated_at = ? WHERE id = ?",
+            [
+                int(is_default),
+                int(sensitive_reason is not None),
+                sensitive_reason,
+                curated_at,
+                curated_by,
+                model_version,
+                model_uncertainty,
+                updated_at,
+                poster_id,
+            ],
+        )
+
+    def curated_flags(self, ids: Sequence[int]) -> dict[int, bool]:
+        """Whether each poster of ``ids`` (that exists) has been curated."""
+        where, params = in_clause("id", ids)
+        return {
+            r[0]: r[1] is not None
+            for r in self._rows(f"SELECT id, curated_at FROM posters WHERE {where}", params)
+        }
+
+    def approved_posters(
+        self, since: str | None = None, include_sensitive: bool = False
+    ) -> list[tuple[int, int]]:
+        """``(title id, poster id)`` of every approved poster (changed on or after ``since``),
+        by title.
+
+        "Changed since" counts the poster's own row and its labels, so posters the model
+        re-scored (which leaves ``updated_at`` alone) are included too.
+        """
+        clauses, params = ["p.status = 'approved'"], []
+        if not include_sensitive:
+            clauses.append("p.sensitive = 0")
+        if since is not None:
+            clauses.append(
+                "(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "
+                "WHERE l.poster_id = p.id AND l.created_at >= ?))"
+            )
+            params += [since, since]
+        return [
+            (r[0], r[1])
+            for r in self._rows(
+                f"SELECT p.title_id, p.id FROM posters p WHERE {' AND '.join(clauses)} "
+                "ORDER BY p.title_id, p.id",
+                params,
+            )
+        ]
+
+    def poster_extras(self, ids: Sequence[int]) -> dict[int, tuple]:
+        """``(file format, file size, curated by, curated at, updated at, source)`` of each
+        poster: the columns ``Poster`` does not carry."""
+        if not ids:
+            return {}
+        where, params = in_clause("id", ids)
+        rows = self._rows(
+            "SELECT id, file_format, file_size, curated_by, curated_at, updated_at, source "
+            f"FROM posters WHERE {where}",
+            params,
+        )
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+    def showable_posters(self, title_ids: Sequence[int]) -> list[tuple]:
+        """``(id, title id, status, is default, phash, curated at)`` of the posters of these
+        titles a viewer may see: approved and not sensitive, plus the title's default unless
+        it is rejected or sensitive; by title, the default first."""
+        where, params = in_clause("title_id", title_ids)
+        return self._rows(
+            "SELECT id, title_id, status, is_default, phash, curated_at FROM posters "
+            f"WHERE {where} AND sensitive = 0 "
+            "AND (status = 'approved' OR (is_default = 1 AND status != 'rejected')) "
+            "ORDER BY title_id, is_default DESC, id",
+            params,
+        )
+
+    def training_rows(self) -> list[tuple]:
+        """``(id, title id, title key, path, curated, sha256, duplicate of, near duplicate
+        of)`` of every poster not rejected, by id: what a model may train on."""
+        return self._rows(
+            "SELECT p.id, p.title_id, t.key, p.path, p.curated_at IS NOT NULL, p.sha256, "
+            "p.duplicate_of, p.near_duplicate_of FROM posters p "
+            "JOIN titles t ON t.id = p.title_id WHERE p.status != 'rejected' ORDER BY p.id"
+        )
+
+    def training_counts(self) -> tuple[int, int]:
+        """``(posters not rejected, those with curator labels)``."""
+        total, curated = self._db.execute(
+            "SELECT count(*), coalesce(sum(curated_at IS NOT NULL), 0) FROM posters "
+            "WHERE status != 'rejected'"
+        ).fetchone()
+        return int(total), int(curated)
+
+    def unscored(self, version: str, rescore: bool = False) -> list[tuple[int, str]]:
+        """``(id, path)`` of the posters model ``version`` has not scored (all with
+        ``rescore``), by id."""
+        return [
+            (r[0], r[1])
+            for r in self._rows(
+                "SELECT id, path FROM posters WHERE ? OR model_version IS NULL "
+                "OR model_version != ? ORDER BY id",
+                [int(rescore), version],
+            )
+        ]
+
+    def any_unscored(self) -> bool:
+        """Whether some poster has never been scored by any model."""
+        return self._scalar("SELECT 1 FROM posters WHERE model_version IS NULL LIMIT 1") is not None
+
+    def poster_named_in(self, message: str) -> tuple[int, str] | None:
+        """``(poster id, title name)`` of a poster whose image path the message mentions."""
+        row = self._db.execute(
+            "SELECT p.id, t.name FROM posters p JOIN titles t ON t.id = p.title_id "
+            "WHERE p.path != '' AND instr(?, p.path) > 0 LIMIT 1",
+            [message],
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def title_ids_of(self, ids: Sequence[int]) -> dict[int, int]:
+        """Poster id -> its title's id."""
+        where, params = in_clause("id", ids)
+        return dict(self._rows(f"SELECT id, title_id FROM posters WHERE {where}", params))
+
+    def synthetic_count(self) -> int:
+        """How many posters are generated (the demo's), not real."""
+        return int(self._scalar("SELECT count(*) FROM posters WHERE synthetic = 1"))
+
+    def sources(self) -> list[str]:
+        """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
+        return [r[0] for r in self._rows("SELECT DISTINCT source FROM posters ORDER BY source")]
+
+    def all_phashes(self) -> list[tuple[int, str]]:
+        """``(poster id, perceptual hash)`` of every poster, for near-duplicate indexes."""
+        return [(r[0], r[1]) for r in self._rows("SELECT id, phash FROM posters ORDER BY id")]
