@@ -16,7 +16,6 @@ from poster_tool.gui import flows, main_window
 from poster_tool.gui.about_dialog import model_card
 from poster_tool.gui.dialogs import JobDialog
 from poster_tool.gui.main_window import MainWindow
-from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes
 
@@ -195,7 +194,7 @@ def test_new_posters_get_the_default_models_suggestions_in_the_background(
     settings.auto_score = True
     win = MainWindow(catalog.workspace, settings)
     qtbot.addWidget(win)
-    scoring = rescorer(win)
+    scoring = win.context.rescorer
     with qtbot.waitSignal(scoring.finished, timeout=60_000) as done:
         pass
     ok, line = done.args
