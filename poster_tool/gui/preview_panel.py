@@ -6,8 +6,8 @@ card shows the pick's one-line explanation; selecting it shows the explanation u
 Chips show the profile's top genres and its dislikes.
 
 The row (:mod:`~poster_tool.gui.preview_row`) is computed for every profile at once in a
-worker, so switching profiles is a lookup; edits, undo, filter changes and profile edits
-recompute it, debounced, and only while the panel is visible.
+worker, so switching profiles is a lookup; edits, undo, imports, Refresh, filter changes and
+profile edits recompute it, debounced, and only while the panel is visible.
 """
 
 from __future__ import annotations
