@@ -1,7 +1,8 @@
 """``MainWindow``: builds the widgets and actions and wires signals to slots.
 
-State lives in the catalog (``PosterStore``); edits go through the
-:class:`~poster_tool.gui.commands.Editor`; long jobs through dialogs driving workers.
+State lives in the catalog (``PosterStore``); what the parts share (workspace, store, editor,
+thumbnails, rescorer) is the :class:`~poster_tool.gui.context.AppContext` the window builds
+and hands to every dock and dialog; long jobs run in dialogs driving workers.
 Slots are named ``_on_<thing>_<event>``.
 """
 
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 from poster_tool.core import curation
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import MODEL, verdicts
+from poster_tool.core.personalize.row import audience_for
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import flows
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
-from poster_tool.gui.background import heavy_pool
-from poster_tool.gui.commands import Editor
+from poster_tool.gui.context import AppContext
 from poster_tool.gui.detail_panel import DetailPanel
 from poster_tool.gui.dialogs import ask_curator, ask_reason, show_error, show_guide
 from poster_tool.gui.filter_bar import FilterBar
@@ -41,19 +41,20 @@ from poster_tool.gui.grid_view import PosterGrid
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import PosterModel
 from poster_tool.gui.preview_panel import PreviewDock
-from poster_tool.gui.rescore import Rescorer, rescorer
 from poster_tool.gui.status_bar import StatusBar
-from poster_tool.gui.thumbnails import ThumbnailCache
 from poster_tool.gui.workers import CallWorker, start
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from poster_tool.core.catalog.store import PosterStore
+    from poster_tool.core.progress import Progress
     from poster_tool.core.records import PosterQuery
     from poster_tool.gui.settings import Settings
+    from poster_tool.gui.train_dialog import RetrainDock
 
 STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
+RESCORE_STATUS_MS = 8000  # how long the end of a scoring run stays in the status bar
 
 
 class MainWindow(QMainWindow):
@@ -63,20 +64,20 @@ class MainWindow(QMainWindow):
     :param settings: typed settings (tests inject an INI file)
     """
 
-    workspace_opened = Signal(object)  # Workspace
-
     def __init__(
         self, workspace: Workspace | None, settings: Settings, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.workspace: Workspace | None = None
-        self.store: PosterStore | None = None
+        self.context = AppContext(settings.curator, self)
+        self.editor = self.context.editor
+        # The window's own parts follow the workspace before any dock does.
+        self.context.workspace_changed.connect(self._on_context_workspace_changed)
+        self._retrain_dock: RetrainDock | None = None
         self._pool_has_focus = False
         self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
         self.act = Actions(self)
-        self.editor = Editor(None, settings.curator, self)
         self.act.adopt_undo(
             self.editor.stack.createUndoAction(self, "&Undo"),
             self.editor.stack.createRedoAction(self, "&Redo"),
@@ -101,9 +102,19 @@ class MainWindow(QMainWindow):
         else:
             self._update_enabled()
 
+    @property
+    def workspace(self) -> Workspace | None:
+        """The open workspace (``None``: none yet)."""
+        return self.context.workspace
+
+    @property
+    def store(self) -> PosterStore | None:
+        """The GUI thread's store of the open workspace."""
+        return self.context.store
+
     # -- construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.thumbnails = ThumbnailCache(Workspace(Path(".")), parent=self)
+        self.thumbnails = self.context.thumbnails
         self.model = PosterModel(None, self.thumbnails, self)
         self.grid = PosterGrid(self.model, self.settings.zoom)
         self.filter_bar = FilterBar()
@@ -133,7 +144,7 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPanel(None, self.thumbnails)
         self.detail.set_actions([a.approve, a.reject, a.make_default, a.mark_sensitive])
-        self.pool = PoolPanel(None, self.thumbnails)
+        self.pool = PoolPanel(None, self.thumbnails, profile_picks=audience_for)
         # The details run the full height; the pool sits under the grid only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -143,7 +154,12 @@ class MainWindow(QMainWindow):
         self.pool_dock = self._dock(
             "Title pool", "poolDock", self.pool, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.preview_dock = PreviewDock(self)  # tabbed with the pool; follows the window
+        # Tabbed with the pool, hidden until asked for; it follows the context.
+        self.preview_dock = PreviewDock(self.context, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.preview_dock)
+        self.tabifyDockWidget(self.pool_dock, self.preview_dock)
+        self.pool_dock.raise_()
+        self.preview_dock.hide()
 
         self.status = StatusBar(self.settings.zoom)
         self.setStatusBar(self.status)
@@ -174,8 +190,15 @@ class MainWindow(QMainWindow):
         self.pool.status_requested.connect(self.editor.set_status)
         self.pool.default_requested.connect(self.editor.make_default)
         self.pool.selection_changed.connect(self._on_pool_selection_changed)
-        self.editor.changed.connect(self._on_editor_changed)
+        self.filter_bar.query_changed.connect(self.preview_dock.set_query)
+        self.preview_dock.title_selected.connect(self._on_preview_title_selected)
+        self.preview_dock.profiles_changed.connect(self._on_preview_profiles_changed)
+        self.context.catalog_changed.connect(self._on_catalog_changed)
+        self.context.scores_changed.connect(self._on_scores_changed)
         self.editor.failed.connect(self._on_editor_failed)
+        rescorer = self.context.rescorer
+        rescorer.progressed.connect(self._on_rescorer_progressed)
+        rescorer.finished.connect(self._on_rescorer_finished)
         self.zoom.valueChanged.connect(self._on_zoom_value_changed)
         self._stats_timer.timeout.connect(self._on_stats_timer_timeout)
         app = QApplication.instance()
@@ -200,18 +223,18 @@ class MainWindow(QMainWindow):
     def open_workspace(self, workspace: Workspace) -> bool:
         """Show ``workspace`` (its catalog is created or upgraded as needed)."""
         try:
-            store = workspace.store()
+            self.context.open(workspace)  # the window's parts, then the docks, follow it
         except PosterToolError as exc:
             show_error(self, f"Cannot open the workspace {workspace.root}: {exc}")
             return False
-        if self.store is not None:
-            self.store.close()
-        self.workspace, self.store = workspace, store
-        self.thumbnails.clear()
-        self.thumbnails.workspace = workspace
-        for part in (self.model, self.detail, self.pool, self.editor):
+        self._score_new_posters()
+        return True
+
+    def _on_context_workspace_changed(self, workspace: Workspace) -> None:
+        store = self.context.store
+        assert store is not None  # the context has just opened it
+        for part in (self.model, self.detail, self.pool):
             part.store = store
-        self.editor.stack.clear()  # commands hold the old store
         self.settings.workspace = str(workspace.root)
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
@@ -220,11 +243,9 @@ class MainWindow(QMainWindow):
         self.model.set_query(self.filter_bar.query())
         self.grid.show_uncertainty(self.model.query.sort == "uncertain")
         self.pool.show_title(None)
+        self.preview_dock.set_query(self.filter_bar.query())
         self._update_enabled()
         self._on_stats_timer_timeout()
-        self.workspace_opened.emit(workspace)
-        self._score_new_posters()
-        return True
 
     def _after_catalog_change(self) -> None:
         if self.store is None:
@@ -233,6 +254,7 @@ class MainWindow(QMainWindow):
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()
+        self.context.catalog_changed.emit(None)
         self._score_new_posters()
 
     def _score_new_posters(self) -> None:
@@ -240,7 +262,7 @@ class MainWindow(QMainWindow):
         if not (self.settings.auto_score and self.workspace and self.store):
             return
         if self.store.any_unscored():
-            rescorer(self).score_new(self.workspace)
+            self.context.rescorer.score_new(self.workspace)
 
     def _on_focus_window_changed(self, window: object) -> None:
         if not self.isVisible() or QApplication.activeModalWidget() is not None:
@@ -315,14 +337,29 @@ class MainWindow(QMainWindow):
             dialog.exec()
 
     def _on_retrain_triggered(self) -> None:
-        from poster_tool.gui.train_dialog import show_retrain  # loads torch: only when asked
+        self.show_retrain()
 
-        show_retrain(self)
+    def show_retrain(self) -> RetrainDock:
+        """Show the Retrain dock in front, making it on first use."""
+        from poster_tool.gui.train_dialog import RetrainDock  # made only when asked
+
+        dock = self._retrain_dock
+        if dock is None:
+            dock = self._retrain_dock = RetrainDock(self.context, self)
+            if not self.restoreDockWidget(dock):  # where the user left it last time
+                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+                self.tabifyDockWidget(self.detail_dock, dock)
+                self.resizeDocks([dock], [480], Qt.Orientation.Horizontal)
+        dock.show()
+        dock.raise_()
+        QTimer.singleShot(0, dock.raise_)  # a tab bar made by the first layout raises its first tab
+        dock.refresh_info()
+        return dock
 
     def _on_model_history_triggered(self) -> None:
         from poster_tool.gui.model_history import show_history
 
-        show_history(self)
+        show_history(self.context, self)
 
     def _on_quit_triggered(self) -> None:
         self.close()
@@ -417,11 +454,24 @@ class MainWindow(QMainWindow):
             self.settings.curator = name
             self._update_curator()
 
-    def _on_editor_changed(self, ids: list[int]) -> None:
+    def _on_catalog_changed(self, ids: list[int] | None) -> None:
+        if ids is None:  # a whole-catalog change: _after_catalog_change re-read everything
+            return
         self.model.refresh(ids)
         self.pool.refresh(ids)
         self.detail.refresh()
         self._stats_timer.start()
+
+    def _on_scores_changed(self) -> None:
+        self.model.refresh_all()
+        self.pool.model.refresh_all()
+        self.detail.refresh()
+
+    def _on_rescorer_progressed(self, report: Progress) -> None:
+        self.statusBar().showMessage(f"Re-scoring: {report.line()}")
+
+    def _on_rescorer_finished(self, _ok: bool, line: str) -> None:
+        self.statusBar().showMessage(line, RESCORE_STATUS_MS)
 
     # -- action slots: view --------------------------------------------------------------------
     def _on_refresh_triggered(self) -> None:
@@ -521,6 +571,14 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self._update_counts()
 
+    def _on_preview_title_selected(self, title_id: int) -> None:
+        if self.pool.title_id != title_id:
+            self.pool.show_title(title_id)
+
+    def _on_preview_profiles_changed(self) -> None:
+        if self.pool.title_id is not None:  # who sees which poster may have changed
+            self.pool.show_title(self.pool.title_id, keep_selection=True)
+
     def _on_pool_selection_changed(self, ids: list[int]) -> None:
         if ids and self._pool_has_focus:
             self.detail.show_ids(ids)
@@ -601,17 +659,11 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
-        if (scoring := self.findChild(Rescorer)) is not None:
-            scoring.cancel()  # what it scored is kept; the next start scores the rest
-        for pool in (self.thumbnails.pool, QThreadPool.globalInstance(), heavy_pool()):
-            pool.clear()  # drop queued work; running work stops at its next yield
-            pool.waitForDone(10000)
+        self.context.stop_jobs()
         if self.store is not None:
             # Detach every part first: late signals must not reach a closed connection.
             self.model.store = self.pool.store = self.detail.store = None
             self.model.set_ids([])
             self.pool.show_title(None)
-            self.editor.stack.clear()
-            self.store.close()
-            self.store = None
+            self.context.close()
         super().closeEvent(event)

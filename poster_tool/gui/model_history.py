@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.registry import ACTIVE_KEY, ModelInfo, Registry
 from poster_tool.gui.model_report import comparison_html, num, version_html
-from poster_tool.gui.rescore import rescorer
 
 if TYPE_CHECKING:
-    from poster_tool.gui.main_window import MainWindow
+    from poster_tool.gui.context import AppContext
 
 VERSION_COLUMNS = (
     "Version",
@@ -62,16 +61,16 @@ HINT = "Select a version to see its test metrics, or two (Ctrl+click) to compare
 class ModelHistoryDialog(QDialog):
     """The registry of one workspace as a table, with comparison, activation and roll-back.
 
-    :param window: the main window (its workspace, catalog and grid)
+    :param context: the application context (its workspace, catalog and rescorer)
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Model history")
         self.resize(980, 640)
-        self.window_ = window
+        self.context = context
         self.infos: list[ModelInfo] = []
-        self.rescorer = rescorer(window)
+        self.rescorer = context.rescorer
 
         self.versions = QTreeWidget()
         self.versions.setObjectName("modelVersions")
@@ -123,7 +122,7 @@ class ModelHistoryDialog(QDialog):
 
     def reload(self) -> None:
         """Read the registry and the run log again."""
-        workspace, store = self.window_.workspace, self.window_.store
+        workspace, store = self.context.workspace, self.context.store
         self.versions.clear()
         self.runs.clear()
         self.infos = []
@@ -186,12 +185,13 @@ class ModelHistoryDialog(QDialog):
             self.details.setHtml(comparison_html(a.meta, b.meta, same_test))
         else:
             self.details.setPlainText(HINT if len(chosen) < 2 else "Select at most two versions.")
-        active = self.window_.store.get_meta(ACTIVE_KEY) if self.window_.store else None
+        store = self.context.store
+        active = store.get_meta(ACTIVE_KEY) if store is not None else None
         self.activate_button.setEnabled(len(chosen) == 1 and chosen[0].version != active)
 
     def _on_activate_clicked(self) -> None:
         chosen = self.selected()
-        workspace, store = self.window_.workspace, self.window_.store
+        workspace, store = self.context.workspace, self.context.store
         if len(chosen) == 1 and workspace is not None and store is not None:
             if self.rescorer.activate(workspace, store, chosen[0].version):
                 self.hint.setText(
@@ -201,7 +201,7 @@ class ModelHistoryDialog(QDialog):
             self.reload()
 
     def _on_rollback_clicked(self) -> None:
-        workspace, store = self.window_.workspace, self.window_.store
+        workspace, store = self.context.workspace, self.context.store
         if workspace is not None and store is not None:
             version = self.rescorer.rollback(workspace, store)
             if version is not None:
@@ -245,8 +245,8 @@ def _version_item(info: ModelInfo, active: ModelInfo | None) -> QTreeWidgetItem:
     return item
 
 
-def show_history(window: MainWindow) -> None:
-    """Open the model history of the window's workspace."""
-    dialog = ModelHistoryDialog(window)
+def show_history(context: AppContext, parent: QWidget | None = None) -> None:
+    """Open the model history of the open workspace."""
+    dialog = ModelHistoryDialog(context, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.exec()

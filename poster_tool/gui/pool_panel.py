@@ -1,9 +1,8 @@
 """The title pool: every poster of one title side by side, to approve, reject and pick the
 default; duplicates are outlined.
 
-Which viewer profile would be shown which poster is drawn under each card from
-:data:`profile_picks_provider`, a hook the personalization feature fills in with
-:func:`set_profile_picks_provider`.
+Which viewer profile would be shown which poster is drawn under each card, from the
+``profile_picks`` function the panel is given (the window gives it the personalization's).
 """
 
 from __future__ import annotations
@@ -36,21 +35,15 @@ if TYPE_CHECKING:
 
 # ``(store, title id) -> {poster id: [profile names]}``: who would see which poster.
 ProfilePicks = Callable[["PosterStore", int], dict[int, list[str]]]
-profile_picks_provider: ProfilePicks | None = None
 
 POOL_SIDE = 176  # logical pixels of a pool card's picture height
-
-
-def set_profile_picks_provider(provider: ProfilePicks | None) -> None:
-    """Install the function that tells which profiles get which poster of a title."""
-    global profile_picks_provider
-    profile_picks_provider = provider
 
 
 class PoolPanel(QWidget):
     """All posters of one title; its buttons act on the pool's own selection.
 
     :param store: the GUI thread's store (``None`` until a workspace opens)
+    :param profile_picks: tells which profiles get which poster (``None``: nothing drawn)
     """
 
     status_requested = Signal(list, str)  # poster ids, new status
@@ -62,9 +55,11 @@ class PoolPanel(QWidget):
         store: PosterStore | None,
         thumbnails: ThumbnailCache | None,
         parent: QWidget | None = None,
+        profile_picks: ProfilePicks | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._profile_picks = profile_picks
         self.title_id: int | None = None
         self.model = PosterModel(store, thumbnails, self)
         self.delegate = PosterDelegate(POOL_SIDE, pool=True, parent=self)
@@ -141,9 +136,9 @@ class PoolPanel(QWidget):
         except PosterToolError as exc:
             self.note.setText(str(exc))
             return
-        if profile_picks_provider is not None:
+        if self._profile_picks is not None:
             try:
-                self.model.profile_picks = profile_picks_provider(self.store, title_id)
+                self.model.profile_picks = self._profile_picks(self.store, title_id)
             except PosterToolError:
                 self.model.profile_picks = {}
         self.model.set_ids([p.id for p in posters])

@@ -6,13 +6,13 @@ card shows the pick's one-line explanation; selecting it shows the explanation u
 Chips show the profile's top genres and its dislikes.
 
 The row (:mod:`~poster_tool.gui.preview_row`) is computed for every profile at once in a
-worker, so switching profiles is a lookup; edits, undo, filter changes and profile edits
-recompute it, debounced, and only while the panel is visible.
+worker, so switching profiles is a lookup; edits, undo, imports, Refresh, filter changes and
+profile edits recompute it, debounced, and only while the panel is visible.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPen
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMainWindow,
     QSizePolicy,
     QStyleOptionViewItem,
     QToolButton,
@@ -31,10 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.personalize.policy import ROW_LENGTH
-from poster_tool.core.personalize.row import Row, audience_for, build_row
+from poster_tool.core.personalize.row import Row, build_row
 from poster_tool.core.personalize.samples import ensure_samples
 from poster_tool.core.records import PosterQuery
-from poster_tool.gui import pool_panel
 from poster_tool.gui.preview_row import (
     BIG,
     SMALL,
@@ -46,10 +46,10 @@ from poster_tool.gui.workers import CallWorker, start
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPaintEvent, QShowEvent
-    from PySide6.QtWidgets import QMainWindow
 
     from poster_tool.core.personalize.profiles import Profile
     from poster_tool.core.workspace import Workspace
+    from poster_tool.gui.context import AppContext
     from poster_tool.gui.thumbnails import ThumbnailCache
 
 RECOMPUTE_DELAY_MS = 250  # edits closer together than this cause one recompute
@@ -414,62 +414,61 @@ def _escape(text: str) -> str:
 
 
 class PreviewDock(QDockWidget):
-    """The preview as a dock of the main window, tabbed with the title pool, hidden at first.
+    """The preview as a dock of the main window (which places it, tabbed with the title pool).
 
-    It follows the window: the open workspace, the grid's filter, every edit (through the
-    undo stack), Refresh.  It installs the title pool's profile-picks provider and opens the
-    profile editor.
+    It follows the context: the open workspace and every catalog change (edits, undo,
+    imports, Refresh); the window hands it the grid's filter (:meth:`set_query`).  It opens
+    the profile editor, and says when profiles changed or a card was selected, so the window
+    can show that title's pool.
 
-    :param window: the main window (its ``thumbnails``, ``editor``, ``filter_bar``, ``pool``,
-        ``pool_dock``, ``act`` and ``workspace_opened`` are used)
+    :param context: the application context (workspace, store, thumbnails, catalog signals)
+    :param parent: the main window
     """
 
-    def __init__(self, window: Any) -> None:
-        super().__init__("Personalized preview", window)
-        self.window_ = window
+    title_selected = Signal(int)  # title id of the card the user selected
+    profiles_changed = Signal()  # profiles were added, edited or seeded
+
+    def __init__(self, context: AppContext, parent: QMainWindow) -> None:
+        super().__init__("Personalized preview", parent)
+        self.context = context
         self.setObjectName("previewDock")  # saveState() needs names
-        self.panel = PreviewPanel(window.thumbnails)
+        self.panel = PreviewPanel(context.thumbnails)
         self.setWidget(self.panel)
-        main: QMainWindow = window
-        main.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self)
-        main.tabifyDockWidget(window.pool_dock, self)
-        window.pool_dock.raise_()
-        self.hide()
-        pool_panel.set_profile_picks_provider(audience_for)
-        window.workspace_opened.connect(self._on_workspace_opened)
-        window.editor.stack.indexChanged.connect(self._on_catalog_changed)
-        window.editor.profiles_changed.connect(self._on_profiles_changed)
-        window.act.refresh.triggered.connect(self._on_catalog_changed)
-        window.filter_bar.query_changed.connect(self.panel.set_query)
-        self.panel.title_selected.connect(self._on_title_selected)
+        context.workspace_changed.connect(self._on_workspace_changed)
+        context.catalog_changed.connect(self._on_catalog_changed)
+        context.editor.profiles_changed.connect(self._on_profiles_changed)
+        self.panel.title_selected.connect(self.title_selected)
         self.panel.edit_requested.connect(self.edit_profiles)
+
+    def set_query(self, query: PosterQuery) -> None:
+        """Take the row's titles from ``query`` (the grid's filter)."""
+        self.panel.set_query(query)
 
     def present(self) -> None:
         """Show the preview in front, tall enough for its cards, with the keyboard in the row."""
         self.show()
         self.raise_()
-        main: QMainWindow = self.window_
+        main = self.parentWidget()
         wanted = self.panel.sizeHint().height() + 30  # + the dock's title bar
-        if self.height() < wanted and not self.isFloating():
+        if isinstance(main, QMainWindow) and self.height() < wanted and not self.isFloating():
             main.resizeDocks([self], [wanted], Qt.Orientation.Vertical)
         self.panel.view.setFocus()
 
     def edit_profiles(self, name: str = "") -> None:
-        """Open the profile editor over the window's catalog; the preview follows its edits."""
+        """Open the profile editor over the open catalog; the preview follows its edits."""
         from poster_tool.gui.profile_editor import ProfileEditor
 
-        if self.window_.store is None:
+        if self.context.store is None:
             return
         dialog = ProfileEditor(
-            self.window_.editor, self.window_, select=name or self.panel.profile_name
+            self.context.editor, self.parentWidget(), select=name or self.panel.profile_name
         )
         dialog.profiles_changed.connect(self._on_profiles_changed)
         if dialog.seeded:
             self._on_profiles_changed()
         dialog.exec()
 
-    def _on_workspace_opened(self, workspace: Workspace) -> None:
-        self.panel.set_query(self.window_.filter_bar.query())
+    def _on_workspace_changed(self, workspace: Workspace) -> None:
         self.panel.set_workspace(workspace)
         if not self.panel.isVisible():
             # Seed the sample profiles now, so the title pool can show who sees what.
@@ -481,19 +480,12 @@ class PreviewDock(QDockWidget):
         if added:
             self._on_profiles_changed()
 
-    def _on_catalog_changed(self, *_: object) -> None:
+    def _on_catalog_changed(self, _ids: list[int] | None) -> None:
         self.panel.invalidate()
 
     def _on_profiles_changed(self, *_: object) -> None:
         self.panel.invalidate()
-        pool = self.window_.pool
-        if pool.title_id is not None:
-            pool.show_title(pool.title_id, keep_selection=True)
-
-    def _on_title_selected(self, title_id: int) -> None:
-        pool = self.window_.pool
-        if pool.title_id != title_id:
-            pool.show_title(title_id)
+        self.profiles_changed.emit()
 
 
 def _seed(workspace: Workspace) -> list[str]:

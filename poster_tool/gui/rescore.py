@@ -3,9 +3,10 @@
 Activation itself is one catalog write on the GUI thread; scoring every poster the version
 has not scored yet runs in a child process (:mod:`poster_tool.core.jobs`: torch in a thread
 here would hold the window's GIL for up to half a second at a time), relayed by a
-:class:`~poster_tool.gui.workers.JobWorker`, and the window's grid, pool and details re-read
-their posters every half second meanwhile, so the model's genre suggestions change in
-place: rows, selection and scroll position stay.
+:class:`~poster_tool.gui.workers.JobWorker`.  Meanwhile it calls its ``refresh`` every half
+second (the application context's ``scores_changed``), so the grid, pool and details re-read
+their posters and the model's genre suggestions change in place: rows, selection and scroll
+position stay.
 """
 
 from __future__ import annotations
@@ -14,22 +15,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.in_child import score_catalog_in_child
 from poster_tool.core.ml.registry import Registry
-from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.workers import JobWorker, start
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.progress import Progress
     from poster_tool.core.workspace import Workspace
-    from poster_tool.gui.main_window import MainWindow
 
 REFRESH_INTERVAL = 0.5  # seconds between repaints of the posters shown while scores land
-STATUS_MS = 8000
 NEW = "(active)"  # the version shown while scoring new posters with whichever model is active
 
 
@@ -37,14 +35,18 @@ class Rescorer(QObject):
     """Makes versions active and scores the catalog with them, one scoring run at a time.
 
     :param refresh: repaints whatever shows scores; called on the GUI thread
+    :param pool: the threads that relay heavy jobs
     """
 
     progressed = Signal(object)  # Progress of the scoring run
     finished = Signal(bool, str)  # whether it went well, and one line saying what happened
 
-    def __init__(self, refresh: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self, refresh: Callable[[], None], pool: QThreadPool, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.refresh = refresh
+        self._pool = pool
         self.device = "auto"
         self._worker: JobWorker | None = None
         self._version = ""
@@ -113,7 +115,7 @@ class Rescorer(QObject):
         worker.signals.error.connect(self._on_worker_error)
         self._worker, self._version = worker, version or NEW
         self._last_refresh = time.monotonic()
-        start(worker, heavy_pool())
+        start(worker, self._pool)
 
     def _current(self) -> bool:
         # Signals of a run cancelled for a newer one still arrive: ignore them.
@@ -141,22 +143,3 @@ class Rescorer(QObject):
         self._worker = None
         self.refresh()  # what was scored before the failure is in the catalog
         self.finished.emit(False, f"Re-scoring with model {self._version} stopped: {message}")
-
-
-def refresh_shown(window: MainWindow) -> None:
-    """Make the grid, the title pool and the details re-read their posters."""
-    window.model.refresh_all()
-    window.pool.model.refresh_all()
-    window.detail.refresh()
-
-
-def rescorer(window: MainWindow) -> Rescorer:
-    """The window's rescorer (made on first use), reporting in the status bar."""
-    found = window.findChild(Rescorer)
-    if found is not None:
-        return found
-    made = Rescorer(lambda: refresh_shown(window), window)
-    bar = window.statusBar()
-    made.progressed.connect(lambda report: bar.showMessage(f"Re-scoring: {report.line()}"))
-    made.finished.connect(lambda _ok, line: bar.showMessage(line, STATUS_MS))
-    return made

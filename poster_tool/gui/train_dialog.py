@@ -18,7 +18,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -43,10 +43,8 @@ from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE, TrainCo
 from poster_tool.core.ml.in_child import describe_machine_in_child, train_candidate_in_child
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.progress import format_seconds
-from poster_tool.gui.background import heavy_pool
 from poster_tool.gui.dialogs import ask_confirm
 from poster_tool.gui.model_report import activation_warnings, candidate_html
-from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.train_chart import TrainingChart
 from poster_tool.gui.workers import JobWorker, start
 
@@ -58,13 +56,12 @@ if TYPE_CHECKING:
     from poster_tool.core.ml.results import Candidate
     from poster_tool.core.progress import Progress
     from poster_tool.core.workspace import Workspace
-    from poster_tool.gui.main_window import MainWindow
+    from poster_tool.gui.context import AppContext
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))
 if sys.platform == "darwin":
     DEVICES += (("mps", "Apple GPU (MPS)"),)
 BAR_STEPS = 1000
-CLOSE_WAIT_MS = 10_000  # the child's time to wind down (core.jobs.STOP_WAIT_S) and more
 ERROR_STYLE = "background: #3c1f1f; color: #f6aea9; border-radius: 4px; padding: 6px 8px;"
 MUTED = "#9aa0a6"
 INFO_STYLE = "background: #1f2f3c; color: #aecbfa; border-radius: 4px; padding: 6px 8px;"
@@ -73,16 +70,17 @@ INFO_STYLE = "background: #1f2f3c; color: #aecbfa; border-radius: 4px; padding: 
 class RetrainDock(QDockWidget):
     """Training settings, live progress and chart, and the report of the last run.
 
-    :param window: the main window (its workspace, catalog, grid and status bar)
+    :param context: the application context (its workspace, catalog and rescorer)
+    :param parent: the main window, which places the dock
     """
 
     run_finished = Signal(bool)  # whether the run produced a candidate
     decided = Signal(str)  # "activated" or "discarded"
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Retrain", window)
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Retrain", parent)
         self.setObjectName("retrainDock")  # saveState() needs names
-        self.window_ = window
+        self.context = context
         self.workspace: Workspace | None = None
         self.store: PosterStore | None = None
         self.base_config = TrainConfig()  # what the form does not set (tests shrink it)
@@ -96,7 +94,7 @@ class RetrainDock(QDockWidget):
         self._cancelling = False
         self._epochs_seen = 0
         self._quick_possible = False
-        self.rescorer = rescorer(window)
+        self.rescorer = context.rescorer
 
         self.active_label = QLabel()
         self.data_label = QLabel()
@@ -162,10 +160,11 @@ class RetrainDock(QDockWidget):
         self.discard_button.clicked.connect(self.discard)
         self.rescorer.progressed.connect(self._on_rescorer_progressed)
         self.rescorer.finished.connect(self._on_rescorer_finished)
-        window.workspace_opened.connect(self._on_window_workspace_opened)
-        window.installEventFilter(self)  # a closing window cancels the run (see eventFilter)
+        context.workspace_changed.connect(self._on_context_workspace_changed)
+        # A closing window stops the run; the context waits a bounded time for it to wind down.
+        context.closing.connect(self.cancel)
         self._on_device_changed()
-        self.set_workspace(window.workspace, window.store)
+        self.set_workspace(context.workspace, context.store)
         self._on_quick_toggled(self.quick.isChecked())
         self._describe_machine()
 
@@ -318,7 +317,7 @@ class RetrainDock(QDockWidget):
         worker.signals.finished.connect(self._on_worker_finished)
         self.worker = worker
         self._show_running(True)
-        start(worker, heavy_pool())
+        start(worker, self.context.jobs)
         return True
 
     def _on_child_started(self, child: subprocess.Popen) -> None:
@@ -496,30 +495,5 @@ class RetrainDock(QDockWidget):
         described = (self.machine or {}).get("devices", {}).get(choice)
         return described or f"{self.device.currentText()} (looking at this machine…)"
 
-    def _on_window_workspace_opened(self, workspace: Workspace) -> None:
-        self.set_workspace(workspace, self.window_.store)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # A closing window stops the run and waits for it to wind down (one batch), so the
-        # application neither waits for a whole run nor exits under a running worker.
-        if watched is self.window_ and event.type() == QEvent.Type.Close:
-            self.cancel()
-            self.rescorer.cancel()
-            heavy_pool().waitForDone(CLOSE_WAIT_MS)
-        return super().eventFilter(watched, event)
-
-
-def show_retrain(window: MainWindow) -> RetrainDock:
-    """Show the window's Retrain dock, making it on first use."""
-    dock = window.findChild(RetrainDock)
-    if dock is None:
-        dock = RetrainDock(window)
-        if not window.restoreDockWidget(dock):  # where the user left it last time
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            window.tabifyDockWidget(window.detail_dock, dock)
-            window.resizeDocks([dock], [480], Qt.Orientation.Horizontal)
-    dock.show()
-    dock.raise_()
-    QTimer.singleShot(0, dock.raise_)  # a tab bar made by the first layout raises its first tab
-    dock.refresh_info()
-    return dock
+    def _on_context_workspace_changed(self, workspace: Workspace) -> None:
+        self.set_workspace(workspace, self.context.store)

@@ -16,7 +16,6 @@ from poster_tool.gui import flows, main_window
 from poster_tool.gui.about_dialog import model_card
 from poster_tool.gui.dialogs import JobDialog
 from poster_tool.gui.main_window import MainWindow
-from poster_tool.gui.rescore import rescorer
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes
 
@@ -195,7 +194,7 @@ def test_new_posters_get_the_default_models_suggestions_in_the_background(
     settings.auto_score = True
     win = MainWindow(catalog.workspace, settings)
     qtbot.addWidget(win)
-    scoring = rescorer(win)
+    scoring = win.context.rescorer
     with qtbot.waitSignal(scoring.finished, timeout=60_000) as done:
         pass
     ok, line = done.args
@@ -205,3 +204,23 @@ def test_new_posters_get_the_default_models_suggestions_in_the_background(
     ).fetchone()[0]
     assert scored == catalog.store.stats()["posters"]["total"]
     assert catalog.store.stats()["labels"]["model"] > 0
+
+
+def test_a_workspace_whose_catalog_cannot_be_opened_leaves_the_open_one_working(
+    qtbot, catalog, settings, tmp_path, monkeypatch
+) -> None:
+    from poster_tool.core.workspace import Workspace
+
+    win = open_window(qtbot, catalog.workspace, settings)
+    rows = win.model.rowCount()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "catalog.db").write_bytes(b"not a database" * 100)
+    said: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda _parent, message: said.append(message))
+    assert not win.open_workspace(Workspace(broken))
+    assert len(said) == 1 and str(broken) in said[0] and "not a database" in said[0]
+    assert win.workspace.root == catalog.workspace.root and win.model.rowCount() == rows
+    poster_id = win.model.poster_id(0)
+    win.editor.set_status([poster_id], "rejected")  # the open catalog still takes edits
+    assert catalog.store.get_poster(poster_id).status == "rejected"

@@ -1,4 +1,4 @@
-"""The title pool: every poster of a title, duplicates outlined, the profile-picks hook."""
+"""The title pool: every poster of a title, duplicates outlined, who sees which poster."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PIL import Image
 
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
-from poster_tool.gui import pool_panel
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import HighlightRole, PosterIdRole, ProfilePicksRole
 
@@ -57,10 +56,12 @@ def test_near_duplicates_within_a_pool_are_outlined(panel, catalog) -> None:
     assert "2 duplicates outlined" in panel.note.text()
 
 
-def test_profile_picks_come_from_the_installed_provider(panel, catalog, monkeypatch) -> None:
+def test_profile_picks_come_from_the_given_provider(qtbot, catalog) -> None:
     host = catalog.posters["The Host"]
-    monkeypatch.setattr(pool_panel, "profile_picks_provider", None)
-    pool_panel.set_profile_picks_provider(lambda store, title_id: {host[1]: ["Kids", "Horror fan"]})
+    panel = PoolPanel(
+        catalog.store, None, profile_picks=lambda store, title_id: {host[1]: ["Kids", "Horror fan"]}
+    )
+    qtbot.addWidget(panel)
     panel.show_title(title_of(catalog, "The Host"))
     picks = {
         panel.model.index(r).data(PosterIdRole): panel.model.index(r).data(ProfilePicksRole)

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from poster_tool.core.personalize.profiles import create_profile
 from poster_tool.core.personalize.row import audience_for, build_row
 from poster_tool.core.records import PosterQuery
-from poster_tool.gui import pool_panel
 from poster_tool.gui.pool_panel import PoolPanel
 from poster_tool.gui.poster_model import PosterIdRole, ProfilePicksRole
 from poster_tool.gui.preview_panel import PreviewPanel
@@ -116,9 +115,8 @@ def test_the_model_passes_the_model_tester(panel, qtmodeltester) -> None:
     qtmodeltester.check(panel.model)
 
 
-def test_the_title_pool_shows_which_profile_gets_which_poster(qtbot, world, monkeypatch) -> None:
-    monkeypatch.setattr(pool_panel, "profile_picks_provider", audience_for)
-    pool = PoolPanel(world.store, None)
+def test_the_title_pool_shows_which_profile_gets_which_poster(qtbot, world) -> None:
+    pool = PoolPanel(world.store, None, profile_picks=audience_for)
     qtbot.addWidget(pool)
     pool.show_title(world.twofold)
     picks = {

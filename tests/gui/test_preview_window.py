@@ -8,6 +8,7 @@ from poster_tool.gui.main_window import MainWindow
 from poster_tool.gui.poster_model import PosterIdRole, ProfilePicksRole
 from poster_tool.gui.preview_row import CardRole
 from poster_tool.gui.profile_editor import ProfileEditor
+from tests.core.personalize_catalog import CatalogBuilder
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 
 
@@ -48,6 +49,25 @@ def test_the_view_action_opens_the_preview_and_edits_and_undo_update_it(
     with qtbot.waitSignal(panel.row_ready, timeout=10_000):
         window.editor.stack.undo()
     assert shown_for(window, world.twofold) == world.horror
+
+
+def test_refresh_brings_a_title_added_elsewhere_into_the_preview_and_its_card_shows_its_pool(
+    qtbot, window, world
+) -> None:
+    open_preview(qtbot, window, "family")
+    panel = window.preview_dock.panel
+    build = CatalogBuilder(world.workspace, world.store)  # another program's connection
+    late = build.title("Latecomer", ["Family"], year=2024)
+    build.poster(late, default=True)
+    with qtbot.waitSignal(panel.row_ready, timeout=10_000):
+        window.act.refresh.trigger()
+    titles = [
+        panel.model.index(r).data(CardRole).pick.title_id for r in range(panel.model.rowCount())
+    ]
+    assert late in titles
+    panel.view.setCurrentIndex(panel.model.index(titles.index(late)))
+    assert window.pool.title_id == late
+    assert "Latecomer (2024)" in window.pool.heading.text()
 
 
 def test_the_pool_shows_who_gets_which_poster(qtbot, window, world) -> None:

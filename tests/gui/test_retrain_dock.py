@@ -14,8 +14,7 @@ from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui import train_dialog
-from poster_tool.gui.rescore import rescorer
-from poster_tool.gui.train_dialog import RetrainDock, show_retrain
+from poster_tool.gui.train_dialog import RetrainDock
 from poster_tool.gui.workers import JobWorker, start
 from tests.gui import retrain_workspace as rw
 from tests.gui.retrain_workspace import trained_fixture, ws_fixture  # noqa: F401
@@ -25,7 +24,7 @@ RUN_MS = 90_000  # a tiny run takes seconds; CI machines are slow and shared
 
 def dock_for(qtbot, ws, settings, **config) -> RetrainDock:
     win = rw.open_window(qtbot, ws[0], settings)
-    dock = show_retrain(win)
+    dock = win.show_retrain()
     dock.base_config = TrainConfig(**{**rw.TINY, **config})
     return dock
 
@@ -117,7 +116,7 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(
     # A three-epoch model may lose to the active one; the warning is tested below.
     monkeypatch.setattr(train_dialog, "ask_confirm", lambda *args: True)
     dock = dock_for(qtbot, ws, settings)
-    win = dock.window_
+    win = dock.parentWidget()
     dock.quick.setChecked(True)
     dock.epochs.setValue(3)
     assert run(qtbot, dock) == [True]
@@ -126,7 +125,7 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(
     rows = win.model.rowCount()
     resets = []
     win.model.modelReset.connect(lambda: resets.append(1))
-    with qtbot.waitSignal(rescorer(win).finished, timeout=RUN_MS) as done:
+    with qtbot.waitSignal(win.context.rescorer.finished, timeout=RUN_MS) as done:
         qtbot.mouseClick(dock.activate_button, Qt.MouseButton.LeftButton)
     assert done.args[0] is True, done.args
     assert active_version(workspace) == new
@@ -168,7 +167,7 @@ def test_discard_asks_then_deletes_the_new_model_and_nothing_else(
 def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settings) -> None:
     workspace, _ = ws
     dock = dock_for(qtbot, ws, settings, epochs=4)
-    win = dock.window_
+    win = dock.parentWidget()
     dock.full.setChecked(True)
     with workspace.store() as store:
         poster_id = store._db.execute(
@@ -247,13 +246,12 @@ from PySide6.QtWidgets import QApplication
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.main_window import MainWindow
 from poster_tool.gui.settings import Settings
-from poster_tool.gui.train_dialog import show_retrain
 app = QApplication([])
 settings = Settings(QSettings(sys.argv[2], QSettings.Format.IniFormat))
 settings.curator = "tester"
 window = MainWindow(Workspace.open(sys.argv[1]), settings)
 window.show()
-dock = show_retrain(window)
+dock = window.show_retrain()
 end = time.monotonic() + 60
 while dock.machine is None and time.monotonic() < end:
     app.processEvents()

@@ -11,7 +11,7 @@ from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.train_dialog import RetrainDock, show_retrain
+from poster_tool.gui.train_dialog import RetrainDock
 from tests.gui import retrain_workspace as rw
 from tests.gui.retrain_workspace import trained_fixture, ws_fixture  # noqa: F401
 
@@ -39,7 +39,7 @@ def failed_run(
     :param in_process: train in this process (where a test can plant a fault), not a child
     """
     win = rw.open_window(qtbot, workspace, settings)
-    dock = show_retrain(win)
+    dock = win.show_retrain()
     dock.base_config = TrainConfig(**rw.TINY)
     if in_process:
         dock.run_job = train_candidate

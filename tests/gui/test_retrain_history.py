@@ -14,7 +14,6 @@ from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.model_history import ModelHistoryDialog
 from poster_tool.gui.model_report import candidate_html
-from poster_tool.gui.rescore import rescorer
 from tests.gui import retrain_workspace as rw
 
 RUN_MS = 90_000
@@ -32,7 +31,7 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, s
 def history(qtbot, two_versions, tmp_path: Path, settings):
     workspace, base, new = rw.copy(two_versions[:2], tmp_path / "ws") + (two_versions[2],)
     win = rw.open_window(qtbot, workspace, settings)
-    dialog = ModelHistoryDialog(win)
+    dialog = ModelHistoryDialog(win.context, win)
     qtbot.addWidget(dialog)
     return dialog, workspace, base, new
 
@@ -107,14 +106,14 @@ def test_the_train_counts_agree_between_versions_runs_and_report(history) -> Non
 
 def test_activate_then_roll_back_rescores_the_catalog_each_time(qtbot, history) -> None:
     dialog, workspace, base, new = history
-    win = dialog.window_
+    win = dialog.parentWidget()
     dialog.select(new)
-    with qtbot.waitSignal(rescorer(win).finished, timeout=RUN_MS) as done:
+    with qtbot.waitSignal(win.context.rescorer.finished, timeout=RUN_MS) as done:
         qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)
     assert done.args[0] is True
     assert scored_by(workspace) == {new}
     assert win.model.poster_at(0).model_version == new
-    with qtbot.waitSignal(rescorer(win).finished, timeout=RUN_MS) as done:
+    with qtbot.waitSignal(win.context.rescorer.finished, timeout=RUN_MS) as done:
         qtbot.mouseClick(dialog.rollback_button, Qt.MouseButton.LeftButton)
     assert done.args[0] is True
     with workspace.store() as store:
