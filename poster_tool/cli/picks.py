@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from poster_tool.cli.common import open_store, print_json, run_with_progress
+from poster_tool.cli.estimates import print_estimates
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import split_genres
 
@@ -252,6 +253,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from poster_tool.core.experiment.evaluation import self_check
     from poster_tool.core.personalize.replay import evaluate_policies
 
     if args.impressions < 100:
@@ -270,8 +272,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = run_with_progress(
         evaluate_policies(tastes, cands, args.impressions, args.seed), quiet=args.json
     )
+    checked = run_with_progress(
+        self_check(tastes, cands, args.impressions, args.seed), quiet=args.json
+    )
     if args.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "off_policy": [e.to_dict() for e in checked]})
         return 0
     print(
         f"{result.impressions} simulated impressions ({result.held_out} held out), "
@@ -289,4 +294,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{e.policy:<12} {e.take_rate:>9.4f}  {e.low:.4f}–{e.high:.4f}  "
             f"{e.matched:>8}  {e.true_take_rate:>6.4f}"
         )
+    print("\noff-policy estimates on the whole simulated log (see docs/experiments.md)")
+    print_estimates(checked)
     return 0
