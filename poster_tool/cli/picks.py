@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from poster_tool.cli.common import open_store, print_json, run_with_progress
+from poster_tool.cli.common import open_store, print_json, run_with_progress, title_ids
 from poster_tool.cli.estimates import print_estimates
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import split_genres
@@ -234,15 +234,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from poster_tool.core.personalize.picks import recommend
 
     store = _store(args)
-    title_ids = None
-    if args.titles:
-        title_ids = []
-        for ref in (r.strip() for r in args.titles.split(",") if r.strip()):
-            title = store.find_title(ref)
-            if title is None:
-                raise PosterToolError(f"no title {ref!r} in the catalog")
-            title_ids.append(title.id)
-    picks = recommend(store, args.profile, title_ids)
+    picks = recommend(store, args.profile, title_ids(store, args.titles))
     if args.json:
         print_json([p.to_dict() for p in picks])
         return 0

@@ -1,0 +1,170 @@
+"""All SQL of the experiment tables (``impression_logs``, ``impressions``) in one place.
+
+Also the two catalog look-ups an import needs (title and poster references), so the
+import itself is plain Python over dictionaries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from poster_tool.core.store import now
+
+if TYPE_CHECKING:
+    from poster_tool.core.store import PosterStore
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    """One imported impression log."""
+
+    id: int
+    file_name: str
+    file_sha256: str
+    encoding: str
+    rows: int
+    skipped: int  # duplicate rows left out (in the file or already in the catalog)
+    imported_at: str
+    curator: str
+    plays: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class StoredImpressions:
+    """Impressions of some logs, oldest first, as arrays (``profile`` '' when none)."""
+
+    title_id: np.ndarray
+    poster_id: np.ndarray
+    propensity: np.ndarray
+    played: np.ndarray
+    viewer: list[str]
+    profile: list[str]
+    arm: list[str]
+
+
+def title_refs(store: PosterStore) -> dict[str, int]:
+    """Every way a log may name a title (catalog id, key, IMDb id, TMDB id) -> title id."""
+    refs: dict[str, int] = {}
+    for tid, key, imdb, tmdb in store.db.execute("SELECT id, key, imdb_id, tmdb_id FROM titles"):
+        refs[key] = tid
+        if imdb:
+            refs[imdb] = tid
+        if tmdb is not None:
+            refs.setdefault(str(tmdb), tid)
+    for (tid,) in store.db.execute("SELECT id FROM titles"):
+        refs[str(tid)] = tid  # the catalog id wins over a TMDB id that looks the same
+    return refs
+
+
+def poster_refs(store: PosterStore) -> tuple[dict[int, int], dict[str, int]]:
+    """Poster id -> its title id, and sha256 (lower case) -> poster id."""
+    titles: dict[int, int] = {}
+    shas: dict[str, int] = {}
+    for pid, tid, sha in store.db.execute("SELECT id, title_id, sha256 FROM posters"):
+        titles[pid] = tid
+        shas.setdefault(sha.lower(), pid)
+    return titles, shas
+
+
+def profile_names(store: PosterStore) -> set[str]:
+    """The names of the viewer profiles."""
+    return {name for (name,) in store.db.execute("SELECT name FROM profiles")}
+
+
+def find_log(store: PosterStore, file_sha256: str) -> LogInfo | None:
+    """The log imported from a file with this content, if any."""
+    found = [log for log in list_logs(store) if log.file_sha256 == file_sha256]
+    return found[0] if found else None
+
+
+def insert_log(
+    store: PosterStore,
+    info: LogInfo,
+    rows: Sequence[tuple],
+) -> tuple[int, int]:
+    """Store a log and its impressions in one transaction, audited; return (id, inserted).
+
+    :param rows: ``(shown_at, viewer, profile, title_id, poster_id, propensity, arm, played,
+        minutes)``; rows already in the catalog (same viewer, title, poster and time) are
+        left out
+    """
+    with store.transaction():
+        cur = store.db.execute(
+            "INSERT INTO impression_logs(file_name, file_sha256, encoding, rows, skipped, "
+            "imported_at, curator) VALUES (?, ?, ?, 0, 0, ?, ?)",
+            [info.file_name, info.file_sha256, info.encoding, now(), info.curator],
+        )
+        log_id = int(cur.lastrowid or 0)
+        before = store.db.conn.total_changes
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO impressions(log_id, shown_at, viewer, profile, title_id, "
+            "poster_id, propensity, arm, played, minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((log_id, *row) for row in rows),
+        )
+        inserted = store.db.conn.total_changes - before
+        store.db.execute(
+            "UPDATE impression_logs SET rows = ?, skipped = ? WHERE id = ?",
+            [inserted, info.skipped + len(rows) - inserted, log_id],
+        )
+        store.audit(
+            info.curator,
+            "import impressions",
+            None,
+            None,
+            None,
+            {"log": log_id, "file": info.file_name, "rows": inserted},
+        )
+    return log_id, inserted
+
+
+def list_logs(store: PosterStore) -> list[LogInfo]:
+    """Every imported log, oldest first, with its number of plays."""
+    return [
+        LogInfo(*row)
+        for row in store.db.execute(
+            "SELECT l.id, l.file_name, l.file_sha256, l.encoding, l.rows, l.skipped, "
+            "l.imported_at, l.curator, "
+            "(SELECT count(*) FROM impressions i WHERE i.log_id = l.id AND i.played = 1) "
+            "FROM impression_logs l ORDER BY l.id"
+        )
+    ]
+
+
+def delete_log(store: PosterStore, log_id: int, curator: str) -> bool:
+    """Remove a log and its impressions, audited; False when there is no such log."""
+    with store.transaction():
+        gone = store.db.execute("DELETE FROM impression_logs WHERE id = ?", [log_id]).rowcount
+        if gone:
+            store.audit(curator, "delete impressions", None, None, {"log": log_id}, None)
+    return bool(gone)
+
+
+def load_impressions(store: PosterStore, log_ids: Sequence[int] | None = None) -> StoredImpressions:
+    """The impressions of these logs (all when ``None``), oldest first."""
+    where, params = "", []
+    if log_ids is not None:
+        where, params = "WHERE log_id IN (SELECT value FROM json_each(?))", [json.dumps(log_ids)]
+    rows = store.db.execute(
+        "SELECT title_id, poster_id, propensity, played, viewer, coalesce(profile, ''), "
+        f"coalesce(arm, '') FROM impressions {where} ORDER BY shown_at, id",
+        params,
+    ).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    return StoredImpressions(
+        np.array(columns[0], np.int64),
+        np.array(columns[1], np.int64),
+        np.array(columns[2], np.float64),
+        np.array(columns[3], bool),
+        list(columns[4]),
+        list(columns[5]),
+        list(columns[6]),
+    )
