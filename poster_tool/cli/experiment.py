@@ -89,8 +89,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from poster_tool.core.experiment.logs import import_log
+    from poster_tool.core.personalize.samples import ensure_samples
 
     _, store = open_store(args)
+    ensure_samples(store)  # a log's profile column may name a sample profile
     result = run_with_progress(
         import_log(store, args.log, curator(args), args.encoding), quiet=args.json
     )
