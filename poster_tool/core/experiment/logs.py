@@ -113,7 +113,7 @@ def import_log(
         )
     # Column positions; a missing optional column reads the empty cell appended to each row.
     width = len(header)
-    col = {name: header.index(name) if name in header else width for name in REQUIRED + OPTIONAL}
+    positions = [header.index(name) if name in header else width for name in _FIELDS]
     lookups = _Lookups(
         title_refs(store),
         *poster_refs(store),
@@ -129,11 +129,11 @@ def import_log(
         if line % REPORT_EVERY == 0:
             meter.done = line
             yield meter.report(f"{len(rows)} good rows, {len(problems)} bad")
-        if not "".join(cells).strip():
-            continue  # a blank line
+        if not cells or (not cells[0] and not "".join(cells).strip()):
+            continue  # a blank line, or one of only commas as spreadsheets write them
         cells += [""] * (width + 1 - len(cells))
         try:
-            row = _row([cells[col[name]].strip() for name in _FIELDS], lookups)
+            row = _row([cells[i].strip() for i in positions], lookups)
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
             continue
