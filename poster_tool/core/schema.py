@@ -277,6 +277,7 @@ def m008_impression_logs(db: Database) -> None:
             file_sha256 TEXT NOT NULL UNIQUE,
             encoding TEXT NOT NULL,
             rows INTEGER NOT NULL,
+            plays INTEGER NOT NULL,
             skipped INTEGER NOT NULL,
             imported_at TEXT NOT NULL,
             curator TEXT NOT NULL

@@ -153,21 +153,19 @@ def import_log(
         raise LogError(f"{path.name}: {len(problems)} bad rows, nothing imported", problems)
     if not rows:
         raise LogError(f"{path.name} holds no impressions")
-    meter = Meter("store log", len(rows))
-    yield meter.report(f"{len(rows)} impressions")
-    info = LogInfo(0, path.name, sha, used, 0, repeats, "", curator)
-    log_id, inserted = insert_log(store, info, rows)
-    meter.done = len(rows)
-    yield meter.report()
+    # The last chance to cancel: once storing starts, the log goes in whole (no yield after).
+    yield Meter("store log", len(rows)).report(f"{len(rows)} impressions")
+    info = LogInfo(0, path.name, sha, used, 0, 0, repeats, "", curator)
+    stored = insert_log(store, info, rows)
     return LogImport(
-        log_id,
+        stored.id,
         path.name,
         used,
-        inserted,
+        stored.rows,
         repeats,
-        len(rows) - inserted,
-        sum(r[7] for r in rows),
-        [h for h in header if h not in REQUIRED + OPTIONAL],
+        len(rows) - stored.rows,
+        stored.plays,
+        [h for h in header if h not in _FIELDS],
     )
 
 

@@ -28,14 +28,17 @@ class LogInfo:
     file_sha256: str
     encoding: str
     rows: int
-    skipped: int  # duplicate rows left out (in the file or already in the catalog)
+    plays: int
+    skipped: int  # repeated rows left out (in the file or already in the catalog)
     imported_at: str
     curator: str
-    plays: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready."""
         return dict(self.__dict__)
+
+
+_LOG_COLUMNS = "id, file_name, file_sha256, encoding, rows, plays, skipped, imported_at, curator"
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,20 @@ def profile_names(store: PosterStore) -> set[str]:
 
 def find_log(store: PosterStore, file_sha256: str) -> LogInfo | None:
     """The log imported from a file with this content, if any."""
-    found = [log for log in list_logs(store) if log.file_sha256 == file_sha256]
-    return found[0] if found else None
+    row = store.db.execute(
+        f"SELECT {_LOG_COLUMNS} FROM impression_logs WHERE file_sha256 = ?", [file_sha256]
+    ).fetchone()
+    return None if row is None else LogInfo(*row)
 
 
 def insert_log(
     store: PosterStore,
     info: LogInfo,
     rows: Sequence[tuple],
-) -> tuple[int, int]:
-    """Store a log and its impressions in one transaction, audited; return (id, inserted).
+) -> LogInfo:
+    """Store a log and its impressions in one transaction, audited; return it as stored.
+
+    :param info: the file's name, hash, encoding, curator and the repeats skipped in it
 
     :param rows: ``(shown_at, viewer, profile, title_id, poster_id, propensity, arm, played,
         minutes)``; rows already in the catalog (same viewer, title, poster and time) are
@@ -99,21 +106,26 @@ def insert_log(
     """
     with store.transaction():
         cur = store.db.execute(
-            "INSERT INTO impression_logs(file_name, file_sha256, encoding, rows, skipped, "
-            "imported_at, curator) VALUES (?, ?, ?, 0, 0, ?, ?)",
+            "INSERT INTO impression_logs(file_name, file_sha256, encoding, rows, plays, "
+            "skipped, imported_at, curator) VALUES (?, ?, ?, 0, 0, 0, ?, ?)",
             [info.file_name, info.file_sha256, info.encoding, now(), info.curator],
         )
         log_id = int(cur.lastrowid or 0)
         before = store.db.conn.total_changes
+        last_id = store.db.execute("SELECT coalesce(max(id), 0) FROM impressions").fetchone()[0]
         store.db.conn.executemany(
             "INSERT OR IGNORE INTO impressions(log_id, shown_at, viewer, profile, title_id, "
             "poster_id, propensity, arm, played, minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((log_id, *row) for row in rows),
         )
         inserted = store.db.conn.total_changes - before
+        # The new rows are the ids after the last one: a range, not a scan of every log.
+        plays = store.db.execute(
+            "SELECT coalesce(sum(played), 0) FROM impressions WHERE id > ?", [last_id]
+        ).fetchone()[0]
         store.db.execute(
-            "UPDATE impression_logs SET rows = ?, skipped = ? WHERE id = ?",
-            [inserted, info.skipped + len(rows) - inserted, log_id],
+            "UPDATE impression_logs SET rows = ?, plays = ?, skipped = ? WHERE id = ?",
+            [inserted, plays, info.skipped + len(rows) - inserted, log_id],
         )
         store.audit(
             info.curator,
@@ -123,19 +135,16 @@ def insert_log(
             None,
             {"log": log_id, "file": info.file_name, "rows": inserted},
         )
-    return log_id, inserted
+    stored = find_log(store, info.file_sha256)
+    assert stored is not None  # just committed
+    return stored
 
 
 def list_logs(store: PosterStore) -> list[LogInfo]:
-    """Every imported log, oldest first, with its number of plays."""
+    """Every imported log, oldest first."""
     return [
         LogInfo(*row)
-        for row in store.db.execute(
-            "SELECT l.id, l.file_name, l.file_sha256, l.encoding, l.rows, l.skipped, "
-            "l.imported_at, l.curator, "
-            "(SELECT count(*) FROM impressions i WHERE i.log_id = l.id AND i.played = 1) "
-            "FROM impression_logs l ORDER BY l.id"
-        )
+        for row in store.db.execute(f"SELECT {_LOG_COLUMNS} FROM impression_logs ORDER BY id")
     ]
 
 
