@@ -32,6 +32,7 @@ def test_estimates_on_a_hand_checked_log() -> None:
     assert values == pytest.approx({"replay": 0.5, "ips": 0.5, "snips": 1 / 3, "dr": 0.4})
     assert found.matched == 2 and found.ess == pytest.approx(36 / 20)
     assert any("only 2 impressions" in w for w in found.warnings)
+    assert not any("extreme" in w for w in found.warnings)  # 4 impressions: shares are large
 
 
 def test_extreme_propensities_are_flagged() -> None:
@@ -43,6 +44,13 @@ def test_extreme_propensities_are_flagged() -> None:
     target = Target("p", np.zeros(n, np.int64), np.ones(n), np.full(n, 0.5))
     found = estimate(logged, target, np.full(n, 0.5), np.arange(n))
     assert any(w.startswith("extreme propensities (smallest 0.002)") for w in found.warnings)
+    # Not tiny, but one impression still outweighs a tenth of the log: as bad for IPS.
+    propensity[0] = 0.02
+    propensity[1:] = 0.9
+    heavy = estimate(
+        _log(list(propensity), [1] * n, [0] * n), target, np.full(n, 0.5), np.arange(n)
+    )
+    assert any(w.startswith("extreme propensities (smallest 0.02)") for w in heavy.warnings)
     # The same log without the rare impression is fine.
     calm = estimate(logged, target, np.full(n, 0.5), np.arange(1, n))
     assert calm.warnings == ()

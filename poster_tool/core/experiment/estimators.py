@@ -185,7 +185,10 @@ def estimate(
         warnings.append(f"thin coverage: the weights are worth only {ess:.0f} impressions")
     if used.any():
         smallest = float(p[used].min())
-        if smallest < EXTREME_PROPENSITY or w.max() > HEAVY_WEIGHT_SHARE * total_w:
+        # One impression carrying much of the weight, and far more than a typical one (in a
+        # small segment every impression carries a large share, which is not extreme).
+        heavy = w.max() > HEAVY_WEIGHT_SHARE * total_w and w.max() > 10 * w[used].mean()
+        if smallest < EXTREME_PROPENSITY or heavy:
             warnings.append(
                 f"extreme propensities (smallest {smallest:.3g}): a few impressions "
                 "dominate IPS; prefer SNIPS or DR"
