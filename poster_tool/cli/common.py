@@ -112,3 +112,22 @@ def parse_ids(values: list[str]) -> list[int]:
                 raise PosterToolError(f"{part!r} is not a poster id (a whole number)")
             ids.append(int(part))
     return ids
+
+
+def title_ids(store: PosterStore, refs: str | None) -> list[int] | None:
+    """Title ids from ``--titles`` (comma-separated ids, keys, IMDb or TMDB ids); ``None``
+    when the option was not given.
+
+    :raises PosterToolError: naming the first reference that is not in the catalog
+    """
+    from poster_tool.core.errors import PosterToolError
+
+    if not refs:
+        return None
+    ids = []
+    for ref in (r.strip() for r in refs.split(",") if r.strip()):
+        title = store.find_title(ref)
+        if title is None:
+            raise PosterToolError(f"no title {ref!r} in the catalog")
+        ids.append(title.id)
+    return ids

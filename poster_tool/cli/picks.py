@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from poster_tool.cli.common import curator, open_store, print_json, run_with_progress
+from poster_tool.cli.common import curator, open_store, print_json, run_with_progress, title_ids
+from poster_tool.cli.estimates import print_estimates
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import split_genres
 
@@ -235,15 +236,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from poster_tool.core.personalize.picks import recommend
 
     store = _store(args)
-    title_ids = None
-    if args.titles:
-        title_ids = []
-        for ref in (r.strip() for r in args.titles.split(",") if r.strip()):
-            title = store.find_title(ref)
-            if title is None:
-                raise PosterToolError(f"no title {ref!r} in the catalog")
-            title_ids.append(title.id)
-    picks = recommend(store, args.profile, title_ids)
+    picks = recommend(store, args.profile, title_ids(store, args.titles))
     if args.json:
         print_json([p.to_dict() for p in picks])
         return 0
@@ -254,6 +247,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from poster_tool.core.experiment.evaluation import self_check
     from poster_tool.core.personalize.replay import evaluate_policies
 
     if args.impressions < 100:
@@ -272,8 +266,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = run_with_progress(
         evaluate_policies(tastes, cands, args.impressions, args.seed), quiet=args.json
     )
+    checked = run_with_progress(
+        self_check(tastes, cands, args.impressions, args.seed), quiet=args.json
+    )
     if args.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "off_policy": [e.to_dict() for e in checked]})
         return 0
     print(
         f"{result.impressions} simulated impressions ({result.held_out} held out), "
@@ -291,4 +288,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{e.policy:<12} {e.take_rate:>9.4f}  {e.low:.4f}–{e.high:.4f}  "
             f"{e.matched:>8}  {e.true_take_rate:>6.4f}"
         )
+    print("\noff-policy estimates on the whole simulated log (see docs/experiments.md)")
+    print_estimates(checked)
     return 0

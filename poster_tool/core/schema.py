@@ -340,6 +340,45 @@ def _merge_title(db: Database, keep: int, gone: int) -> None:
         db.execute("DELETE FROM titles WHERE id = ?", [gone])
 
 
+@migrations()
+def m007_impression_logs(db: Database) -> None:
+    """Imported impression logs of poster experiments, for off-policy estimates."""
+    _script(
+        db,
+        """
+        CREATE TABLE impression_logs (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL UNIQUE,
+            encoding TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            plays INTEGER NOT NULL,
+            skipped INTEGER NOT NULL,
+            imported_at TEXT NOT NULL,
+            curator TEXT NOT NULL
+        );
+        CREATE TABLE impressions (
+            id INTEGER PRIMARY KEY,
+            log_id INTEGER NOT NULL REFERENCES impression_logs(id) ON DELETE CASCADE,
+            shown_at TEXT NOT NULL,
+            viewer TEXT NOT NULL,
+            profile TEXT,
+            title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+            poster_id INTEGER NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+            propensity REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+            arm TEXT,
+            played INTEGER NOT NULL CHECK (played IN (0, 1)),
+            minutes REAL,
+            -- time first: logs arrive in time order, so the index grows at its end
+            UNIQUE (shown_at, viewer, title_id, poster_id)
+        );
+        -- deleting a poster cascades to its impressions: without it, a scan per poster
+        CREATE INDEX impressions_poster ON impressions(poster_id);
+        """,
+    )
+    _stamp(db, 7)
+
+
 MIGRATIONS = (
     m001_catalog,
     m002_grid_indexes,
@@ -347,6 +386,7 @@ MIGRATIONS = (
     m004_model_cuts,
     m005_final_genre_mask,
     m006_site_title_keys,
+    m007_impression_logs,
 )
 SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 

@@ -153,6 +153,12 @@ SPECS: tuple[Spec, ...] = (
         "Preview",
     ),
     Spec(
+        "experiments",
+        "E&xperiments…",
+        None,
+        "Write an A/B plan, import impression logs and compare the policies' take rates",
+    ),
+    Spec(
         "edit_profiles",
         "Edit Viewer Pro&files…",
         None,
@@ -235,6 +241,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "similar",
             "show_pool",
             "show_preview",
+            "experiments",
             None,
             "toggle_details",
             "toggle_pool",
@@ -321,6 +328,7 @@ class Actions:
     similar: QAction
     show_pool: QAction
     show_preview: QAction
+    experiments: QAction
     edit_profiles: QAction
     retrain: QAction
     model_history: QAction
@@ -399,6 +407,7 @@ class Actions:
             self.zoom_out,
             self.next_unlabelled,
             self.show_preview,
+            self.experiments,
             self.edit_profiles,
         ]
 

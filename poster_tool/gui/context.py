@@ -21,7 +21,7 @@ from poster_tool.gui.rescore import Rescorer
 from poster_tool.gui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
-    from poster_tool.core.store import PosterStore
+    from poster_tool.core.catalog.store import PosterStore
 
 # When the window closes: time for running work to stop (a training or scoring child is
 # given core.jobs.STOP_WAIT_S to wind down, then killed).

@@ -499,6 +499,14 @@ class MainWindow(QMainWindow):
     def _on_show_preview_triggered(self) -> None:
         self.preview_dock.present()
 
+    def _on_experiments_triggered(self) -> None:
+        from poster_tool.gui.experiments_dialog import ExperimentsDialog
+
+        if self.workspace is not None:
+            dialog = ExperimentsDialog(self.workspace, self.settings.curator, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
+
     def _on_edit_profiles_triggered(self) -> None:
         self.preview_dock.edit_profiles()
 

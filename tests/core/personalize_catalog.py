@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poster_tool.cli import main
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
 from poster_tool.core.records import TitleIn
@@ -12,10 +13,19 @@ from tests.synthetic import jpeg_bytes
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import pytest
+
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 CURATOR = "tester"
+
+
+def run(capsys: pytest.CaptureFixture[str], ws: Workspace, *argv: str) -> tuple[int, str, str]:
+    """Run ``poster-tool`` on the workspace: exit code, stdout, stderr."""
+    code = main(["--workspace", str(ws.root), *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 class CatalogBuilder:

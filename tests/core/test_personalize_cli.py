@@ -7,18 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poster_tool.cli import main
-from tests.core.personalize_catalog import CatalogBuilder
+from tests.core.personalize_catalog import CatalogBuilder, run
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], ws: Workspace, *argv: str) -> tuple[int, str, str]:
-    code = main(["--workspace", str(ws.root), *argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

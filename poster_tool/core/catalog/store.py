@@ -14,6 +14,7 @@ from typing import Any
 from poster_tool.core.catalog.crawl import CrawlRows
 from poster_tool.core.catalog.edits import CuratorEdits
 from poster_tool.core.catalog.embeddings import EmbeddingRows
+from poster_tool.core.catalog.impressions import ImpressionRows
 from poster_tool.core.catalog.profiles import ProfileRows
 from poster_tool.core.catalog.runs import RunRows
 from poster_tool.core.catalog.titles import TitleRows
@@ -21,7 +22,9 @@ from poster_tool.core.records import STATUSES
 from poster_tool.core.taxonomy import GENRES
 
 
-class PosterStore(CuratorEdits, TitleRows, EmbeddingRows, ProfileRows, RunRows, CrawlRows):
+class PosterStore(
+    CuratorEdits, TitleRows, EmbeddingRows, ProfileRows, RunRows, CrawlRows, ImpressionRows
+):
     """The catalog of one workspace.
 
     :param path: the ``catalog.db`` file, or ``":memory:"`` for tests

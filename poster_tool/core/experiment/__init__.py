@@ -1,0 +1,1 @@
+"""Experiments: an A/B plan out, impression logs in, off-policy estimates of each policy."""
