@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication([])
-    from poster_tool.gui import theme
+    from poster_tool.gui.common import theme
 
     theme.apply(app)
     with tempfile.TemporaryDirectory(prefix="grid-bench-") as tmp:

@@ -39,8 +39,8 @@ from poster_tool.core.progress import run_job  # noqa: E402
 from poster_tool.core.workspace import Workspace  # noqa: E402
 from poster_tool.gui import theme  # noqa: E402
 from poster_tool.gui.main_window import MainWindow  # noqa: E402
+from poster_tool.gui.retrain.train_dialog import RetrainDock, show_retrain  # noqa: E402
 from poster_tool.gui.settings import Settings  # noqa: E402
-from poster_tool.gui.train_dialog import RetrainDock, show_retrain  # noqa: E402
 
 TICK_MS = 5
 SCROLL_MS = 100

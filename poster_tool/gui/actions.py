@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
 from poster_tool.core.taxonomy import GENRES
-from poster_tool.gui.icons import icon
+from poster_tool.gui.common.icons import icon
 
 Key = QKeySequence.StandardKey | str | tuple[str, ...]
 

@@ -82,8 +82,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from poster_tool.core.errors import PosterToolError
-    from poster_tool.gui import theme
-    from poster_tool.gui.dialogs import default_curator, show_error
+    from poster_tool.gui.common import theme
+    from poster_tool.gui.common.dialogs import default_curator, show_error
     from poster_tool.gui.settings import Settings
 
     existing = QApplication.instance()
@@ -162,8 +162,8 @@ def install_excepthook() -> None:
     """Show unexpected errors in plain words instead of dying (they are also printed)."""
     import traceback
 
-    from poster_tool.gui.dialogs import show_error
-    from poster_tool.gui.workers import error_message
+    from poster_tool.gui.common.dialogs import show_error
+    from poster_tool.gui.common.workers import error_message
 
     showing: list[bool] = []  # one message at a time: a failing paint must not stack dialogs
 

@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.commands import Editor
+from poster_tool.gui.common.thumbnails import ThumbnailCache
 from poster_tool.gui.rescore import Rescorer
-from poster_tool.gui.thumbnails import ThumbnailCache
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore

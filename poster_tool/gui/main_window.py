@@ -28,21 +28,21 @@ from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import MODEL, verdicts
 from poster_tool.core.personalize.row import audience_for
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui import flows
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
+from poster_tool.gui.common.dialogs import ask_curator, ask_reason, show_error, show_guide
+from poster_tool.gui.common.workers import CallWorker, start
 from poster_tool.gui.context import AppContext
-from poster_tool.gui.detail_panel import DetailPanel
-from poster_tool.gui.dialogs import ask_curator, ask_reason, show_error, show_guide
-from poster_tool.gui.filter_bar import FilterBar
-from poster_tool.gui.finders import near_duplicate_ids, similar_ids
-from poster_tool.gui.first_run import FirstRunPage
-from poster_tool.gui.grid_view import PosterGrid
-from poster_tool.gui.pool_panel import PoolPanel
-from poster_tool.gui.poster_model import PosterModel
-from poster_tool.gui.preview_panel import PreviewDock
-from poster_tool.gui.status_bar import StatusBar
-from poster_tool.gui.workers import CallWorker, start
+from poster_tool.gui.curation.detail_panel import DetailPanel
+from poster_tool.gui.curation.finders import near_duplicate_ids, similar_ids
+from poster_tool.gui.files import flows
+from poster_tool.gui.grid.filter_bar import FilterBar
+from poster_tool.gui.grid.first_run import FirstRunPage
+from poster_tool.gui.grid.grid_view import PosterGrid
+from poster_tool.gui.grid.poster_model import PosterModel
+from poster_tool.gui.grid.status_bar import StatusBar
+from poster_tool.gui.pool.pool_panel import PoolPanel
+from poster_tool.gui.preview.preview_panel import PreviewDock
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.progress import Progress
     from poster_tool.core.records import PosterQuery
+    from poster_tool.gui.retrain.train_dialog import RetrainDock
     from poster_tool.gui.settings import Settings
-    from poster_tool.gui.train_dialog import RetrainDock
 
 STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
 RESCORE_STATUS_MS = 8000  # how long the end of a scoring run stays in the status bar
@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def ask_curator_first_time(self) -> None:
         """Ask for the curator's name (first start); the OS user name if declined."""
-        from poster_tool.gui.dialogs import default_curator
+        from poster_tool.gui.common.dialogs import default_curator
 
         self.settings.curator = ask_curator(self) or default_curator() or "curator"
         self._update_curator()
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
             self._after_catalog_change()
 
     def _on_export_triggered(self) -> None:
-        from poster_tool.gui.export_dialog import ExportDialog
+        from poster_tool.gui.files.export_dialog import ExportDialog
 
         if self.workspace is not None:
             dialog = ExportDialog(self.workspace, self)
@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
 
     def show_retrain(self) -> RetrainDock:
         """Show the Retrain dock in front, making it on first use."""
-        from poster_tool.gui.train_dialog import RetrainDock  # made only when asked
+        from poster_tool.gui.retrain.train_dialog import RetrainDock  # made only when asked
 
         dock = self._retrain_dock
         if dock is None:
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _on_model_history_triggered(self) -> None:
-        from poster_tool.gui.model_history import show_history
+        from poster_tool.gui.retrain.model_history import show_history
 
         show_history(self.context, self)
 
@@ -500,7 +500,7 @@ class MainWindow(QMainWindow):
         self.preview_dock.present()
 
     def _on_experiments_triggered(self) -> None:
-        from poster_tool.gui.experiments_dialog import ExperimentsDialog
+        from poster_tool.gui.experiments.experiments_dialog import ExperimentsDialog
 
         if self.workspace is not None:
             dialog = ExperimentsDialog(self.workspace, self.settings.curator, self)

@@ -3,7 +3,7 @@
 Activation itself is one catalog write on the GUI thread; scoring every poster the version
 has not scored yet runs in a child process (:mod:`poster_tool.core.jobs`: torch in a thread
 here would hold the window's GIL for up to half a second at a time), relayed by a
-:class:`~poster_tool.gui.workers.JobWorker`.  Meanwhile it calls its ``refresh`` every half
+:class:`~poster_tool.gui.common.workers.JobWorker`.  Meanwhile it calls its ``refresh`` every half
 second (the application context's ``scores_changed``), so the grid, pool and details re-read
 their posters and the model's genre suggestions change in place: rows, selection and scroll
 position stay.
@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.in_child import score_catalog_in_child
 from poster_tool.core.ml.registry import Registry
-from poster_tool.gui.workers import JobWorker, start
+from poster_tool.gui.common.workers import JobWorker, start
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore

@@ -12,9 +12,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
-from poster_tool.gui import flows, main_window
+from poster_tool.gui import main_window
 from poster_tool.gui.about_dialog import model_card
-from poster_tool.gui.dialogs import JobDialog
+from poster_tool.gui.common.dialogs import JobDialog
+from poster_tool.gui.files import flows
 from poster_tool.gui.main_window import MainWindow
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from poster_tool.core.crawl import GallerySource, QueuedUrls, TmdbSource, shipped_recipes
 from poster_tool.core.progress import Progress
-from poster_tool.gui import flows, main_window
-from poster_tool.gui.crawl_dialog import CrawlDialog
+from poster_tool.gui import main_window
+from poster_tool.gui.files import flows
+from poster_tool.gui.files.crawl_dialog import CrawlDialog
 
 
 def choose(combo, value) -> None:

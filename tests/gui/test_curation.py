@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from poster_tool.core.catalog import connection
-from poster_tool.gui import main_window, poster_model
+from poster_tool.gui import main_window
+from poster_tool.gui.grid import poster_model
 from poster_tool.gui.main_window import MainWindow
 
 UNDO, REDO = (

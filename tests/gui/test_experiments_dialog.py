@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.experiments_dialog import ExperimentsDialog
+from poster_tool.gui.experiments.experiments_dialog import ExperimentsDialog
 from tests.core.personalize_catalog import CatalogBuilder
 
 if TYPE_CHECKING:

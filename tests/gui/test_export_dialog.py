@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from poster_tool.core.exchange import export as export_module
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.export_dialog import ExportDialog
+from poster_tool.gui.files.export_dialog import ExportDialog
 from tests.core.export_sample import build
 
 

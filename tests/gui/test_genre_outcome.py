@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 
 from poster_tool.core.exchange.export import export
 from poster_tool.core.progress import run_job
+from poster_tool.gui.grid.poster_model import VerdictRole
 from poster_tool.gui.main_window import MainWindow
-from poster_tool.gui.poster_model import VerdictRole
 
 UNDO = Qt.KeyboardModifier.ControlModifier
 

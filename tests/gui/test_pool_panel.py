@@ -9,8 +9,8 @@ from PIL import Image
 
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
-from poster_tool.gui.pool_panel import PoolPanel
-from poster_tool.gui.poster_model import HighlightRole, PosterIdRole, ProfilePicksRole
+from poster_tool.gui.grid.poster_model import HighlightRole, PosterIdRole, ProfilePicksRole
+from poster_tool.gui.pool.pool_panel import PoolPanel
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QPixmap
 
 from poster_tool.core.records import Poster, PosterQuery
-from poster_tool.gui import poster_model
-from poster_tool.gui.poster_model import (
+from poster_tool.gui.common.thumbnails import ThumbKey, ThumbnailCache
+from poster_tool.gui.grid import poster_model
+from poster_tool.gui.grid.poster_model import (
     PosterIdRole,
     PosterModel,
     PosterRole,
@@ -16,7 +17,6 @@ from poster_tool.gui.poster_model import (
     ThumbnailStateRole,
     VerdictRole,
 )
-from poster_tool.gui.thumbnails import ThumbKey, ThumbnailCache
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from poster_tool.core.personalize.profiles import create_profile
 from poster_tool.core.personalize.row import audience_for, build_row
 from poster_tool.core.records import PosterQuery
-from poster_tool.gui.pool_panel import PoolPanel
-from poster_tool.gui.poster_model import PosterIdRole, ProfilePicksRole
-from poster_tool.gui.preview_panel import PreviewPanel
-from poster_tool.gui.preview_row import CardRole
+from poster_tool.gui.grid.poster_model import PosterIdRole, ProfilePicksRole
+from poster_tool.gui.pool.pool_panel import PoolPanel
+from poster_tool.gui.preview.preview_panel import PreviewPanel
+from poster_tool.gui.preview.preview_row import CardRole
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from poster_tool.gui.grid.poster_model import PosterIdRole, ProfilePicksRole
 from poster_tool.gui.main_window import MainWindow
-from poster_tool.gui.poster_model import PosterIdRole, ProfilePicksRole
-from poster_tool.gui.preview_row import CardRole
-from poster_tool.gui.profile_editor import ProfileEditor
+from poster_tool.gui.preview.preview_row import CardRole
+from poster_tool.gui.preview.profile_editor import ProfileEditor
 from tests.core.personalize_catalog import CatalogBuilder
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 

@@ -9,9 +9,9 @@ from poster_tool.core.personalize.profiles import get_profile, history
 from poster_tool.core.personalize.samples import SAMPLES
 from poster_tool.core.records import TitleIn
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui import profile_editor
 from poster_tool.gui.commands import Editor
-from poster_tool.gui.profile_editor import ProfileEditor
+from poster_tool.gui.preview import profile_editor
+from poster_tool.gui.preview.profile_editor import ProfileEditor
 from tests.gui.preview_world import World, world_fixture  # noqa: F401 - "world"
 
 

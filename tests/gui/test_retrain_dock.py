@@ -13,9 +13,9 @@ from poster_tool.core.ml.config import TrainConfig
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui import train_dialog
-from poster_tool.gui.train_dialog import RetrainDock
-from poster_tool.gui.workers import JobWorker, start
+from poster_tool.gui.common.workers import JobWorker, start
+from poster_tool.gui.retrain import train_dialog
+from poster_tool.gui.retrain.train_dialog import RetrainDock
 from tests.gui import retrain_workspace as rw
 from tests.gui.retrain_workspace import trained_fixture, ws_fixture  # noqa: F401
 

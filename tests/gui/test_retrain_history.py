@@ -12,8 +12,8 @@ from poster_tool.core.ml.registry import Registry
 from poster_tool.core.ml.retrain import train_candidate
 from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.model_history import ModelHistoryDialog
-from poster_tool.gui.model_report import candidate_html
+from poster_tool.gui.retrain.model_history import ModelHistoryDialog
+from poster_tool.gui.retrain.model_report import candidate_html
 from tests.gui import retrain_workspace as rw
 
 RUN_MS = 90_000

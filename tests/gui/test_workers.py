@@ -6,7 +6,7 @@ import threading
 
 from poster_tool.core.errors import StoreError
 from poster_tool.core.progress import Progress
-from poster_tool.gui.workers import CallWorker, JobWorker, running, start, store_job
+from poster_tool.gui.common.workers import CallWorker, JobWorker, running, start, store_job
 
 
 def counting_job(n: int, gate: threading.Event | None = None, closed: list | None = None):

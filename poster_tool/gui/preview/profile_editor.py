@@ -53,7 +53,7 @@ from poster_tool.core.personalize.profiles import (
 )
 from poster_tool.core.personalize.samples import ensure_samples, seed_samples
 from poster_tool.core.taxonomy import GENRES
-from poster_tool.gui.thumbnail_delegate import COLORS
+from poster_tool.gui.common.theme import COLORS
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from poster_tool.core.final_genres import CURATOR, MODEL, SOURCE
 from poster_tool.core.suggestions import UNSURE
-from poster_tool.gui.poster_model import (
+from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.grid.poster_model import (
     HighlightRole,
     PosterRole,
     ProfilePicksRole,
@@ -46,27 +47,6 @@ LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 RADIUS = 6.0
 ASPECT = 2 / 3  # a portrait poster's width / height
-
-# One palette for cards, chips and badges (also used by the detail and pool panels).
-COLORS = {
-    "card": QColor("#2a2d33"),
-    "card_hover": QColor("#32363d"),
-    "card_selected": QColor("#24384f"),
-    "accent": QColor("#3d8bfd"),
-    "placeholder": QColor("#1e2025"),
-    "text": QColor("#e8eaed"),
-    "muted": QColor("#9aa0a6"),
-    "curator": QColor("#1f9d8b"),
-    "official": QColor("#4a4f57"),
-    "model": QColor("#b78cff"),
-    "doubted": QColor("#a8413b"),  # an official genre the model is sure does not fit
-    "approved": QColor("#2fa84f"),
-    "rejected": QColor("#d9443b"),
-    "default": QColor("#f2b233"),
-    "sensitive": QColor("#ff8a3d"),
-    "duplicate": QColor("#ff8a3d"),
-    "profile": QColor("#5b6ee1"),
-}
 
 # Chip colour per provenance (core.final_genres): the source's genres are "official".
 CHIP_KIND = {CURATOR: "curator", SOURCE: "official", MODEL: "model"}

@@ -38,8 +38,8 @@ from poster_tool.core.experiment.estimators import ESTIMATORS
 from poster_tool.core.experiment.logs import import_log
 from poster_tool.core.experiment.plan import ARMS, make_plan
 from poster_tool.core.personalize.samples import ensure_samples
-from poster_tool.gui import workers
-from poster_tool.gui.estimate_chart import EstimateChart
+from poster_tool.gui.common import workers
+from poster_tool.gui.experiments.estimate_chart import EstimateChart
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.impressions import LogInfo

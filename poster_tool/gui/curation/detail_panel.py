@@ -26,15 +26,16 @@ from poster_tool.core.final_genres import verdicts
 from poster_tool.core.suggestions import disagreements, uncertainty_words
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.actions import GENRE_KEYS
-from poster_tool.gui.thumbnail_delegate import CHIP_KIND, COLORS
-from poster_tool.gui.thumbnails import ThumbKey
+from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.common.thumbnails import ThumbKey
+from poster_tool.gui.grid.thumbnail_delegate import CHIP_KIND
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QPaintEvent, QResizeEvent
 
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import Poster
-    from poster_tool.gui.thumbnails import ThumbnailCache
+    from poster_tool.gui.common.thumbnails import ThumbnailCache
 
 PICTURE_STEP = 120  # large pictures are decoded at multiples of this (fewer cache entries)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCommandLinkButton, QLabel, QVBoxLayout, QWidget
 
-from poster_tool.gui.thumbnail_delegate import COLORS
+from poster_tool.gui.common.theme import COLORS
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction

@@ -22,15 +22,16 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from poster_tool.gui.thumbnail_delegate import ASPECT, COLORS
-from poster_tool.gui.thumbnails import ThumbKey
+from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.common.thumbnails import ThumbKey
+from poster_tool.gui.grid.thumbnail_delegate import ASPECT
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
     from poster_tool.core.personalize.row import Card
     from poster_tool.core.records import Poster
-    from poster_tool.gui.thumbnails import ThumbnailCache
+    from poster_tool.gui.common.thumbnails import ThumbnailCache
 
 CardRole = Qt.ItemDataRole.UserRole + 1  # Card
 PersonalPixmapRole = Qt.ItemDataRole.UserRole + 2  # QPixmap of the picked poster, or None

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from poster_tool.gui.thumbnail_delegate import COLORS
+from poster_tool.gui.common.theme import COLORS
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPaintEvent

@@ -1,6 +1,6 @@
 """Small dialogs: the curator's name, a sensitivity reason, errors, and long jobs.
 
-``JobDialog`` runs one core job in a :class:`~poster_tool.gui.workers.JobWorker` with a
+``JobDialog`` runs one core job in a :class:`~poster_tool.gui.common.workers.JobWorker` with a
 progress bar, a one-line status and Cancel; when the job ends it shows the job's summary
 (its result's ``lines()`` when it has them) until the user closes it.
 """
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.progress import Progress
-from poster_tool.gui.workers import JobWorker, start
+from poster_tool.gui.common.workers import JobWorker, start
 
 
 def default_curator() -> str:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.ml.registry import ACTIVE_KEY, ModelInfo, Registry
-from poster_tool.gui.model_report import comparison_html, num, version_html
+from poster_tool.gui.retrain.model_report import comparison_html, num, version_html
 
 if TYPE_CHECKING:
     from poster_tool.gui.context import AppContext

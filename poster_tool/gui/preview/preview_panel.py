@@ -5,7 +5,7 @@ with a small label under each (personalized, fallback with its reason, default).
 card shows the pick's one-line explanation; selecting it shows the explanation under the row.
 Chips show the profile's top genres and its dislikes.
 
-The row (:mod:`~poster_tool.gui.preview_row`) is computed for every profile at once in a
+The row (:mod:`~poster_tool.gui.preview.preview_row`) is computed for every profile at once in a
 worker, so switching profiles is a lookup; edits, undo, imports, Refresh, filter changes and
 profile edits recompute it, debounced, and only while the panel is visible.
 """
@@ -35,22 +35,22 @@ from poster_tool.core.personalize.policy import ROW_LENGTH
 from poster_tool.core.personalize.row import Row, build_row
 from poster_tool.core.personalize.samples import ensure_samples
 from poster_tool.core.records import PosterQuery
-from poster_tool.gui.preview_row import (
+from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.common.workers import CallWorker, start
+from poster_tool.gui.preview.preview_row import (
     BIG,
     SMALL,
     CardDelegate,
     PreviewModel,
 )
-from poster_tool.gui.thumbnail_delegate import COLORS
-from poster_tool.gui.workers import CallWorker, start
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPaintEvent, QShowEvent
 
     from poster_tool.core.personalize.profiles import Profile
     from poster_tool.core.workspace import Workspace
+    from poster_tool.gui.common.thumbnails import ThumbnailCache
     from poster_tool.gui.context import AppContext
-    from poster_tool.gui.thumbnails import ThumbnailCache
 
 RECOMPUTE_DELAY_MS = 250  # edits closer together than this cause one recompute
 TOP_GENRES = 4  # affinity chips shown for the chosen profile
@@ -456,7 +456,7 @@ class PreviewDock(QDockWidget):
 
     def edit_profiles(self, name: str = "") -> None:
         """Open the profile editor over the open catalog; the preview follows its edits."""
-        from poster_tool.gui.profile_editor import ProfileEditor
+        from poster_tool.gui.preview.profile_editor import ProfileEditor
 
         if self.context.store is None:
             return

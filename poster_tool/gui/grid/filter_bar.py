@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core.records import STATUSES, PosterQuery
 from poster_tool.core.taxonomy import GENRES
-from poster_tool.gui.thumbnail_delegate import COLORS
+from poster_tool.gui.common.theme import COLORS
 
 SORTS = (("title", "Title A–Z"), ("newest", "Newest first"), ("uncertain", "Least certain first"))
 TYPING_PAUSE_MS = 250

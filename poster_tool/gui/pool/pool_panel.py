@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.imaging import hamming_many
 from poster_tool.core.intake import NEAR_DUPLICATE_BITS
-from poster_tool.gui.poster_model import PosterModel
-from poster_tool.gui.thumbnail_delegate import COLORS, PosterDelegate
+from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.grid.poster_model import PosterModel
+from poster_tool.gui.grid.thumbnail_delegate import PosterDelegate
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import Poster
-    from poster_tool.gui.thumbnails import ThumbnailCache
+    from poster_tool.gui.common.thumbnails import ThumbnailCache
 
 # ``(store, title id) -> {poster id: [profile names]}``: who would see which poster.
 ProfilePicks = Callable[["PosterStore", int], dict[int, list[str]]]

@@ -43,7 +43,7 @@ from poster_tool.core.crawl.check import STAGES, PageCheck, check_page
 from poster_tool.core.crawl.tmdb import GENRE_IDS, genre_id
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.taxonomy import GENRES
-from poster_tool.gui import workers
+from poster_tool.gui.common import workers
 
 TMDB_WHAT = (
     ("popular", "The popular list"),

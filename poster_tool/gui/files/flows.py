@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.workspace import Workspace
-from poster_tool.gui.dialogs import JobDialog, show_error
-from poster_tool.gui.workers import store_job
+from poster_tool.gui.common.dialogs import JobDialog, show_error
+from poster_tool.gui.common.workers import store_job
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
@@ -76,7 +76,7 @@ def import_folder(parent: QWidget, workspace: Workspace) -> bool:
 def crawl(parent: QWidget, workspace: Workspace) -> bool:
     """Ask what to crawl and crawl it; whether a crawl ran."""
     from poster_tool.core.crawl import crawl as job
-    from poster_tool.gui.crawl_dialog import CrawlDialog
+    from poster_tool.gui.files.crawl_dialog import CrawlDialog
 
     dialog = CrawlDialog(parent)
     if not dialog.exec():

@@ -8,7 +8,26 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from poster_tool.gui.thumbnail_delegate import COLORS
+# One palette for cards, chips and badges (also used by the detail and pool panels).
+COLORS = {
+    "card": QColor("#2a2d33"),
+    "card_hover": QColor("#32363d"),
+    "card_selected": QColor("#24384f"),
+    "accent": QColor("#3d8bfd"),
+    "placeholder": QColor("#1e2025"),
+    "text": QColor("#e8eaed"),
+    "muted": QColor("#9aa0a6"),
+    "curator": QColor("#1f9d8b"),
+    "official": QColor("#4a4f57"),
+    "model": QColor("#b78cff"),
+    "doubted": QColor("#a8413b"),  # an official genre the model is sure does not fit
+    "approved": QColor("#2fa84f"),
+    "rejected": QColor("#d9443b"),
+    "default": QColor("#f2b233"),
+    "sensitive": QColor("#ff8a3d"),
+    "duplicate": QColor("#ff8a3d"),
+    "profile": QColor("#5b6ee1"),
+}
 
 _ROLES = {
     QPalette.ColorRole.Window: "#1f2126",

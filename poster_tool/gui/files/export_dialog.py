@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from poster_tool.core.exchange.export import export, preview
-from poster_tool.gui import workers
+from poster_tool.gui.common import workers
 
 if TYPE_CHECKING:
     from poster_tool.core.exchange.export import ExportPreview, ExportReport

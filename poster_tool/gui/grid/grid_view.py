@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from poster_tool.gui.thumbnail_delegate import PosterDelegate
+from poster_tool.gui.grid.thumbnail_delegate import PosterDelegate
 
 if TYPE_CHECKING:
-    from poster_tool.gui.poster_model import PosterModel
+    from poster_tool.gui.grid.poster_model import PosterModel
 
 # Rows laid out per batch.  Qt re-lays out every row after an insert (fetchMore), and with
 # several batches the scroll position snaps back to the first batch's end meanwhile; one

@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.imaging import THUMB_SIDE, open_rgb
-from poster_tool.gui.workers import CallWorker, start
+from poster_tool.gui.common.workers import CallWorker, start
 
 if TYPE_CHECKING:
     from poster_tool.core.workspace import Workspace

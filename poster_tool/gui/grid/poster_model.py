@@ -2,7 +2,7 @@
 
 The model holds poster ids only, fetched a page at a time (``canFetchMore``/``fetchMore``);
 records for the rows on screen come from the store a page at a time into a small LRU, and
-pictures come from the :class:`~poster_tool.gui.thumbnails.ThumbnailCache`.  Memory is
+pictures come from the :class:`~poster_tool.gui.common.thumbnails.ThumbnailCache`.  Memory is
 bounded by those caches, not by how far the user scrolled.
 """
 
@@ -24,13 +24,13 @@ from PySide6.QtCore import (
 from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import Poster, PosterQuery
 from poster_tool.core.suggestions import uncertainty_words
-from poster_tool.gui.thumbnails import ThumbKey
+from poster_tool.gui.common.thumbnails import ThumbKey
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
     from poster_tool.core.catalog.store import PosterStore
-    from poster_tool.gui.thumbnails import ThumbnailCache
+    from poster_tool.gui.common.thumbnails import ThumbnailCache
 
 PosterIdRole = Qt.ItemDataRole.UserRole + 1  # int
 PosterRole = Qt.ItemDataRole.UserRole + 2  # records.Poster

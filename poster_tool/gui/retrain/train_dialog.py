@@ -43,10 +43,10 @@ from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE, TrainCo
 from poster_tool.core.ml.in_child import describe_machine_in_child, train_candidate_in_child
 from poster_tool.core.ml.registry import Registry
 from poster_tool.core.progress import format_seconds
-from poster_tool.gui.dialogs import ask_confirm
-from poster_tool.gui.model_report import activation_warnings, candidate_html
-from poster_tool.gui.train_chart import TrainingChart
-from poster_tool.gui.workers import JobWorker, start
+from poster_tool.gui.common.dialogs import ask_confirm
+from poster_tool.gui.common.workers import JobWorker, start
+from poster_tool.gui.retrain.model_report import activation_warnings, candidate_html
+from poster_tool.gui.retrain.train_chart import TrainingChart
 
 if TYPE_CHECKING:
     import subprocess

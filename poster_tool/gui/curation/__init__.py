@@ -1,0 +1,1 @@
+"""Curator edits (undoable commands) and the details panel."""

@@ -1,0 +1,1 @@
+"""The Experiments panel: plans, impression logs and off-policy estimates."""

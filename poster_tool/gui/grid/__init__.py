@@ -1,0 +1,1 @@
+"""The poster grid: its model, view, card painting, filter bar and status bar."""

@@ -1,0 +1,1 @@
+"""The title pool: every poster of one title side by side."""

@@ -1,0 +1,1 @@
+"""The personalized preview and the viewer-profile editor."""

@@ -1,0 +1,1 @@
+"""The Retrain dock, its chart and report, model history and re-scoring."""
