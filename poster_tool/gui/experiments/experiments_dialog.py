@@ -106,6 +106,10 @@ class ExperimentsDialog(QDialog):
         self.log_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.log_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.log_table.verticalHeader().setVisible(False)
+        # Every column as wide as its contents; the file name takes the rest.
+        self.log_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.log_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.import_button = QPushButton("Import Log…")
         self.import_button.clicked.connect(self._on_import_button_clicked)
@@ -123,6 +127,7 @@ class ExperimentsDialog(QDialog):
 
         # -- estimates --
         self.segment_box = QComboBox()
+        self.segment_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.segment_box.currentIndexChanged.connect(self._show_estimates)
         self.estimator_box = QComboBox()
         for name in ESTIMATORS:
@@ -133,9 +138,10 @@ class ExperimentsDialog(QDialog):
         self.estimate_button.clicked.connect(self._on_estimate_button_clicked)
         pick_row = QHBoxLayout()
         pick_row.addWidget(QLabel("Segment"))
-        pick_row.addWidget(self.segment_box, 1)
+        pick_row.addWidget(self.segment_box)
         pick_row.addWidget(QLabel("Estimate"))
         pick_row.addWidget(self.estimator_box)
+        pick_row.addStretch(1)
         pick_row.addWidget(self.estimate_button)
         self.chart = EstimateChart()
         self.estimate_table = QTableWidget(0, 3 + len(ESTIMATORS))
@@ -144,6 +150,10 @@ class ExperimentsDialog(QDialog):
         )
         self.estimate_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.estimate_table.verticalHeader().setVisible(False)
+        # Intervals are read whole: columns as wide as their contents, the warnings the rest.
+        self.estimate_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.estimate_table.horizontalHeader().setSectionResizeMode(
             2 + len(ESTIMATORS), QHeaderView.ResizeMode.Stretch
         )
@@ -381,6 +391,7 @@ class ExperimentsDialog(QDialog):
                 if e.warnings:
                     item.setToolTip("\n".join(e.warnings))
                 self.estimate_table.setItem(row, col, item)
+        self.estimate_table.resizeRowsToContents()  # one line per policy, all five in view
 
     # -- helpers --------------------------------------------------------------------------
     def _run(self, factory: Any, on_result: Any, message: str) -> None:
