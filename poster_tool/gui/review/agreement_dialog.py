@@ -59,10 +59,11 @@ class AgreementDialog(QDialog):
         self.disagreements.setHeaderLabels(["Poster", "A", "B"])
         self.disagreements.setRootIsDecorated(False)
         pick = QHBoxLayout()
-        pick.addWidget(QLabel("Curator &A:"))
-        pick.addWidget(self.first, 1)
-        pick.addWidget(QLabel("Curator &B:"))
-        pick.addWidget(self.second, 1)
+        for text, combo in (("Curator &A:", self.first), ("Curator &B:", self.second)):
+            label = QLabel(text)
+            label.setBuddy(combo)  # Alt+A / Alt+B reach the combo boxes
+            pick.addWidget(label)
+            pick.addWidget(combo, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

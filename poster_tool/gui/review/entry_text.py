@@ -18,10 +18,11 @@ _ACTIONS = {
 }
 
 
-def value_text(value: object) -> str:
-    """One side of a change: genres joined, ``None`` as a dash."""
+def value_text(value: object, action: str = "") -> str:
+    """One side of a change: genres joined, ``None`` as a dash (for genres: the official
+    ones, which a poster without curator genres exports)."""
     if value is None:
-        return "—"
+        return "official genres" if action == "genres" else "—"
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "(no genre)"
     if isinstance(value, dict):  # a whole profile: its name is what a reader recognises
@@ -36,7 +37,8 @@ def change_text(entry: AuditEntry) -> str:
         return action
     if entry.action == "review":
         return f"review: {value_text(entry.after) if entry.after else 'taken back'}"
-    return f"{action}: {value_text(entry.before)} → {value_text(entry.after)}"
+    before, after = value_text(entry.before, entry.action), value_text(entry.after, entry.action)
+    return f"{action}: {before} → {after}"
 
 
 def when_text(entry: AuditEntry) -> str:

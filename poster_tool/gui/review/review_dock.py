@@ -31,6 +31,7 @@ class ReviewDock(EntryListDock):
         self.context = context
         self.curator = QComboBox()
         self.curator.setToolTip("Show the edits of one curator")
+        self.curator.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.accept_button = QPushButton(f"Accept ({ACCEPT_KEY})")
         self.override_button = QPushButton(f"Override ({OVERRIDE_KEY})")
         self.override_button.setToolTip(
