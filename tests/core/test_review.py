@@ -11,6 +11,15 @@ from poster_tool.cli import main
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError
 from poster_tool.core.exchange.export import preview
+from poster_tool.core.personalize.profiles import (
+    ProfileError,
+    create_profile,
+    delete_profile,
+    get_profile,
+    put_profile,
+    revert_states,
+    update_profile,
+)
 from poster_tool.core.records import TitleIn
 from tests.core.test_store import add
 
@@ -135,3 +144,19 @@ def test_the_review_pass_from_the_cli(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["posters"] == 1
     assert main([*ws, "review", "accept", "1"]) == 1
     assert "nothing to review" in capsys.readouterr().err
+
+
+def test_a_profile_reverts_to_a_point_even_after_a_rename_or_a_delete(fresh_store) -> None:
+    create_profile(fresh_store, "Kim", likes=["Horror"], curator="ana")
+    point = fresh_store.audit_log(action="profile", limit=1)[0].id
+    update_profile(fresh_store, "Kim", likes=["Drama"], new_name="Kim J.", curator="ben")
+    now, then = revert_states(fresh_store, point)
+    assert (now.name, now.likes) == ("Kim J.", ("Drama",))
+    assert (then.name, then.likes) == ("Kim", ("Horror",))
+    put_profile(fresh_store, now.name, then, "rita")
+    assert get_profile(fresh_store, "Kim").likes == ("Horror",)
+    delete_profile(fresh_store, "Kim", curator="ben")
+    now, then = revert_states(fresh_store, point)
+    assert now is None and then.name == "Kim"
+    with pytest.raises(ProfileError, match="not an edit of a viewer profile"):
+        revert_states(fresh_store, point - 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from poster_tool.core.personalize.profiles import create_profile, get_profile, update_profile
 from poster_tool.gui.review.agreement_dialog import AgreementDialog
 from tests.gui.test_curation import key, selected, window  # noqa: F401  (the fixture)
 
@@ -78,3 +79,20 @@ def test_agreement_dialog_shows_kappa_and_disagreements(qtbot, catalog) -> None:
         dialog.genres.topLevelItem(i).text(0) for i in range(dialog.genres.topLevelItemCount())
     }
     assert genres == {"Horror", "Sci-Fi"}
+
+
+def test_history_lists_profile_edits_on_request_and_reverts_one(qtbot, window, catalog) -> None:  # noqa: F811
+    create_profile(catalog.store, "Kim", likes=["Horror"], curator="ana")
+    update_profile(catalog.store, "Kim", likes=["Drama"], curator="ben")
+    window.act.show_history.trigger()
+    dock = window.history_dock
+    dock.profiles.setChecked(True)
+    qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 2)
+    assert dock.tree.topLevelItem(0).text(3) == "profile Kim: likes Horror → Drama"
+    assert dock.tree.topLevelItem(1).text(3) == "profile Kim: added"
+    dock.tree.setCurrentItem(dock.tree.topLevelItem(1))  # right after ana made it
+    qtbot.keyClick(dock.tree, Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
+    assert get_profile(catalog.store, "Kim").likes == ("Horror",)
+    assert dock.tree.topLevelItemCount() == 3  # the revert is audited
+    window.editor.stack.undo()
+    assert get_profile(catalog.store, "Kim").likes == ("Drama",)

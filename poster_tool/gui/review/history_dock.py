@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QCheckBox, QPushButton, QTreeWidgetItem, QWidget
 
+from poster_tool.core.errors import PosterToolError
+from poster_tool.core.personalize.profiles import revert_states
 from poster_tool.gui.review.entry_list import EntryListDock
 from poster_tool.gui.review.entry_text import change_text, when_text
 
@@ -19,9 +21,9 @@ if TYPE_CHECKING:
 
 HISTORY_LIMIT = 500  # newest entries listed
 REVERT_KEY = "Ctrl+Backspace"
-# What "revert to this point" can put back: a poster's own fields (a default belongs to
-# its title, a review decision is undone from the queue, a profile from its editor).
-REVERTIBLE = ("status", "genres", "sensitive")
+# What "revert to this point" can put back: a poster's own fields and a whole viewer
+# profile (a default belongs to its title, a review decision is undone from the queue).
+REVERTIBLE = ("status", "genres", "sensitive", "profile")
 
 
 class HistoryDock(EntryListDock):
@@ -87,16 +89,27 @@ class HistoryDock(EntryListDock):
         return None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
 
     def revert(self) -> None:
-        """Put the selected entry's poster back as it was right after it (one undo step)."""
+        """Put the selected entry's poster (or profile) back as it was right after it (one
+        undo step)."""
         entry = self.current_entry()
-        if entry is not None and entry.poster_id is not None and entry.action in REVERTIBLE:
+        store = self.context.store
+        if entry is None or entry.action not in REVERTIBLE or store is None:
+            return
+        if entry.poster_id is not None:
             self.context.editor.revert_to(entry.poster_id, entry.id)
+            return
+        try:
+            now, then = revert_states(store, entry.id)
+        except PosterToolError as exc:
+            self.context.editor.failed.emit(str(exc))
+            return
+        shown = then or now
+        name = shown.name if shown is not None else ""
+        self.context.editor.edit_profile(f"Revert profile {name} to entry {entry.id}", now, then)
 
     def _update_enabled(self, *_: object) -> None:
         entry = self.current_entry()
-        self.revert_button.setEnabled(
-            entry is not None and entry.poster_id is not None and entry.action in REVERTIBLE
-        )
+        self.revert_button.setEnabled(entry is not None and entry.action in REVERTIBLE)
 
     def _on_workspace_changed(self, _workspace: object) -> None:
         self.ids = []
