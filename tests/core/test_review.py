@@ -160,3 +160,12 @@ def test_a_profile_reverts_to_a_point_even_after_a_rename_or_a_delete(fresh_stor
     assert now is None and then.name == "Kim"
     with pytest.raises(ProfileError, match="not an edit of a viewer profile"):
         revert_states(fresh_store, point - 1)
+
+
+def test_the_queue_names_its_curators(posters) -> None:
+    store, ids = posters
+    store.set_genres({ids[0]: ["Horror"]}, "ben")
+    store.mark_needs_review([ids[1]], "ana")
+    store.set_status({ids[2]: "approved"}, "cho")
+    store.review([ids[2]], "accepted", "rita")
+    assert store.review_curators() == ["ana", "ben"]

@@ -21,11 +21,12 @@ def test_mark_then_accept_with_one_key_and_undo(qtbot, window, catalog) -> None:
     assert dock.tree.topLevelItem(0).text(2) == f"#{poster}"
     qtbot.keyClick(dock.tree, Qt.Key.Key_Y)  # accept
     assert catalog.store.review_queue() == []
-    assert dock.tree.topLevelItemCount() == 0
+    qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 0)
+    assert dock.summary.text().startswith("0 edits")
     assert catalog.store.audit_log(poster, limit=1)[0].after == "accepted"
     window.editor.stack.undo()
     assert [e.poster_id for e in catalog.store.review_queue()] == [poster]
-    assert dock.tree.topLevelItemCount() == 1
+    qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 1)
 
 
 def test_override_key_puts_the_curators_edit_back(qtbot, window, catalog) -> None:  # noqa: F811

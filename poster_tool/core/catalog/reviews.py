@@ -13,6 +13,11 @@ from poster_tool.core.errors import StoreError
 from poster_tool.core.records import AuditEntry
 
 DECISIONS = ("accepted", "overridden")
+# An audit entry in the reviewer's queue: a reviewable poster edit nobody decided on.
+_WAITING = (
+    f"action IN ({ACTIONS_SQL}) AND poster_id IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM reviews r WHERE r.audit_id = audit_log.id)"
+)
 
 
 class ReviewRows(CuratorEdits):
@@ -41,10 +46,7 @@ class ReviewRows(CuratorEdits):
         :param since: only edits on or after this ISO date (or time)
         :param until: only edits before this ISO date (or time)
         """
-        clauses = [
-            f"action IN ({ACTIONS_SQL}) AND poster_id IS NOT NULL",
-            "NOT EXISTS (SELECT 1 FROM reviews r WHERE r.audit_id = audit_log.id)",
-        ]
+        clauses = [_WAITING]
         params: list[Any] = []
         for clause, value in (("curator = ?", curator), ("at >= ?", since), ("at < ?", until)):
             if value is not None:
@@ -53,6 +55,15 @@ class ReviewRows(CuratorEdits):
         return self._audit_entries(
             f"{' AND '.join(clauses)} ORDER BY curator, at, id LIMIT ?", [*params, limit]
         )
+
+    def review_curators(self) -> list[str]:
+        """The curators with edits in the queue, by name."""
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT DISTINCT curator FROM audit_log WHERE {_WAITING} ORDER BY 1"
+            )
+        ]
 
     def pending_edits(self, ids: Sequence[int]) -> dict[int, list[int]]:
         """Poster id -> ids of its audit entries that wait for a reviewer (posters with none

@@ -8,15 +8,23 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget
 
+from poster_tool.gui.common.workers import CallWorker, start
 from poster_tool.gui.review.entry_list import EntryListDock
 from poster_tool.gui.review.entry_text import change_text, when_text
 
 if TYPE_CHECKING:
+    from poster_tool.core.records import AuditEntry
+    from poster_tool.core.workspace import Workspace
     from poster_tool.gui.context import AppContext
 
 QUEUE_LIMIT = 500  # entries listed at once: a reviewer works from the top
 ACCEPT_KEY, OVERRIDE_KEY = "Y", "O"
 ALL_CURATORS = "All curators"
+
+
+def _read_queue(workspace: Workspace, curator: str | None) -> tuple[list[str], list[AuditEntry]]:
+    with workspace.store() as store:
+        return store.review_curators(), store.review_queue(curator, limit=QUEUE_LIMIT)
 
 
 class ReviewDock(EntryListDock):
@@ -26,9 +34,12 @@ class ReviewDock(EntryListDock):
     """
 
     poster_selected = Signal(int)  # the poster of the entry the reviewer selected
+    read = Signal()  # the list shows the queue as it is now
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         self.context = context
+        self._asked = 0  # reads of the queue asked for; only the latest one is shown
+        self._row = 0  # the row to select when the next read arrives
         self.curator = QComboBox()
         self.curator.setToolTip("Show the edits of one curator")
         self.curator.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -55,17 +66,26 @@ class ReviewDock(EntryListDock):
         context.catalog_changed.connect(self.reload)
 
     def reload(self, *_: object) -> None:
-        """List the waiting edits again (after any change of the catalog)."""
-        store = self.context.store
-        if store is None or not self.isVisible():
+        """Read the waiting edits again (after any change of the catalog), in a worker: on
+        a long audit log the query takes longer than a keystroke may."""
+        workspace = self.context.workspace
+        if workspace is None or not self.isVisible():
             return
-        chosen = self.curator.currentText()
-        everyone = store.review_queue(limit=QUEUE_LIMIT)
-        names = sorted({e.curator for e in everyone})
+        self._asked += 1
+        asked, chosen = self._asked, self.curator.currentText()
+        curator = None if chosen in ("", ALL_CURATORS) else chosen
+        worker = CallWorker(lambda: (asked, chosen, *_read_queue(workspace, curator)))
+        worker.signals.result.connect(self._on_queue_read)
+        worker.signals.error.connect(self.summary.setText)
+        start(worker)
+
+    def _on_queue_read(self, result: tuple[int, str, list[str], list[AuditEntry]]) -> None:
+        asked, chosen, names, shown = result
+        if asked != self._asked:  # the catalog changed again since: a newer read is coming
+            return
         self.curator.clear()
         self.curator.addItems([ALL_CURATORS, *names])
         self.curator.setCurrentText(chosen if chosen in names else ALL_CURATORS)
-        shown = [e for e in everyone if self.curator.currentText() in (ALL_CURATORS, e.curator)]
         self.tree.clear()
         for entry in shown:
             item = QTreeWidgetItem(
@@ -76,12 +96,13 @@ class ReviewDock(EntryListDock):
         for column in range(3):
             self.tree.resizeColumnToContents(column)
         posters = len({e.poster_id for e in shown})
-        more = (
-            " (the oldest shown first; decide to see more)" if len(everyone) == QUEUE_LIMIT else ""
-        )
+        more = " (the oldest shown first; decide to see more)" if len(shown) == QUEUE_LIMIT else ""
         self.summary.setText(f"{len(shown)} edits of {posters} posters wait{more}")
-        if shown:
-            self.tree.setCurrentIndex(self.tree.model().index(0, 0))
+        if count := len(shown):
+            # After a decision the reviewer goes on where they were.
+            row = min(self._row, count - 1)
+            self.tree.setCurrentIndex(self.tree.model().index(row, 0))
+        self.read.emit()
 
     def selected_posters(self) -> list[int]:
         """The posters of the selected entries, in list order."""
@@ -100,11 +121,8 @@ class ReviewDock(EntryListDock):
         self._decide("overridden")
 
     def _decide(self, decision: str) -> None:
-        row = self.tree.currentIndex().row()
+        self._row = max(self.tree.currentIndex().row(), 0)
         self.context.editor.review(self.selected_posters(), decision)
-        # The list reloaded (catalog_changed): the reviewer goes on where they were.
-        if count := self.tree.topLevelItemCount():
-            self.tree.setCurrentIndex(self.tree.model().index(min(max(row, 0), count - 1), 0))
 
     def _on_tree_selection_changed(self) -> None:
         if posters := self.selected_posters():
