@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QPushButton, QTreeWidgetItem, QWidget
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.personalize.profiles import revert_states
-from poster_tool.gui.review.entry_list import EntryListDock
+from poster_tool.gui.review.entry_list import EntryListDock, Reader
 from poster_tool.gui.review.entry_text import change_text, when_text
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ class HistoryDock(EntryListDock):
     """
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
-        self.context = context
         self.ids: list[int] = []
         self.profiles = QCheckBox("Profile edits")
         self.profiles.setToolTip("Also list the edits of viewer profiles")
@@ -43,6 +42,7 @@ class HistoryDock(EntryListDock):
             f"({QKeySequence(REVERT_KEY).toString(QKeySequence.SequenceFormat.NativeText)})"
         )
         super().__init__(
+            context,
             "History",
             "historyDock",
             ["When (UTC)", "Who", "Poster", "Change"],
@@ -54,7 +54,6 @@ class HistoryDock(EntryListDock):
         self.profiles.toggled.connect(self.reload)
         self.tree.currentItemChanged.connect(self._update_enabled)
         context.workspace_changed.connect(self._on_workspace_changed)
-        context.catalog_changed.connect(self.reload)
         context.editor.profiles_changed.connect(self.reload)
         self._update_enabled()
 
@@ -63,14 +62,11 @@ class HistoryDock(EntryListDock):
         self.ids = list(ids)
         self.reload()
 
-    def reload(self, *_: object) -> None:
-        """Read the entries again (after a selection or catalog change)."""
-        store = self.context.store
-        if store is None or not self.isVisible():
-            return
-        entries = store.posters_history(
-            self.ids, profiles=self.profiles.isChecked(), limit=HISTORY_LIMIT
-        )
+    def reader(self) -> Reader:
+        ids, profiles = list(self.ids), self.profiles.isChecked()
+        return lambda store: store.posters_history(ids, profiles=profiles, limit=HISTORY_LIMIT)
+
+    def show_entries(self, entries: list[AuditEntry]) -> None:
         self.tree.clear()
         for entry in entries:
             target = f"#{entry.poster_id}" if entry.poster_id is not None else ""

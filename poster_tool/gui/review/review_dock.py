@@ -8,23 +8,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget
 
-from poster_tool.gui.common.workers import CallWorker, start
-from poster_tool.gui.review.entry_list import EntryListDock
+from poster_tool.gui.review.entry_list import EntryListDock, Reader
 from poster_tool.gui.review.entry_text import change_text, when_text
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import AuditEntry
-    from poster_tool.core.workspace import Workspace
     from poster_tool.gui.context import AppContext
 
 QUEUE_LIMIT = 500  # entries listed at once: a reviewer works from the top
 ACCEPT_KEY, OVERRIDE_KEY = "Y", "O"
 ALL_CURATORS = "All curators"
-
-
-def _read_queue(workspace: Workspace, curator: str | None) -> tuple[list[str], list[AuditEntry]]:
-    with workspace.store() as store:
-        return store.review_curators(), store.review_queue(curator, limit=QUEUE_LIMIT)
 
 
 class ReviewDock(EntryListDock):
@@ -34,11 +28,8 @@ class ReviewDock(EntryListDock):
     """
 
     poster_selected = Signal(int)  # the poster of the entry the reviewer selected
-    read = Signal()  # the list shows the queue as it is now
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
-        self.context = context
-        self._asked = 0  # reads of the queue asked for; only the latest one is shown
         self._row = 0  # the row to select when the next read arrives
         self.curator = QComboBox()
         self.curator.setToolTip("Show the edits of one curator")
@@ -49,6 +40,7 @@ class ReviewDock(EntryListDock):
             "Put the selected posters back as they were before their first waiting edit"
         )
         super().__init__(
+            context,
             "Review queue",
             "reviewDock",
             ["Curator", "When (UTC)", "Poster", "Change"],
@@ -62,27 +54,18 @@ class ReviewDock(EntryListDock):
         self.override_button.clicked.connect(self.override)
         self.curator.activated.connect(self.reload)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
-        context.workspace_changed.connect(self.reload)
-        context.catalog_changed.connect(self.reload)
 
-    def reload(self, *_: object) -> None:
-        """Read the waiting edits again (after any change of the catalog), in a worker: on
-        a long audit log the query takes longer than a keystroke may."""
-        workspace = self.context.workspace
-        if workspace is None or not self.isVisible():
-            return
-        self._asked += 1
-        asked, chosen = self._asked, self.curator.currentText()
+    def reader(self) -> Reader:
+        chosen = self.curator.currentText()
         curator = None if chosen in ("", ALL_CURATORS) else chosen
-        worker = CallWorker(lambda: (asked, chosen, *_read_queue(workspace, curator)))
-        worker.signals.result.connect(self._on_queue_read)
-        worker.signals.error.connect(self.summary.setText)
-        start(worker)
 
-    def _on_queue_read(self, result: tuple[int, str, list[str], list[AuditEntry]]) -> None:
-        asked, chosen, names, shown = result
-        if asked != self._asked:  # the catalog changed again since: a newer read is coming
-            return
+        def read(store: PosterStore) -> tuple[str, list[str], list[AuditEntry]]:
+            return chosen, store.review_curators(), store.review_queue(curator, limit=QUEUE_LIMIT)
+
+        return read
+
+    def show_entries(self, found: tuple[str, list[str], list[AuditEntry]]) -> None:
+        chosen, names, shown = found
         self.curator.clear()
         self.curator.addItems([ALL_CURATORS, *names])
         self.curator.setCurrentText(chosen if chosen in names else ALL_CURATORS)
@@ -102,7 +85,6 @@ class ReviewDock(EntryListDock):
             # After a decision the reviewer goes on where they were.
             row = min(self._row, count - 1)
             self.tree.setCurrentIndex(self.tree.model().index(row, 0))
-        self.read.emit()
 
     def selected_posters(self) -> list[int]:
         """The posters of the selected entries, in list order."""
