@@ -106,6 +106,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_history)
 
+    p = psub.add_parser("revert", help="put a poster back as it was after a history entry")
+    p.add_argument("id", type=int, help="poster id")
+    p.add_argument(
+        "--to", type=int, required=True, metavar="ENTRY", help="audit entry id ('posters history')"
+    )
+    p.set_defaults(func=cmd_revert)
+
 
 def cmd_init(args: argparse.Namespace) -> int:
     ws, store = open_store(args)
@@ -293,6 +300,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     for e in entries:
         target = f"poster {e.poster_id}" if e.poster_id else f"title {e.title_id}"
         print(f"{e.at} {e.curator}: {e.action} of {target}: {e.before} -> {e.after}")
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    _, store = open_store(args)
+    store.put_curation_state({args.id: store.state_after(args.id, args.to)}, curator(args))
+    print(f"poster {args.id} is back as it was after entry {args.to}")
     return 0
 
 

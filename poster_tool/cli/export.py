@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="exclude",
         help="leave sensitive posters out (default) or keep them flagged",
     )
+    p.add_argument(
+        "--reviewed-only",
+        action="store_true",
+        help="only posters a reviewer accepted or overrode ('poster-tool review')",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_export)
 
@@ -70,7 +75,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.dry_run:
         _, store = open_store(args, reads=True)
-        found = preview(store, since=args.since, sensitive=args.sensitive)
+        found = preview(
+            store, since=args.since, sensitive=args.sensitive, reviewed_only=args.reviewed_only
+        )
         print_json(found.to_dict()) if args.json else print("\n".join(found.lines()))
         return 0
     if not args.out:
@@ -85,6 +92,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         since=args.since,
         include_images=args.include_images,
         sensitive=args.sensitive,
+        reviewed_only=args.reviewed_only,
     )
     report = run_with_progress(job, quiet=args.json)
     print_json(report.to_dict()) if args.json else print("\n".join(report.lines()))

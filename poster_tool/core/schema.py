@@ -379,6 +379,26 @@ def m007_impression_logs(db: Database) -> None:
     _stamp(db, 7)
 
 
+@migrations()
+def m008_reviews(db: Database) -> None:
+    """A reviewer's decision on each reviewed curator edit (the audit log stays append-only,
+    so the decisions live beside it, one row per decided audit entry)."""
+    _script(
+        db,
+        """
+        CREATE TABLE reviews (
+            audit_id INTEGER PRIMARY KEY REFERENCES audit_log(id),
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'overridden', 'withdrawn')),
+            reviewer TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        -- the queue and the history ask for one kind of edit at a time
+        CREATE INDEX audit_action ON audit_log(action, id);
+        """,
+    )
+    _stamp(db, 8)
+
+
 MIGRATIONS = (
     m001_catalog,
     m002_grid_indexes,
@@ -387,6 +407,7 @@ MIGRATIONS = (
     m005_final_genre_mask,
     m006_site_title_keys,
     m007_impression_logs,
+    m008_reviews,
 )
 SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 

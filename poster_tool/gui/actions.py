@@ -164,6 +164,33 @@ SPECS: tuple[Spec, ...] = (
         None,
         "Add, rename or delete viewer profiles; edit their likes, dislikes and history",
     ),
+    # Review
+    Spec(
+        "mark_review",
+        "Mark for Re&view",
+        "Ctrl+Shift+R",
+        "Put the selected posters in the reviewer's queue",
+    ),
+    Spec(
+        "show_review",
+        "Review &Queue",
+        "Ctrl+Shift+Q",
+        "Curator edits no reviewer has decided on; Y accepts, O overrides",
+        "Review",
+    ),
+    Spec(
+        "show_history",
+        "&History of Selection",
+        "Ctrl+Shift+H",
+        "Who changed the selected posters, what and when; revert to any point",
+        "History",
+    ),
+    Spec(
+        "agreement",
+        "&Agreement between Curators…",
+        "Ctrl+Shift+K",
+        "Per-genre Cohen's kappa of two curators and the posters they disagree on",
+    ),
     # Model
     Spec(
         "retrain",
@@ -247,6 +274,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "toggle_pool",
         ),
     ),
+    ("&Review", ("mark_review", "show_review", "show_history", None, "agreement")),
     ("&Model", ("retrain", "model_history")),
     ("&Help", ("guide", "about")),
 )
@@ -330,6 +358,10 @@ class Actions:
     show_preview: QAction
     experiments: QAction
     edit_profiles: QAction
+    mark_review: QAction
+    show_review: QAction
+    show_history: QAction
+    agreement: QAction
     retrain: QAction
     model_history: QAction
     guide: QAction
@@ -393,6 +425,7 @@ class Actions:
             self.near_duplicates,
             self.similar,
             self.show_pool,
+            self.mark_review,
             *self.genres.values(),
         ]
 
@@ -409,6 +442,9 @@ class Actions:
             self.show_preview,
             self.experiments,
             self.edit_profiles,
+            self.show_review,
+            self.show_history,
+            self.agreement,
         ]
 
 

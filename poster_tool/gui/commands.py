@@ -202,6 +202,61 @@ class SetDefaultCommand(CurationCommand):
         self.store.set_default(self.previous, self.curator, title_id=self.title_id)
 
 
+class MarkReviewCommand(CurationCommand):
+    """Put posters in the reviewer's queue; undo withdraws the marks."""
+
+    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str, notify: Notify):
+        text = f"Mark {_plural(len(ids), 'poster')} for review"
+        super().__init__(store, ids, curator, text, notify)
+        self.marks: list[int] = []
+
+    def apply(self) -> None:
+        self.marks = self.store.mark_needs_review(self.ids, self.curator)
+
+    def restore(self) -> None:
+        self.store.withdraw(self.marks, self.curator)
+
+
+class ReviewCommand(CurationCommand):
+    """A reviewer accepts or overrides the waiting edits of posters; undo makes them wait
+    again (and puts an overridden poster's edits back)."""
+
+    def __init__(
+        self, store: PosterStore, ids: Sequence[int], decision: str, curator: str, notify: Notify
+    ) -> None:
+        waiting = list(store.pending_edits(ids))
+        verb = "Accept" if decision == "accepted" else "Override"
+        super().__init__(
+            store, waiting, curator, f"{verb} edits of {_plural(len(waiting), 'poster')}", notify
+        )
+        self.decision = decision
+        self.decided: list[int] = []
+
+    def apply(self) -> None:
+        self.decided = self.store.review(self.ids, self.decision, self.curator)
+
+    def restore(self) -> None:
+        states = self.before if self.decision == "overridden" else None
+        self.store.undo_review(self.decided, self.curator, states)
+
+
+class RevertCommand(CurationCommand):
+    """Put a poster back as it was right after one entry of its history."""
+
+    def __init__(
+        self, store: PosterStore, poster_id: int, entry_id: int, curator: str, notify: Notify
+    ) -> None:
+        text = f"Revert poster #{poster_id} to entry {entry_id}"
+        super().__init__(store, [poster_id], curator, text, notify)
+        self.after = {poster_id: store.state_after(poster_id, entry_id)}
+
+    def apply(self) -> None:
+        self.store.put_curation_state(self.after, self.curator)
+
+    def restore(self) -> None:
+        self.store.put_curation_state(self.before, self.curator)
+
+
 class ProfileCommand(CatalogCommand):
     """One edit of a viewer profile: ``before`` and ``after`` are its whole state (``None``:
     no such profile), so undo and redo each put one state back (see
@@ -338,6 +393,38 @@ class Editor(QObject):
                     self._push(cmd)
         finally:
             self.stack.endMacro()
+
+    def mark_review(self, ids: Sequence[int]) -> None:
+        """Put the posters in the reviewer's queue (one undo step)."""
+        if ids and (
+            cmd := self._build(
+                lambda: MarkReviewCommand(self.store, ids, self.curator, self._notify)
+            )
+        ):
+            self._push(cmd)
+
+    def review(self, ids: Sequence[int], decision: str) -> int:
+        """Accept or override the waiting edits of the posters (one undo step); how many
+        posters had edits waiting."""
+        if (
+            ids
+            and (
+                cmd := self._build(
+                    lambda: ReviewCommand(self.store, ids, decision, self.curator, self._notify)
+                )
+            )
+            and cmd.ids
+        ):
+            self._push(cmd)
+            return len(cmd.ids)
+        return 0
+
+    def revert_to(self, poster_id: int, entry_id: int) -> None:
+        """Put a poster back as it was after a history entry (one undo step)."""
+        if cmd := self._build(
+            partial(RevertCommand, self.store, poster_id, entry_id, self.curator, self._notify)
+        ):
+            self._push(cmd)
 
     def edit_profile(
         self, text: str, before: ProfileState | None, after: ProfileState | None

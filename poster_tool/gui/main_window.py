@@ -43,6 +43,8 @@ from poster_tool.gui.grid.poster_model import PosterModel
 from poster_tool.gui.grid.status_bar import StatusBar
 from poster_tool.gui.pool.pool_panel import PoolPanel
 from poster_tool.gui.preview.preview_panel import PreviewDock
+from poster_tool.gui.review.history_dock import HistoryDock
+from poster_tool.gui.review.review_dock import ReviewDock
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -158,6 +160,13 @@ class MainWindow(QMainWindow):
         self.preview_dock = PreviewDock(self.context, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.preview_dock)
         self.tabifyDockWidget(self.pool_dock, self.preview_dock)
+        # The review queue and the history: tabbed there too, hidden until asked for.
+        self.review_dock = ReviewDock(self.context, self)
+        self.history_dock = HistoryDock(self.context, self)
+        for dock in (self.review_dock, self.history_dock):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.tabifyDockWidget(self.pool_dock, dock)
+            dock.hide()
         self.pool_dock.raise_()
         self.preview_dock.hide()
 
@@ -193,6 +202,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.query_changed.connect(self.preview_dock.set_query)
         self.preview_dock.title_selected.connect(self._on_preview_title_selected)
         self.preview_dock.profiles_changed.connect(self._on_preview_profiles_changed)
+        self.review_dock.poster_selected.connect(self._on_review_poster_selected)
         self.context.catalog_changed.connect(self._on_catalog_changed)
         self.context.scores_changed.connect(self._on_scores_changed)
         self.editor.failed.connect(self._on_editor_failed)
@@ -507,6 +517,29 @@ class MainWindow(QMainWindow):
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.show()
 
+    def _on_mark_review_triggered(self) -> None:
+        self.editor.mark_review(self.selected_ids())
+
+    def _on_show_review_triggered(self) -> None:
+        self.review_dock.present()
+
+    def _on_show_history_triggered(self) -> None:
+        self.history_dock.show_posters(self.selected_ids())
+        self.history_dock.present()
+
+    def _on_agreement_triggered(self) -> None:
+        from poster_tool.gui.review.agreement_dialog import AgreementDialog
+
+        if self.workspace is not None:
+            dialog = AgreementDialog(self.workspace, self)
+            dialog.poster_selected.connect(self._on_review_poster_selected)
+            dialog.exec()
+
+    def _on_review_poster_selected(self, poster_id: int) -> None:
+        # The queue and the agreement report name posters the grid's filter may hide.
+        self.detail.show_ids([poster_id])
+        self.history_dock.show_posters([poster_id])
+
     def _on_edit_profiles_triggered(self) -> None:
         self.preview_dock.edit_profiles()
 
@@ -572,6 +605,7 @@ class MainWindow(QMainWindow):
     def _on_grid_selection_changed(self) -> None:
         ids = self.grid.selected_ids()
         self.detail.show_ids(ids)
+        self.history_dock.show_posters(ids)
         current = self.grid.currentIndex()
         poster = self.model.poster_at(current.row()) if current.isValid() else None
         if poster is not None and poster.title_id != self.pool.title_id:

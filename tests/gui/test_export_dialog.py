@@ -111,3 +111,18 @@ def test_the_dialog_says_what_would_go_out_before_writing(qtbot, workspace, tmp_
     assert not list(tmp_path.glob("*.json"))  # nothing written yet
     dialog.sensitive_box.setCurrentIndex(dialog.sensitive_box.findData("flag"))
     qtbot.waitUntil(lambda: "Would export 4" in dialog.preview_label.text(), timeout=10_000)
+
+
+def test_reviewed_only_counts_and_exports_the_reviewed_posters(qtbot, dialog, workspace, tmp_path):
+    with workspace.store() as store:
+        approved = [p for _, p in store.approved_posters()]
+        store.review(approved[:1], "accepted", "rita")
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog.reviewed_check.setChecked(True)
+    qtbot.waitUntil(lambda: "Would export 1 " in dialog.preview_label.text(), timeout=10_000)
+    out = tmp_path / "reviewed.json"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].posters == 1
+    assert json.loads(out.read_text("utf-8"))["options"]["reviewed_only"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -77,11 +78,17 @@ class CuratorEdits(PosterRows, AuditLog):
         with self.transaction():
             self._require_posters(changes)
             before = self.curation_state(list(changes))
+            where, params = in_clause("id", list(changes))
+            labelled_by = dict(
+                self._rows(f"SELECT id, curated_by FROM posters WHERE {where}", params)
+            )
             stamp = now()
             for poster_id, genres in changes.items():
                 new = None if genres is None else ordered(genres)
                 old = before[poster_id]["genres"]
-                if old == new:
+                # Another curator giving the same genres is recorded: it is their labelling
+                # too, which agreement between curators counts.
+                if old == new and (new is None or labelled_by[poster_id] == curator):
                     continue
                 self._db.execute(
                     "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
@@ -168,3 +175,51 @@ class CuratorEdits(PosterRows, AuditLog):
                     [now(), poster_id],
                 )
             self.audit(curator, "default", poster_id, title_id, old, poster_id)
+
+    def state_before(self, poster_id: int, entry_id: int) -> dict[str, Any]:
+        """The poster's status, curator genres and sensitivity as they were just before audit
+        entry ``entry_id`` (what "revert to this point" and a reviewer's override restore).
+
+        Each field changed from that entry on takes the ``before`` of its first such change;
+        the others keep their current value.
+        """
+        state = self.curation_state([poster_id])
+        if not state:
+            raise StoreError(f"no poster with id {poster_id}")
+        restored = state[poster_id]
+        for action, before in self._rows(
+            "SELECT action, before FROM audit_log a WHERE poster_id = ? AND id >= ? "
+            "AND action IN ('status', 'genres', 'sensitive') AND id = (SELECT min(id) "
+            "FROM audit_log b WHERE b.poster_id = a.poster_id AND b.action = a.action "
+            "AND b.id >= ?)",
+            [poster_id, entry_id, entry_id],
+        ):
+            restored[action] = json.loads(before or "null")
+        return restored
+
+    def state_after(self, poster_id: int, entry_id: int) -> dict[str, Any]:
+        """The poster's curation state as it was right after audit entry ``entry_id`` of its
+        history (what "revert to this point" restores).
+
+        :raises StoreError: when the entry is not one of this poster's
+        """
+        if not self._scalar(
+            "SELECT 1 FROM audit_log WHERE id = ? AND poster_id = ?", [entry_id, poster_id]
+        ):
+            raise StoreError(f"entry {entry_id} is not in the history of poster {poster_id}")
+        return self.state_before(poster_id, entry_id + 1)
+
+    def put_curation_state(self, states: Mapping[int, Mapping[str, Any]], curator: str) -> None:
+        """Give posters a whole curation state (as :meth:`curation_state` reads it) in one
+        transaction, each changed field audited."""
+        with self.transaction():
+            self.set_status({i: s["status"] for i, s in states.items()}, curator)
+            self.set_genres({i: s["genres"] for i, s in states.items()}, curator)
+            # A flag set without a reason (older data) comes back with a placeholder reason.
+            self.set_sensitive(
+                {
+                    i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
+                    for i, s in states.items()
+                },
+                curator,
+            )

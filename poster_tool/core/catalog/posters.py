@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from poster_tool.core.catalog.audit import REVIEWED_SQL
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
 from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
@@ -300,10 +301,10 @@ class PosterRows(LabelRows):
         }
 
     def approved_posters(
-        self, since: str | None = None, include_sensitive: bool = False
+        self, since: str | None = None, include_sensitive: bool = False, reviewed_only: bool = False
     ) -> list[tuple[int, int]]:
         """``(title id, poster id)`` of every approved poster (changed on or after ``since``),
-        by title.
+        by title; with ``reviewed_only``, only those a reviewer accepted or overrode.
 
         "Changed since" counts the poster's own row and its labels, so posters the model
         re-scored (which leaves ``updated_at`` alone) are included too.
@@ -311,6 +312,8 @@ class PosterRows(LabelRows):
         clauses, params = ["p.status = 'approved'"], []
         if not include_sensitive:
             clauses.append("p.sensitive = 0")
+        if reviewed_only:
+            clauses.append(REVIEWED_SQL.format(poster="p.id"))
         if since is not None:
             clauses.append(
                 "(p.updated_at >= ? OR EXISTS (SELECT 1 FROM poster_labels l "

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from poster_tool.core.catalog.crawl import CrawlRows
-from poster_tool.core.catalog.edits import CuratorEdits
 from poster_tool.core.catalog.embeddings import EmbeddingRows
 from poster_tool.core.catalog.impressions import ImpressionRows
 from poster_tool.core.catalog.profiles import ProfileRows
+from poster_tool.core.catalog.reviews import ReviewRows
 from poster_tool.core.catalog.runs import RunRows
 from poster_tool.core.catalog.titles import TitleRows
 from poster_tool.core.records import STATUSES
@@ -23,7 +23,7 @@ from poster_tool.core.taxonomy import GENRES
 
 
 class PosterStore(
-    CuratorEdits, TitleRows, EmbeddingRows, ProfileRows, RunRows, CrawlRows, ImpressionRows
+    ReviewRows, TitleRows, EmbeddingRows, ProfileRows, RunRows, CrawlRows, ImpressionRows
 ):
     """The catalog of one workspace.
 

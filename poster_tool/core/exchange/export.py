@@ -198,6 +198,7 @@ def export(
     since: str | None = None,
     include_images: str | os.PathLike[str] | None = None,
     sensitive: str = "exclude",
+    reviewed_only: bool = False,
 ) -> Generator[Progress, None, ExportReport]:
     """Write the approved posters to ``out``; cancel by closing the generator.
 
@@ -208,6 +209,7 @@ def export(
     :param since: only posters changed on or after this date (see :func:`parse_since`)
     :param include_images: a folder to copy the images into, named by SHA-256
     :param sensitive: ``"exclude"`` leaves sensitive posters out, ``"flag"`` keeps them flagged
+    :param reviewed_only: only posters a reviewer accepted or overrode
     :raises ExportError: on a bad option or an unusable output path
     """
     if fmt not in EXPORT_FORMATS:
@@ -234,7 +236,9 @@ def export(
     # One read transaction: every query sees the same snapshot (WAL), so the counts in the
     # header match the posters written even while curators keep editing.
     with store.snapshot():
-        report = yield from _write(workspace, store, fmt, out, since_key, images_dir, sensitive)
+        report = yield from _write(
+            workspace, store, fmt, out, since_key, images_dir, sensitive, reviewed_only
+        )
     report.size = out.stat().st_size
     return report
 
@@ -247,9 +251,13 @@ def _write(
     since_key: str | None,
     images_dir: Path | None,
     sensitive: str,
+    reviewed_only: bool,
 ) -> Generator[Progress, None, ExportReport]:
     changed, held, tally = _sort_out(
-        store, store.approved_posters(since_key, include_sensitive=sensitive == "flag")
+        store,
+        store.approved_posters(
+            since_key, include_sensitive=sensitive == "flag", reviewed_only=reviewed_only
+        ),
     )
     title_ids = sorted({title_id for title_id, _ in changed})
     report = ExportReport(
@@ -265,7 +273,12 @@ def _write(
     header = {
         "schema_version": SCHEMA_VERSION,
         "generator": f"Poster Studio {poster_tool.__version__}",
-        "options": {"status": "approved", "since": since_key, "sensitive": sensitive},
+        "options": {
+            "status": "approved",
+            "since": since_key,
+            "sensitive": sensitive,
+            "reviewed_only": reviewed_only,
+        },
         "genres": list(GENRES),
         "counts": {"titles": report.titles, "posters": report.posters},
         "images_dir": None if images_dir is None else _relative(images_dir, out.parent),
@@ -323,13 +336,18 @@ class ExportPreview:
 
 
 def preview(
-    store: PosterStore, since: str | None = None, sensitive: str = "exclude"
+    store: PosterStore,
+    since: str | None = None,
+    sensitive: str = "exclude",
+    reviewed_only: bool = False,
 ) -> ExportPreview:
     """Count what :func:`export` would write with these options (``export --dry-run``)."""
     changed, held, tally = _sort_out(
         store,
         store.approved_posters(
-            parse_since(since) if since else None, include_sensitive=sensitive == "flag"
+            parse_since(since) if since else None,
+            include_sensitive=sensitive == "flag",
+            reviewed_only=reviewed_only,
         ),
     )
     return ExportPreview(len({t for t, _ in changed}), len(changed), held, tally)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from poster_tool.core.catalog.connection import now
 from poster_tool.core.errors import PosterToolError
@@ -298,6 +298,51 @@ class ProfileState:
             "sample": self.sample,
             "viewings": [list(v) for v in self.viewings],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProfileState:
+        """The state as :meth:`to_dict` wrote it (in the audit log)."""
+        return cls(
+            str(data["name"]),
+            str(data.get("description", "")),
+            tuple(data.get("likes", ())),
+            tuple(data.get("dislikes", ())),
+            bool(data.get("sample", False)),
+            tuple((int(t), str(w), float(m)) for t, w, m in data.get("viewings", ())),
+        )
+
+
+def revert_states(
+    store: PosterStore, entry_id: int
+) -> tuple[ProfileState | None, ProfileState | None]:
+    """The profile that audit entry ``entry_id`` edited as it is now, and as it was right
+    after that entry (``None``: no such profile): what "revert to this point" puts back.
+
+    Later edits are followed by name, so a profile renamed or deleted since is found.
+
+    :raises ProfileError: when the entry is not a profile edit
+    """
+    entries = sorted(
+        (e for e in store.audit_log(action="profile", limit=1_000_000) if e.id >= entry_id),
+        key=lambda e: e.id,
+    )
+    if not entries or entries[0].id != entry_id:
+        raise ProfileError(f"entry {entry_id} is not an edit of a viewer profile")
+    first = entries[0]
+    target = ProfileState.from_dict(first.after) if isinstance(first.after, dict) else None
+    name = _profile_name(first.after) or _profile_name(first.before) or ""
+    alive = target is not None
+    for entry in entries[1:]:
+        before, after = _profile_name(entry.before), _profile_name(entry.after)
+        if alive and before == name:
+            alive, name = after is not None, after or name
+        elif not alive and before is None and after == name:
+            alive = True  # made again under the same name
+    return (profile_state(store, name) if alive else None), target
+
+
+def _profile_name(state: object) -> str | None:
+    return str(state["name"]) if isinstance(state, dict) else None
 
 
 def profile_state(store: PosterStore, name: str) -> ProfileState:

@@ -175,6 +175,9 @@ shows the selected poster large with every genre.<br><br>
 D make default for its title · S mark sensitive (asks why) · T title pool ·
 M accept the model's genres · Enter next undecided poster · arrows move · Ctrl+Z undo ·
 Ctrl+Shift+Z redo.<br><br>
+<b>Review</b>: Ctrl+Shift+R mark the selection for review · Ctrl+Shift+Q review queue (Y accept,
+O override the selected posters' waiting edits) · Ctrl+Shift+H history of the selection
+(Ctrl+Backspace reverts to the selected entry) · Ctrl+Shift+K agreement between curators.<br><br>
 <b>Chips</b> show what a poster exports as: teal = a curator's genres, grey = the source's
 official genres, dashed violet = added by the model (it is confident), red = an official
 genre the model is sure does not fit: the poster is held back from the export until you

@@ -90,6 +90,8 @@ class ExportDialog(QDialog):
         for text, mode in SENSITIVE:
             self.sensitive_box.addItem(text, mode)
 
+        self.reviewed_check = QCheckBox("Only posters a reviewer accepted or overrode")
+
         self.progress_bar = QProgressBar()
         self.progress_bar.setVisible(False)
         self.status_label = QLabel("Only approved posters are exported.")
@@ -116,6 +118,7 @@ class ExportDialog(QDialog):
         form.addRow(self.since_check, self.since_edit)
         form.addRow(self.images_check, _row(self.images_edit, self._images_browse))
         form.addRow("Sensitive posters", self.sensitive_box)
+        form.addRow("Review", self.reviewed_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.preview_label)
@@ -129,10 +132,12 @@ class ExportDialog(QDialog):
             self.since_check,
             self.images_check,
             self.sensitive_box,
+            self.reviewed_check,
         ]
         self.since_check.toggled.connect(self.refresh_preview)
         self.since_edit.dateChanged.connect(self.refresh_preview)
         self.sensitive_box.currentIndexChanged.connect(self.refresh_preview)
+        self.reviewed_check.toggled.connect(self.refresh_preview)
         self._preview_asked = 0
         self.preview: ExportPreview | None = None  # the latest count, once it arrives
         self.refresh_preview()
@@ -148,10 +153,13 @@ class ExportDialog(QDialog):
         self._preview_asked += 1
         asked, workspace = self._preview_asked, self._workspace
         since, sensitive = self._since(), self.sensitive_box.currentData()
+        reviewed = self.reviewed_check.isChecked()
 
         def count() -> tuple[int, ExportPreview]:
             with workspace.store() as store:
-                return asked, preview(store, since=since, sensitive=sensitive)
+                return asked, preview(
+                    store, since=since, sensitive=sensitive, reviewed_only=reviewed
+                )
 
         worker = workers.CallWorker(count)
         worker.signals.result.connect(self._on_preview_result)
@@ -209,11 +217,18 @@ class ExportDialog(QDialog):
             return
         since = self._since()
         fmt, sensitive = self.format_box.currentData(), self.sensitive_box.currentData()
-        workspace = self._workspace
+        workspace, reviewed = self._workspace, self.reviewed_check.isChecked()
 
         def job():  # runs in the worker thread, which opens its own store
             return workers.store_job(
-                workspace, export, fmt, out, since=since, include_images=images, sensitive=sensitive
+                workspace,
+                export,
+                fmt,
+                out,
+                since=since,
+                include_images=images,
+                sensitive=sensitive,
+                reviewed_only=reviewed,
             )
 
         worker = workers.JobWorker(job)

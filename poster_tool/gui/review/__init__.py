@@ -1,0 +1,1 @@
+"""The review pass, agreement between curators, and the history of the selection."""
