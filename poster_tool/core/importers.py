@@ -129,9 +129,11 @@ def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def shown(path: Path) -> str:
-    """A path as text that can always be printed and stored: undecodable bytes of a
-    file name (kept by Python as surrogates) appear as ``\\xNN``."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A path as text that can always be printed and stored on one line: undecodable bytes
+    of a file name (kept by Python as surrogates) appear as ``\\xNN``, control characters
+    (a newline in a manifest's path) as escapes."""
+    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _refuse_undecodable(folder: Path) -> None:
@@ -370,7 +372,7 @@ def _ingest_items(
                 for (item, title_id), result in zip(batch, results, strict=True):
                     meter.done += 1
                     if isinstance(result, IntakeError):
-                        report.refused.append((str(item.file), str(result).split(": ", 1)[-1]))
+                        report.refused.append((shown(item.file), str(result).split(": ", 1)[-1]))
                         meter.count("refused")
                         continue
                     outcome = intake.ingest(

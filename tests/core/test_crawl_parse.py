@@ -142,6 +142,7 @@ def test_json_recipe_loads_with_string_and_table_fields(tmp_path):
         ({"title": {"name": "h1", "genre": "x"}}, r"unknown key 'genre' in \[title\]"),
         ({"gallery": {}}, "gallery.posters is missing"),
         ({"title": {"name": "h1 >>> p"}}, "not a valid CSS selector"),
+        ({"title": {"name": {"css": "h1", "pattern": ["x"]}}}, "'pattern' and 'json' strings"),
         ({"title": {"name": "h1", "gallery_url": "/photos"}}, r"containing \{key\}"),
         ({"start_urls": ["ftp://x"]}, "not an http"),
         ({"name": "My Site"}, "lower-case"),

@@ -301,9 +301,14 @@ def _field(table: dict[str, Any], key: str, section: str) -> Field:
         field = Field(css.strip(), attr.strip() or None)
     elif isinstance(value, dict):
         unknown = sorted(set(value) - _FIELD_KEYS)
-        if unknown or not isinstance(value.get("css"), str):
+        optional = (value.get(k) for k in ("attr", "pattern", "json"))
+        if (
+            unknown
+            or not isinstance(value.get("css"), str)
+            or not all(v is None or isinstance(v, str) for v in optional)
+        ):
             raise CrawlError(
-                f"{where} needs a 'css' string and may have 'attr', 'pattern' and 'json'"
+                f"{where} needs a 'css' string and may have 'attr', 'pattern' and 'json' strings"
             )
         field = Field(
             value["css"].strip(), value.get("attr"), value.get("pattern"), value.get("json")
