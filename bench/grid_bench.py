@@ -161,7 +161,10 @@ def generate(root: Path, posters: int) -> Workspace:
                 "created_at) VALUES (?, ?, 'source', 1, ?)",
                 label_rows,
             )
-            store._db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
+            store._db.execute(
+                f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}), "
+                f"label_mask = ({schema.LABEL_MASK_SQL})"
+            )
         store._db.execute("ANALYZE")
     return ws
 

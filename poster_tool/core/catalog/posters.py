@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
 from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
-from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.core.records import PROVENANCES, Poster, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 
 _POSTER_COLUMNS = """
@@ -24,6 +25,44 @@ _SORTS = {
     "newest": "p.id DESC",
     "uncertain": "p.model_uncertainty DESC, p.id",  # NULL (never scored) sorts last
 }
+
+
+# The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
+_YES_NO = {"sensitive": "p.sensitive = 1"}
+
+
+def _known(genre: str) -> str:
+    if genre not in GENRES:
+        raise StoreError(f"unknown genre {genre!r}; see 'poster-tool genres'")
+    return genre
+
+
+def _bit(genre: str) -> int:
+    return 1 << GENRES.index(_known(genre))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StoreError(f"not a day: {text!r}; write it as YYYY-MM-DD") from None
+
+
+def _provenance(provenance: str, genre: str | None) -> tuple[str, list[Any]]:
+    """Where the final genres come from (of ``genre`` when one is chosen): the masks hold
+    the final genres and the labelled ones, so the model's additions are their difference."""
+    uncurated = "p.curated_at IS NULL AND "
+    if provenance == "curated":
+        return "p.curated_at IS NOT NULL", []
+    if provenance == "official":
+        if genre:
+            return uncurated + "p.label_mask & ? != 0", [_bit(genre)]
+        return uncurated + "p.genre_mask = p.label_mask", []
+    if provenance == "model":
+        if genre:  # the genre filter already asks for it among the final genres
+            return uncurated + "p.label_mask & ? = 0", [_bit(genre)]
+        return uncurated + "p.genre_mask & ~p.label_mask != 0", []
+    raise StoreError(f"unknown provenance {provenance!r}; choose one of {', '.join(PROVENANCES)}")
 
 
 class PosterRows(LabelRows):
@@ -207,21 +246,43 @@ class PosterRows(LabelRows):
             clauses.append("p.title_id = ?")
             params.append(q.title_id)
         if q.genre:
-            if q.genre not in GENRES:
-                raise StoreError(f"unknown genre {q.genre!r}; see 'poster-tool genres'")
             clauses.append("p.genre_mask & ? != 0")
-            params.append(1 << GENRES.index(q.genre))
+            params.append(_bit(q.genre))
         if q.disagrees:
             clauses.append("p.model_disagrees = 1")
         if q.unlabelled:
             clauses.append("p.curated_at IS NULL")
-        if q.sensitive is not None:
-            clauses.append("p.sensitive = ?")
-            params.append(int(q.sensitive))
+        for field, condition in _YES_NO.items():
+            value = getattr(q, field)
+            if value is not None:
+                clauses.append(condition if value else f"NOT ({condition})")
         if q.ids is not None:
             where, in_params = in_clause("p.id", q.ids)
             clauses.append(where)
             params.extend(in_params)
+        if q.score_genre:
+            # Driven by the partial index of model scores: one range scan, not a probe per row.
+            clauses.append(
+                "p.id IN (SELECT poster_id FROM poster_labels WHERE source = 'model' "
+                "AND genre = ? AND score >= ? AND score <= ?)"
+            )
+            params += [_known(q.score_genre), q.score_min, q.score_max]
+        if q.not_labelled:
+            clauses.append("p.label_mask & ? = 0")
+            params.append(_bit(q.not_labelled))
+        if q.provenance:
+            clause, more = _provenance(q.provenance, q.genre)
+            clauses.append(clause)
+            params += more
+        if q.curator:
+            clauses.append("p.edited_by = ?")
+            params.append(q.curator)
+        if q.edited_from:
+            clauses.append("p.edited_at >= ?")
+            params.append(_day(q.edited_from).isoformat())
+        if q.edited_to:
+            clauses.append("p.edited_at < ?")  # before the next day: the whole day counts
+            params.append((_day(q.edited_to) + timedelta(days=1)).isoformat())
         return (" AND ".join(clauses) or "1"), params
 
     def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
@@ -406,6 +467,16 @@ class PosterRows(LabelRows):
     def sources(self) -> list[str]:
         """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
         return [r[0] for r in self._rows("SELECT DISTINCT source FROM posters ORDER BY source")]
+
+    def curators(self) -> list[str]:
+        """Who made the last edit of some poster, by name (the curator filter's choices)."""
+        return [
+            r[0]
+            for r in self._rows(
+                "SELECT DISTINCT edited_by FROM posters WHERE edited_by IS NOT NULL "
+                "ORDER BY edited_by"
+            )
+        ]
 
     def all_phashes(self) -> list[tuple[int, str]]:
         """``(poster id, perceptual hash)`` of every poster, for near-duplicate indexes."""
