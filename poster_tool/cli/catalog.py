@@ -328,7 +328,8 @@ def cmd_views(args: argparse.Namespace) -> int:
         return 0
     for name, query in views.items():
         filters = ", ".join(f"{k}={v}" for k, v in query.to_view().items()) or "(everything)"
-        print(f"{name}  [{counts[name]:,} posters]  {filters}")
+        posters = "poster" if counts[name] == 1 else "posters"
+        print(f"{name}  [{counts[name]:,} {posters}]  {filters}")
     return 0
 
 

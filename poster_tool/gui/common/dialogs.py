@@ -175,6 +175,11 @@ shows the selected poster large with every genre.<br><br>
 D make default for its title · S mark sensitive (asks why) · T title pool ·
 M accept the model's genres · Enter next undecided poster · arrows move · Ctrl+Z undo ·
 Ctrl+Shift+Z redo.<br><br>
+<b>Filters</b>: Ctrl+F search · Ctrl+Shift+F more filters (Alt+S score range, Alt+B not
+labelled, Alt+O provenance, Alt+U curator, Alt+N / Alt+T last edited since / until) ·
+Ctrl+Shift+Backspace clear all filters · Ctrl+Shift+S save the filters as a view ·
+F2 rename it · Ctrl+Shift+Delete delete it · Ctrl+Shift+V choose a saved view ·
+Ctrl+1 … Ctrl+9 the first nine saved views.<br><br>
 <b>Chips</b> show what a poster exports as: teal = a curator's genres, grey = the source's
 official genres, dashed violet = added by the model (it is confident), red = an official
 genre the model is sure does not fit: the poster is held back from the export until you
