@@ -390,24 +390,39 @@ LABEL_MASK_SQL = """
 """
 
 
-_FILTERED = (
-    "genre_mask, label_mask, status, source, sensitive, model_disagrees, curated_at, "
-    "edited_by, edited_at"
+# The model's score of every genre as two hex digits each (taxonomy order): 00 unscored,
+# else 01 + the score in hundredths.  Fixed-width upper-case hex compares as text in score
+# order, so a score range is a substring test on the row, not a join with the labels.
+MODEL_SCORES_SQL = (
+    "CASE WHEN posters.model_version IS NULL THEN NULL ELSE "
+    + " || ".join(
+        "printf('%02X', coalesce((SELECT CAST(round(l.score * 100) AS INTEGER) + 1 "
+        "FROM poster_labels l WHERE l.poster_id = posters.id AND l.source = 'model' "
+        f"AND l.genre = '{g}'), 0))"
+        for g in GENRES
+    )
+    + " END"
 )
+_TESTED = (
+    "genre_mask, label_mask, status, source, sensitive, model_disagrees, curated_at, "
+    "edited_by, model_scores"
+)
+_FILTERED = f"{_TESTED}, edited_at"
 
 
 @migrations()
 def m009_power_filters(db: Database) -> None:
-    """What the power filters test per row: labelled genres as a bit mask, and who last
-    edited each poster and when (kept by a trigger on the audit log, which every curator
-    edit appends to); indexes for the filters."""
+    """What the power filters test per row: labelled genres as a bit mask, the model's
+    scores as text, and who last edited each poster and when (kept by a trigger on the
+    audit log, which every curator edit appends to); indexes for the filters."""
     _script(
         db,
         f"""
         ALTER TABLE posters ADD COLUMN label_mask INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE posters ADD COLUMN edited_by TEXT;
         ALTER TABLE posters ADD COLUMN edited_at TEXT;
-        UPDATE posters SET label_mask = ({LABEL_MASK_SQL});
+        ALTER TABLE posters ADD COLUMN model_scores TEXT;
+        UPDATE posters SET label_mask = ({LABEL_MASK_SQL}), model_scores = ({MODEL_SCORES_SQL});
         UPDATE posters SET (edited_by, edited_at) = (
             SELECT curator, at FROM audit_log WHERE poster_id = posters.id
             ORDER BY id DESC LIMIT 1);
@@ -423,10 +438,10 @@ def m009_power_filters(db: Database) -> None:
         CREATE INDEX posters_sort ON posters(sort_key, id, {_FILTERED});
         DROP INDEX posters_uncertain;
         CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id, {_FILTERED});
-        CREATE INDEX posters_edited ON posters(edited_at);
+        -- Edited posters are few: by day, with both sort keys, the rest as above.
+        CREATE INDEX posters_edited ON posters(edited_at, sort_key, model_uncertainty, {_TESTED})
+            WHERE edited_at IS NOT NULL;
         CREATE INDEX posters_editor ON posters(edited_by, edited_at);
-        CREATE INDEX poster_labels_model_score ON poster_labels(genre, score, poster_id)
-            WHERE source = 'model';
         """,
     )
     _stamp(db, 9)

@@ -57,6 +57,11 @@ def test_score_range_and_not_labelled_find_what_the_model_sees_that_nobody_label
     assert found(fresh_store, score_genre="Horror", score_min=0.2, score_max=0.5) == {
         world["drama_b"]
     }
+    # Both ends count, at the hundredths the window shows; unscored genres never match.
+    assert found(fresh_store, score_genre="Horror", score_min=0.3, score_max=0.3) == {
+        world["drama_b"]
+    }
+    assert found(fresh_store, score_genre="Comedy", score_max=1.0) == set()
     # The model's own suggestion is not a label: the poster it added Horror to still counts.
     assert "Horror" in fresh_store.get_poster(world["drama_a"]).genres
 
@@ -142,6 +147,7 @@ def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -
     poster = add(store, title, 1)
     store.set_genres({poster: ["Horror"]}, "ana")
     store.set_status({poster: "approved"}, "ben")
+    store.write_model_scores("m1", {poster: {"Sci-Fi": 0.91}}, {"Sci-Fi": 0.5})
     store.close()
     # Back to schema 7: what a catalog looked like before the power filters.
     db = Database(path)
@@ -149,14 +155,13 @@ def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -
     for index in (
         "posters_edited",
         "posters_editor",
-        "poster_labels_model_score",
         "posters_sort",
         "posters_uncertain",
     ):
         db.execute(f"DROP INDEX {index}")
     db.execute("CREATE INDEX posters_sort ON posters(sort_key, id)")
     db.execute("CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id)")
-    for column in ("label_mask", "edited_by", "edited_at"):
+    for column in ("label_mask", "edited_by", "edited_at", "model_scores"):
         db.execute(f"ALTER TABLE posters DROP COLUMN {column}")
     # sqlite-utils records the migrations it applied there
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_power_filters'")
@@ -168,4 +173,6 @@ def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -
     assert store.schema_version == schema.SCHEMA_VERSION
     assert store.query_ids(PosterQuery(curator="ben")) == [poster]
     assert store.query_ids(PosterQuery(not_labelled="Drama", provenance="curated")) == [poster]
+    assert store.query_ids(PosterQuery(score_genre="Sci-Fi", score_min=0.9)) == [poster]
+    assert store.query_ids(PosterQuery(score_genre="Sci-Fi", score_max=0.8)) == []
     store.close()

@@ -140,11 +140,13 @@ class LabelRows(Connection):
         return out
 
     def refresh_genre_mask(self, ids: Sequence[int]) -> None:
-        """Recompute the final- and labelled-genre bit masks after labels changed."""
+        """Recompute the final- and labelled-genre bit masks and the scores the filters
+        test after labels changed."""
         where, params = in_clause("id", ids)
         self._db.execute(
             f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}), "
-            f"label_mask = ({schema.LABEL_MASK_SQL}) WHERE {where}",
+            f"label_mask = ({schema.LABEL_MASK_SQL}), model_scores = ({schema.MODEL_SCORES_SQL}) "
+            f"WHERE {where}",
             params,
         )
 

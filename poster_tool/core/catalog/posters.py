@@ -41,6 +41,10 @@ def _bit(genre: str) -> int:
     return 1 << GENRES.index(_known(genre))
 
 
+def _hundredths(score: float) -> str:
+    return f"{round(min(1.0, max(0.0, score)) * 100) + 1:02X}"
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -261,12 +265,13 @@ class PosterRows(LabelRows):
             clauses.append(where)
             params.extend(in_params)
         if q.score_genre:
-            # Driven by the partial index of model scores: one range scan, not a probe per row.
-            clauses.append(
-                "p.id IN (SELECT poster_id FROM poster_labels WHERE source = 'model' "
-                "AND genre = ? AND score >= ? AND score <= ?)"
-            )
-            params += [_known(q.score_genre), q.score_min, q.score_max]
+            # The row's scores in hundredths (schema.MODEL_SCORES_SQL): 00 is "unscored".
+            clauses.append("substr(p.model_scores, ?, 2) BETWEEN ? AND ?")
+            params += [
+                2 * GENRES.index(_known(q.score_genre)) + 1,
+                _hundredths(q.score_min),
+                _hundredths(q.score_max),
+            ]
         if q.not_labelled:
             clauses.append("p.label_mask & ? = 0")
             params.append(_bit(q.not_labelled))
