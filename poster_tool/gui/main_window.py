@@ -590,6 +590,7 @@ class MainWindow(QMainWindow):
         self.grid.show_uncertainty(query.sort == "uncertain")
         self.filter_bar.show_banner(None)
         self.model.set_query(query)
+        self._count_facets()
 
     def _on_filter_fixed_list_closed(self) -> None:
         self._on_filter_query_changed(self.filter_bar.query())
@@ -645,6 +646,26 @@ class MainWindow(QMainWindow):
         worker = CallWorker(count)
         worker.signals.result.connect(self._on_stats_result)
         start(worker)
+        self._count_facets()
+
+    def _count_facets(self) -> None:
+        # The choices' counts scan the filtered catalog: in a worker, like the stats.
+        if self.workspace is None or self.model.fixed:
+            return
+        workspace, query = self.workspace, self.model.query
+
+        def count() -> tuple[PosterQuery, dict[str, dict[Any, int]]]:
+            with workspace.store() as store:
+                return query, store.facet_counts(query)
+
+        worker = CallWorker(count)
+        worker.signals.result.connect(self._on_facets_result)
+        start(worker)
+
+    def _on_facets_result(self, found: tuple[PosterQuery, dict[str, dict[Any, int]]]) -> None:
+        query, counts = found
+        if query == self.model.query:  # not a query the curator has left meanwhile
+            self.filter_bar.show_counts(counts)
 
     def _on_stats_result(self, stats: dict[str, Any]) -> None:
         self.status.show_stats(stats)

@@ -106,6 +106,20 @@ def test_filters_compose(fresh_store, world) -> None:
     assert found(fresh_store, genre="Drama", curator="ana") == set()
 
 
+def test_facet_counts_count_each_choice_within_the_query(fresh_store, world) -> None:
+    fresh_store.set_status({world["horror"]: "approved"}, "ana")
+    counts = fresh_store.facet_counts(PosterQuery(score_genre="Horror", score_min=0.6))
+    assert counts["genre"]["Horror"] == 2 and counts["genre"]["Drama"] == 1
+    assert counts["status"] == {"pending": 1, "approved": 1, "rejected": 0}
+    assert counts["provenance"] == {"curated": 0, "official": 1, "model": 1}
+    assert counts["sensitive"] == {True: 0, False: 2}
+    assert counts["curator"] == {"ana": 1}
+    for facet, field in (("provenance", "provenance"), ("status", "status")):
+        for value, n in counts[facet].items():
+            q = PosterQuery(score_genre="Horror", score_min=0.6, **{field: value})
+            assert fresh_store.count(q) == n
+
+
 def test_saved_views_are_created_renamed_and_deleted_audited(fresh_store) -> None:
     horror = PosterQuery(score_genre="Horror", score_min=0.6, not_labelled="Horror")
     fresh_store.put_view(None, "  Horror   check ", horror, "ana")

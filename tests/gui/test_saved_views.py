@@ -50,6 +50,20 @@ def test_score_range_and_not_labelled_compose_in_the_grid(scored, catalog) -> No
     assert shown(scored) == []
 
 
+def test_each_choice_shows_how_many_posters_it_would_keep(qtbot, scored) -> None:
+    power, bar = scored.filter_bar.power, scored.filter_bar
+    qtbot.waitUntil(lambda: bar.genre.itemText(bar.genre.findData("Horror")) == "Horror (6)")
+    choose(power.score_genre, "Horror")
+    power.score_min.setValue(0.6)
+    # Parasite's first poster gets Horror from the model; Alien's has it officially.
+    official = power.provenance.findData("official")
+    qtbot.waitUntil(lambda: power.provenance.itemText(official) == "Official only (1)")  # was 7
+    assert power.provenance.itemText(power.provenance.findData("model")) == "Model-added (1)"
+    assert bar.status.itemText(bar.status.findData("pending")) == "Pending (2)"
+    choose(power.provenance, "model")
+    assert shown(scored) == [scored.model.poster_id(0)] and len(shown(scored)) == 1
+
+
 def test_curator_and_days_of_the_last_edit(qtbot, window, catalog) -> None:
     alien = catalog.posters["Alien"][0]
     power = window.filter_bar.power

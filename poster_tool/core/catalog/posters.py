@@ -9,7 +9,7 @@ from typing import Any
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
 from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
-from poster_tool.core.records import PROVENANCES, Poster, PosterQuery
+from poster_tool.core.records import PROVENANCES, STATUSES, Poster, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 
 _POSTER_COLUMNS = """
@@ -306,6 +306,40 @@ class PosterRows(LabelRows):
         """How many posters match ``q``."""
         where, params = self._where(q)
         return int(self._scalar(f"SELECT count(*) FROM posters p WHERE {where}", params))
+
+    def facet_counts(self, q: PosterQuery) -> dict[str, dict[Any, int]]:
+        """How many posters matching ``q`` have each genre, status, provenance, sensitive
+        flag and last curator: the numbers the filter choices show (one pass, plus one
+        for the curators)."""
+        where, params = self._where(q)
+        provenance = {p: _provenance(p, None)[0] for p in PROVENANCES}
+        columns = [
+            *(f"coalesce(sum((p.genre_mask >> {i}) & 1), 0)" for i in range(len(GENRES))),
+            *(f"coalesce(sum(p.status = '{s}'), 0)" for s in STATUSES),
+            *(f"coalesce(sum({provenance[p]}), 0)" for p in PROVENANCES),
+            "coalesce(sum(p.sensitive), 0)",
+            "count(*)",
+        ]
+        row = list(
+            self._db.execute(
+                f"SELECT {', '.join(columns)} FROM posters p WHERE {where}", params
+            ).fetchone()
+        )
+        genres, row = row[: len(GENRES)], row[len(GENRES) :]
+        statuses, row = row[: len(STATUSES)], row[len(STATUSES) :]
+        provenances, (sensitive, total) = row[: len(PROVENANCES)], row[len(PROVENANCES) :]
+        curators = self._rows(
+            f"SELECT p.edited_by, count(*) FROM posters p WHERE {where} "
+            "AND p.edited_by IS NOT NULL GROUP BY p.edited_by",
+            params,
+        )
+        return {
+            "genre": dict(zip(GENRES, genres, strict=True)),
+            "status": dict(zip(STATUSES, statuses, strict=True)),
+            "provenance": dict(zip(PROVENANCES, provenances, strict=True)),
+            "sensitive": {True: sensitive, False: total - sensitive},
+            "curator": dict(curators),
+        }
 
     def near_duplicates(self, poster_id: int, max_bits: int = 10) -> list[int]:
         """Posters whose perceptual hash lies within ``max_bits`` of this one's (closest first)."""

@@ -9,6 +9,7 @@ posters of one poster) while one is shown.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from poster_tool.core.records import STATUSES, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.common.theme import COLORS
-from poster_tool.gui.grid.power_filters import PowerFilters, combo, refill
+from poster_tool.gui.grid.power_filters import PowerFilters, combo, refill, show_counts
 
 SORTS = (("title", "Title A–Z"), ("newest", "Newest first"), ("uncertain", "Least certain first"))
 TYPING_PAUSE_MS = 250
@@ -151,6 +152,19 @@ class FilterBar(QWidget):
         if self.power.active():
             self.more.setChecked(True)
         self._emit()
+
+    def show_counts(self, counts: dict[str, dict[Any, int]]) -> None:
+        """Show beside each choice how many posters of the grid have it (``facet_counts``)."""
+        power = self.power
+        for facet, box in (
+            ("genre", self.genre),
+            ("status", self.status),
+            ("provenance", power.provenance),
+            ("curator", power.curator),
+            *power.yes_no.items(),
+        ):
+            if facet in counts:
+                show_counts(box, counts[facet])
 
     def set_views(self, views: dict[str, PosterQuery]) -> None:
         """Offer these saved views (by name)."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from poster_tool.core.records import PROVENANCES, YES_NO_FILTERS, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 
+BASE_TEXT = Qt.ItemDataRole.UserRole + 1  # a choice's text without its count
 NO_DAY = QDate(2000, 1, 1)  # a date edit at its minimum shows "any": no bound
 PROVENANCE_WORDS = {
     "curated": "Curated",
@@ -168,6 +169,14 @@ def combo(anything: str | None, items: list[tuple[Any, str]]) -> QComboBox:
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return box
+
+
+def show_counts(box: QComboBox, counts: dict[Any, int]) -> None:
+    """Follow each choice (the first, "any", aside) with how many posters it would keep."""
+    for i in range(1, box.count()):
+        base = box.itemData(i, BASE_TEXT) or box.itemText(i)
+        box.setItemData(i, base, BASE_TEXT)
+        box.setItemText(i, f"{base} ({counts.get(box.itemData(i), 0):,})")
 
 
 def refill(box: QComboBox, names: list[str]) -> None:
