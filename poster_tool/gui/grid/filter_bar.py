@@ -131,8 +131,16 @@ class FilterBar(QWidget):
     def show_query(self, query: PosterQuery) -> None:
         """Set every control to ``query`` (a saved view), then announce it once."""
         self._timer.stop()
-        widgets = (self.search, self.genre, self.status, self.source, self.disagrees)
-        for widget in (*widgets, self.undecided, self.sort):
+        widgets = (
+            self.search,
+            self.genre,
+            self.status,
+            self.source,
+            self.disagrees,
+            self.undecided,
+            self.sort,
+        )
+        for widget in widgets:
             widget.blockSignals(True)
         self.search.setText(query.text)
         for box, value in (
@@ -147,7 +155,7 @@ class FilterBar(QWidget):
         self.disagrees.setChecked(query.disagrees)
         self.undecided.setChecked(query.unlabelled)
         self.power.show_query(query)
-        for widget in (*widgets, self.undecided, self.sort):
+        for widget in widgets:
             widget.blockSignals(False)
         if self.power.active():
             self.more.setChecked(True)
