@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING, Any
 
 from poster_tool.cli.common import (
     curator,
@@ -18,8 +18,17 @@ from poster_tool.cli.common import (
 from poster_tool.core.curation import sensitive_defaults, titles_line
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import Verdict, verdicts
-from poster_tool.core.records import STATUSES, Poster, PosterQuery
+from poster_tool.core.records import (
+    PROVENANCES,
+    STATUSES,
+    YES_NO_FILTERS,
+    Poster,
+    PosterQuery,
+)
 from poster_tool.core.taxonomy import ALIASES, GENRES, resolve_all, split_genres
+
+if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,9 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sort",
         choices=("title", "id", "newest", "uncertain"),
-        default="title",
-        help="order (uncertain: the model's coin flips first)",
+        help="order (uncertain: the model's coin flips first; default: the view's, else title)",
     )
+    _add_power_filters(p)
     p.add_argument(
         "--limit",
         type=int,
@@ -76,6 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_posters_list)
+
+    p = psub.add_parser("views", help="the saved views (named filter sets) of the workspace")
+    p.add_argument("--delete", metavar="NAME", help="delete this saved view (audited)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_views)
 
     p = psub.add_parser("set-status", help="approve, reject or reset posters")
     p.add_argument("ids", nargs="+", help="poster ids")
@@ -112,6 +126,82 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--to", type=int, required=True, metavar="ENTRY", help="audit entry id ('posters history')"
     )
     p.set_defaults(func=cmd_revert)
+
+
+def _add_power_filters(p: argparse.ArgumentParser) -> None:
+    """The window's power filters as flags, and saved views by name."""
+    g = p.add_argument_group("power filters (they compose with the filters above)")
+    g.add_argument("--source", help="only posters from this source (csv, dir, tmdb …)")
+    g.add_argument("--unlabelled", action="store_true", help="only posters no curator has labelled")
+    g.add_argument("--score-genre", metavar="GENRE", help="the model's score for this genre …")
+    g.add_argument("--score-min", type=float, default=0.0, help="… is at least this (0-1)")
+    g.add_argument("--score-max", type=float, default=1.0, help="… and at most this (0-1)")
+    g.add_argument("--not-labelled", metavar="GENRE", help="the labels lack it (not the model's)")
+    g.add_argument(
+        "--provenance",
+        choices=PROVENANCES,
+        help="where the final genres (of --genre, if given) come from",
+    )
+    g.add_argument("--edited-by", metavar="CURATOR", help="only posters this curator edited last")
+    g.add_argument("--edited-from", metavar="YYYY-MM-DD", help="last edited on or after this day")
+    g.add_argument("--edited-to", metavar="YYYY-MM-DD", help="last edited on or before this day")
+    for field, words in YES_NO_FILTERS.items():
+        g.add_argument(
+            f"--{field.replace('_', '-')}", choices=("yes", "no"), help=f"{words}: yes or no"
+        )
+    g.add_argument("--view", help="start from this saved view (the flags narrow it further)")
+    g.add_argument("--save-view", metavar="NAME", help="save these filters as a view (audited)")
+
+
+def _genre(name: str) -> str:
+    resolution = resolve_all([name])
+    if not resolution.genres:
+        raise PosterToolError(f"unknown genre {name!r}; see 'poster-tool genres'")
+    return resolution.genres[0]
+
+
+def _query(store: PosterStore, args: argparse.Namespace) -> PosterQuery:
+    """The saved view (if any) with the flags given on top."""
+    base = PosterQuery()
+    if args.view:
+        views = store.saved_views()
+        if args.view not in views:
+            raise PosterToolError(
+                f"no saved view named {args.view!r}; see 'poster-tool posters views'"
+            )
+        base = views[args.view]
+    if not 0 <= args.score_min <= args.score_max <= 1:
+        raise PosterToolError("--score-min and --score-max take 0 <= min <= max <= 1")
+    given: dict[str, Any] = {
+        "text": args.search,
+        "status": args.status,
+        "source": args.source,
+        "disagrees": args.disagrees or None,
+        "unlabelled": args.unlabelled or None,
+        "provenance": args.provenance,
+        "curator": args.edited_by,
+        "edited_from": args.edited_from,
+        "edited_to": args.edited_to,
+        "sort": args.sort,
+    }
+    for field in YES_NO_FILTERS:
+        value = getattr(args, field)
+        given[field] = None if value is None else value == "yes"
+    if args.title:
+        title = store.find_title(args.title)
+        if title is None:
+            raise PosterToolError(f"no title {args.title!r} in the catalog")
+        given["title_id"] = title.id
+    for field in ("genre", "not_labelled"):
+        if getattr(args, field):
+            given[field] = _genre(getattr(args, field))
+    if args.score_genre:
+        given |= {
+            "score_genre": _genre(args.score_genre),
+            "score_min": args.score_min,
+            "score_max": args.score_max,
+        }
+    return replace(base, **{k: v for k, v in given.items() if v not in (None, "")})
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -202,28 +292,12 @@ def poster_json(poster: Poster, verdict: Verdict) -> dict[str, Any]:
 
 def cmd_posters_list(args: argparse.Namespace) -> int:
     _, store = open_store(args, reads=True)
-    title_id = None
-    if args.title:
-        title = store.find_title(args.title)
-        if title is None:
-            raise PosterToolError(f"no title {args.title!r} in the catalog")
-        title_id = title.id
-    genre = None
-    if args.genre:
-        resolution = resolve_all([args.genre])
-        if not resolution.genres:
-            raise PosterToolError(f"unknown genre {args.genre!r}; see 'poster-tool genres'")
-        genre = resolution.genres[0]
     if args.limit < 0:
         raise PosterToolError("--limit takes 0 (no limit) or a positive number")
-    query = PosterQuery(
-        text=args.search,
-        genre=genre,
-        status=args.status,
-        title_id=title_id,
-        disagrees=args.disagrees,
-        sort=args.sort,
-    )
+    query = _query(store, args)
+    if args.save_view:
+        store.put_view(None, args.save_view, query, curator(args))
+        print(f"poster-tool: saved the view {args.save_view!r}", file=sys.stderr)
     limit = args.limit or int(store.count(query))
     posters = store.posters(store.query_ids(query, 0, limit))
     if args.json:
@@ -240,6 +314,29 @@ def cmd_posters_list(args: argparse.Namespace) -> int:
             f"poster-tool: listed {len(posters)} of {total} posters (--limit 0 for all)",
             file=sys.stderr,
         )
+    return 0
+
+
+def cmd_views(args: argparse.Namespace) -> int:
+    _, store = open_store(args, reads=not args.delete)
+    if args.delete:
+        store.put_view(args.delete, None, None, curator(args))
+        print(f"deleted the view {args.delete!r}")
+        return 0
+    views = store.saved_views()
+    counts = {name: store.count(query) for name, query in views.items()}
+    if args.json:
+        print_json(
+            [
+                {"name": name, "filters": query.to_view(), "posters": counts[name]}
+                for name, query in views.items()
+            ]
+        )
+        return 0
+    for name, query in views.items():
+        filters = ", ".join(f"{k}={v}" for k, v in query.to_view().items()) or "(everything)"
+        posters = "poster" if counts[name] == 1 else "posters"
+        print(f"{name}  [{counts[name]:,} {posters}]  {filters}")
     return 0
 
 

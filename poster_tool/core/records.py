@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 STATUSES: tuple[str, ...] = ("pending", "approved", "rejected")
 LABEL_SOURCES: tuple[str, ...] = ("source", "model", "curator")
+# Where a poster's final genres (or one final genre) come from: a curator decided them; the
+# source's official genres alone; or the model added one nobody labelled.
+PROVENANCES: tuple[str, ...] = ("curated", "official", "model")
+# Yes/no/any filters of PosterQuery (``None``: any), by field, with the words the window and
+# the CLI show.  A new one (a review state, say) is a field of PosterQuery, a line here and
+# its SQL condition in the catalog's poster queries.
+YES_NO_FILTERS: dict[str, str] = {"sensitive": "Sensitive"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,16 @@ class PosterQuery:
     :param genre: effective genre (curator labels, else the source's)
     :param sort: ``"title"``, ``"newest"``, ``"id"``, ``"uncertain"`` (least certain first)
     :param ids: restrict to these poster ids (near-duplicates, similar posters)
+    :param score_genre: the model's score for this genre lies in ``score_min``..``score_max``
+        (inclusive; posters the model has not scored do not match)
+    :param not_labelled: the poster's labels (the curator's, else the source's; never the
+        model's suggestions) lack this genre: with ``score_genre`` the same, what the
+        model sees that nobody labelled
+    :param provenance: one of :data:`PROVENANCES`; of the ``genre`` chosen, else of the
+        poster's final genres as a whole
+    :param curator: who made the poster's last edit
+    :param edited_from: the last edit was on or after this day (``YYYY-MM-DD``, UTC)
+    :param edited_to: the last edit was on or before this day
     """
 
     text: str = ""
@@ -125,9 +143,33 @@ class PosterQuery:
     unlabelled: bool = False
     sensitive: bool | None = None
     ids: tuple[int, ...] | None = None
+    score_genre: str | None = None
+    score_min: float = 0.0
+    score_max: float = 1.0
+    not_labelled: str | None = None
+    provenance: str | None = None
+    curator: str | None = None
+    edited_from: str | None = None
+    edited_to: str | None = None
     sort: str = "title"
 
     @property
     def filtered(self) -> bool:
         """Whether anything narrows the result (the sort order does not)."""
         return self != PosterQuery(sort=self.sort)
+
+    def to_view(self) -> dict[str, Any]:
+        """The fields a saved view keeps: those that differ from the default, fixed lists
+        of ids aside (they name posters of one moment, not a filter)."""
+        default = PosterQuery()
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "ids" and getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    @classmethod
+    def from_view(cls, data: dict[str, Any]) -> PosterQuery:
+        """The query a saved view holds; fields this version does not know are dropped."""
+        known = {f.name for f in fields(cls)} - {"ids"}
+        return replace(cls(), **{k: v for k, v in data.items() if k in known})

@@ -399,6 +399,74 @@ def m008_reviews(db: Database) -> None:
     _stamp(db, 8)
 
 
+# A poster's labelled genres as a bit set: the curator's, else the source's, never the
+# model's.  Against ``genre_mask`` it tells where a final genre comes from, so the grid's
+# "not labelled Horror" and provenance filters are bit tests per row, not sub-queries.
+LABEL_MASK_SQL = """
+    SELECT coalesce(sum(DISTINCT 1 << g.position), 0) FROM poster_labels l
+    JOIN genres g ON g.name = l.genre
+    WHERE l.poster_id = posters.id AND l.positive = 1
+      AND l.source = CASE WHEN posters.curated_at IS NULL THEN 'source' ELSE 'curator' END
+"""
+
+
+# The model's score of every genre as two hex digits each (taxonomy order): 00 unscored,
+# else 01 + the score in hundredths.  Fixed-width upper-case hex compares as text in score
+# order, so a score range is a substring test on the row, not a join with the labels.
+MODEL_SCORES_SQL = (
+    "CASE WHEN posters.model_version IS NULL THEN NULL ELSE "
+    + " || ".join(
+        "printf('%02X', coalesce((SELECT CAST(round(l.score * 100) AS INTEGER) + 1 "
+        "FROM poster_labels l WHERE l.poster_id = posters.id AND l.source = 'model' "
+        f"AND l.genre = '{g}'), 0))"
+        for g in GENRES
+    )
+    + " END"
+)
+_TESTED = (
+    "genre_mask, label_mask, status, source, sensitive, model_disagrees, curated_at, "
+    "edited_by, model_scores"
+)
+_FILTERED = f"{_TESTED}, edited_at"
+
+
+@migrations()
+def m009_power_filters(db: Database) -> None:
+    """What the power filters test per row: labelled genres as a bit mask, the model's
+    scores as text, and who last edited each poster and when (kept by a trigger on the
+    audit log, which every curator edit appends to); indexes for the filters."""
+    _script(
+        db,
+        f"""
+        ALTER TABLE posters ADD COLUMN label_mask INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE posters ADD COLUMN edited_by TEXT;
+        ALTER TABLE posters ADD COLUMN edited_at TEXT;
+        ALTER TABLE posters ADD COLUMN model_scores TEXT;
+        UPDATE posters SET label_mask = ({LABEL_MASK_SQL}), model_scores = ({MODEL_SCORES_SQL});
+        UPDATE posters SET (edited_by, edited_at) = (
+            SELECT curator, at FROM audit_log WHERE poster_id = posters.id
+            ORDER BY id DESC LIMIT 1);
+        CREATE TRIGGER audit_log_last_edit AFTER INSERT ON audit_log
+            WHEN NEW.poster_id IS NOT NULL
+            BEGIN
+                UPDATE posters SET edited_by = NEW.curator, edited_at = NEW.at
+                WHERE id = NEW.poster_id;
+            END;
+        -- The grid's two index orders carry every column a filter tests, so counting and
+        -- paging a filtered grid reads these narrow indexes, never the wide rows.
+        DROP INDEX posters_sort;
+        CREATE INDEX posters_sort ON posters(sort_key, id, {_FILTERED});
+        DROP INDEX posters_uncertain;
+        CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id, {_FILTERED});
+        -- Edited posters are few: by day, with both sort keys, the rest as above.
+        CREATE INDEX posters_edited ON posters(edited_at, sort_key, model_uncertainty, {_TESTED})
+            WHERE edited_at IS NOT NULL;
+        CREATE INDEX posters_editor ON posters(edited_by, edited_at);
+        """,
+    )
+    _stamp(db, 9)
+
+
 MIGRATIONS = (
     m001_catalog,
     m002_grid_indexes,
@@ -408,6 +476,7 @@ MIGRATIONS = (
     m006_site_title_keys,
     m007_impression_logs,
     m008_reviews,
+    m009_power_filters,
 )
 SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 

@@ -2,8 +2,8 @@
 
 Standard ``QKeySequence`` keys where Qt has them; single keys for the curator's hot path
 (1–9/0 toggle the first ten genres, A approve, R reject, D default, S sensitive, Enter
-next poster awaiting a decision).  Single-key shortcuts never fire while a text field has
-focus: the field takes its letters first.
+next poster awaiting a decision; Ctrl+1–9 show the first nine saved views).  Single-key
+shortcuts never fire while a text field has focus: the field takes its letters first.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ Key = QKeySequence.StandardKey | str | tuple[str, ...]
 
 GENRE_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 KEYED_GENRES = GENRES[: len(GENRE_KEYS)]  # the genres the number keys toggle
+VIEW_KEYS = 9  # saved views with a key of their own (Ctrl+1 … Ctrl+9)
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,33 @@ SPECS: tuple[Spec, ...] = (
         "Ctrl+Shift+K",
         "Per-genre Cohen's kappa of two curators and the posters they disagree on",
     ),
+    # Filters
+    Spec(
+        "more_filters",
+        "&More Filters",
+        "Ctrl+Shift+F",
+        "Show or hide the power filters: score range, not labelled, provenance, curator, days",
+    ),
+    Spec(
+        "clear_filters",
+        "&Clear All Filters",
+        "Ctrl+Shift+Backspace",
+        "Show every poster again (the sort order stays)",
+    ),
+    Spec(
+        "save_view",
+        "&Save View As…",
+        "Ctrl+Shift+S",
+        "Save the filters and sort as a named view every curator of the workspace sees",
+    ),
+    Spec("rename_view", "&Rename View…", "F2", "Rename the saved view shown"),
+    Spec("delete_view", "&Delete View", "Ctrl+Shift+Delete", "Delete the saved view shown"),
+    Spec(
+        "choose_view",
+        "C&hoose Saved View…",
+        "Ctrl+Shift+V",
+        "Open the list of saved views (Ctrl+1 … Ctrl+9 show the first nine at once)",
+    ),
     # Model
     Spec(
         "retrain",
@@ -275,6 +303,19 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
         ),
     ),
     ("&Review", ("mark_review", "show_review", "show_history", None, "agreement")),
+    (
+        "Fi&lters",
+        (
+            "more_filters",
+            "clear_filters",
+            None,
+            "save_view",
+            "rename_view",
+            "delete_view",
+            "choose_view",
+            None,
+        ),
+    ),
     ("&Model", ("retrain", "model_history")),
     ("&Help", ("guide", "about")),
 )
@@ -327,6 +368,14 @@ class Actions:
             action.setStatusTip(f"Add or remove the genre {genre} on the selected posters")
             action.setData(genre)
             self.genres[genre] = action
+        # Ctrl+1 … Ctrl+9 show the first nine saved views; hidden while there are fewer.
+        self.views: list[QAction] = []
+        for n in range(1, VIEW_KEYS + 1):
+            action = QAction(parent)
+            action.setObjectName(f"view_{n}")
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.setVisible(False)
+            self.views.append(action)
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -362,6 +411,12 @@ class Actions:
     show_review: QAction
     show_history: QAction
     agreement: QAction
+    more_filters: QAction
+    clear_filters: QAction
+    save_view: QAction
+    rename_view: QAction
+    delete_view: QAction
+    choose_view: QAction
     retrain: QAction
     model_history: QAction
     guide: QAction
@@ -405,7 +460,10 @@ class Actions:
                 menu.addSeparator() if name is None else menu.addAction(found[name])
             if title == "&Edit":
                 menu.addMenu("Toggle &Genre").addActions(list(self.genres.values()))
+            if title == "Fi&lters":
+                menu.addActions(self.views)
         window.addActions(list(self.genres.values()))  # number keys work with menus closed
+        window.addActions(self.views)
         tools = window.addToolBar("Main")
         tools.setObjectName("mainToolBar")  # saveState() needs names
         tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -445,7 +503,22 @@ class Actions:
             self.show_review,
             self.show_history,
             self.agreement,
+            self.more_filters,
+            self.clear_filters,
+            self.save_view,
+            self.rename_view,
+            self.delete_view,
+            self.choose_view,
         ]
+
+    def show_views(self, names: list[str]) -> None:
+        """Name the keyed saved-view actions after the first nine views (hide the rest)."""
+        for n, action in enumerate(self.views):
+            name = names[n] if n < len(names) else None
+            action.setVisible(name is not None)
+            action.setText(name.replace("&", "&&") if name else "")
+            action.setData(name)
+            action.setStatusTip(f"Show the saved view “{name}”" if name else "")
 
 
 def _keys(key: Key) -> list[QKeySequence]:

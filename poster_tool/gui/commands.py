@@ -1,4 +1,4 @@
-"""Every curator edit (of posters and of viewer profiles) as a ``QUndoCommand``, and the
+"""Every curator edit (of posters, viewer profiles and saved views) as a ``QUndoCommand``, and the
 editor that pushes them.
 
 A command reads the old state in ``__init__`` (e.g. ``store.curation_state``);
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -21,6 +21,7 @@ from poster_tool.core.personalize.profiles import ProfileState, put_profile
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
+    from poster_tool.core.records import PosterQuery
 
 Notify = Callable[[list[int]], None]
 
@@ -257,9 +258,32 @@ class RevertCommand(CurationCommand):
         self.store.put_curation_state(self.before, self.curator)
 
 
-class ProfileCommand(CatalogCommand):
-    """One edit of a viewer profile: ``before`` and ``after`` are its whole state (``None``:
-    no such profile), so undo and redo each put one state back (see
+class SwapCommand(CatalogCommand):
+    """An edit that swaps one whole state for another: redo puts ``after`` in the place of
+    ``before``, undo the reverse (``None``: no such thing, so the edit adds or deletes)."""
+
+    def __init__(
+        self, store: PosterStore, text: str, before: object, after: object, curator: str
+    ) -> None:
+        super().__init__(text)
+        self.store = store
+        self.before = before
+        self.after = after
+        self.curator = curator
+
+    def apply(self) -> None:
+        self.put(self.before, self.after)
+
+    def restore(self) -> None:
+        self.put(self.after, self.before)
+
+    def put(self, current: Any, state: Any) -> None:
+        """Replace ``current`` by ``state`` in the catalog (one store call)."""
+        raise NotImplementedError
+
+
+class ProfileCommand(SwapCommand):
+    """One edit of a viewer profile: ``before`` and ``after`` are its whole state (see
     :func:`poster_tool.core.personalize.profiles.put_profile`).
 
     :param notify: called with the name of the profile to show after redo and undo
@@ -274,27 +298,50 @@ class ProfileCommand(CatalogCommand):
         curator: str,
         notify: Callable[[str], None],
     ) -> None:
-        super().__init__(text)
-        self.store = store
-        self.before = before
-        self.after = after
-        self.curator = curator
+        super().__init__(store, text, before, after, curator)
         self.notify = notify
         self._shown = ""
 
-    def apply(self) -> None:
-        self._put(self.before, self.after)
-
-    def restore(self) -> None:
-        self._put(self.after, self.before)
-
-    def _put(self, current: ProfileState | None, state: ProfileState | None) -> None:
+    def put(self, current: ProfileState | None, state: ProfileState | None) -> None:
         self._shown = current.name if current is not None else ""
         put_profile(self.store, None if current is None else current.name, state, self.curator)
         self._shown = state.name if state is not None else ""
 
     def done(self) -> None:
         self.notify(self._shown)
+
+
+SavedView = tuple[str, "PosterQuery"]  # a saved view's name and filters
+
+
+class ViewCommand(SwapCommand):
+    """Save, rename or delete a saved view (``before``, ``after``: ``(name, query)``).
+
+    :param notify: called after redo and undo
+    """
+
+    def __init__(
+        self,
+        store: PosterStore,
+        text: str,
+        before: SavedView | None,
+        after: SavedView | None,
+        curator: str,
+        notify: Callable[[], None],
+    ) -> None:
+        super().__init__(store, text, before, after, curator)
+        self.notify = notify
+
+    def put(self, current: SavedView | None, state: SavedView | None) -> None:
+        self.store.put_view(
+            None if current is None else current[0],
+            None if state is None else state[0],
+            None if state is None else state[1],
+            self.curator,
+        )
+
+    def done(self) -> None:
+        self.notify()
 
 
 class Editor(QObject):
@@ -306,6 +353,7 @@ class Editor(QObject):
 
     changed = Signal(list)  # ids of posters whose state changed (edit, undo or redo)
     profiles_changed = Signal(str)  # a profile edit, undo or redo: the profile to show
+    views_changed = Signal()  # a saved view was saved, renamed or deleted (or undone)
     failed = Signal(str)  # an edit the store refused, in plain words
 
     def __init__(
@@ -433,6 +481,20 @@ class Editor(QObject):
         undo step); the refusal, if the store refused it."""
         command = ProfileCommand(
             self.store, text, before, after, self.curator, self.profiles_changed.emit
+        )
+        self._push(command)
+        return command.error
+
+    def edit_view(
+        self,
+        text: str,
+        before: SavedView | None,
+        after: SavedView | None,
+    ) -> PosterToolError | None:
+        """Save (``before=None``), rename or change, or delete (``after=None``) a saved
+        view (one undo step); the refusal, if the store refused it."""
+        command = ViewCommand(
+            self.store, text, before, after, self.curator, self.views_changed.emit
         )
         self._push(command)
         return command.error

@@ -40,6 +40,7 @@ from poster_tool.gui.grid.filter_bar import FilterBar
 from poster_tool.gui.grid.first_run import FirstRunPage
 from poster_tool.gui.grid.grid_view import PosterGrid
 from poster_tool.gui.grid.poster_model import PosterModel
+from poster_tool.gui.grid.saved_views import SavedViews
 from poster_tool.gui.grid.status_bar import StatusBar
 from poster_tool.gui.pool.pool_panel import PoolPanel
 from poster_tool.gui.preview.preview_panel import PreviewDock
@@ -47,7 +48,7 @@ from poster_tool.gui.review.history_dock import HistoryDock
 from poster_tool.gui.review.review_dock import ReviewDock
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QAction, QCloseEvent
 
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.progress import Progress
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.grid = PosterGrid(self.model, self.settings.zoom)
         self.filter_bar = FilterBar()
         self.filter_bar.set_sort(self.settings.sort)
+        self.saved_views = SavedViews(self.editor, self.filter_bar, self)
         browse = QWidget()
         layout = QVBoxLayout(browse)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -190,6 +192,9 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(slot)
         for genre, action in a.genres.items():
             action.triggered.connect(partial(self._on_genre_triggered, genre))
+        for action in a.views:
+            action.triggered.connect(partial(self._on_view_triggered, action))
+        self.saved_views.listed.connect(a.show_views)
         self.detail.genre_toggled.connect(self._on_genre_triggered)
         self.filter_bar.query_changed.connect(self._on_filter_query_changed)
         self.filter_bar.fixed_list_closed.connect(self._on_filter_fixed_list_closed)
@@ -249,6 +254,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
         self.filter_bar.set_sources(store.sources())
+        self.filter_bar.power.set_curators(store.curators())
+        self.saved_views.reload()
         self.filter_bar.show_banner(None)
         self.model.set_query(self.filter_bar.query())
         self.grid.show_uncertainty(self.model.query.sort == "uncertain")
@@ -491,6 +498,33 @@ class MainWindow(QMainWindow):
         self.filter_bar.search.setFocus()
         self.filter_bar.search.selectAll()
 
+    def _on_more_filters_triggered(self) -> None:
+        more = self.filter_bar.more
+        more.setChecked(not more.isChecked())
+        if more.isChecked():
+            self.filter_bar.power.score_genre.setFocus()
+        else:
+            self.grid.setFocus()
+
+    def _on_clear_filters_triggered(self) -> None:
+        self.filter_bar.clear_filters()
+
+    def _on_save_view_triggered(self) -> None:
+        self.saved_views.save()
+
+    def _on_rename_view_triggered(self) -> None:
+        self.saved_views.rename()
+
+    def _on_delete_view_triggered(self) -> None:
+        self.saved_views.delete()
+
+    def _on_choose_view_triggered(self) -> None:
+        self.filter_bar.views.setFocus()
+        self.filter_bar.views.showPopup()
+
+    def _on_view_triggered(self, action: QAction) -> None:
+        self.filter_bar.apply_view(action.data())
+
     def _on_zoom_in_triggered(self) -> None:
         self.zoom.setValue(self.zoom.value() + 24)
 
@@ -589,6 +623,7 @@ class MainWindow(QMainWindow):
         self.grid.show_uncertainty(query.sort == "uncertain")
         self.filter_bar.show_banner(None)
         self.model.set_query(query)
+        self._count_facets()
 
     def _on_filter_fixed_list_closed(self) -> None:
         self._on_filter_query_changed(self.filter_bar.query())
@@ -645,9 +680,31 @@ class MainWindow(QMainWindow):
         worker = CallWorker(count)
         worker.signals.result.connect(self._on_stats_result)
         start(worker)
+        self._count_facets()
+
+    def _count_facets(self) -> None:
+        # The choices' counts scan the filtered catalog: in a worker, like the stats.
+        if self.workspace is None or self.model.fixed:
+            return
+        workspace, query = self.workspace, self.model.query
+
+        def count() -> tuple[PosterQuery, dict[str, dict[Any, int]]]:
+            with workspace.store() as store:
+                return query, store.facet_counts(query)
+
+        worker = CallWorker(count)
+        worker.signals.result.connect(self._on_facets_result)
+        start(worker)
+
+    def _on_facets_result(self, found: tuple[PosterQuery, dict[str, dict[Any, int]]]) -> None:
+        query, counts = found
+        if query == self.model.query:  # not a query the curator has left meanwhile
+            self.filter_bar.show_counts(counts)
 
     def _on_stats_result(self, stats: dict[str, Any]) -> None:
         self.status.show_stats(stats)
+        if self.store is not None:  # a curator's first edit makes them a choice
+            self.filter_bar.power.set_curators(self.store.curators())
         self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0 or self.model.fixed)
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -140,10 +140,14 @@ class LabelRows(Connection):
         return out
 
     def refresh_genre_mask(self, ids: Sequence[int]) -> None:
-        """Recompute the effective-genre bit mask after labels changed outside ``set_genres``."""
+        """Recompute the final- and labelled-genre bit masks and the scores the filters
+        test after labels changed."""
         where, params = in_clause("id", ids)
         self._db.execute(
-            f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}) WHERE {where}", params
+            f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}), "
+            f"label_mask = ({schema.LABEL_MASK_SQL}), model_scores = ({schema.MODEL_SCORES_SQL}) "
+            f"WHERE {where}",
+            params,
         )
 
     def refresh_disagreement(self, poster_id: int) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from poster_tool.core.catalog.audit import REVIEWED_SQL
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
 from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
-from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.core.records import PROVENANCES, STATUSES, Poster, PosterQuery
 from poster_tool.core.taxonomy import GENRES
 
 _POSTER_COLUMNS = """
@@ -25,6 +26,48 @@ _SORTS = {
     "newest": "p.id DESC",
     "uncertain": "p.model_uncertainty DESC, p.id",  # NULL (never scored) sorts last
 }
+
+
+# The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
+_YES_NO = {"sensitive": "p.sensitive = 1"}
+
+
+def _known(genre: str) -> str:
+    if genre not in GENRES:
+        raise StoreError(f"unknown genre {genre!r}; see 'poster-tool genres'")
+    return genre
+
+
+def _bit(genre: str) -> int:
+    return 1 << GENRES.index(_known(genre))
+
+
+def _hundredths(score: float) -> str:
+    return f"{round(min(1.0, max(0.0, score)) * 100) + 1:02X}"
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StoreError(f"not a day: {text!r}; write it as YYYY-MM-DD") from None
+
+
+def _provenance(provenance: str, genre: str | None) -> tuple[str, list[Any]]:
+    """Where the final genres come from (of ``genre`` when one is chosen): the masks hold
+    the final genres and the labelled ones, so the model's additions are their difference."""
+    uncurated = "p.curated_at IS NULL AND "
+    if provenance == "curated":
+        return "p.curated_at IS NOT NULL", []
+    if provenance == "official":
+        if genre:
+            return uncurated + "p.label_mask & ? != 0", [_bit(genre)]
+        return uncurated + "p.genre_mask = p.label_mask", []
+    if provenance == "model":
+        if genre:  # the genre filter already asks for it among the final genres
+            return uncurated + "p.label_mask & ? = 0", [_bit(genre)]
+        return uncurated + "p.genre_mask & ~p.label_mask != 0", []
+    raise StoreError(f"unknown provenance {provenance!r}; choose one of {', '.join(PROVENANCES)}")
 
 
 class PosterRows(LabelRows):
@@ -208,21 +251,44 @@ class PosterRows(LabelRows):
             clauses.append("p.title_id = ?")
             params.append(q.title_id)
         if q.genre:
-            if q.genre not in GENRES:
-                raise StoreError(f"unknown genre {q.genre!r}; see 'poster-tool genres'")
             clauses.append("p.genre_mask & ? != 0")
-            params.append(1 << GENRES.index(q.genre))
+            params.append(_bit(q.genre))
         if q.disagrees:
             clauses.append("p.model_disagrees = 1")
         if q.unlabelled:
             clauses.append("p.curated_at IS NULL")
-        if q.sensitive is not None:
-            clauses.append("p.sensitive = ?")
-            params.append(int(q.sensitive))
+        for field, condition in _YES_NO.items():
+            value = getattr(q, field)
+            if value is not None:
+                clauses.append(condition if value else f"NOT ({condition})")
         if q.ids is not None:
             where, in_params = in_clause("p.id", q.ids)
             clauses.append(where)
             params.extend(in_params)
+        if q.score_genre:
+            # The row's scores in hundredths (schema.MODEL_SCORES_SQL): 00 is "unscored".
+            clauses.append("substr(p.model_scores, ?, 2) BETWEEN ? AND ?")
+            params += [
+                2 * GENRES.index(_known(q.score_genre)) + 1,
+                _hundredths(q.score_min),
+                _hundredths(q.score_max),
+            ]
+        if q.not_labelled:
+            clauses.append("p.label_mask & ? = 0")
+            params.append(_bit(q.not_labelled))
+        if q.provenance:
+            clause, more = _provenance(q.provenance, q.genre)
+            clauses.append(clause)
+            params += more
+        if q.curator:
+            clauses.append("p.edited_by = ?")
+            params.append(q.curator)
+        if q.edited_from:
+            clauses.append("p.edited_at >= ?")
+            params.append(_day(q.edited_from).isoformat())
+        if q.edited_to:
+            clauses.append("p.edited_at < ?")  # before the next day: the whole day counts
+            params.append((_day(q.edited_to) + timedelta(days=1)).isoformat())
         return (" AND ".join(clauses) or "1"), params
 
     def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
@@ -241,6 +307,40 @@ class PosterRows(LabelRows):
         """How many posters match ``q``."""
         where, params = self._where(q)
         return int(self._scalar(f"SELECT count(*) FROM posters p WHERE {where}", params))
+
+    def facet_counts(self, q: PosterQuery) -> dict[str, dict[Any, int]]:
+        """How many posters matching ``q`` have each genre, status, provenance, sensitive
+        flag and last curator: the numbers the filter choices show (one pass, plus one
+        for the curators)."""
+        where, params = self._where(q)
+        provenance = {p: _provenance(p, None)[0] for p in PROVENANCES}
+        columns = [
+            *(f"coalesce(sum((p.genre_mask >> {i}) & 1), 0)" for i in range(len(GENRES))),
+            *(f"coalesce(sum(p.status = '{s}'), 0)" for s in STATUSES),
+            *(f"coalesce(sum({provenance[p]}), 0)" for p in PROVENANCES),
+            "coalesce(sum(p.sensitive), 0)",
+            "count(*)",
+        ]
+        row = list(
+            self._db.execute(
+                f"SELECT {', '.join(columns)} FROM posters p WHERE {where}", params
+            ).fetchone()
+        )
+        genres, row = row[: len(GENRES)], row[len(GENRES) :]
+        statuses, row = row[: len(STATUSES)], row[len(STATUSES) :]
+        provenances, (sensitive, total) = row[: len(PROVENANCES)], row[len(PROVENANCES) :]
+        curators = self._rows(
+            f"SELECT p.edited_by, count(*) FROM posters p WHERE {where} "
+            "AND p.edited_by IS NOT NULL GROUP BY p.edited_by",
+            params,
+        )
+        return {
+            "genre": dict(zip(GENRES, genres, strict=True)),
+            "status": dict(zip(STATUSES, statuses, strict=True)),
+            "provenance": dict(zip(PROVENANCES, provenances, strict=True)),
+            "sensitive": {True: sensitive, False: total - sensitive},
+            "curator": dict(curators),
+        }
 
     def near_duplicates(self, poster_id: int, max_bits: int = 10) -> list[int]:
         """Posters whose perceptual hash lies within ``max_bits`` of this one's (closest first)."""
@@ -409,6 +509,16 @@ class PosterRows(LabelRows):
     def sources(self) -> list[str]:
         """The distinct sources posters came from (``csv``, ``dir``, ``tmdb``, ``demo`` …)."""
         return [r[0] for r in self._rows("SELECT DISTINCT source FROM posters ORDER BY source")]
+
+    def curators(self) -> list[str]:
+        """Who made the last edit of some poster, by name (the curator filter's choices)."""
+        return [
+            r[0]
+            for r in self._rows(
+                "SELECT DISTINCT edited_by FROM posters WHERE edited_by IS NOT NULL "
+                "ORDER BY edited_by"
+            )
+        ]
 
     def all_phashes(self) -> list[tuple[int, str]]:
         """``(poster id, perceptual hash)`` of every poster, for near-duplicate indexes."""

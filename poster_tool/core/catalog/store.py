@@ -18,12 +18,20 @@ from poster_tool.core.catalog.profiles import ProfileRows
 from poster_tool.core.catalog.reviews import ReviewRows
 from poster_tool.core.catalog.runs import RunRows
 from poster_tool.core.catalog.titles import TitleRows
+from poster_tool.core.catalog.views import ViewRows
 from poster_tool.core.records import STATUSES
 from poster_tool.core.taxonomy import GENRES
 
 
 class PosterStore(
-    ReviewRows, TitleRows, EmbeddingRows, ProfileRows, RunRows, CrawlRows, ImpressionRows
+    ReviewRows,
+    ViewRows,
+    TitleRows,
+    EmbeddingRows,
+    ProfileRows,
+    RunRows,
+    CrawlRows,
+    ImpressionRows,
 ):
     """The catalog of one workspace.
 

@@ -178,6 +178,11 @@ Ctrl+Shift+Z redo.<br><br>
 <b>Review</b>: Ctrl+Shift+R mark the selection for review · Ctrl+Shift+Q review queue (Y accept,
 O override the selected posters' waiting edits) · Ctrl+Shift+H history of the selection
 (Ctrl+Backspace reverts to the selected entry) · Ctrl+Shift+K agreement between curators.<br><br>
+<b>Filters</b>: Ctrl+F search · Ctrl+Shift+F more filters (Alt+S score range, Alt+B not
+labelled, Alt+O provenance, Alt+U curator, Alt+N / Alt+T last edited since / until) ·
+Ctrl+Shift+Backspace clear all filters · Ctrl+Shift+S save the filters as a view ·
+F2 rename it · Ctrl+Shift+Delete delete it · Ctrl+Shift+V choose a saved view ·
+Ctrl+1 … Ctrl+9 the first nine saved views.<br><br>
 <b>Chips</b> show what a poster exports as: teal = a curator's genres, grey = the source's
 official genres, dashed violet = added by the model (it is confident), red = an official
 genre the model is sure does not fit: the poster is held back from the export until you

@@ -1,0 +1,112 @@
+"""Filter benchmark: what the grid waits for when a filter changes, at 100,000 posters.
+
+A filter change counts the matches and reads the first page of ids on the GUI thread; both
+must stay under 50 ms, for each power filter alone and composed.  The workspace is
+``grid_bench``'s, with the model's scores for four genres and 10,000 curator edits by three
+curators added in bulk.
+
+    python bench/filter_bench.py [--posters 100000] [--workspace DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from poster_tool.core.catalog.connection import now  # noqa: E402
+from poster_tool.core.records import PosterQuery  # noqa: E402
+from poster_tool.core.workspace import Workspace  # noqa: E402
+
+SCORED = ("Horror", "Drama", "Comedy", "Romance")
+CURATORS = ("ana", "ben", "chae")
+TARGET_MS = 50
+PAGE = 200  # ids the grid reads first (poster_model.ID_PAGE)
+
+HORROR = PosterQuery(score_genre="Horror", score_min=0.6)
+CASES = {
+    "no filter": PosterQuery(),
+    "Horror >= 0.6": HORROR,
+    "Horror >= 0.6, not labelled Horror": replace(HORROR, not_labelled="Horror"),
+    "provenance: model": PosterQuery(provenance="model"),
+    "Horror from the model": PosterQuery(genre="Horror", provenance="model"),
+    "curated": PosterQuery(provenance="curated"),
+    "edited by ben": PosterQuery(curator="ben"),
+    "edited today": PosterQuery(edited_from=now()[:10], edited_to=now()[:10]),
+    "not sensitive": PosterQuery(sensitive=False),
+    "all composed, least certain first": replace(
+        HORROR,
+        not_labelled="Horror",
+        status="pending",
+        provenance="official",
+        sensitive=False,
+        edited_from="2000-01-01",
+        sort="uncertain",
+    ),
+    "rare: edited by ben, Horror from the model": PosterQuery(
+        genre="Horror", provenance="model", curator="ben"
+    ),
+}
+
+
+def add_filter_data(ws: Workspace) -> None:
+    """Model scores for a few genres and curator edits, unless the workspace has them."""
+    with ws.store() as store:
+        if store.curators():
+            return
+        ids = store.query_ids(PosterQuery(sort="id"), 0, 10**9)
+        rng = random.Random(11)
+        scores = {i: {g: rng.random() for g in SCORED} for i in ids}
+        store.write_model_scores("bench", scores, dict.fromkeys(SCORED, 0.6))
+        for curator in CURATORS:
+            edited = rng.sample(ids, 10_000 // len(CURATORS))
+            store.set_status(dict.fromkeys(edited, "approved"), curator)
+        store._db.execute("ANALYZE")
+
+
+def measure(ws: Workspace, rounds: int = 5) -> dict[str, tuple[int, float]]:
+    """Per case: ``(matches, best ms of count + first page)``."""
+    out = {}
+    with ws.store() as store:
+        for name, query in CASES.items():
+            best = float("inf")
+            for _ in range(rounds):
+                start = time.perf_counter()
+                total = store.count(query)
+                store.query_ids(query, 0, PAGE)
+                best = min(best, time.perf_counter() - start)
+            out[name] = (total, best * 1000)
+    return out
+
+
+def report(results: dict[str, tuple[int, float]]) -> None:
+    """Print one line per case, and whether it met the target."""
+    for name, (total, ms) in results.items():
+        ok = "ok" if ms <= TARGET_MS else "OVER"
+        print(f"filter {name:<45} {total:>7,} posters  {ms:6.1f} ms (target {TARGET_MS}: {ok})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.grid_bench import generate
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posters", type=int, default=100_000, help="size of the catalog")
+    parser.add_argument("--workspace", type=Path, help="folder for the workspace (kept)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="filter-bench-") as tmp:
+        t = time.perf_counter()
+        ws = generate(args.workspace or Path(tmp) / "big", args.posters)
+        add_filter_data(ws)
+        print(f"generated {args.posters:,} posters in {time.perf_counter() - t:.1f} s")
+        report(measure(ws))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
