@@ -13,7 +13,7 @@ PROVENANCES: tuple[str, ...] = ("curated", "official", "model")
 # Yes/no/any filters of PosterQuery (``None``: any), by field, with the words the window and
 # the CLI show.  A new one (a review state, say) is a field of PosterQuery, a line here and
 # its SQL condition in the catalog's poster queries.
-YES_NO_FILTERS: dict[str, str] = {"sensitive": "Sensitive"}
+YES_NO_FILTERS: dict[str, str] = {"sensitive": "Sensitive", "reviewed": "Reviewed"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,7 @@ class PosterQuery:
     disagrees: bool = False
     unlabelled: bool = False
     sensitive: bool | None = None
+    reviewed: bool | None = None  # a reviewer accepted or overrode it, no edit waiting
     ids: tuple[int, ...] | None = None
     score_genre: str | None = None
     score_min: float = 0.0

@@ -20,7 +20,7 @@ from poster_tool.core.personalize.profiles import (
     revert_states,
     update_profile,
 )
-from poster_tool.core.records import TitleIn
+from poster_tool.core.records import PosterQuery, TitleIn
 from tests.core.test_store import add
 
 
@@ -57,6 +57,15 @@ def test_accepting_clears_the_queue_and_is_audited(posters) -> None:
     entry = store.audit_log(ids[0], limit=1)[0]
     assert (entry.curator, entry.action, entry.after) == ("rita", "review", "accepted")
     assert store.get_poster(ids[0]).genres == ("Horror",)  # accepting changes nothing
+
+
+def test_the_grid_filters_on_reviewed_or_not(posters) -> None:
+    store, ids = posters
+    store.set_status({ids[0]: "approved", ids[1]: "approved"}, "ben")
+    store.review([ids[0]], "accepted", "rita")
+    assert store.query_ids(PosterQuery(reviewed=True)) == [ids[0]]
+    assert sorted(store.query_ids(PosterQuery(reviewed=False))) == ids[1:]
+    assert store.count(PosterQuery(reviewed=False, status="approved")) == 1
 
 
 def test_a_later_edit_makes_a_reviewed_poster_wait_again(posters) -> None:

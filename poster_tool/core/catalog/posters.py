@@ -29,7 +29,7 @@ _SORTS = {
 
 
 # The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
-_YES_NO = {"sensitive": "p.sensitive = 1"}
+_YES_NO = {"sensitive": "p.sensitive = 1", "reviewed": REVIEWED_SQL.format(poster="p.id")}
 
 
 def _known(genre: str) -> str:
