@@ -146,6 +146,21 @@ SPECS: tuple[Spec, ...] = (
         "Show every poster of the selected poster's title side by side",
     ),
     Spec(
+        "loupe",
+        "&Loupe",
+        "Space",
+        "Show the selected poster at full resolution (zoom with the wheel, pan by dragging)",
+        "Loupe",
+    ),
+    Spec(
+        "compare",
+        "&Compare Posters",
+        "C",
+        "Show two to four selected posters side by side at one scale (one selected: its "
+        "title's pool)",
+        "Compare",
+    ),
+    Spec(
         "show_preview",
         "Personalized Pre&view",
         "Ctrl+Shift+P",
@@ -240,6 +255,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "near_duplicates",
             "similar",
             "show_pool",
+            "loupe",
+            "compare",
             "show_preview",
             "experiments",
             None,
@@ -327,6 +344,8 @@ class Actions:
     near_duplicates: QAction
     similar: QAction
     show_pool: QAction
+    loupe: QAction
+    compare: QAction
     show_preview: QAction
     experiments: QAction
     edit_profiles: QAction
@@ -393,6 +412,8 @@ class Actions:
             self.near_duplicates,
             self.similar,
             self.show_pool,
+            self.loupe,
+            self.compare,
             *self.genres.values(),
         ]
 

@@ -41,6 +41,7 @@ from poster_tool.gui.grid.first_run import FirstRunPage
 from poster_tool.gui.grid.grid_view import PosterGrid
 from poster_tool.gui.grid.poster_model import PosterModel
 from poster_tool.gui.grid.status_bar import StatusBar
+from poster_tool.gui.loupe.loupe_dialog import LoupeDialog, compared_ids
 from poster_tool.gui.pool.pool_panel import PoolPanel
 from poster_tool.gui.preview.preview_panel import PreviewDock
 
@@ -495,6 +496,28 @@ class MainWindow(QMainWindow):
         self.pool_dock.show()
         self.pool_dock.raise_()
         self.pool.view.setFocus()
+
+    def _on_loupe_triggered(self) -> None:
+        self._show_loupe(self.selected_ids()[:1])
+
+    def _on_compare_triggered(self) -> None:
+        if self.store is None:
+            return
+        try:
+            ids = compared_ids(self.store, self.selected_ids())
+        except PosterToolError as exc:
+            show_error(self, str(exc))
+            return
+        if len(ids) < 2:
+            self.status.showMessage("Nothing to compare: this title has a single poster", 5000)
+            return
+        self._show_loupe(ids)
+
+    def _show_loupe(self, ids: list[int]) -> None:
+        if ids:
+            dialog = LoupeDialog(self.context, ids, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
 
     def _on_show_preview_triggered(self) -> None:
         self.preview_dock.present()
