@@ -188,6 +188,13 @@ SPECS: tuple[Spec, ...] = (
         "Retrain",
     ),
     Spec(
+        "model_errors",
+        "Model &Errors",
+        "Ctrl+Shift+E",
+        "List the test posters the model got most wrong, worst first: is the label or the "
+        "model at fault?",
+    ),
+    Spec(
         "model_history",
         "Model &History…",
         None,
@@ -264,7 +271,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "toggle_pool",
         ),
     ),
-    ("&Model", ("retrain", "model_history")),
+    ("&Model", ("retrain", "model_errors", "model_history")),
     ("&Help", ("guide", "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (
@@ -350,6 +357,7 @@ class Actions:
     experiments: QAction
     edit_profiles: QAction
     retrain: QAction
+    model_errors: QAction
     model_history: QAction
     guide: QAction
     about: QAction
@@ -429,6 +437,7 @@ class Actions:
             self.next_unlabelled,
             self.show_preview,
             self.experiments,
+            self.model_errors,
             self.edit_profiles,
         ]
 
