@@ -9,6 +9,7 @@ step, like Make Default in the window).
 
 from __future__ import annotations
 
+import html
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -195,7 +196,7 @@ def card_text(poster: Poster, scores: dict[str, float]) -> str:
     model = " · ".join(f"{g} {s:.2f}" for g, s in top) if top else "not scored"
     star = " ★ default" if poster.is_default else ""
     return (
-        f"<b>{poster.title_name}</b> #{poster.id} · {poster.width}×{poster.height} · "
+        f"<b>{html.escape(poster.title_name)}</b> #{poster.id} · {poster.width}×{poster.height} · "
         f"{poster.status}{star}<br>"
         f"Genres: {', '.join(poster.genres) or 'none'}<br>Model: {model}"
     )
