@@ -63,6 +63,13 @@ def test_compare_shows_a_pool_at_one_scale_and_d_makes_the_current_one_default(
     assert dialog.poster_ids == [alien[1], alien[0], alien[2]]  # the selected one first
     scales = {round(v.scale(), 6) for v in dialog.views}
     assert len(scales) == 1
+    qtbot.keyClick(dialog.views[0], Qt.Key.Key_1)
+    for _ in range(4):
+        qtbot.keyClick(dialog.views[0], Qt.Key.Key_Plus)
+    assert {round(v.scale(), 6) for v in dialog.views} == {round(1.25**4, 6)}
+    tops = [v.picture_rect().top() for v in dialog.views]
+    qtbot.keyClick(dialog.views[0], Qt.Key.Key_Down)  # every poster pans together
+    assert all(v.picture_rect().top() < t for v, t in zip(dialog.views, tops, strict=True))
     assert "Horror" in dialog.captions[0].text() and "Alien" in dialog.captions[0].text()
     qtbot.mouseClick(dialog.views[2], Qt.MouseButton.LeftButton)
     assert dialog.current == 2

@@ -2,9 +2,9 @@
 
 Originals are decoded in a worker (a large poster takes longer than a frame); meanwhile
 the largest cached thumbnail stands in.  Side by side, every poster is drawn at the same
-scale, so a low-resolution upload looks small next to a sharp one; each card says its
-genres and the model's scores, and D makes the current one its title's default (one undo
-step, like Make Default in the window).
+scale and pans together, so a low-resolution upload looks small next to a sharp one; each
+card says its genres and the model's scores, and D makes the current one its title's
+default (one undo step, like Make Default in the window).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class LoupeDialog(QDialog):
             view = PictureView()
             view.setObjectName(f"loupeView{n}")
             view.scale_requested.connect(self.set_scale)
+            view.pan_requested.connect(self.pan)
             view.activated.connect(partial(self._set_current, n))
             caption = QLabel()
             caption.setWordWrap(True)
@@ -158,6 +159,11 @@ class LoupeDialog(QDialog):
     def scale(self) -> float:
         """The scale on screen (1.0: one poster pixel per logical pixel)."""
         return self.views[0].scale()
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move every poster by screen pixels: side by side, the same detail stays in view."""
+        for view in self.views:
+            view.pan(dx, dy)
 
     def make_default(self) -> None:
         """Make the current poster its title's default (undoable in the window)."""

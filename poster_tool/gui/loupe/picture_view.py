@@ -20,11 +20,12 @@ PAN_STEP = 64  # screen pixels per arrow press
 class PictureView(QWidget):
     """A picture, fitted or at a scale, panned by mouse and keys.
 
-    ``scale_requested`` asks for a new scale (``None``: fit); the owner decides whether one
-    view or all views follow it.
+    ``scale_requested`` asks for a new scale (``None``: fit) and ``pan_requested`` for a
+    move; the owner decides whether one view or all views follow.
     """
 
     scale_requested = Signal(object)  # float | None
+    pan_requested = Signal(float, float)  # screen pixels
     activated = Signal()  # clicked or focused: the compare window's current poster
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -134,7 +135,7 @@ class PictureView(QWidget):
         if self._drag is not None:
             delta = event.position() - self._drag
             self._drag = event.position()
-            self.pan(delta.x(), delta.y())
+            self.pan_requested.emit(delta.x(), delta.y())
 
     def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
         self._drag = None
@@ -153,7 +154,7 @@ class PictureView(QWidget):
             Qt.Key.Key_Down: (0, -PAN_STEP),
         }
         if key in moves:
-            self.pan(*moves[key])
+            self.pan_requested.emit(*moves[key])
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom(ZOOM_STEP)
         elif key == Qt.Key.Key_Minus:
