@@ -95,3 +95,15 @@ def test_compare_takes_the_grid_selection_and_says_when_there_is_nothing_to_comp
     select(window, [catalog.posters["Paddington"][0]])  # a title with one poster
     qtbot.keyClick(window.grid, Qt.Key.Key_C)
     assert "single poster" in window.status.currentMessage()
+
+
+def test_space_in_the_title_pool_shows_the_pool_selection(qtbot, window, catalog) -> None:
+    alien = catalog.posters["Alien"]
+    select(window, [alien[0]])
+    qtbot.keyClick(window.grid, Qt.Key.Key_T)  # focus the pool
+    pool = window.pool
+    qtbot.waitUntil(lambda: pool.model.rowCount() == 3)
+    pool.view.setCurrentIndex(pool.model.index(pool.model.row_of(alien[2])))
+    qtbot.keyClick(pool.view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(window.findChildren(LoupeDialog)))
+    assert window.findChildren(LoupeDialog)[0].poster_ids == [alien[2]]
