@@ -121,6 +121,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_models_activate)
     p = msub.add_parser("rollback", help="go back to the previously active version")
     p.set_defaults(func=cmd_models_rollback)
+    p = msub.add_parser(
+        "errors", help="the test posters a version got most wrong, worst first (label or model?)"
+    )
+    p.add_argument("version", nargs="?", help="model version (default: the active one)")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50, 0: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_models_errors)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -263,4 +270,21 @@ def cmd_models_rollback(args: argparse.Namespace) -> int:
     if info is None:
         raise PosterToolError("rolled back: no model is active now")
     print(f"rolled back: model {info.version} is active")
+    return 0
+
+
+def cmd_models_errors(args: argparse.Namespace) -> int:
+    from poster_tool.core.ml.mistakes import model_mistakes
+
+    ws, store = open_store(args)
+    mistakes = run_with_progress(
+        model_mistakes(ws, store, args.version, args.limit), quiet=args.json
+    )
+    if args.json:
+        print_json([m.to_dict() for m in mistakes])
+        return 0
+    if not mistakes:
+        print("no test poster of this model has labels in the catalog now")
+    for m in mistakes:
+        print(m.line())
     return 0

@@ -147,6 +147,21 @@ SPECS: tuple[Spec, ...] = (
         "Show every poster of the selected poster's title side by side",
     ),
     Spec(
+        "loupe",
+        "&Loupe",
+        "Space",
+        "Show the selected poster at full resolution (zoom with the wheel, pan by dragging)",
+        "Loupe",
+    ),
+    Spec(
+        "compare",
+        "&Compare Posters",
+        "C",
+        "Show two to four selected posters side by side at one scale (one selected: its "
+        "title's pool)",
+        "Compare",
+    ),
+    Spec(
         "show_preview",
         "Personalized Pre&view",
         "Ctrl+Shift+P",
@@ -228,6 +243,13 @@ SPECS: tuple[Spec, ...] = (
         "Retrain",
     ),
     Spec(
+        "model_errors",
+        "Model &Errors",
+        "Ctrl+Shift+E",
+        "List the test posters the model got most wrong, worst first: is the label or the "
+        "model at fault?",
+    ),
+    Spec(
         "model_history",
         "Model &History…",
         None,
@@ -295,6 +317,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "near_duplicates",
             "similar",
             "show_pool",
+            "loupe",
+            "compare",
             "show_preview",
             "experiments",
             None,
@@ -316,7 +340,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             None,
         ),
     ),
-    ("&Model", ("retrain", "model_history")),
+    ("&Model", ("retrain", "model_errors", "model_history")),
     ("&Help", ("guide", "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (
@@ -404,6 +428,8 @@ class Actions:
     near_duplicates: QAction
     similar: QAction
     show_pool: QAction
+    loupe: QAction
+    compare: QAction
     show_preview: QAction
     experiments: QAction
     edit_profiles: QAction
@@ -418,6 +444,7 @@ class Actions:
     delete_view: QAction
     choose_view: QAction
     retrain: QAction
+    model_errors: QAction
     model_history: QAction
     guide: QAction
     about: QAction
@@ -484,6 +511,8 @@ class Actions:
             self.similar,
             self.show_pool,
             self.mark_review,
+            self.loupe,
+            self.compare,
             *self.genres.values(),
         ]
 
@@ -499,6 +528,7 @@ class Actions:
             self.next_unlabelled,
             self.show_preview,
             self.experiments,
+            self.model_errors,
             self.edit_profiles,
             self.show_review,
             self.show_history,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from poster_tool.core.workspace import Workspace
     from poster_tool.gui.main_window import MainWindow
@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="PNG",
         help="save a screenshot once the visible thumbnails have loaded, then exit (0 on success)",
+    )
+    parser.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --screenshot: trigger this window action first (e.g. loupe, compare), as "
+        "its key would; the picture then shows the window it opened",
     )
     return parser
 
@@ -119,29 +127,43 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.demo and not args.screenshot:
         window.ensure_demo(interactive=True)  # a progress dialog over the window
     if args.screenshot:
-        code = screenshot(app, window, Path(args.screenshot))
+        code = screenshot(app, window, Path(args.screenshot), args.action)
         shutil.rmtree(scratch.parent, ignore_errors=True)
         return code
     return app.exec()
 
 
-def screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
-    """Wait until the visible thumbnails are in, save the window to ``path``, return 0."""
+def screenshot(
+    app: QApplication, window: MainWindow, path: Path, actions: Sequence[str] = ()
+) -> int:
+    """Wait until the visible thumbnails are in, save the window to ``path``, return 0.
+
+    :param actions: window actions triggered once it has loaded; a window one of them opens
+        is what is saved, once its own pictures are in
+    """
     import time
 
     from PySide6.QtCore import QTimer
 
     deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
     outcome: list[int] = []
+    pending = list(actions)
+
+    def opened() -> list[QWidget]:
+        return [w for w in app.topLevelWidgets() if w.isVisible() and w is not window]
 
     def poll() -> None:
-        loaded = window.loaded()
+        shown = [window, *opened()]
+        loaded = all(getattr(w, "loaded", lambda: True)() for w in shown)
+        if loaded and pending:
+            window.act.all[pending.pop(0)].trigger()
+            loaded = False
         if not loaded and time.monotonic() < deadline:
             QTimer.singleShot(100, poll)
             return
         app.processEvents()
         path.parent.mkdir(parents=True, exist_ok=True)
-        saved = window.grab().save(str(path))
+        saved = shown[-1].grab().save(str(path))
         if not saved:
             sys.stderr.write(f"poster-studio: could not write {path}\n")
         elif not loaded:

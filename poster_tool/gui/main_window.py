@@ -42,6 +42,8 @@ from poster_tool.gui.grid.grid_view import PosterGrid
 from poster_tool.gui.grid.poster_model import PosterModel
 from poster_tool.gui.grid.saved_views import SavedViews
 from poster_tool.gui.grid.status_bar import StatusBar
+from poster_tool.gui.loupe.loupe_dialog import LoupeDialog, compared_ids
+from poster_tool.gui.mistakes.mistakes_dock import MistakesDock
 from poster_tool.gui.pool.pool_panel import PoolPanel
 from poster_tool.gui.preview.preview_panel import PreviewDock
 from poster_tool.gui.review.history_dock import HistoryDock
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
         # The window's own parts follow the workspace before any dock does.
         self.context.workspace_changed.connect(self._on_context_workspace_changed)
         self._retrain_dock: RetrainDock | None = None
+        self._mistakes_dock: MistakesDock | None = None
         self._pool_has_focus = False
         self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
@@ -373,6 +376,33 @@ class MainWindow(QMainWindow):
         dock.refresh_info()
         return dock
 
+    def _on_model_errors_triggered(self) -> None:
+        dock = self._mistakes_dock
+        if dock is None:
+            dock = self._mistakes_dock = MistakesDock(self.context, self)
+            dock.listed.connect(self._on_mistakes_listed)
+            dock.poster_chosen.connect(self._on_mistakes_poster_chosen)
+            if not self.restoreDockWidget(dock):  # where the user left it last time
+                self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+                self.tabifyDockWidget(self.pool_dock, dock)
+            dock.load_versions()
+        dock.show()
+        dock.raise_()
+        dock.table.setFocus()
+        dock.refresh()
+
+    def _on_mistakes_listed(self, what: str, ids: list[int]) -> None:
+        # The grid shows the queue in its order, so the usual keys edit it.
+        self.model.set_ids(ids)
+        self.filter_bar.show_banner(f"Showing the {len(ids)} {what}")
+        if ids:
+            self.grid.select_row(0)
+
+    def _on_mistakes_poster_chosen(self, poster_id: int) -> None:
+        row = self.model.row_of(poster_id)
+        if row is not None:
+            self.grid.select_row(row)
+
     def _on_model_history_triggered(self) -> None:
         from poster_tool.gui.retrain.model_history import show_history
 
@@ -539,6 +569,28 @@ class MainWindow(QMainWindow):
         self.pool_dock.show()
         self.pool_dock.raise_()
         self.pool.view.setFocus()
+
+    def _on_loupe_triggered(self) -> None:
+        self._show_loupe(self.selected_ids()[:1])
+
+    def _on_compare_triggered(self) -> None:
+        if self.store is None:
+            return
+        try:
+            ids = compared_ids(self.store, self.selected_ids())
+        except PosterToolError as exc:
+            show_error(self, str(exc))
+            return
+        if len(ids) < 2:
+            self.status.showMessage("Nothing to compare: this title has a single poster", 5000)
+            return
+        self._show_loupe(ids)
+
+    def _show_loupe(self, ids: list[int]) -> None:
+        if ids:
+            dialog = LoupeDialog(self.context, ids, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
 
     def _on_show_preview_triggered(self) -> None:
         self.preview_dock.present()
@@ -747,7 +799,10 @@ class MainWindow(QMainWindow):
                 dock.setVisible(self._docks_shown.pop(dock))
 
     def loaded(self) -> bool:
-        """Whether every visible thumbnail (and the detail picture) has been decoded."""
+        """Whether every visible thumbnail (and the detail picture) has been decoded, and the
+        model errors queue (when open) is listed."""
+        if self._mistakes_dock is not None and self._mistakes_dock.busy():
+            return False
         if self.pages.currentIndex() == 0:
             return True
         rows = self.grid.visible_rows()

@@ -14,6 +14,7 @@ from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
 from poster_tool.core.records import TitleIn
 from poster_tool.core.workspace import Workspace
+from poster_tool.gui.main_window import MainWindow
 from poster_tool.gui.settings import Settings
 from tests.synthetic import jpeg_bytes
 
@@ -75,6 +76,19 @@ def settings(tmp_path: Path) -> Settings:
     typed.curator = "tester"
     typed.auto_score = False  # tests that want background scoring turn it on
     return typed
+
+
+@pytest.fixture
+def window(qtbot, catalog, settings) -> MainWindow:
+    """The main window on :func:`catalog`, shown and focused, its first poster selected."""
+    win = MainWindow(catalog.workspace, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.grid.selected_ids() != [])  # the first poster is selected
+    win.grid.setFocus()
+    return win
 
 
 @pytest.fixture(autouse=True)

@@ -16,18 +16,6 @@ UNDO, REDO = (
 )
 
 
-@pytest.fixture
-def window(qtbot, catalog, settings) -> MainWindow:
-    win = MainWindow(catalog.workspace, settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.activateWindow()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.grid.selected_ids() != [])  # the first poster is selected
-    win.grid.setFocus()
-    return win
-
-
 def key(qtbot, win: MainWindow, k: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(win.grid, k, modifier)
 

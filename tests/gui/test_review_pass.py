@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from poster_tool.core.personalize.profiles import create_profile, get_profile, update_profile
 from poster_tool.gui.review.agreement_dialog import AgreementDialog
-from tests.gui.test_curation import key, selected, window  # noqa: F401  (the fixture)
+from tests.gui.test_curation import key, selected
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 

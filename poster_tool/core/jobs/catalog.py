@@ -36,6 +36,15 @@ def train(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
     return candidate.to_dict()
 
 
+def test_scores(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
+    """A model version's scores on its test posters (``workspace``, ``version``), saved
+    beside it for next time."""
+    from poster_tool.core.ml.predict import score_test_split
+
+    workspace = Workspace.open(request["workspace"], create=False)
+    return (yield from score_test_split(workspace, request["version"]))
+
+
 def describe(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
     """What this machine offers a run: each device choice described, and for each backbone
     what is missing to start from ImageNet (``None``: nothing)."""
@@ -48,4 +57,9 @@ def describe(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any
     }
 
 
-JOBS: dict[str, JobFn] = {"score": score, "train": train, "describe": describe}
+JOBS: dict[str, JobFn] = {
+    "score": score,
+    "train": train,
+    "describe": describe,
+    "test_scores": test_scores,
+}

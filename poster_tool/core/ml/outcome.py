@@ -36,7 +36,7 @@ from poster_tool.core.ml.data import (
     label_matrix,
     make_loader,
 )
-from poster_tool.core.ml.registry import Registry
+from poster_tool.core.ml.registry import Registry, test_scores_record
 from poster_tool.core.ml.results import TrainResult
 from poster_tool.core.progress import Meter, Progress
 
@@ -114,7 +114,8 @@ def finish(
     run.net.set_calibration(fitted.platt.tolist())
     cuts, f1_cuts = fitted.cuts, fitted.f1_thresholds
     absent = absent_cuts(label_matrix(split.train, genres))
-    report = judge(fitted.apply(run.test_probs), run.test_truth, f1_cuts, cuts, genres, absent)
+    test_probs = fitted.apply(run.test_probs)
+    report = judge(test_probs, run.test_truth, f1_cuts, cuts, genres, absent)
     report["ece_uncalibrated"] = round(
         expected_calibration_error(run.test_probs, run.test_truth), 4
     )
@@ -180,7 +181,9 @@ def finish(
         "parent": run.parent,
         "resumed_after": run.resumed_after,
     }
-    info = registry.save(run.net, meta, split.snapshot(), model_card(meta))
+    # Per poster, so the posters it got most wrong can be listed later (core.ml.mistakes).
+    tested = test_scores_record([e.poster_id for e in split.test], genres, test_probs)
+    info = registry.save(run.net, meta, split.snapshot(), model_card(meta), tested)
     if config.activate:
         registry.activate(version)
     yield Progress("saved", message=f"model {version} saved to {info.path}")

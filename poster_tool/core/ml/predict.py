@@ -30,7 +30,7 @@ from poster_tool.core.ml.data import (
 from poster_tool.core.ml.loop import batch_outputs, evaluate
 from poster_tool.core.ml.network import pick_device
 from poster_tool.core.ml.outcome import cached_colour_features
-from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
+from poster_tool.core.ml.registry import ModelInfo, Registry, load_network, test_scores_record
 from poster_tool.core.ml.results import ScoreResult
 from poster_tool.core.ml.transforms import EvalPreset, decode_side
 from poster_tool.core.progress import Meter, Progress
@@ -196,3 +196,29 @@ def evaluate_model(
         features = {n: np.stack([colour[e.poster_id] for e in p]) for n, p in parts.items()}
         report["baselines"] = baselines(truth, features, genres)
     return report
+
+
+def score_test_split(
+    workspace: Workspace, version: str, device: str = "auto"
+) -> Generator[Progress, None, dict[str, Any]]:
+    """A version's calibrated scores on its test posters still in the catalog, saved beside
+    it (a version shipped with the application is only scored, never written to).
+
+    :raises ModelError: the version carries no split, or none of its test posters is left
+    """
+    with workspace.store() as store:
+        info = Registry(workspace, store).require_active(version)
+        test_keys = set(info.split().get("test", []))
+        if not test_keys:
+            raise ModelError(f"model {info.version} does not record which posters it was tested on")
+        examples = [e for e in load_examples(workspace, store) if e.title_key in test_keys]
+    if not examples:
+        raise ModelError(f"none of the test posters of model {info.version} is in this catalog")
+    yield Progress("evaluate", message=f"scoring {len(examples)} test posters")
+    dev = pick_device(device)
+    loader = make_loader(_dataset(info, [e.path for e in examples]), 64, workers=default_workers())
+    probs, _ = evaluate(load_network(info, dev), loader, dev)
+    scores = test_scores_record([e.poster_id for e in examples], info.genres, probs)
+    if not info.bundled:
+        info.write_test_scores(scores)
+    return scores

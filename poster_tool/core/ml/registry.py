@@ -4,7 +4,8 @@ A version folder holds ``weights.pt`` (a plain ``state_dict`` of tensors, loaded
 ``torch.load(weights_only=True)`` so no arbitrary object is ever unpickled),
 ``model.json`` (genres, backbone, input size, normalisation, thresholds, metrics,
 training-data snapshot, date, whether ImageNet weights were used), ``split.json`` (the
-title keys of each split, so the model can be evaluated on posters it never saw) and
+title keys of each split, so the model can be evaluated on posters it never saw),
+``test_scores.json`` (its calibrated scores for each test poster, to rank its mistakes) and
 ``MODEL_CARD.md``.  A version is written to a hidden temporary folder and renamed into
 place, so a cancelled or crashed run never leaves half a model.  The active version is
 the workspace setting ``active_model``; without one, the default model shipped in the
@@ -20,6 +21,7 @@ import os
 import pickle
 import shutil
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 FORMAT = 1  # bump when model.json or weights.pt change shape; older code refuses newer
 WEIGHTS, META, SPLIT, CARD = "weights.pt", "model.json", "split.json", "MODEL_CARD.md"
+TEST_SCORES = "test_scores.json"
 ACTIVE_KEY, HISTORY_KEY = "active_model", "model_history"
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,21 @@ class ModelInfo:
             return {}
         return json.loads(file.read_text(encoding="utf-8"))
 
+    def test_scores(self) -> dict[str, Any] | None:
+        """Its scores on its test posters (``poster_ids``, ``genres``, ``probs``: one row of
+        calibrated probabilities per poster), or ``None`` when not saved (older versions)."""
+        file = self.path / TEST_SCORES
+        if not file.exists():
+            return None
+        return json.loads(file.read_text(encoding="utf-8"))
+
+    def write_test_scores(self, scores: dict[str, Any]) -> None:
+        """Save :meth:`test_scores` computed after the fact (renamed into place, so a reader
+        never sees half a file)."""
+        tmp = self.path / f".{TEST_SCORES}.{os.getpid()}"
+        tmp.write_text(json.dumps(scores), encoding="utf-8")
+        os.replace(tmp, self.path / TEST_SCORES)
+
     def check(self) -> None:
         """Refuse a model this Poster Studio cannot use, with a message saying why.
 
@@ -129,6 +147,18 @@ class ModelInfo:
         missing = [g for g in self.genres if g not in self.meta.get("thresholds", {})]
         if missing:
             raise ModelError(f"model {self.version} has no decision threshold for {missing[0]}")
+
+
+def test_scores_record(
+    poster_ids: Sequence[int], genres: Sequence[str], probs: Any
+) -> dict[str, Any]:
+    """What :meth:`ModelInfo.test_scores` reads: ids, genres and a row of probabilities per
+    poster (4 decimals: finer is noise, and the file stays small)."""
+    return {
+        "poster_ids": [int(i) for i in poster_ids],
+        "genres": list(genres),
+        "probs": [[round(float(p), 4) for p in row] for row in probs],
+    }
 
 
 def read_info(folder: Path, bundled: bool = False) -> ModelInfo:
@@ -333,9 +363,17 @@ class Registry:
         return version
 
     def save(
-        self, net: GenreNet, meta: dict[str, Any], split: dict[str, builtins.list[str]], card: str
+        self,
+        net: GenreNet,
+        meta: dict[str, Any],
+        split: dict[str, builtins.list[str]],
+        card: str,
+        test_scores: dict[str, Any] | None = None,
     ) -> ModelInfo:
-        """Write a version through a temporary folder renamed into place."""
+        """Write a version through a temporary folder renamed into place.
+
+        :param test_scores: see :meth:`ModelInfo.test_scores`
+        """
         import torch
 
         version = meta["version"]
@@ -352,6 +390,8 @@ class Registry:
             )
             (tmp / SPLIT).write_text(json.dumps(split), encoding="utf-8")
             (tmp / CARD).write_text(card, encoding="utf-8")
+            if test_scores is not None:
+                (tmp / TEST_SCORES).write_text(json.dumps(test_scores), encoding="utf-8")
             os.replace(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -173,6 +173,8 @@ Select posters in the grid (Shift/Ctrl-click or Ctrl+A for several); the Details
 shows the selected poster large with every genre.<br><br>
 <b>Keys</b>: 1–9 and 0 toggle the first ten genres · A approve · R reject · P back to pending ·
 D make default for its title · S mark sensitive (asks why) · T title pool ·
+Space loupe (full resolution) · C compare two to four posters side by side ·
+Ctrl+Shift+E the model's errors (its worst test posters, as a queue) ·
 M accept the model's genres · Enter next undecided poster · arrows move · Ctrl+Z undo ·
 Ctrl+Shift+Z redo.<br><br>
 <b>Review</b>: Ctrl+Shift+R mark the selection for review · Ctrl+Shift+Q review queue (Y accept,
