@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from poster_tool.core import schema  # noqa: E402
 from poster_tool.core.catalog.connection import fold, now  # noqa: E402
 from poster_tool.core.demo import draw_poster  # noqa: E402
 from poster_tool.core.imaging import check_bytes  # noqa: E402
@@ -93,8 +92,13 @@ def rss_mb() -> float:
     return 0.0
 
 
+def bench_root(posters: int) -> Path:
+    """Where the generated ``posters``-row workspace is kept between runs."""
+    return Path(tempfile.gettempdir()) / "poster-tool-bench" / f"grid-{posters}"
+
+
 def generate(root: Path, posters: int) -> Workspace:
-    """A workspace of ``posters`` rows (4 per title), made with bulk SQL in a few seconds."""
+    """A workspace of ``posters`` rows (4 per title), made with bulk SQL once and reused."""
     ws = Workspace.open(root)
     with ws.store() as store:
         if store.stats()["posters"]["total"] == posters:
@@ -108,60 +112,67 @@ def generate(root: Path, posters: int) -> Workspace:
             pictures.append(image)
         rng = random.Random(7)
         stamp = now()
-        titles = posters // 4
-        title_rows, genre_rows, poster_rows, label_rows = [], [], [], []
-        for t in range(1, titles + 1):
-            name = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3))) + f" {t}"
-            year = rng.randint(1950, 2025)
-            genres = rng.sample(GENRES[:16], rng.randint(1, 3))
-            title_rows.append((t, f"bench:{t}", name, fold(name), year, "bench", stamp))
-            genre_rows.extend((t, g) for g in genres)
-            for image in rng.sample(pictures, 4):
-                pid = len(poster_rows) + 1
-                status = rng.choice(("pending", "pending", "pending", "approved", "rejected"))
-                poster_rows.append(
-                    (
-                        pid,
-                        t,
-                        image.sha256,
-                        ws.image_relpath(image.sha256, image.ext),
-                        image.width,
-                        image.height,
-                        "portrait",
-                        image.phash,
-                        "JPEG",
-                        len(image.data),
-                        "bench",
-                        status,
-                        f"{fold(name)}\x1f{year:04d}",
-                        rng.random(),
-                        stamp,
-                        stamp,
-                    )
-                )
-                label_rows.extend((pid, g, stamp) for g in genres)
-        # Bulk rows straight into the tables: adding 100,000 posters one by one through
-        # PosterStore.add_poster would be far slower.
+        # Bulk rows straight into the tables, a chunk of titles at a time (bounded memory):
+        # adding a million posters one by one through PosterStore.add_poster takes hours.
+        chunk = 25_000
         with store.transaction():
             db = store._db.conn
-            db.executemany(
-                "INSERT INTO titles(id, key, name, name_fold, year, source, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                title_rows,
-            )
-            db.executemany("INSERT INTO title_genres(title_id, genre) VALUES (?, ?)", genre_rows)
-            db.executemany(
-                "INSERT INTO posters(id, title_id, sha256, path, width, height, orientation, "
-                "phash, file_format, file_size, source, status, sort_key, model_uncertainty, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                poster_rows,
-            )
-            db.executemany(
-                "INSERT INTO poster_labels(poster_id, genre, source, positive, "
-                "created_at) VALUES (?, ?, 'source', 1, ?)",
-                label_rows,
-            )
-            store._db.execute(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
+            for first in range(1, posters // 4 + 1, chunk):
+                title_rows, genre_rows, poster_rows, label_rows = [], [], [], []
+                for t in range(first, min(first + chunk, posters // 4 + 1)):
+                    name = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3))) + f" {t}"
+                    year = rng.randint(1950, 2025)
+                    genres = rng.sample(GENRES[:16], rng.randint(1, 3))
+                    mask = sum(1 << GENRES.index(g) for g in genres)
+                    title_rows.append((t, f"bench:{t}", name, fold(name), year, "bench", stamp))
+                    genre_rows.extend((t, g) for g in genres)
+                    for image in rng.sample(pictures, 4):
+                        pid = 4 * (t - 1) + len(poster_rows) % 4 + 1
+                        status = rng.choice(
+                            ("pending", "pending", "pending", "approved", "rejected")
+                        )
+                        poster_rows.append(
+                            (
+                                pid,
+                                t,
+                                image.sha256,
+                                ws.image_relpath(image.sha256, image.ext),
+                                image.width,
+                                image.height,
+                                "portrait",
+                                image.phash,
+                                "JPEG",
+                                len(image.data),
+                                "bench",
+                                status,
+                                f"{fold(name)}\x1f{year:04d}",
+                                rng.random(),
+                                mask,
+                                stamp,
+                                stamp,
+                            )
+                        )
+                        label_rows.extend((pid, g, stamp) for g in genres)
+                db.executemany(
+                    "INSERT INTO titles(id, key, name, name_fold, year, source, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    title_rows,
+                )
+                db.executemany(
+                    "INSERT INTO title_genres(title_id, genre) VALUES (?, ?)", genre_rows
+                )
+                db.executemany(
+                    "INSERT INTO posters(id, title_id, sha256, path, width, height, orientation, "
+                    "phash, file_format, file_size, source, status, sort_key, "
+                    "model_uncertainty, genre_mask, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    poster_rows,
+                )
+                db.executemany(
+                    "INSERT INTO poster_labels(poster_id, genre, source, positive, "
+                    "created_at) VALUES (?, ?, 'source', 1, ?)",
+                    label_rows,
+                )
         store._db.execute("ANALYZE")
     return ws
 
@@ -264,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="grid-bench-") as tmp:
         tmp_path = Path(tmp)
         t = time.perf_counter()
-        big = generate(args.workspace or tmp_path / "big", args.posters)
+        big = generate(args.workspace or bench_root(args.posters), args.posters)
         print(f"generated {args.posters:,} posters in {time.perf_counter() - t:.1f} s")
         small = generate(tmp_path / "small", 1_000)
 

@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.fixed_list_closed.connect(self._on_filter_fixed_list_closed)
         self.grid.selectionModel().selectionChanged.connect(self._on_grid_selection_changed)
         self.model.modelReset.connect(self._on_model_reset)
-        self.model.rowsInserted.connect(self._update_counts)
+        self.model.counted.connect(self._update_counts)
         self.pool.status_requested.connect(self.editor.set_status)
         self.pool.default_requested.connect(self.editor.make_default)
         self.pool.selection_changed.connect(self._on_pool_selection_changed)
@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         assert store is not None  # the context has just opened it
         for part in (self.model, self.detail, self.pool):
             part.store = store
+        self.model.workspace = workspace
         self.settings.workspace = str(workspace.root)
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
@@ -621,7 +622,7 @@ class MainWindow(QMainWindow):
         current = self.grid.currentIndex()
         self.status.show_counts(
             self.model.total,
-            self.model.rowCount(),
+            self.model.counting,
             len(self.grid.selectionModel().selectedIndexes()),
             current.row() if current.isValid() else None,
             self.model.query.sort == "uncertain",
@@ -671,6 +672,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             # Detach every part first: late signals must not reach a closed connection.
             self.model.store = self.pool.store = self.detail.store = None
+            self.model.workspace = None
             self.model.set_ids([])
             self.pool.show_title(None)
             self.context.close()
