@@ -615,7 +615,7 @@ class MainWindow(QMainWindow):
 
     def _on_stats_result(self, stats: dict[str, Any]) -> None:
         self.status.show_stats(stats)
-        self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0 or self.model.fixed)
+        self._show_browse(stats["posters"]["total"] > 0 or self._grid_has_rows())
 
     # -- helpers ---------------------------------------------------------------------------------
     def _update_counts(self, *_: object) -> None:
@@ -623,7 +623,7 @@ class MainWindow(QMainWindow):
         self.status.show_counts(
             self.model.total,
             self.model.counting,
-            len(self.grid.selectionModel().selectedIndexes()),
+            self.grid.selected_count(),
             current.row() if current.isValid() else None,
             self.model.query.sort == "uncertain",
         )
@@ -641,7 +641,11 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_selection)
         for action in (self.act.export, self.act.crawl, self.act.retrain, self.act.model_history):
             action.setEnabled(has_catalog)
-        self._show_browse(has_catalog and bool(self.model.total or self.model.fixed))
+        self._show_browse(has_catalog and self._grid_has_rows())
+
+    def _grid_has_rows(self) -> bool:
+        """Whether the grid shows (or is still counting) posters, or a fixed list."""
+        return bool(self.model.total or self.model.fixed or self.model.counting)
 
     def _show_browse(self, browse: bool) -> None:
         """The grid with its panels, or the first-run guide alone (panels hidden meanwhile)."""

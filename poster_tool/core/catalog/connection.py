@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from poster_tool.core import schema
-from poster_tool.core.errors import StoreError
+from poster_tool.core.errors import StoreError, TimeUp
 
 T = TypeVar("T")
 
@@ -112,6 +113,25 @@ class Connection:
         except BaseException:
             conn.rollback()
             raise
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt the queries inside once ``seconds`` have passed: the GUI thread asks
+        with a limit and hands what the indexes cannot answer at once to a worker.
+
+        :raises TimeUp: when a query was interrupted
+        """
+        end = time.monotonic() + seconds
+        conn = self._db.conn
+        conn.set_progress_handler(lambda: time.monotonic() > end, 1000)  # every 1000 steps
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if str(exc) != "interrupted":
+                raise
+            raise TimeUp(f"the query took over {seconds:g} s") from exc
+        finally:
+            conn.set_progress_handler(None, 0)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -117,6 +117,14 @@ class PosterGrid(QAbstractItemView):
         bar.setRange(0, max(0, lines * height - self.viewport().height()))
         super().updateGeometries()
 
+    def rowsInserted(
+        self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int
+    ) -> None:
+        # The rest of a result arrived: the scrollbar spans it now.
+        super().rowsInserted(parent, first, last)
+        self.updateGeometries()
+        self.viewport().update()
+
     def horizontalOffset(self) -> int:
         return 0
 
@@ -263,6 +271,11 @@ class PosterGrid(QAbstractItemView):
             for row in range(span.top(), span.bottom() + 1)
         )
         return [self.poster_model.poster_id(row) for row in rows]
+
+    def selected_count(self) -> int:
+        """How many posters are selected (counted by ranges: Ctrl+A selects a million)."""
+        selection = self.selectionModel().selection()
+        return sum(selection.at(n).height() for n in range(selection.size()))
 
     def current_id(self) -> int | None:
         """The poster id with keyboard focus, if any."""

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from poster_tool.core.errors import TimeUp
 from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import Poster, PosterQuery
 from poster_tool.core.suggestions import uncertainty_words
@@ -48,6 +49,7 @@ ProfilePicksRole = Qt.ItemDataRole.UserRole + 6  # profile names shown this post
 HighlightRole = Qt.ItemDataRole.UserRole + 7  # bool: outlined (duplicates within a pool)
 
 ID_PAGE = 200  # ids read before the first paint (a screenful is ~100); a worker reads the rest
+FIRST_PAGE_S = 0.03  # longer (a rare filter the indexes cannot find at once): all in the worker
 RECORD_PAGE = 100  # records per store round-trip (~2 ms)
 MAX_RECORDS = 2_000  # records kept; a screenful is ~100
 UNDECIDED_CHUNK = 500  # rows checked per query when looking for the next undecided poster
@@ -153,23 +155,34 @@ class PosterModel(QAbstractListModel):
         elif self.store is None:
             ids = []
         else:
-            ids = self.store.query_ids(query, 0, ID_PAGE + 1)
-            if len(ids) > ID_PAGE:
-                if self.workspace is not None:
-                    ids = ids[:ID_PAGE]
-                    self._load_rest(self.workspace, query, ids)
-                else:
-                    ids = self.store.query_ids(query, 0, -1)
+            first = self._first_page(self.store, query)
+            if first is not None and len(first) <= ID_PAGE:
+                ids = first  # the whole result
+            elif self.workspace is None:  # no worker to hand the rest to: read it here
+                ids = self.store.query_ids(query, 0, -1)
+            else:
+                ids = (first or [])[:ID_PAGE]
+                self._load_rest(self.workspace, query, ids)
         self._ids = array("q", ids)
         self._rows.update((poster_id, row) for row, poster_id in enumerate(ids[:ID_PAGE]))
         self.endResetModel()
 
+    def _first_page(self, store: PosterStore, query: PosterQuery) -> list[int] | None:
+        """One more id than a page (more follow?), or ``None`` when that takes too long."""
+        if self.workspace is None:
+            return store.query_ids(query, 0, ID_PAGE + 1)
+        try:
+            with store.time_limit(FIRST_PAGE_S):
+                return store.query_ids(query, 0, ID_PAGE + 1)
+        except TimeUp:
+            return None
+
     def _load_rest(self, workspace: Workspace, query: PosterQuery, first: list[int]) -> None:
         shown = set(first)
 
-        def rest() -> list[int]:
+        def rest() -> array[int]:
             with workspace.store() as store:
-                return [i for i in store.query_ids(query, 0, -1) if i not in shown]
+                return array("q", (i for i in store.query_ids(query, 0, -1) if i not in shown))
 
         self._loader = CallWorker(rest)
         self._loader.signals.result.connect(self._on_loader_result)
@@ -185,7 +198,7 @@ class PosterModel(QAbstractListModel):
         # A superseded worker's result is for an older query: dropped.
         return self._loader is not None and self.sender() is self._loader.signals
 
-    def _on_loader_result(self, rest: list[int]) -> None:
+    def _on_loader_result(self, rest: array[int]) -> None:
         if self._current_loader():
             self._loader = None
             self._append(rest)
@@ -194,7 +207,7 @@ class PosterModel(QAbstractListModel):
         if self._current_loader():  # read the rest here instead: the rows must be right
             self.fetch_all()
 
-    def _append(self, rest: list[int]) -> None:
+    def _append(self, rest: Sequence[int]) -> None:
         if rest:
             start = len(self._ids)
             self.beginInsertRows(QModelIndex(), start, start + len(rest) - 1)  # inclusive
