@@ -31,7 +31,7 @@ from poster_tool.core.workspace import Workspace
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
 from poster_tool.gui.common.dialogs import ask_curator, ask_reason, show_error, show_guide
-from poster_tool.gui.common.workers import CallWorker, start
+from poster_tool.gui.common.workers import CallWorker, answer_soon, start
 from poster_tool.gui.context import AppContext
 from poster_tool.gui.curation.detail_panel import DetailPanel
 from poster_tool.gui.curation.finders import near_duplicate_ids, similar_ids
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         self.settings.workspace = str(workspace.root)
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
-        self.filter_bar.set_sources(store.sources())
+        self._load_sources()
         self.filter_bar.show_banner(None)
         self.model.set_query(self.filter_bar.query())
         self.grid.show_uncertainty(self.model.query.sort == "uncertain")
@@ -251,12 +251,18 @@ class MainWindow(QMainWindow):
     def _after_catalog_change(self) -> None:
         if self.store is None:
             return
-        self.filter_bar.set_sources(self.store.sources())
+        self._load_sources()
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()
         self.context.catalog_changed.emit(None)
         self._score_new_posters()
+
+    def _load_sources(self) -> None:
+        # DISTINCT over a million posters scans them all (two seconds): not on the GUI thread.
+        if self.store is not None and self.workspace is not None:
+            read = lambda store: store.sources()  # noqa: E731 - runs here or in the worker
+            answer_soon(self.store, self.workspace, read, self.filter_bar.set_sources)
 
     def _score_new_posters(self) -> None:
         # Imported posters get the model's suggestions from the first start, in the background.

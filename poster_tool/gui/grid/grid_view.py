@@ -125,6 +125,11 @@ class PosterGrid(QAbstractItemView):
         self.updateGeometries()
         self.viewport().update()
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        # Move the pixels already painted and paint only the strip scrolled in (the base
+        # class repaints every card on each scroll step).
+        self.viewport().scroll(dx, dy)
+
     def horizontalOffset(self) -> int:
         return 0
 
