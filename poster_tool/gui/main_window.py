@@ -568,6 +568,8 @@ class MainWindow(QMainWindow):
         self._on_filter_query_changed(self.filter_bar.query())
 
     def _on_model_reset(self) -> None:
+        # The new first page shows now; the panels, which read much more, follow it.
+        self.grid.viewport().repaint()
         # The grid starts on its first poster, so keys work and the panels show something.
         QTimer.singleShot(0, self._select_first)
         self._update_counts()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -122,14 +122,24 @@ class Connection:
         :raises TimeUp: when a query was interrupted
         """
         end = time.monotonic() + seconds
+        with self.stop_when(lambda: time.monotonic() > end, f"took over {seconds:g} s"):
+            yield
+
+    @contextmanager
+    def stop_when(self, stop: Callable[[], bool], why: str = "was stopped") -> Iterator[None]:
+        """Interrupt the queries inside as soon as ``stop()`` is true (checked every 1,000
+        SQLite steps): a worker's scan ends when its result is no longer wanted.
+
+        :raises TimeUp: when a query was interrupted
+        """
         conn = self._db.conn
-        conn.set_progress_handler(lambda: time.monotonic() > end, 1000)  # every 1000 steps
+        conn.set_progress_handler(stop, 1000)
         try:
             yield
         except sqlite3.OperationalError as exc:
             if str(exc) != "interrupted":
                 raise
-            raise TimeUp(f"the query took over {seconds:g} s") from exc
+            raise TimeUp(f"the query {why}") from exc
         finally:
             conn.set_progress_handler(None, 0)
 

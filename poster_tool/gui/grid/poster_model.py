@@ -181,10 +181,11 @@ class PosterModel(QAbstractListModel):
         shown = set(first)
 
         def rest() -> array[int]:
-            with workspace.store() as store:
+            # Stopped mid-scan when the curator has moved on to another filter.
+            with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
                 return array("q", (i for i in store.query_ids(query, 0, -1) if i not in shown))
 
-        self._loader = CallWorker(rest)
+        worker = self._loader = CallWorker(rest)
         self._loader.signals.result.connect(self._on_loader_result)
         self._loader.signals.error.connect(self._on_loader_error)
         start(self._loader)
