@@ -11,6 +11,10 @@ class StoreError(PosterToolError):
     """The catalog database refused an operation or is unusable."""
 
 
+class TimeUp(StoreError):
+    """A query ran past the time it was given (:meth:`Connection.time_limit`)."""
+
+
 class IntakeError(PosterToolError):
     """A file or download is not an acceptable poster image."""
 

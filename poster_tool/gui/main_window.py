@@ -31,7 +31,7 @@ from poster_tool.core.workspace import Workspace
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
 from poster_tool.gui.common.dialogs import ask_curator, ask_reason, show_error, show_guide
-from poster_tool.gui.common.workers import CallWorker, start
+from poster_tool.gui.common.workers import CallWorker, answer_soon, start
 from poster_tool.gui.context import AppContext
 from poster_tool.gui.curation.detail_panel import DetailPanel
 from poster_tool.gui.curation.finders import near_duplicate_ids, similar_ids
@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.fixed_list_closed.connect(self._on_filter_fixed_list_closed)
         self.grid.selectionModel().selectionChanged.connect(self._on_grid_selection_changed)
         self.model.modelReset.connect(self._on_model_reset)
-        self.model.rowsInserted.connect(self._update_counts)
+        self.model.counted.connect(self._update_counts)
         self.pool.status_requested.connect(self.editor.set_status)
         self.pool.default_requested.connect(self.editor.make_default)
         self.pool.selection_changed.connect(self._on_pool_selection_changed)
@@ -253,10 +253,11 @@ class MainWindow(QMainWindow):
         assert store is not None  # the context has just opened it
         for part in (self.model, self.detail, self.pool):
             part.store = store
+        self.model.workspace = workspace
         self.settings.workspace = str(workspace.root)
         self.setWindowTitle(f"Poster Studio — {workspace.root}")
         self.first_run.set_workspace(str(workspace.root))
-        self.filter_bar.set_sources(store.sources())
+        self._load_sources()
         self.filter_bar.power.set_curators(store.curators())
         self.saved_views.reload()
         self.filter_bar.show_banner(None)
@@ -270,12 +271,18 @@ class MainWindow(QMainWindow):
     def _after_catalog_change(self) -> None:
         if self.store is None:
             return
-        self.filter_bar.set_sources(self.store.sources())
+        self._load_sources()
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()
         self.context.catalog_changed.emit(None)
         self._score_new_posters()
+
+    def _load_sources(self) -> None:
+        # DISTINCT over a million posters scans them all (two seconds): not on the GUI thread.
+        if self.store is not None and self.workspace is not None:
+            read = lambda store: store.sources()  # noqa: E731 - runs here or in the worker
+            answer_soon(self.store, self.workspace, read, self.filter_bar.set_sources)
 
     def _score_new_posters(self) -> None:
         # Imported posters get the model's suggestions from the first start, in the background.
@@ -681,6 +688,8 @@ class MainWindow(QMainWindow):
         self._on_filter_query_changed(self.filter_bar.query())
 
     def _on_model_reset(self) -> None:
+        # The new first page shows now; the panels, which read much more, follow it.
+        self.grid.viewport().repaint()
         # The grid starts on its first poster, so keys work and the panels show something.
         QTimer.singleShot(0, self._select_first)
         self._update_counts()
@@ -757,15 +766,15 @@ class MainWindow(QMainWindow):
         self.status.show_stats(stats)
         if self.store is not None:  # a curator's first edit makes them a choice
             self.filter_bar.power.set_curators(self.store.curators())
-        self._show_browse(stats["posters"]["total"] > 0 or self.model.total > 0 or self.model.fixed)
+        self._show_browse(stats["posters"]["total"] > 0 or self._grid_has_rows())
 
     # -- helpers ---------------------------------------------------------------------------------
     def _update_counts(self, *_: object) -> None:
         current = self.grid.currentIndex()
         self.status.show_counts(
             self.model.total,
-            self.model.rowCount(),
-            len(self.grid.selectionModel().selectedIndexes()),
+            self.model.counting,
+            self.grid.selected_count(),
             current.row() if current.isValid() else None,
             self.model.query.sort == "uncertain",
         )
@@ -783,7 +792,11 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_selection)
         for action in (self.act.export, self.act.crawl, self.act.retrain, self.act.model_history):
             action.setEnabled(has_catalog)
-        self._show_browse(has_catalog and bool(self.model.total or self.model.fixed))
+        self._show_browse(has_catalog and self._grid_has_rows())
+
+    def _grid_has_rows(self) -> bool:
+        """Whether the grid shows (or is still counting) posters, or a fixed list."""
+        return bool(self.model.total or self.model.fixed or self.model.counting)
 
     def _show_browse(self, browse: bool) -> None:
         """The grid with its panels, or the first-run guide alone (panels hidden meanwhile)."""
@@ -817,6 +830,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             # Detach every part first: late signals must not reach a closed connection.
             self.model.store = self.pool.store = self.detail.store = None
+            self.model.workspace = None
             self.model.set_ids([])
             self.pool.show_title(None)
             self.context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from poster_tool.core.catalog.store import PosterStore
-from poster_tool.core.errors import StoreError
+from poster_tool.core.errors import StoreError, TimeUp
 from poster_tool.core.records import PosterQuery, TitleIn
 
 
@@ -222,3 +222,13 @@ def test_a_rare_genre_the_model_cannot_see_is_no_disagreement(catalog) -> None:
     assert store.sure_absent_cuts("m1") == {"Sci-Fi": 0.01}
     store.write_model_scores("m2", scores, {}, {"Sci-Fi": 0.05})
     assert store.query_ids(PosterQuery(disagrees=True)) == [ids[2]]
+
+
+def test_a_query_past_its_time_limit_is_interrupted_and_the_store_still_answers(
+    fresh_store: PosterStore,
+) -> None:
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e8) "
+    slow += "SELECT max(i) FROM n"
+    with pytest.raises(TimeUp, match="took over 0.01 s"), fresh_store.time_limit(0.01):
+        fresh_store._scalar(slow)
+    assert fresh_store.count(PosterQuery()) == 0  # the limit is gone afterwards

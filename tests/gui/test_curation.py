@@ -265,7 +265,6 @@ def test_end_reaches_the_last_poster_of_the_filter_not_the_last_row_loaded(
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.grid.selected_ids() != [])
-    assert win.model.rowCount() < win.model.total
     key(qtbot, win, Qt.Key.Key_End)
     last = catalog.store.query_ids(win.model.query, 0, 100)[-1]
     assert selected(win) == last and win.model.rowCount() == win.model.total == 8

@@ -26,11 +26,17 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(poster_model, "RECORD_PAGE", 2)
 
 
-def test_pages_in_ids_until_all_are_loaded(catalog, small_pages, qtmodeltester) -> None:
+def test_the_first_page_comes_at_once_and_a_worker_reads_the_rest(
+    catalog, small_pages, qtbot, qtmodeltester
+) -> None:
     model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
     model.set_query(PosterQuery())
-    assert (model.total, model.rowCount()) == (8, 3)
-    qtmodeltester.check(model)  # also drives fetchMore: inclusive beginInsertRows last
+    assert (model.rowCount(), model.counting) == (3, True)
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        pass  # the rest arrives as inserted rows: inclusive beginInsertRows last
+    assert (model.total, model.rowCount(), model.counting) == (8, 8, False)
+    qtmodeltester.check(model)
     model.fetch_all()
     assert model.rowCount() == 8 and not model.canFetchMore(QModelIndex())
     names = [model.index(r).data(PosterRole).title_name for r in range(8)]
@@ -114,6 +120,7 @@ def test_a_fixed_list_keeps_its_order(catalog, qtmodeltester) -> None:
 
 def test_edited_posters_repaint_and_later_pages_skip_nothing(catalog, small_pages) -> None:
     model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace  # the first page now, the rest later
     model.set_query(PosterQuery(status="pending"))
     first_page = [model.poster_id(r) for r in range(model.rowCount())]
     # Approving the loaded posters takes them out of the "pending" query: the next page

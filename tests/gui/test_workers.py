@@ -6,7 +6,15 @@ import threading
 
 from poster_tool.core.errors import StoreError
 from poster_tool.core.progress import Progress
-from poster_tool.gui.common.workers import CallWorker, JobWorker, running, start, store_job
+from poster_tool.core.records import PosterQuery
+from poster_tool.gui.common.workers import (
+    CallWorker,
+    JobWorker,
+    answer_soon,
+    running,
+    start,
+    store_job,
+)
 
 
 def counting_job(n: int, gate: threading.Event | None = None, closed: list | None = None):
@@ -84,3 +92,14 @@ def test_call_worker_returns_its_value(qtbot) -> None:
     with qtbot.waitSignal(worker.signals.result, timeout=5000) as blocker:
         start(worker)
     assert blocker.args == [42]
+
+
+def test_a_quick_read_answers_at_once_and_a_slow_one_from_a_worker(catalog, qtbot) -> None:
+    got: list[int] = []
+    answer_soon(catalog.store, catalog.workspace, lambda s: s.count(PosterQuery()), got.append)
+    assert got == [8]  # indexed: answered on this thread, before anything else runs
+    scan = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2e6) "
+    scan += "SELECT max(i) FROM n"
+    answer_soon(catalog.store, catalog.workspace, lambda s: s._scalar(scan), got.append)
+    assert got == [8]  # too slow for the GUI thread: handed to a worker
+    qtbot.waitUntil(lambda: got == [8, 2_000_000], timeout=30_000)

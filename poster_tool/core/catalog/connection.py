@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from poster_tool.core import schema
-from poster_tool.core.errors import StoreError
+from poster_tool.core.errors import StoreError, TimeUp
 
 T = TypeVar("T")
 
@@ -112,6 +113,35 @@ class Connection:
         except BaseException:
             conn.rollback()
             raise
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt the queries inside once ``seconds`` have passed: the GUI thread asks
+        with a limit and hands what the indexes cannot answer at once to a worker.
+
+        :raises TimeUp: when a query was interrupted
+        """
+        end = time.monotonic() + seconds
+        with self.stop_when(lambda: time.monotonic() > end, f"took over {seconds:g} s"):
+            yield
+
+    @contextmanager
+    def stop_when(self, stop: Callable[[], bool], why: str = "was stopped") -> Iterator[None]:
+        """Interrupt the queries inside as soon as ``stop()`` is true (checked every 1,000
+        SQLite steps): a worker's scan ends when its result is no longer wanted.
+
+        :raises TimeUp: when a query was interrupted
+        """
+        conn = self._db.conn
+        conn.set_progress_handler(stop, 1000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if str(exc) != "interrupted":
+                raise
+            raise TimeUp(f"the query {why}") from exc
+        finally:
+            conn.set_progress_handler(None, 0)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -57,7 +57,7 @@ QToolButton:hover { background: #32363d; }
 QDockWidget::title { padding: 5px 8px; background: #25282d; }
 QStatusBar { background: #17191d; color: #b0b5bb; }
 QStatusBar::item { border: none; }
-QListView#posterGrid, QListView#poolView { border: none; background: #17191d; }
+QAbstractItemView#posterGrid, QListView#poolView { border: none; background: #17191d; }
 QLineEdit, QComboBox { padding: 3px 6px; border: 1px solid #3a3e45; border-radius: 4px;
                        background: #17191d; }
 QLineEdit:focus, QComboBox:focus { border-color: #3d8bfd; }

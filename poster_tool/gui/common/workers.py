@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from poster_tool.core.errors import Cancelled, PosterToolError
+from poster_tool.core.errors import Cancelled, PosterToolError, TimeUp
 from poster_tool.core.progress import Progress
 
 if TYPE_CHECKING:
+    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+QUICK_S = 0.03  # a read the GUI thread may wait for (see answer_soon)
 
 # Plain progress reports closer together than this are dropped (a fast job must not flood
 # the GUI's event queue); reports carrying ``data`` (e.g. per-epoch metrics) always go out.
@@ -192,6 +195,34 @@ def start(worker: _Worker, pool: QThreadPool | None = None) -> _Worker:
     _keeper.keep(worker)
     (pool or QThreadPool.globalInstance()).start(worker)
     return worker
+
+
+def answer_soon(
+    store: PosterStore,
+    workspace: Workspace,
+    read: Callable[[PosterStore], Any],
+    deliver: Callable[[Any], object],
+) -> None:
+    """``deliver(read(store))`` at once when the read takes under ``QUICK_S`` (a small
+    catalog, an indexed query), else from a worker with its own store: the window never
+    waits on a scan of a million posters.
+
+    :param deliver: a bound method of a ``QObject`` (dropped if it is gone by then)
+    """
+    try:
+        with store.time_limit(QUICK_S):
+            value = read(store)
+    except TimeUp:
+
+        def slow() -> Any:
+            with workspace.store() as own:
+                return read(own)
+
+        worker = CallWorker(slow)
+        worker.signals.result.connect(deliver)
+        start(worker)
+    else:
+        deliver(value)
 
 
 def running() -> int:

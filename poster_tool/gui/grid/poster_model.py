@@ -1,13 +1,17 @@
 """``PosterModel``: the grid's thin adapter over the catalog.
 
-The model holds poster ids only, fetched a page at a time (``canFetchMore``/``fetchMore``);
-records for the rows on screen come from the store a page at a time into a small LRU, and
-pictures come from the :class:`~poster_tool.gui.common.thumbnails.ThumbnailCache`.  Memory is
-bounded by those caches, not by how far the user scrolled.
+The model holds every matching poster id (8 bytes each: 8 MB at a million), so the
+scrollbar spans the whole result and a jump anywhere is a lookup.  The first page of ids is
+read at once, the rest by a worker while the first screen paints (``counting``); counting
+the rows is then free.  Records for the rows on screen come from the store a page at a time
+into a small LRU, and pictures come from the
+:class:`~poster_tool.gui.common.thumbnails.ThumbnailCache`: memory is bounded by those
+caches, not by how far the user scrolled.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,17 +23,21 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 
+from poster_tool.core.errors import TimeUp
 from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import Poster, PosterQuery
 from poster_tool.core.suggestions import uncertainty_words
 from poster_tool.gui.common.thumbnails import ThumbKey
+from poster_tool.gui.common.workers import CallWorker, start
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
     from poster_tool.core.catalog.store import PosterStore
+    from poster_tool.core.workspace import Workspace
     from poster_tool.gui.common.thumbnails import ThumbnailCache
 
 PosterIdRole = Qt.ItemDataRole.UserRole + 1  # int
@@ -40,8 +48,8 @@ ThumbnailStateRole = Qt.ItemDataRole.UserRole + 5  # "ready" | "loading" | "brok
 ProfilePicksRole = Qt.ItemDataRole.UserRole + 6  # profile names shown this poster (pools)
 HighlightRole = Qt.ItemDataRole.UserRole + 7  # bool: outlined (duplicates within a pool)
 
-ID_PAGE = 200  # ids of the first fetch; each later fetch doubles what is loaded ...
-MAX_ID_PAGE = 10_000  # ... up to this, so a deep scroll costs few view re-layouts
+ID_PAGE = 200  # ids read before the first paint (a screenful is ~100); a worker reads the rest
+FIRST_PAGE_S = 0.03  # longer (a rare filter the indexes cannot find at once): all in the worker
 RECORD_PAGE = 100  # records per store round-trip (~2 ms)
 MAX_RECORDS = 2_000  # records kept; a screenful is ~100
 UNDECIDED_CHUNK = 500  # rows checked per query when looking for the next undecided poster
@@ -55,7 +63,11 @@ class PosterModel(QAbstractListModel):
 
     :param store: the GUI thread's store (``None``: empty until one is set)
     :param thumbnails: where pictures come from (``None``: no pictures, e.g. in tests)
+
+    ``counted`` tells that every id of the query is in (``counting`` is over).
     """
+
+    counted = Signal()
 
     def __init__(
         self,
@@ -65,14 +77,16 @@ class PosterModel(QAbstractListModel):
     ) -> None:
         super().__init__(parent)
         self.store = store
+        # Where a worker opens its own connection to read a large result (``None``: read
+        # it here, at once, as tests and short fixed lists do).
+        self.workspace: Workspace | None = None
         self.thumbnails = thumbnails
         self.thumb_side = 160  # device pixels of the long side the view draws
         self._query = PosterQuery()
         self._fixed: list[int] | None = None
-        self._ids: list[int] = []
-        self._rows: dict[int, int] = {}  # poster id -> row
-        self._total = 0
-        self._left = 0  # loaded posters edited since the reset: they may have left the query
+        self._ids = array("q")
+        self._rows: dict[int, int] = {}  # poster id -> row, for the first page and records held
+        self._loader: CallWorker | None = None  # reading the rest of the ids
         self._records: OrderedDict[int, Poster] = OrderedDict()
         self._verdicts: dict[int, Verdict] = {}
         self._waiting: dict[ThumbKey, list[QPersistentModelIndex]] = {}
@@ -89,8 +103,13 @@ class PosterModel(QAbstractListModel):
 
     @property
     def total(self) -> int:
-        """How many posters match, loaded or not."""
-        return self._total
+        """How many posters match (so far, while ``counting``)."""
+        return len(self._ids)
+
+    @property
+    def counting(self) -> bool:
+        """Whether a worker is still reading the ids after the first page."""
+        return self._loader is not None
 
     @property
     def cached_records(self) -> int:
@@ -126,55 +145,89 @@ class PosterModel(QAbstractListModel):
     def _reset(self, query: PosterQuery, fixed: list[int] | None) -> None:
         self.beginResetModel()
         self._query, self._fixed = query, fixed
-        self._ids, self._rows, self._left = [], {}, 0
+        self._stop_loader()
+        self._rows.clear()
         self._records.clear()
         self._verdicts.clear()
         self._waiting.clear()
         if fixed is not None:
-            self._total = len(fixed)
+            ids = fixed
+        elif self.store is None:
+            ids = []
         else:
-            self._total = self.store.count(query) if self.store is not None else 0
+            first = self._first_page(self.store, query)
+            if first is not None and len(first) <= ID_PAGE:
+                ids = first  # the whole result
+            elif self.workspace is None:  # no worker to hand the rest to: read it here
+                ids = self.store.query_ids(query, 0, -1)
+            else:
+                ids = (first or [])[:ID_PAGE]
+                self._load_rest(self.workspace, query, ids)
+        self._ids = array("q", ids)
+        self._rows.update((poster_id, row) for row, poster_id in enumerate(ids[:ID_PAGE]))
         self.endResetModel()
-        if self.canFetchMore(QModelIndex()):
-            self.fetchMore(QModelIndex())
+
+    def _first_page(self, store: PosterStore, query: PosterQuery) -> list[int] | None:
+        """One more id than a page (more follow?), or ``None`` when that takes too long."""
+        if self.workspace is None:
+            return store.query_ids(query, 0, ID_PAGE + 1)
+        try:
+            with store.time_limit(FIRST_PAGE_S):
+                return store.query_ids(query, 0, ID_PAGE + 1)
+        except TimeUp:
+            return None
+
+    def _load_rest(self, workspace: Workspace, query: PosterQuery, first: list[int]) -> None:
+        shown = set(first)
+
+        def rest() -> array[int]:
+            # Stopped mid-scan when the curator has moved on to another filter.
+            with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
+                return array("q", (i for i in store.query_ids(query, 0, -1) if i not in shown))
+
+        worker = self._loader = CallWorker(rest)
+        self._loader.signals.result.connect(self._on_loader_result)
+        self._loader.signals.error.connect(self._on_loader_error)
+        start(self._loader)
+
+    def _stop_loader(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel()
+            self._loader = None
+
+    def _current_loader(self) -> bool:
+        # A superseded worker's result is for an older query: dropped.
+        return self._loader is not None and self.sender() is self._loader.signals
+
+    def _on_loader_result(self, rest: array[int]) -> None:
+        if self._current_loader():
+            self._loader = None
+            self._append(rest)
+
+    def _on_loader_error(self, _message: str) -> None:
+        if self._current_loader():  # read the rest here instead: the rows must be right
+            self.fetch_all()
+
+    def _append(self, rest: Sequence[int]) -> None:
+        if rest:
+            start = len(self._ids)
+            self.beginInsertRows(QModelIndex(), start, start + len(rest) - 1)  # inclusive
+            self._ids.extend(rest)
+            self.endInsertRows()
+        self.counted.emit()
+
+    def fetch_all(self) -> None:
+        """Have every id of the query now (End, the next undecided poster): read here what
+        the worker has not delivered yet."""
+        if self._loader is None:
+            return
+        self._stop_loader()
+        shown = set(self._ids)
+        self._append([i for i in self._store().query_ids(self._query, 0, -1) if i not in shown])
 
     # -- Qt model API -------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)
-
-    def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and len(self._ids) < self._total
-
-    def fetch_all(self) -> None:
-        """Load every id of the query (ids only: records still come a page at a time)."""
-        while self.canFetchMore(QModelIndex()):
-            self.fetchMore(QModelIndex())
-
-    def fetchMore(self, parent: Index) -> None:
-        if parent.isValid():
-            return
-        start = len(self._ids)
-        # The view lays out all its rows again after each insert, so fetch in doubling
-        # pages: the work stays linear in the rows loaded, not quadratic.
-        page = min(MAX_ID_PAGE, max(ID_PAGE, start))
-        if self._fixed is not None:
-            new = self._fixed[start : start + page]
-        else:
-            # Edited posters may have left the query, moving later rows up: look back as
-            # far as that and skip what is already loaded, so nothing is ever skipped.
-            back = min(self._left, start)
-            new = [
-                i
-                for i in self._store().query_ids(self._query, start - back, page + back)
-                if i not in self._rows
-            ]
-        if not new:
-            self._total = start  # the catalog changed under us: stop asking
-            return
-        self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)  # last is inclusive
-        self._ids.extend(new)
-        self._rows.update((poster_id, start + n) for n, poster_id in enumerate(new))
-        self.endInsertRows()
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -220,7 +273,8 @@ class PosterModel(QAbstractListModel):
         return self._ids[row]
 
     def row_of(self, poster_id: int) -> int | None:
-        """The row showing ``poster_id`` if it is loaded."""
+        """The row showing ``poster_id`` if it is on the first page or its record is held
+        (the rows an edit can be seen on)."""
         return self._rows.get(poster_id)
 
     def poster_at(self, row: int) -> Poster | None:
@@ -229,7 +283,9 @@ class PosterModel(QAbstractListModel):
         poster = self._records.get(poster_id)
         if poster is None:
             first = row - row % RECORD_PAGE
-            self._load_records(self._ids[first : first + RECORD_PAGE])
+            ids = self._ids[first : first + RECORD_PAGE].tolist()
+            self._rows.update((i, first + n) for n, i in enumerate(ids))
+            self._load_records(ids)
             poster = self._records.get(poster_id)
         else:
             self._records.move_to_end(poster_id)
@@ -243,11 +299,11 @@ class PosterModel(QAbstractListModel):
         while len(self._records) > MAX_RECORDS:
             old, _ = self._records.popitem(last=False)
             self._verdicts.pop(old, None)
+            self._rows.pop(old, None)
 
     def refresh(self, poster_ids: Sequence[int]) -> None:
         """Re-read these posters after an edit and repaint their rows."""
         loaded = [i for i in poster_ids if i in self._rows]
-        self._left += len(loaded)
         for poster_id in loaded:
             self._records.pop(poster_id, None)
             self._verdicts.pop(poster_id, None)
@@ -266,16 +322,15 @@ class PosterModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
 
     def next_undecided(self, after: int) -> int | None:
-        """The first row after ``after`` still pending with no curator labels, loading more
-        rows as needed; ``None`` when there is none."""
+        """The first row after ``after`` still pending with no curator labels, reading the
+        rest of the ids as needed; ``None`` when there is none."""
         row = after + 1
         while True:
             if row >= len(self._ids):
-                if not self.canFetchMore(QModelIndex()):
+                if self._loader is None:
                     return None
-                self.fetchMore(QModelIndex())
-                continue
-            chunk = self._ids[row : row + UNDECIDED_CHUNK]
+                self.fetch_all()
+            chunk = self._ids[row : row + UNDECIDED_CHUNK].tolist()
             state = self._store().curation_state(chunk)
             for n, poster_id in enumerate(chunk):
                 s = state.get(poster_id)

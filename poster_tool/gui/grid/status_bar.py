@@ -29,18 +29,23 @@ class StatusBar(QStatusBar):
             self.addPermanentWidget(widget)
 
     def show_counts(
-        self, total: int, loaded: int, selected: int, row: int | None = None, queue: bool = False
+        self,
+        total: int,
+        counting: bool,
+        selected: int,
+        row: int | None = None,
+        queue: bool = False,
     ) -> None:
-        """What the grid shows: matches, how many are loaded, how many are selected, and
-        where the current poster is (in the least-certain queue when ``queue``)."""
-        text = f"{total:,} posters match"
-        if loaded < total:
-            text += f" ({loaded:,} loaded)"
+        """What the grid shows: matches (at least ``total`` while ``counting``), how many are
+        selected, and where the current poster is (in the least-certain queue when
+        ``queue``)."""
+        text = f"{total:,}+ posters match (counting…)" if counting else f"{total:,} posters match"
         if selected:
             text += f" · {selected:,} selected"
         if row is not None:
             where = "in the least-certain queue" if queue else ""
-            text += f" · {row + 1:,} of {total:,} {where}".rstrip()
+            of = f"{total:,}+" if counting else f"{total:,}"
+            text += f" · {row + 1:,} of {of} {where}".rstrip()
         self.counts.setText(text)
 
     def show_stats(self, stats: dict[str, Any]) -> None:
