@@ -169,3 +169,11 @@ def accepted(store: PosterStore, ids: Sequence[int]) -> dict[int, list[str]]:
         ]
         for poster_id, model in suggested.items()
     }
+
+
+def export_outlook(store: PosterStore, ids: Sequence[int]) -> tuple[int, int]:
+    """Of ``ids``: how many the export holds back for review, and how many go out with
+    genres added by the model (what approving them means)."""
+    found = verdicts(store, ids).values()
+    held = sum(v.held for v in found)
+    return held, sum(any(g.provenance == MODEL for g in v.genres) for v in found)

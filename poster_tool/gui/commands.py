@@ -8,7 +8,7 @@ row, so what the window shows as done is already on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.final_genres import accepted
 from poster_tool.core.personalize.profiles import ProfileState, put_profile
 
 if TYPE_CHECKING:
@@ -139,13 +138,16 @@ class ToggleGenreCommand(GenresCommand):
 
 
 class AcceptModelCommand(GenresCommand):
-    """Turn the model's view of the posters into curator genres (see
-    :func:`poster_tool.core.final_genres.accepted`); unscored posters are left alone."""
+    """Turn the model's view of the posters into curator genres.
+
+    :param after: what :func:`poster_tool.core.final_genres.accepted` gives the scored
+        posters (worked out beforehand, off the GUI thread for a large selection)
+    """
 
     def __init__(
-        self, store: PosterStore, ids: Sequence[int], curator: str, notify: Notify
+        self, store: PosterStore, after: Mapping[int, list[str]], curator: str, notify: Notify
     ) -> None:
-        self.after = accepted(store, list(dict.fromkeys(ids)))
+        self.after = dict(after)
         super().__init__(
             store,
             list(self.after),
@@ -396,13 +398,16 @@ class Editor(QObject):
         ):
             self._push(cmd)
 
-    def accept_model(self, ids: Sequence[int]) -> int:
-        """Make the model's genres the curator's (one undo step); how many posters it took."""
+    def accept_model(self, after: Mapping[int, list[str]]) -> int:
+        """Make the model's genres the curator's (one undo step); how many posters it took.
+
+        :param after: the curator genres each poster gets (``final_genres.accepted``)
+        """
         if (
-            ids
+            after
             and (
                 cmd := self._build(
-                    lambda: AcceptModelCommand(self.store, ids, self.curator, self._notify)
+                    lambda: AcceptModelCommand(self.store, after, self.curator, self._notify)
                 )
             )
             and cmd.ids

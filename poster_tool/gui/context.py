@@ -62,6 +62,9 @@ class AppContext(QObject):
         :raises PosterToolError: its catalog cannot be opened (the open one stays)
         """
         store = workspace.store()
+        # A model check under way would activate in the old catalog; the new one's
+        # unscored posters are scored next, which a running scoring run would hold back.
+        self.rescorer.cancel()
         if self.store is not None:
             self.store.close()
         self.workspace, self.store = workspace, store

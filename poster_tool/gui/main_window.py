@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core import curation
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.final_genres import MODEL, verdicts
+from poster_tool.core.final_genres import accepted, export_outlook
 from poster_tool.core.personalize.row import audience_for
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
 from poster_tool.gui.common.dialogs import ask_curator, ask_reason, show_error, show_guide
-from poster_tool.gui.common.workers import CallWorker, answer_soon, start
+from poster_tool.gui.common.workers import RULE_AT_ONCE, CallWorker, answer_soon, start
 from poster_tool.gui.context import AppContext
 from poster_tool.gui.curation.detail_panel import DetailPanel
 from poster_tool.gui.curation.finders import near_duplicate_ids, similar_ids
@@ -429,23 +429,56 @@ class MainWindow(QMainWindow):
     def _on_approve_triggered(self) -> None:
         ids = self.selected_ids()
         self.editor.set_status(ids, "approved")
-        if self.store is not None and ids:
+        if ids:
             # Say when what goes out is not simply the official genres.
-            found = verdicts(self.store, ids).values()
-            held = sum(v.held for v in found)
-            model = sum(any(g.provenance == MODEL for g in v.genres) for v in found)
-            notes = (
-                [
-                    f"{held} held back from the export for review (the model doubts an "
-                    "official genre: decide their genres)"
-                ]
-                if held
-                else []
-            ) + ([f"{model} export genres added by the model"] if model else [])
-            if notes:
-                self.statusBar().showMessage(
-                    f"Approved {len(ids)}: " + "; ".join(notes) + ".", 15_000
-                )
+            self._apply_rule(ids, export_outlook, self._on_approved_outlook)
+
+    def _on_approved_outlook(self, ids: list[int], outlook: tuple[int, int]) -> None:
+        held, model = outlook
+        notes = (
+            [
+                f"{held} held back from the export for review (the model doubts an "
+                "official genre: decide their genres)"
+            ]
+            if held
+            else []
+        ) + ([f"{model} export genres added by the model"] if model else [])
+        if notes:
+            self.statusBar().showMessage(f"Approved {len(ids)}: " + "; ".join(notes) + ".", 15_000)
+
+    def _apply_rule(
+        self,
+        ids: list[int],
+        rule: Callable[[PosterStore, list[int]], Any],
+        done: Callable[[list[int], Any], None],
+    ) -> None:
+        """``done(ids, rule(store, ids))``: at once for a few posters, else once a worker
+        with its own store has it, so a large selection never blocks the window."""
+        workspace, store = self.workspace, self.store
+        if workspace is None or store is None:
+            return
+        if len(ids) <= RULE_AT_ONCE:
+            done(ids, rule(store, ids))
+            return
+
+        def run() -> Any:
+            with workspace.store() as own:
+                return rule(own, ids)
+
+        worker = CallWorker(run)
+        worker.signals.result.connect(partial(self._on_rule_result, workspace, ids, done))
+        worker.signals.error.connect(self._on_editor_failed)
+        start(worker)
+
+    def _on_rule_result(
+        self,
+        workspace: Workspace,
+        ids: list[int],
+        done: Callable[[list[int], Any], None],
+        value: Any,
+    ) -> None:
+        if workspace is self.workspace:  # else moot: another workspace is open now
+            done(ids, value)
 
     def _on_editor_failed(self, message: str) -> None:
         # Refused edits and failed undo/redo steps (a poster changed by another program):
@@ -453,8 +486,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Not done: {message}", 20_000)
 
     def _on_accept_model_triggered(self) -> None:
-        ids = self.selected_ids()
-        taken = self.editor.accept_model(ids)
+        ids = list(dict.fromkeys(self.selected_ids()))
+        if len(ids) > RULE_AT_ONCE:
+            self.statusBar().showMessage(f"Reading the model's genres of {len(ids)} posters…")
+        self._apply_rule(ids, accepted, self._on_accepted)
+
+    def _on_accepted(self, ids: list[int], after: dict[int, list[str]]) -> None:
+        taken = self.editor.accept_model(after)
         self.statusBar().showMessage(
             f"The model's genres are now the curator's on {taken} of {len(ids)} posters"
             + ("" if taken == len(ids) else " (the others are not scored yet)")

@@ -1,7 +1,9 @@
 """Activate a model version and re-score the catalog with it in the background.
 
-Activation itself is one catalog write on the GUI thread; scoring every poster the version
-has not scored yet runs in a child process (:mod:`poster_tool.core.jobs`: torch in a thread
+A child process first loads the version's network (torch must never load in the window's
+process), so a version whose weights cannot load is refused and the active model stays;
+activation itself is then one catalog write on the GUI thread.  Scoring every poster the
+version has not scored yet runs in a child process (:mod:`poster_tool.core.jobs`: torch in a thread
 here would hold the window's GIL for up to half a second at a time), relayed by a
 :class:`~poster_tool.gui.common.workers.JobWorker`.  Meanwhile it calls its ``refresh`` every half
 second (the application context's ``scores_changed``), so the grid, pool and details re-read
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.ml.in_child import score_catalog_in_child
+from poster_tool.core.ml.in_child import check_model_in_child, score_catalog_in_child
 from poster_tool.core.ml.registry import Registry
 from poster_tool.gui.common.workers import JobWorker, start
 
@@ -39,6 +41,7 @@ class Rescorer(QObject):
     """
 
     progressed = Signal(object)  # Progress of the scoring run
+    activated = Signal(str)  # the version now active (its scoring run follows)
     finished = Signal(bool, str)  # whether it went well, and one line saying what happened
 
     def __init__(
@@ -51,26 +54,48 @@ class Rescorer(QObject):
         self._worker: JobWorker | None = None
         self._version = ""
         self._last_refresh = 0.0
+        self._target: tuple[Workspace, PosterStore] | None = None  # of the check under way
 
     @property
     def running(self) -> bool:
-        """Whether a scoring run is under way."""
+        """Whether a check or a scoring run is under way."""
         return self._worker is not None
 
-    def activate(self, workspace: Workspace, store: PosterStore, version: str) -> bool:
-        """Make ``version`` the active model now and score the catalog with it.
+    def activate(self, workspace: Workspace, store: PosterStore, version: str) -> None:
+        """Make ``version`` the active model once a child has loaded its network, then
+        score the catalog with it: ``activated`` says it is active, or ``finished`` why
+        not (the previous model stays active)."""
+        self.cancel()
+        worker = JobWorker(lambda: check_model_in_child(workspace, version))
+        worker.signals.result.connect(self._on_check_result)
+        worker.signals.error.connect(self._on_check_error)
+        self._worker, self._version = worker, version
+        self._target = (workspace, store)
+        start(worker, self._pool)
 
-        :returns: whether it is active (else ``finished`` says why not)
-        """
+    def _on_check_result(self, _version: str) -> None:
+        if not self._current() or self._target is None:
+            return
+        (workspace, store), version = self._target, self._version
+        self._worker = self._target = None
         try:
-            # Not loaded here: torch would block the window; the scoring child that
-            # follows loads the model and reports a failure.
+            # Loaded by the child just now: torch never loads in the window's process.
             Registry(workspace, store).activate(version, load=False)
         except PosterToolError as exc:
-            self.finished.emit(False, f"Model {version} cannot be activated: {exc}")
-            return False
+            self._on_refused(str(exc))
+            return
+        self.activated.emit(version)
         self._score(workspace, version)
-        return True
+
+    def _on_check_error(self, message: str) -> None:
+        if self._current():
+            self._worker = self._target = None
+            self._on_refused(message)
+
+    def _on_refused(self, reason: str) -> None:
+        self.finished.emit(
+            False, f"Model {self._version} cannot be activated (the active model stays): {reason}"
+        )
 
     def rollback(self, workspace: Workspace, store: PosterStore) -> str | None:
         """Go back to the previously active version and score the catalog with it.
@@ -96,10 +121,11 @@ class Rescorer(QObject):
             self._score(workspace, None)
 
     def cancel(self) -> None:
-        """Stop the scoring run (what it scored is kept; the next run does the rest)."""
+        """Stop the check or the scoring run (what it scored is kept; the next run does the
+        rest)."""
         if self._worker is not None:
             self._worker.cancel()
-            self._worker = None
+            self._worker = self._target = None
 
     def _score(self, workspace: Workspace, version: str | None) -> None:
         self.cancel()  # an older version's scores are moot now

@@ -105,3 +105,35 @@ def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
     ]
     qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
     assert not catalog.store.get_poster(parasite).curated
+
+
+def test_a_large_selection_is_worked_out_off_the_gui_thread_with_the_same_outcome(
+    qtbot, window, catalog, monkeypatch
+) -> None:
+    # Two posters stand in for thousands: above the limit the rule runs in a worker.
+    from poster_tool.gui import main_window
+    from poster_tool.gui.curation import detail_panel
+
+    monkeypatch.setattr(main_window, "RULE_AT_ONCE", 1)
+    monkeypatch.setattr(detail_panel, "RULE_AT_ONCE", 1)
+    parasite, alien = catalog.posters["Parasite"][0], catalog.posters["Alien"][0]
+    window.model.fetch_all()
+    window.grid.clearSelection()
+    for poster_id in (parasite, alien):
+        window.grid.selectionModel().select(
+            window.model.index(window.model.row_of(poster_id)),
+            window.grid.selectionModel().SelectionFlag.Select,
+        )
+    assert sorted(window.detail.ids) == sorted([parasite, alien])
+    qtbot.waitUntil(lambda: "held for review" in fact(window, "Exports as"))
+    assert "Comedy 1/2" in fact(window, "Exports as")
+    qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: "1 held back" in window.statusBar().currentMessage())
+    assert catalog.store.get_poster(alien).status == "approved"
+    qtbot.keyClick(window.grid, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: "curator's on 2 of 2" in window.statusBar().currentMessage())
+    assert catalog.store.get_poster(parasite).genres == ("Drama", "Comedy")
+    assert catalog.store.get_poster(alien).genres == ("Horror", "Sci-Fi")
+    assert window.editor.stack.count() == 2  # each key one undo step
+    qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
+    assert not catalog.store.get_poster(parasite).curated

@@ -123,6 +123,28 @@ def test_activate_then_roll_back_rescores_the_catalog_each_time(qtbot, history) 
     assert "Re-scored the catalog" in dialog.hint.text()
 
 
+def test_a_version_whose_weights_cannot_load_is_refused_and_the_active_model_stays(
+    qtbot, history
+) -> None:
+    dialog, workspace, base, new = history
+    win = dialog.parentWidget()
+    weights = workspace.models_dir / new / "weights.pt"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # truncated
+    scores = scored_by(workspace)
+    dialog.select(new)
+    with qtbot.waitSignal(win.context.rescorer.finished, timeout=RUN_MS) as done:
+        qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)
+    ok, line = done.args
+    assert not ok
+    assert line.startswith(f"Model {new} cannot be activated (the active model stays): ")
+    assert "weights" in line and "\n" not in line
+    with workspace.store() as store:
+        assert Registry(workspace, store).active().version == base
+    assert scored_by(workspace) == scores  # nothing re-scored
+    assert win.statusBar().currentMessage() == dialog.hint.text() == line
+    assert dialog.activate_button.isEnabled()  # the version stays selected, to try again
+
+
 def test_the_report_puts_the_run_beside_the_active_model_and_baselines(
     two_versions, tmp_path
 ) -> None:

@@ -64,6 +64,7 @@ class Connection:
     """
 
     def __init__(self, path: str | Path) -> None:
+        self.path = str(path)  # so another thread can open its own connection to it
         try:
             self._db = Database(memory=True) if str(path) == ":memory:" else Database(path)
             self._db.execute("PRAGMA foreign_keys = ON")

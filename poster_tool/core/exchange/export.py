@@ -253,7 +253,7 @@ def _write(
     sensitive: str,
     reviewed_only: bool,
 ) -> Generator[Progress, None, ExportReport]:
-    changed, held, tally = _sort_out(
+    changed, held, tally, found = _sort_out(
         store,
         store.approved_posters(
             since_key, include_sensitive=sensitive == "flag", reviewed_only=reviewed_only
@@ -283,13 +283,14 @@ def _write(
         "counts": {"titles": report.titles, "posters": report.posters},
         "images_dir": None if images_dir is None else _relative(images_dir, out.parent),
     }
-    wanted = {poster_id for _, poster_id in changed}
+    wanted, held_ids = {poster_id for _, poster_id in changed}, set(held)
     writer: _Writer = _JsonWriter() if fmt == "json" else _CsvWriter()
     try:
         with atomic_output(out) as fh:
             writer.begin(fh, header)
             for start in range(0, len(title_ids), CHUNK):
-                for entry in _gather(store, title_ids[start : start + CHUNK], wanted, sensitive):
+                chunk = title_ids[start : start + CHUNK]
+                for entry in _gather(store, chunk, wanted, held_ids, found, sensitive):
                     if images_dir is not None:
                         _copy_images(workspace, entry["posters"], images_dir, report)
                     report.rows += writer.title(fh, entry)
@@ -342,7 +343,7 @@ def preview(
     reviewed_only: bool = False,
 ) -> ExportPreview:
     """Count what :func:`export` would write with these options (``export --dry-run``)."""
-    changed, held, tally = _sort_out(
+    changed, held, tally, _ = _sort_out(
         store,
         store.approved_posters(
             parse_since(since) if since else None,
@@ -355,26 +356,37 @@ def preview(
 
 def _sort_out(
     store: PosterStore, changed: list[tuple[int, int]]
-) -> tuple[list[tuple[int, int]], list[int], dict[str, int]]:
-    """``changed`` without the posters the genre rule holds for review; those held; and
-    how many of the rest carry curator, official and model genres."""
+) -> tuple[list[tuple[int, int]], list[int], dict[str, int], dict[int, Verdict]]:
+    """``changed`` without the posters the genre rule holds for review; those held; how
+    many of the rest carry curator, official and model genres; and the rest's verdicts,
+    which the export writes (the rule is applied to each poster once)."""
     held: set[int] = set()
     tally = {"curator": 0, SOURCE: 0, MODEL: 0}
+    kept: dict[int, Verdict] = {}
     ids = [poster_id for _, poster_id in changed]
     for start in range(0, len(ids), CHUNK * 10):
         for poster_id, verdict in verdicts(store, ids[start : start + CHUNK * 10]).items():
             if verdict.held:
                 held.add(poster_id)
                 continue
+            kept[poster_id] = verdict
             for kind in {g.provenance for g in verdict.genres}:
                 tally[kind] += 1
-    return [(t, p) for t, p in changed if p not in held], sorted(held), tally
+    return [(t, p) for t, p in changed if p not in held], sorted(held), tally, kept
 
 
 def _gather(
-    store: PosterStore, title_ids: Sequence[int], wanted: set[int], sensitive: str
+    store: PosterStore,
+    title_ids: Sequence[int],
+    wanted: set[int],
+    held: set[int],
+    known: dict[int, Verdict],
+    sensitive: str,
 ) -> list[dict[str, Any]]:
-    """The export entries of some titles: the title, its pool, its exported posters."""
+    """The export entries of some titles: the title, its pool, its exported posters.
+
+    :param held: the changed posters held for review; ``known``: the verdicts of the others
+    """
     titles = store.titles(title_ids)
     sources = store.title_sources(title_ids)
     pools: dict[int, list[Poster]] = {}
@@ -382,9 +394,15 @@ def _gather(
         pools[title.id] = [
             p
             for p in store.pool(title.id)
-            if p.status == "approved" and (sensitive == "flag" or not p.sensitive)
+            if p.status == "approved"
+            and (sensitive == "flag" or not p.sensitive)
+            and p.id not in held
         ]
-    found = verdicts(store, [p.id for pool in pools.values() for p in pool])
+    # Only the approved posters ``--since`` left out are new to the rule here.
+    pooled = [p.id for pool in pools.values() for p in pool]
+    found = verdicts(store, [i for i in pooled if i not in known])
+    # Popped: each is written once, so memory does not hold every verdict to the end.
+    found.update((i, known.pop(i)) for i in pooled if i in known)
     for title_id, pool in pools.items():  # held posters are not exported, nor in pools
         pools[title_id] = [p for p in pool if not found[p.id].held]
     ids = [p.id for pool in pools.values() for p in pool if p.id in wanted]

@@ -36,6 +36,20 @@ def train(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
     return candidate.to_dict()
 
 
+def check_model(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
+    """Load a version's network (``workspace``, ``version``) and let it go: a version whose
+    weights cannot load is refused before it becomes active."""
+    from poster_tool.core.ml.registry import Registry, load_network
+
+    workspace = Workspace.open(request["workspace"], create=False)
+    version = str(request["version"])
+    yield Progress("check", message=f"loading model {version}")
+    with workspace.store() as store:
+        info = Registry(workspace, store).get(version)
+    load_network(info)
+    return {"version": info.version}
+
+
 def test_scores(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any]]:
     """A model version's scores on its test posters (``workspace``, ``version``), saved
     beside it for next time."""
@@ -60,6 +74,7 @@ def describe(request: dict[str, Any]) -> Generator[Progress, None, dict[str, Any
 JOBS: dict[str, JobFn] = {
     "score": score,
     "train": train,
+    "check_model": check_model,
     "describe": describe,
     "test_scores": test_scores,
 }

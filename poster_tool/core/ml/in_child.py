@@ -52,6 +52,18 @@ def train_candidate_in_child(
     return Candidate.from_dict(result)
 
 
+def check_model_in_child(workspace: Workspace, version: str) -> Generator[Progress, None, str]:
+    """Load ``version``'s network in a child, as ``Registry.activate`` does before it
+    activates; returns the version.
+
+    :raises PosterToolError: in one line, when the model cannot be used
+    """
+    result = yield from run_child(
+        "check_model", {"workspace": str(workspace.root), "version": version}, nice=0
+    )
+    return str(result["version"])
+
+
 def describe_machine_in_child(devices: Sequence[str]) -> Generator[Progress, None, dict[str, Any]]:
     """``{"devices": {choice: description}, "weights": {backbone: missing or None}}``."""
     return (yield from run_child("describe", {"devices": list(devices)}, nice=0))

@@ -4,6 +4,7 @@ model's score and a toggle.  With several posters selected, toggles show all/som
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.final_genres import verdicts
 from poster_tool.core.suggestions import disagreements, uncertainty_words
@@ -28,12 +30,12 @@ from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.actions import GENRE_KEYS
 from poster_tool.gui.common.theme import COLORS
 from poster_tool.gui.common.thumbnails import ThumbKey
+from poster_tool.gui.common.workers import RULE_AT_ONCE, CallWorker, start
 from poster_tool.gui.grid.thumbnail_delegate import CHIP_KIND
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QPaintEvent, QResizeEvent
 
-    from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import Poster
     from poster_tool.gui.common.thumbnails import ThumbnailCache
 
@@ -170,6 +172,8 @@ class DetailPanel(QWidget):
         self.thumbnails = thumbnails
         self.ids: list[int] = []
         self._picture_key: ThumbKey | None = None
+        self._asked = 0  # counts the selections shown: a late worker result is dropped
+        self._exports_as = QLabel()  # the "Exports as" fact of a multi-selection
 
         self.picture = PosterPicture()
         self.heading = QLabel()
@@ -246,6 +250,7 @@ class DetailPanel(QWidget):
     def show_ids(self, ids: list[int]) -> None:
         """Show these posters (the first one's picture and facts when several)."""
         self.ids = list(ids)
+        self._asked += 1
         try:
             posters = self.store.posters(self.ids) if self.store is not None else []
         except PosterToolError:
@@ -346,34 +351,52 @@ class DetailPanel(QWidget):
         self._fact("Status", ", ".join(f"{n} {s}" for s, n in statuses.most_common()))
         curated = sum(p.curated for p in posters)
         self._fact("Curated", f"{curated} of {len(posters)}")
-        found = verdicts(self.store, [p.id for p in posters]).values()
-        kinds: dict[str, Counter[str]] = {}
-        for verdict in found:
-            for g in verdict.genres:
-                kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
-        held = sum(v.held for v in found)
-        self._fact(
-            "Exports as",
-            exports_as_line(kinds, len(posters), held),
-            COLORS["rejected"] if held else None,
-        )
+        ids = [p.id for p in posters]
+        self._exports_as = self._fact("Exports as", "working it out…")
+        path = self.store.path
+        if len(ids) <= RULE_AT_ONCE or path == ":memory:":
+            self._show_outlook(self._asked, ids, outlook(self.store, ids))
+            return
+        # Thousands of posters take seconds: the rule runs in a worker with its own store.
+        for row in self.rows.values():
+            row.setEnabled(False)
+
+        def run() -> tuple[dict[str, Counter[str]], int]:
+            with PosterStore(path) as own:
+                return outlook(own, ids)
+
+        worker = CallWorker(run)
+        worker.signals.result.connect(partial(self._show_outlook, self._asked, ids))
+        start(worker)
+
+    def _show_outlook(
+        self, asked: int, ids: list[int], found: tuple[dict[str, Counter[str]], int]
+    ) -> None:
+        if asked != self._asked:
+            return  # the panel shows something newer meanwhile
+        kinds, held = found
+        self._exports_as.setText(exports_as_line(kinds, len(ids), held))
+        if held:
+            self._exports_as.setStyleSheet(f"color: {COLORS['rejected'].name()};")
+        for row in self.rows.values():
+            row.setEnabled(True)
         for genre, row in self.rows.items():
             n = sum(kinds.get(genre, Counter()).values())
             state = (
                 Qt.CheckState.Checked
-                if n == len(posters)
+                if n == len(ids)
                 else Qt.CheckState.PartiallyChecked
                 if n
                 else Qt.CheckState.Unchecked
             )
-            tag = f"{n}/{len(posters)}" if n else ""
+            tag = f"{n}/{len(ids)}" if n else ""
             row.show_state(state, tag, None, False)
             if genre in kinds:
                 row.bar.setToolTip(
                     f"{genre}: " + ", ".join(f"{k} on {c}" for k, c in kinds[genre].most_common())
                 )
 
-    def _fact(self, name: str, value: str, color: QColor | None = None) -> None:
+    def _fact(self, name: str, value: str, color: QColor | None = None) -> QLabel:
         label = QLabel(value)
         label.setWordWrap(True)
         label.setOpenExternalLinks(True)
@@ -383,6 +406,7 @@ class DetailPanel(QWidget):
         key = QLabel(name)
         key.setStyleSheet(f"color: {COLORS['muted'].name()};")
         self.facts.addRow(key, label)
+        return label
 
     def _clear_facts(self) -> None:
         while self.facts.rowCount():
@@ -418,6 +442,16 @@ class DetailPanel(QWidget):
                 self._show_picture(self.store.get_poster(self.ids[0]))
             except PosterToolError:
                 pass
+
+
+def outlook(store: PosterStore, ids: list[int]) -> tuple[dict[str, Counter[str]], int]:
+    """Per genre, how many of ``ids`` it goes out on by chip kind; and how many are held."""
+    found = verdicts(store, ids).values()
+    kinds: dict[str, Counter[str]] = {}
+    for verdict in found:
+        for g in verdict.genres:
+            kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
+    return kinds, sum(v.held for v in found)
 
 
 def exports_as_line(kinds: dict[str, Counter[str]], total: int, held: int) -> str:

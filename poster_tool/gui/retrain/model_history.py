@@ -117,6 +117,7 @@ class ModelHistoryDialog(QDialog):
         self.versions.itemSelectionChanged.connect(self._on_versions_selection_changed)
         self.activate_button.clicked.connect(self._on_activate_clicked)
         self.rollback_button.clicked.connect(self._on_rollback_clicked)
+        self.rescorer.activated.connect(self._on_rescorer_activated)
         self.rescorer.finished.connect(self._on_rescorer_finished)
         self.reload()
 
@@ -193,12 +194,13 @@ class ModelHistoryDialog(QDialog):
         chosen = self.selected()
         workspace, store = self.context.workspace, self.context.store
         if len(chosen) == 1 and workspace is not None and store is not None:
-            if self.rescorer.activate(workspace, store, chosen[0].version):
-                self.hint.setText(
-                    f"Model {chosen[0].version} is active; re-scoring the "
-                    "catalog in the background."
-                )
-            self.reload()
+            self.hint.setText(f"Checking that model {chosen[0].version} loads…")
+            self.activate_button.setEnabled(False)  # until the check says yes or no
+            self.rescorer.activate(workspace, store, chosen[0].version)
+
+    def _on_rescorer_activated(self, version: str) -> None:
+        self.hint.setText(f"Model {version} is active; re-scoring the catalog in the background.")
+        self.reload()
 
     def _on_rollback_clicked(self) -> None:
         workspace, store = self.context.workspace, self.context.store
@@ -212,6 +214,7 @@ class ModelHistoryDialog(QDialog):
 
     def _on_rescorer_finished(self, _ok: bool, line: str) -> None:
         self.hint.setText(line)
+        self._on_versions_selection_changed()  # a refused version may be tried again
 
 
 def _version_item(info: ModelInfo, active: ModelInfo | None) -> QTreeWidgetItem:

@@ -159,6 +159,7 @@ class RetrainDock(QDockWidget):
         self.activate_button.clicked.connect(self.activate)
         self.discard_button.clicked.connect(self.discard)
         self.rescorer.progressed.connect(self._on_rescorer_progressed)
+        self.rescorer.activated.connect(self._on_rescorer_activated)
         self.rescorer.finished.connect(self._on_rescorer_finished)
         context.workspace_changed.connect(self._on_context_workspace_changed)
         # A closing window stops the run; the context waits a bounded time for it to wind down.
@@ -411,11 +412,16 @@ class RetrainDock(QDockWidget):
             "Activate anyway",
         ):
             return
-        if self.rescorer.activate(self.workspace, self.store, version):
+        self.activate_button.setEnabled(False)  # until the check says yes or no
+        self.stage.setText(f"Checking that model {version} loads…")
+        self.rescorer.activate(self.workspace, self.store, version)
+
+    def _on_rescorer_activated(self, version: str) -> None:
+        self.refresh_info()
+        if self.candidate is not None and self.candidate.result.version == version:
             self._show_candidate(None, keep_report=True)
             self.message.hide()
             self.stage.setText(f"Model {version} is active; re-scoring the catalog…")
-            self.refresh_info()
             self.decided.emit("activated")
 
     def discard(self) -> None:
@@ -449,9 +455,10 @@ class RetrainDock(QDockWidget):
             self.bar.setRange(0, BAR_STEPS)
             self.bar.setValue(BAR_STEPS if ok else self.bar.value())
             self.bar.setFormat("catalog re-scored" if ok else "stopped")
-            self.stage.setText(line if ok else "Re-scoring stopped.")
+            self.stage.setText(line if ok else "Stopped.")
             if not ok:
                 self._note(line, error=True)
+        self.activate_button.setEnabled(True)
         self.refresh_info()
 
     # -- helpers -------------------------------------------------------------------------------
