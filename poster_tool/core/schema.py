@@ -390,8 +390,10 @@ def m010_phash_bands(db: Database) -> None:
     """Indexes on the bands of the perceptual hash: intake finds near-duplicates by index,
     so an import into a million-poster catalog runs as fast as into an empty one."""
     for band, (start, length) in enumerate(PHASH_BANDS):
+        # The whole hash in the index too: candidates are read from the index alone, not
+        # fetched one by one from the table (a thousand random reads at a million posters).
         db.execute(
-            f"CREATE INDEX posters_phash_{band} ON posters(substr(phash, {start}, {length}))"
+            f"CREATE INDEX posters_phash_{band} ON posters(substr(phash, {start}, {length}), phash)"
         )
     _stamp(db, 10)
 
