@@ -12,8 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from poster_tool.core.imaging import CheckedImage, save_jpeg_atomic, write_bytes_atomic
 from poster_tool.core.tempfiles import remove_stale
 
@@ -93,31 +91,6 @@ class IntakeTally:
         return f"unknown genres, not mapped: {names} (see 'poster-tool genres')"
 
 
-class PhashIndex:
-    """Every poster's perceptual hash in memory, for near-duplicate look-ups in ~1 ms."""
-
-    def __init__(self, pairs: list[tuple[int, str]]) -> None:
-        self._ids = [pid for pid, _ in pairs]
-        self._values = [int(h, 16) for _, h in pairs]
-        self._array: np.ndarray | None = None
-
-    def add(self, poster_id: int, phash: str) -> None:
-        self._ids.append(poster_id)
-        self._values.append(int(phash, 16))
-        self._array = None
-
-    def nearest(self, phash: str, max_bits: int) -> int | None:
-        """The closest poster within ``max_bits``, or ``None``."""
-        if not self._ids:
-            return None
-        if self._array is None:
-            self._array = np.array(self._values, dtype=np.uint64)
-        xor = self._array ^ np.uint64(int(phash, 16))
-        distances = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
-        best = int(np.argmin(distances))
-        return self._ids[best] if distances[best] <= max_bits else None
-
-
 class Intake:
     """Adds checked images to one workspace's catalog.
 
@@ -127,7 +100,6 @@ class Intake:
     def __init__(self, workspace: Workspace, store: PosterStore) -> None:
         self.workspace = workspace
         self.store = store
-        self._phashes = PhashIndex(store.all_phashes())
         # Temporary files of a run that was killed or hit a full disk (each intake job
         # removes them, as its own would be left the same way).
         for folder in (workspace.images_dir, workspace.thumbs_dir):
@@ -150,7 +122,9 @@ class Intake:
             return Ingested(existing, "existing")
         store_files(self.workspace, image)
         twin = self.store.find_poster(sha256=image.sha256)
-        near = None if twin is not None else self._phashes.nearest(image.phash, NEAR_DUPLICATE_BITS)
+        near = (
+            None if twin is not None else self.store.nearest_phash(image.phash, NEAR_DUPLICATE_BITS)
+        )
         poster_id, created = self.store.add_poster(
             title_id=title_id,
             sha256=image.sha256,
@@ -168,7 +142,6 @@ class Intake:
         )
         if not created:
             return Ingested(poster_id, "existing")
-        self._phashes.add(poster_id, image.phash)
         if twin is not None:
             return Ingested(poster_id, "duplicate", twin)
         if near is not None:

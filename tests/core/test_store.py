@@ -202,6 +202,15 @@ def test_the_model_suggests_at_most_three_genres_above_their_cuts(catalog) -> No
     assert [g for (g,) in positive] == ["Comedy", "Drama", "Thriller"]
 
 
+def test_a_new_model_replaces_every_label_of_the_old_one(catalog) -> None:
+    store, _, _, ids = catalog
+    store.write_model_scores("m1", {ids[0]: {"Comedy": 0.9, "War": 0.8}}, {})
+    store.write_model_scores("m2", {ids[0]: {"Comedy": 0.2, "Drama": 0.7}, ids[1]: {}}, {})
+    assert store.model_scores(ids[:2]) == {ids[0]: {"Comedy": 0.2, "Drama": 0.7}}
+    assert store.model_suggestions([ids[0]]) == {ids[0]: ["Drama"]}
+    assert store.get_poster(ids[0]).model_version == "m2"
+
+
 def test_stats_counts_everything_the_cli_reports(catalog) -> None:
     store, _, _, ids = catalog
     store.set_status({ids[0]: "approved"}, "ann")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from poster_tool.core import schema
@@ -154,6 +155,11 @@ class LabelRows(Connection):
         """Recompute whether the model is sure that the poster's effective genres are wrong:
         a labelled genre it scores at most the genre's sure-absent cut, or an unlabelled one
         it scores at least ``SURE_PRESENT`` (see :mod:`poster_tool.core.suggestions`)."""
+        self.refresh_disagreements([poster_id])
+
+    def refresh_disagreements(self, ids: Sequence[int]) -> None:
+        """:meth:`refresh_disagreement` of many posters in one statement."""
+        where, params = in_clause("id", ids)
         self._db.execute(
             f"""
             UPDATE posters SET model_disagrees = (
@@ -168,9 +174,9 @@ class LabelRows(Connection):
                                 AND e.genre = m.genre AND e.source = {EFFECTIVE_SOURCE}
                                 AND e.positive = 1)
                 ) END FROM posters p WHERE p.id = posters.id)
-            WHERE id = ?
+            WHERE {where}
             """,
-            [SURE_ABSENT, SURE_PRESENT, SURE_PRESENT, poster_id],
+            [SURE_ABSENT, SURE_PRESENT, SURE_PRESENT, *params],
         )
 
     def write_model_scores(
@@ -199,24 +205,38 @@ class LabelRows(Connection):
                     for g in sorted(set(cuts) | set(sure_absent or {}))
                 ],
             )
+            # Set-based, a statement per table for the whole chunk, and an upsert: a rescore
+            # rewrites a label in place, leaving the genre index alone unless the
+            # suggestion flips (deleting and re-inserting every label touched both trees).
+            ids = list(scores)
+            rows: list[tuple[int, str, int, float, str, str]] = []
             for poster_id, by_genre in scores.items():
-                self._db.execute(
-                    "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'model'",
-                    [poster_id],
-                )
                 chosen = set(suggested(by_genre, cuts))
-                self._db.conn.executemany(
-                    "INSERT INTO poster_labels(poster_id, genre, source, positive, score, "
-                    "model_version, created_at) VALUES (?, ?, 'model', ?, ?, ?, ?)",
-                    [
-                        (poster_id, g, int(g in chosen), float(s), model_version, stamp)
-                        for g, s in by_genre.items()
-                        if g in GENRES
-                    ],
+                rows.extend(
+                    (poster_id, g, int(g in chosen), float(s), model_version, stamp)
+                    for g, s in by_genre.items()
+                    if g in GENRES
                 )
-                self._db.execute(
-                    "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",
-                    [model_version, uncertainty(by_genre), poster_id],
-                )
-                self.refresh_disagreement(poster_id)
-            self.refresh_genre_mask(list(scores))  # model genres count for uncurated posters
+            self._many(
+                "INSERT INTO poster_labels(poster_id, genre, source, positive, score, "
+                "model_version, created_at) VALUES (?, ?, 'model', ?, ?, ?, ?) "
+                "ON CONFLICT(poster_id, genre, source) DO UPDATE SET positive = "
+                "excluded.positive, score = excluded.score, model_version = "
+                "excluded.model_version, created_at = excluded.created_at",
+                rows,
+            )
+            # Labels of genres these scores leave out (an earlier model's) go.
+            where, params = in_clause("poster_id", ids)
+            self._db.execute(
+                f"DELETE FROM poster_labels WHERE source = 'model' AND {where} "
+                "AND (poster_id, genre) NOT IN ("
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+                "FROM json_each(?))",
+                [*params, json.dumps([r[:2] for r in rows])],
+            )
+            self._many(
+                "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",
+                [(model_version, uncertainty(s), i) for i, s in scores.items()],
+            )
+            self.refresh_disagreements(ids)
+            self.refresh_genre_mask(ids)  # model genres count for uncurated posters

@@ -10,7 +10,9 @@ from poster_tool.core.catalog.audit import REVIEWED_SQL
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
 from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
+from poster_tool.core.imaging import hamming_many
 from poster_tool.core.records import PROVENANCES, STATUSES, Poster, PosterQuery
+from poster_tool.core.schema import PHASH_BANDS
 from poster_tool.core.taxonomy import GENRES
 
 _POSTER_COLUMNS = """
@@ -344,8 +346,6 @@ class PosterRows(LabelRows):
 
     def near_duplicates(self, poster_id: int, max_bits: int = 10) -> list[int]:
         """Posters whose perceptual hash lies within ``max_bits`` of this one's (closest first)."""
-        from poster_tool.core.imaging import hamming_many
-
         target = self._scalar("SELECT phash FROM posters WHERE id = ?", [poster_id])
         if target is None:
             raise StoreError(f"no poster with id {poster_id}")
@@ -355,6 +355,28 @@ class PosterRows(LabelRows):
         distances = hamming_many(target, [r[1] for r in rows])
         hits = sorted((int(d), r[0]) for d, r in zip(distances, rows, strict=True) if d <= max_bits)
         return [poster_id for _, poster_id in hits]
+
+    def nearest_phash(self, phash: str, max_bits: int) -> int | None:
+        """The poster whose perceptual hash lies closest to ``phash`` within ``max_bits``
+        (the oldest among equals), or ``None``; found through the band indexes, so it
+        costs the same in a catalog of a million posters as in an empty one.
+
+        :param max_bits: at most one less than the number of bands (4)
+        """
+        if max_bits >= len(PHASH_BANDS):
+            raise ValueError(f"the phash bands find hashes within {len(PHASH_BANDS) - 1} bits")
+        rows = self._rows(
+            " UNION ".join(
+                f"SELECT id, phash FROM posters WHERE substr(phash, {start}, {length}) = ?"
+                for start, length in PHASH_BANDS
+            ),
+            [phash[start - 1 : start - 1 + length] for start, length in PHASH_BANDS],
+        )
+        if not rows:
+            return None
+        distances = hamming_many(phash, [r[1] for r in rows])
+        best = min((int(d), r[0]) for d, r in zip(distances, rows, strict=True))
+        return best[1] if best[0] <= max_bits else None
 
     def restore_approved(
         self,
@@ -519,7 +541,3 @@ class PosterRows(LabelRows):
                 "ORDER BY edited_by"
             )
         ]
-
-    def all_phashes(self) -> list[tuple[int, str]]:
-        """``(poster id, perceptual hash)`` of every poster, for near-duplicate indexes."""
-        return [(r[0], r[1]) for r in self._rows("SELECT id, phash FROM posters ORDER BY id")]

@@ -19,10 +19,13 @@ class TitleRows(Connection):
         only stood in for an empty one: the title's id) are filled in.
         """
         with self.transaction():
+            # Three look-ups by index: with OR and ORDER BY id, SQLite walks the whole
+            # table in id order, a scan per title of a large catalog.
             row = self._db.execute(
                 "SELECT id, year, imdb_id, tmdb_id, original_name, name FROM titles "
-                "WHERE key = ? OR (imdb_id IS NOT NULL AND imdb_id = ?) "
-                "OR (tmdb_id IS NOT NULL AND tmdb_id = ?) ORDER BY id LIMIT 1",
+                "WHERE id = (SELECT min(id) FROM (SELECT id FROM titles WHERE key = ? "
+                "UNION ALL SELECT id FROM titles WHERE imdb_id = ? "
+                "UNION ALL SELECT id FROM titles WHERE tmdb_id = ?))",
                 [title.key, title.imdb_id, title.tmdb_id],
             ).fetchone()
             if row is None:
