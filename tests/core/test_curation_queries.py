@@ -12,30 +12,16 @@ from poster_tool.core.curation import (
 )
 from poster_tool.core.errors import StoreError
 from poster_tool.core.records import TitleIn
-
-
-def add(store: PosterStore, title_id: int, n: int, source: str = "csv") -> int:
-    poster_id, _ = store.add_poster(
-        title_id=title_id,
-        sha256=f"{n:064x}",
-        path=f"images/{n}.jpg",
-        width=300,
-        height=450,
-        phash=f"{n:016x}",
-        file_format="JPEG",
-        file_size=1000,
-        source=source,
-    )
-    return poster_id
+from tests.core.test_store import add
 
 
 @pytest.fixture
 def ids(fresh_store: PosterStore) -> list[int]:
     title, _ = fresh_store.upsert_title(TitleIn("t:1", "Okja", 2017, genres=("Adventure",)))
     return [
-        add(fresh_store, title, 1),
+        add(fresh_store, title, 1, "csv"),
         add(fresh_store, title, 2, "tmdb"),
-        add(fresh_store, title, 3),
+        add(fresh_store, title, 3, "csv"),
     ]
 
 

@@ -9,7 +9,7 @@ from poster_tool.core.errors import StoreError, TimeUp
 from poster_tool.core.records import PosterQuery, TitleIn
 
 
-def add(store: PosterStore, title_id: int, n: int) -> int:
+def add(store: PosterStore, title_id: int, n: int, source: str = "test") -> int:
     poster_id, created = store.add_poster(
         title_id=title_id,
         sha256=f"{n:064x}",
@@ -19,7 +19,7 @@ def add(store: PosterStore, title_id: int, n: int) -> int:
         phash=f"{n:016x}",
         file_format="JPEG",
         file_size=1000,
-        source="test",
+        source=source,
     )
     assert created
     return poster_id
