@@ -74,7 +74,8 @@ class ImportReport(IntakeTally):
         if self.queued_urls:
             out.append(f"{self.queued_urls} poster URLs queued: run 'poster-tool crawl urls'")
         if self.untitled:
-            shown = ", ".join(self.untitled[:5]) + (" …" if len(self.untitled) > 5 else "")
+            shown = ", ".join(one_line(i) for i in self.untitled[:5])
+            shown += " …" if len(self.untitled) > 5 else ""
             out.append(
                 f"{len(self.untitled)} rows had an empty title: named by their id "
                 f"({shown}); fix the names in the manifest and import it again"
@@ -132,7 +133,13 @@ def shown(path: Path) -> str:
     """A path as text that can always be printed and stored on one line: undecodable bytes
     of a file name (kept by Python as surrogates) appear as ``\\xNN``, control characters
     (a newline in a manifest's path) as escapes."""
-    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return one_line(
+        str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    )
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (a newline inside a CSV field) as escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
