@@ -17,16 +17,13 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.personalize.profiles import ProfileState, put_profile
+from poster_tool.gui.common.wording import plural
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
     from poster_tool.core.records import PosterQuery
 
 Notify = Callable[[list[int]], None]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class CatalogCommand(QUndoCommand):
@@ -100,7 +97,7 @@ class SetStatusCommand(CurationCommand):
         self, store: PosterStore, ids: Sequence[int], status: str, curator: str, notify: Notify
     ) -> None:
         verb = {"approved": "Approve", "rejected": "Reject"}.get(status, "Reset")
-        super().__init__(store, ids, curator, f"{verb} {_plural(len(ids), 'poster')}", notify)
+        super().__init__(store, ids, curator, f"{verb} {plural(len(ids), 'poster')}", notify)
         self.status = status
 
     def apply(self) -> None:
@@ -132,7 +129,7 @@ class ToggleGenreCommand(GenresCommand):
     ) -> None:
         self.turn_on, self.after = store.genre_toggle(ids, genre)
         sign = "+" if self.turn_on else "−"
-        text = f"{sign}{genre} on {_plural(len(self.after), 'poster')}"
+        text = f"{sign}{genre} on {plural(len(self.after), 'poster')}"
         super().__init__(store, ids, curator, text, notify)
         self.genre = genre
 
@@ -152,7 +149,7 @@ class AcceptModelCommand(GenresCommand):
             store,
             list(self.after),
             curator,
-            f"Accept the model on {_plural(len(self.after), 'poster')}",
+            f"Accept the model on {plural(len(self.after), 'poster')}",
             notify,
         )
 
@@ -169,7 +166,7 @@ class SetSensitiveCommand(CurationCommand):
         notify: Notify,
     ) -> None:
         text = "Mark sensitive" if reason is not None else "Clear sensitive"
-        super().__init__(store, ids, curator, f"{text}: {_plural(len(ids), 'poster')}", notify)
+        super().__init__(store, ids, curator, f"{text}: {plural(len(ids), 'poster')}", notify)
         self.reason = reason
 
     def apply(self) -> None:
@@ -209,7 +206,7 @@ class MarkReviewCommand(CurationCommand):
     """Put posters in the reviewer's queue; undo withdraws the marks."""
 
     def __init__(self, store: PosterStore, ids: Sequence[int], curator: str, notify: Notify):
-        text = f"Mark {_plural(len(ids), 'poster')} for review"
+        text = f"Mark {plural(len(ids), 'poster')} for review"
         super().__init__(store, ids, curator, text, notify)
         self.marks: list[int] = []
 
@@ -230,7 +227,7 @@ class ReviewCommand(CurationCommand):
         waiting = list(store.pending_edits(ids))
         verb = "Accept" if decision == "accepted" else "Override"
         super().__init__(
-            store, waiting, curator, f"{verb} edits of {_plural(len(waiting), 'poster')}", notify
+            store, waiting, curator, f"{verb} edits of {plural(len(waiting), 'poster')}", notify
         )
         self.decision = decision
         self.decided: list[int] = []
@@ -434,7 +431,7 @@ class Editor(QObject):
         if not posters:
             return
         chosen = [p.id for p in posters.values()]
-        self.stack.beginMacro(f"Make {_plural(len(chosen), 'poster')} default")
+        self.stack.beginMacro(f"Make {plural(len(chosen), 'poster')} default")
         try:
             unapproved = [p.id for p in posters.values() if p.status != "approved"]
             if unapproved:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from PySide6.QtCore import Qt
 
+from poster_tool.core.catalog import audit
 from poster_tool.core.personalize.profiles import create_profile, get_profile, update_profile
 from poster_tool.gui.review.agreement_dialog import AgreementDialog
+from poster_tool.gui.review.review_dock import period_start
 from tests.gui.test_curation import key, selected
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -97,3 +101,26 @@ def test_history_lists_profile_edits_on_request_and_reverts_one(qtbot, window, c
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 3)  # the revert is audited
     window.editor.stack.undo()
     assert get_profile(catalog.store, "Kim").likes == ("Drama",)
+
+
+def test_review_queue_cut_to_a_period(qtbot, window, catalog, monkeypatch) -> None:  # noqa: F811
+    old, recent = catalog.posters["Alien"][:2]
+    monkeypatch.setattr(audit, "now", lambda: "2020-01-01T10:00:00+00:00")
+    catalog.store.set_genres({old: ["Horror"]}, "ana")
+    monkeypatch.undo()
+    catalog.store.set_genres({recent: ["Sci-Fi"]}, "ana")
+    window.act.show_review.trigger()
+    dock = window.review_dock
+    qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 2)
+    dock.period.setCurrentText("Last 7 days")
+    dock.period.activated.emit(dock.period.currentIndex())
+    qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 1)
+    assert dock.tree.topLevelItem(0).text(2) == f"#{recent}"
+    assert dock.summary.text() == "1 edit of 1 poster waits (last 7 days)"
+
+
+def test_period_start_counts_utc_days_back() -> None:
+    today = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)
+    assert period_start("Any date", today) is None
+    assert period_start("Today", today) == "2026-03-01"
+    assert period_start("Last 7 days", today) == "2026-02-23"

@@ -3,11 +3,13 @@ date, where a reviewer accepts (Y) or overrides (O) the selected posters' edits.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget
 
+from poster_tool.gui.common.wording import plural
 from poster_tool.gui.review.entry_list import EntryListDock, Reader
 from poster_tool.gui.review.entry_text import change_text, when_text
 
@@ -19,6 +21,17 @@ if TYPE_CHECKING:
 QUEUE_LIMIT = 500  # entries listed at once: a reviewer works from the top
 ACCEPT_KEY, OVERRIDE_KEY = "Y", "O"
 ALL_CURATORS = "All curators"
+# Periods the queue can be cut to, by how many days back they start (UTC days, as stored).
+PERIODS = {"Any date": None, "Today": 0, "Since yesterday": 1, "Last 7 days": 6, "Last 30 days": 29}
+
+
+def period_start(name: str, today: datetime | None = None) -> str | None:
+    """The ISO date a period starts on (``None``: any date)."""
+    days = PERIODS[name]
+    if days is None:
+        return None
+    day = (today or datetime.now(timezone.utc)).date() - timedelta(days=days)
+    return day.isoformat()
 
 
 class ReviewDock(EntryListDock):
@@ -34,6 +47,9 @@ class ReviewDock(EntryListDock):
         self.curator = QComboBox()
         self.curator.setToolTip("Show the edits of one curator")
         self.curator.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.period = QComboBox()
+        self.period.addItems(list(PERIODS))
+        self.period.setToolTip("Show the edits made in a period (UTC days)")
         self.accept_button = QPushButton(f"Accept ({ACCEPT_KEY})")
         self.override_button = QPushButton(f"Override ({OVERRIDE_KEY})")
         self.override_button.setToolTip(
@@ -44,7 +60,7 @@ class ReviewDock(EntryListDock):
             "Review queue",
             "reviewDock",
             ["Curator", "When (UTC)", "Poster", "Change"],
-            [self.curator, self.accept_button, self.override_button],
+            [self.curator, self.period, self.accept_button, self.override_button],
             parent,
         )
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
@@ -53,14 +69,17 @@ class ReviewDock(EntryListDock):
         self.accept_button.clicked.connect(self.accept)
         self.override_button.clicked.connect(self.override)
         self.curator.activated.connect(self.reload)
+        self.period.activated.connect(self.reload)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
 
     def reader(self) -> Reader:
         chosen = self.curator.currentText()
         curator = None if chosen in ("", ALL_CURATORS) else chosen
+        since = period_start(self.period.currentText())
 
         def read(store: PosterStore) -> tuple[str, list[str], list[AuditEntry]]:
-            return chosen, store.review_curators(), store.review_queue(curator, limit=QUEUE_LIMIT)
+            queue = store.review_queue(curator, since, limit=QUEUE_LIMIT)
+            return chosen, store.review_curators(), queue
 
         return read
 
@@ -80,7 +99,11 @@ class ReviewDock(EntryListDock):
             self.tree.resizeColumnToContents(column)
         posters = len({e.poster_id for e in shown})
         more = " (the oldest shown first; decide to see more)" if len(shown) == QUEUE_LIMIT else ""
-        self.summary.setText(f"{len(shown)} edits of {posters} posters wait{more}")
+        if self.period.currentIndex() > 0:
+            more += f" ({self.period.currentText().lower()})"
+        edits = plural(len(shown), "edit")
+        wait = "waits" if len(shown) == 1 else "wait"
+        self.summary.setText(f"{edits} of {plural(posters, 'poster')} {wait}{more}")
         if count := len(shown):
             # After a decision the reviewer goes on where they were.
             row = min(self._row, count - 1)
