@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from poster_tool.core.catalog.store import PosterStore
@@ -110,3 +111,14 @@ def no_unexpected_dialog(qapp):
     yield
     watchdog.stop()
     assert not seen, f"an unexpected modal dialog opened: {seen}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    """Destroy the test's windows in its own teardown. pytest-qt closes them with
+    ``deleteLater()``, which ``processEvents()`` never runs: the next test's event loop would
+    destroy them, and a garbage collection in the middle of that destruction crashes Python."""
+    result = yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    return result
