@@ -193,7 +193,7 @@ def test_a_dry_run_fetches_pages_only_and_stores_nothing(site, workspace, store)
     report = run(workspace, store, start, dry_run=True)
     assert (report.titles_new, report.posters_planned, report.posters_new) == (3, 6, 0)
     assert store.stats()["titles"] == 0
-    assert store._db.execute("SELECT count(*) FROM crawl_state").fetchone()[0] == 0
+    assert store._run("SELECT count(*) FROM crawl_state").fetchone()[0] == 0
     assert not site.image_hits()
     assert not any(workspace.images_dir.iterdir())
     assert "dry run: nothing was stored" in report.lines()[0]

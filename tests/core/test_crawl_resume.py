@@ -44,7 +44,7 @@ def portal_job(ws, store, start: str, fetch=FAST):
 def done_paths(store, site: Site) -> set[str]:
     """Paths of the URLs whose tasks are finished."""
     prefix = site.url("")
-    rows = store._db.execute(
+    rows = store._run(
         "SELECT coalesce(json_extract(info, '$.url'), key) FROM crawl_state WHERE status = 'done'"
     ).fetchall()
     return {url.removeprefix(prefix) for (url,) in rows}
@@ -52,7 +52,7 @@ def done_paths(store, site: Site) -> set[str]:
 
 def resume_and_check(ws, store, site: Site, start: str, at_least: int) -> None:
     """Resume a stopped crawl; check it completes and refetches nothing it had finished."""
-    stored = store._db.execute("SELECT count(*) FROM posters").fetchone()[0]
+    stored = store._run("SELECT count(*) FROM posters").fetchone()[0]
     assert at_least <= stored < N_TITLES * PER_TITLE  # stopped midway
     finished = done_paths(store, site)
     hits = site.hits.copy()
@@ -89,7 +89,7 @@ def cli_crawl(ws, start: str, *options: str, stderr=subprocess.DEVNULL) -> subpr
 
 def assert_complete(store, site: Site) -> None:
     """Every poster of the site is in the catalog exactly once."""
-    rows = store._db.execute("SELECT source_url, sha256, title_id FROM posters").fetchall()
+    rows = store._run("SELECT source_url, sha256, title_id FROM posters").fetchall()
     expected = {
         site.url(f"/img/{400 + i}_{n}.jpg") for i in range(N_TITLES) for n in range(PER_TITLE)
     }
@@ -132,7 +132,7 @@ def test_cancel_returns_within_a_second_even_while_the_server_stalls(workspace, 
         with pytest.raises(Cancelled):
             run_job(portal_job(workspace, store, start, slow), should_cancel=cancel)
         assert time.monotonic() - asked[0] < 1
-        statuses = store._db.execute(
+        statuses = store._run(
             "SELECT DISTINCT status FROM crawl_state WHERE kind = 'poster'"
         ).fetchall()
         assert statuses == [("queued",)]  # the posters in flight stay queued for the next run

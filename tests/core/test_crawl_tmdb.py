@@ -165,7 +165,7 @@ def test_movie_ids_give_titles_with_ids_genres_and_the_best_voted_posters(tmdb, 
     assert tmdb.site.hits["/t/p/w500/p496243_0.jpg"] == 0  # the worst is never fetched
     assert sum(n for p, n in tmdb.site.hits.items() if p.startswith("/3/configuration")) == 1
     assert ATTRIBUTION in report.lines()
-    rows = store._db.execute("SELECT key || info FROM crawl_state").fetchall()
+    rows = store._run("SELECT key || info FROM crawl_state").fetchall()
     assert not any(KEY in row[0] for row in rows)  # the API key is never stored
 
 

@@ -43,7 +43,7 @@ def test_sources_lists_each_source_once(fresh_store, ids) -> None:
 
 def write(store: PosterStore, key: str, vectors: dict[int, list[float]]) -> None:
     with store.transaction():
-        store._db.conn.executemany(
+        store._many(
             "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?)",
             [(i, key, np.asarray(v, np.float32).tobytes()) for i, v in vectors.items()],
         )

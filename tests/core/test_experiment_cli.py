@@ -145,7 +145,7 @@ def test_import_cp949_skips_repeats_and_refuses_the_same_file_twice(
     more = _write(tmp_path / "more.csv", [rows[0], rows[0].replace("20:00", "22:00")])
     code, out, _ = run(capsys, workspace, "experiment", "import", str(more))
     assert code == 0 and "1 impressions" in out and "1 already imported" in out
-    viewers = [r[0] for r in store._db.execute("SELECT viewer FROM impressions ORDER BY id")]
+    viewers = [r[0] for r in store._run("SELECT viewer FROM impressions ORDER BY id")]
     assert viewers == ["민수", "지영", "민수"]
     entry = store.audit_log(limit=1)[0]
     assert entry.action == "import impressions"

@@ -183,9 +183,9 @@ def test_csv_has_one_row_per_poster_and_genre(workspace, store, ids, tmp_path):
 
 
 def test_since_takes_changed_posters_and_rescored_ones(workspace, store, ids, tmp_path):
-    store._db.execute("UPDATE posters SET updated_at = '2020-01-01T00:00:00+00:00'")
-    store._db.execute("UPDATE poster_labels SET created_at = '2020-01-01T00:00:00+00:00'")
-    store._db.conn.commit()
+    with store.transaction():
+        store._run("UPDATE posters SET updated_at = '2020-01-01T00:00:00+00:00'")
+        store._run("UPDATE poster_labels SET created_at = '2020-01-01T00:00:00+00:00'")
     assert export_json(workspace, store, tmp_path / "none.json", since="2024-01-01")["titles"] == []
     store.set_genres({ids["curated"]: ["Drama"]}, "kim")
     store.write_model_scores("cnn-v2", {ids["curated_over_model"]: {"Horror": 0.9}}, {})

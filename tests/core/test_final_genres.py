@@ -33,7 +33,7 @@ def ids(workspace, store) -> dict[str, int]:
 
 
 def all_ids(store) -> list[int]:
-    return [r[0] for r in store._db.execute("SELECT id FROM posters ORDER BY id")]
+    return [r[0] for r in store._run("SELECT id FROM posters ORDER BY id")]
 
 
 def test_an_official_genre_stays_and_the_doubt_holds_the_poster_for_review(store, ids) -> None:

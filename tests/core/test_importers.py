@@ -81,7 +81,7 @@ def test_killed_import_keeps_whole_posters_and_a_rerun_completes_it(
     assert 0 < count < 300, "the import finished before it could be killed"
 
     store = Workspace.open(ws).store()
-    assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store._run("PRAGMA integrity_check").fetchone()[0] == "ok"
     # Every poster row that survived the kill has its labels and its files.
     kept = store.posters(store.query_ids(PosterQuery(sort="id"), 0, 1000))
     assert all(Path(ws, p.path).exists() and p.genres for p in kept)
@@ -157,7 +157,7 @@ def test_missing_titles_fall_back_to_the_id_and_urls_are_queued(
     assert report.queued_urls == 1
     title = store.titles()[0]
     assert (title.name, title.imdb_id, title.year) == ("tt0000001", "tt0000001", None)
-    queued = store._db.execute("SELECT status FROM crawl_state WHERE source = 'urls'").fetchall()
+    queued = store._run("SELECT status FROM crawl_state WHERE source = 'urls'").fetchall()
     assert queued == [("queued",)]
     assert report.untitled == ["tt0000001"]
     assert any(

@@ -33,7 +33,7 @@ def test_the_childs_progress_and_json_result_come_back(tmp_path: Path) -> None:
     assert result.scored == 8 and result.missing_files == 0
     assert reports and reports[-1].total == 8
     with workspace.store() as store:
-        scored = store._db.execute("SELECT count(*) FROM posters WHERE model_version IS NOT NULL")
+        scored = store._run("SELECT count(*) FROM posters WHERE model_version IS NOT NULL")
         assert scored.fetchone()[0] == 8
 
 

@@ -165,7 +165,7 @@ def test_quick_retrain_trains_the_head_on_cached_embeddings(copy: tuple[Workspac
     with ws.store() as store:
         info = Registry(ws, store).get(quick.version)
         assert (info.meta["parent"], info.meta["trunk"]) == (base, base)
-        n = store._db.execute(
+        n = store._run(
             "SELECT count(*) FROM embeddings WHERE backbone = ?", [info.embedding_key]
         ).fetchone()[0]
         assert n == 48
@@ -235,7 +235,7 @@ def test_catalog_scoring_is_incremental_and_images_get_every_genre(
         poster = store.get_poster(1)
         assert poster.model_version == version and poster.model_uncertainty is not None
         assert set(store.model_scores([1])[1]) == set(info.genres)
-        n = store._db.execute(
+        n = store._run(
             "SELECT count(*) FROM embeddings WHERE backbone = ?", [info.embedding_key]
         ).fetchone()[0]
         assert n == 48

@@ -164,7 +164,7 @@ def test_scoring_writes_calibrated_scores_and_at_most_three_suggestions(
     ws, version = imagenet_run
     run_job(score_catalog(ws, version, workers=0))
     with ws.store() as store:
-        per_poster = store._db.execute(
+        per_poster = store._run(
             "SELECT max(n) FROM (SELECT count(*) AS n FROM poster_labels WHERE source = 'model' "
             "AND positive = 1 GROUP BY poster_id)"
         ).fetchone()[0]

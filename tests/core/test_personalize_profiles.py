@@ -113,7 +113,7 @@ def test_profile_edits_and_errors(fresh_store: PosterStore) -> None:
     add_viewing(fresh_store, "bea", ids["Fright"], 10)
     delete_profile(fresh_store, "bea")
     assert list_profiles(fresh_store) == []
-    assert fresh_store._db.execute("SELECT count(*) FROM viewing_history").fetchone()[0] == 0
+    assert fresh_store._run("SELECT count(*) FROM viewing_history").fetchone()[0] == 0
 
 
 def _genre_catalog(store: PosterStore) -> None:

@@ -17,9 +17,9 @@ from poster_tool.core.records import PosterQuery
 
 def test_new_catalog_has_current_version_wal_and_foreign_keys(tmp_path: Path) -> None:
     store = PosterStore(tmp_path / "catalog.db")
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
-    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store._run("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert store._run("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._run("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
@@ -51,14 +51,14 @@ def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
 
     store = PosterStore(path)
     assert store.schema_version == schema.SCHEMA_VERSION == 10
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == 10
+    assert store._run("PRAGMA user_version").fetchone()[0] == 10
     assert [t.name for t in store.titles()] == ["기생충"]
     # The upgrade back-fills what the grid filters on, so old posters filter like new ones,
     # by the final-genre rule (the model's suggestion counts on an uncurated poster).
     assert store.query_ids(PosterQuery(genre="Horror")) == [1]
     assert store.query_ids(PosterQuery(genre="Sci-Fi")) == [1]
     assert store.get_poster(1).genres == ("Horror", "Sci-Fi")
-    indexes = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    indexes = {r[0] for r in store._run("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "posters_status_sort" in indexes
 
 
@@ -89,10 +89,8 @@ def test_failed_migration_leaves_the_catalog_as_it_was(tmp_path: Path) -> None:
 
 
 def test_audit_log_is_append_only(fresh_store: PosterStore) -> None:
-    fresh_store._db.execute(
-        "INSERT INTO audit_log(at, curator, action) VALUES ('t', 'ann', 'status')"
-    )
+    fresh_store._run("INSERT INTO audit_log(at, curator, action) VALUES ('t', 'ann', 'status')")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        fresh_store._db.execute("UPDATE audit_log SET curator = 'bob'")
+        fresh_store._run("UPDATE audit_log SET curator = 'bob'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        fresh_store._db.execute("DELETE FROM audit_log")
+        fresh_store._run("DELETE FROM audit_log")

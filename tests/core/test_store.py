@@ -194,7 +194,7 @@ def test_the_model_suggests_at_most_three_genres_above_their_cuts(catalog) -> No
     store, _, _, ids = catalog
     scores = {"Drama": 0.9, "Thriller": 0.7, "Horror": 0.65, "Comedy": 0.8, "War": 0.55}
     store.write_model_scores("m1", {ids[0]: scores}, {"War": 0.6, "Horror": 0.5})
-    positive = store._db.execute(
+    positive = store._run(
         "SELECT genre FROM poster_labels WHERE poster_id = ? AND source = 'model' "
         "AND positive = 1 ORDER BY genre",
         [ids[0]],

@@ -65,7 +65,7 @@ def test_recipe_keyed_titles_become_site_keyed_and_twins_merge(tmp_path: Path) -
     path = tmp_path / "catalog.db"
     old_catalog(path)
     store = PosterStore(path)
-    keys = dict(store._db.execute("SELECT id, key FROM titles").fetchall())
+    keys = dict(store._run("SELECT id, key FROM titles").fetchall())
     # Title 2 keeps its poster with the same bytes as title 1's (and its labels), so it stays.
     assert keys == {
         1: "movie.naver.com:161967",
@@ -73,13 +73,13 @@ def test_recipe_keyed_titles_become_site_keyed_and_twins_merge(tmp_path: Path) -
         3: "portal:999",
         4: "tmdb:496243",
     }
-    merged = store._db.execute("SELECT year, original_name FROM titles WHERE id = 1").fetchone()
+    merged = store._run("SELECT year, original_name FROM titles WHERE id = 1").fetchone()
     assert tuple(merged) == (2019, "Parasite")
-    genres = store._db.execute("SELECT genre FROM title_genres WHERE title_id = 1").fetchall()
+    genres = store._run("SELECT genre FROM title_genres WHERE title_id = 1").fetchall()
     assert sorted(g for (g,) in genres) == ["Drama", "Thriller"]
-    posters = store._db.execute("SELECT id, title_id, is_default FROM posters ORDER BY id")
+    posters = store._run("SELECT id, title_id, is_default FROM posters ORDER BY id")
     assert [tuple(r) for r in posters] == [(1, 1, 1), (2, 2, 0), (3, 1, 0)]
-    owners = store._db.execute("SELECT json_extract(info, '$.title_id') FROM crawl_state")
+    owners = store._run("SELECT json_extract(info, '$.title_id') FROM crawl_state")
     assert {o for (o,) in owners} == {1}
 
 
@@ -90,9 +90,9 @@ def test_a_twin_with_nothing_of_its_own_left_is_removed(tmp_path: Path) -> None:
         db.execute("DELETE FROM posters WHERE id = 2")
         db.conn.commit()
     store = PosterStore(path)
-    assert [k for (k,) in store._db.execute("SELECT key FROM titles ORDER BY id")] == [
+    assert [k for (k,) in store._run("SELECT key FROM titles ORDER BY id")] == [
         "movie.naver.com:161967",
         "portal:999",
         "tmdb:496243",
     ]
-    assert store._db.execute("SELECT count(*) FROM posters WHERE title_id = 1").fetchone()[0] == 2
+    assert store._run("SELECT count(*) FROM posters WHERE title_id = 1").fetchone()[0] == 2

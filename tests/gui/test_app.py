@@ -200,7 +200,7 @@ def test_new_posters_get_the_default_models_suggestions_in_the_background(
         pass
     ok, line = done.args
     assert ok and line.startswith("Scored new posters")
-    scored = catalog.store._db.execute(
+    scored = catalog.store._run(
         "SELECT count(*) FROM posters WHERE model_version IS NOT NULL"
     ).fetchone()[0]
     assert scored == catalog.store.stats()["posters"]["total"]

@@ -185,7 +185,7 @@ def test_a_refused_edit_is_explained_and_leaves_no_undo_step(
     window.editor.failed.connect(messages.append)
     poster_id = selected(window)
     with catalog.store.transaction():
-        catalog.store._db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+        catalog.store._run("DELETE FROM posters WHERE id = ?", [poster_id])
     key(qtbot, window, Qt.Key.Key_A)
     assert messages and f"no poster with id {poster_id}" in messages[0]
     assert window.editor.stack.count() == 0
@@ -219,7 +219,7 @@ def test_a_failed_undo_is_said_in_the_status_bar(qtbot, window, catalog) -> None
     key(qtbot, window, Qt.Key.Key_A)
     assert catalog.store.get_poster(poster_id).status == "approved"
     with catalog.store.transaction():  # another program removes the poster meanwhile
-        catalog.store._db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+        catalog.store._run("DELETE FROM posters WHERE id = ?", [poster_id])
     key(qtbot, window, Qt.Key.Key_Z, UNDO)
     message = window.statusBar().currentMessage()
     assert "Undo of “Approve 1 poster” failed" in message

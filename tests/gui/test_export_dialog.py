@@ -98,7 +98,7 @@ def test_cancel_keeps_the_previous_file(qtbot, dialog, tmp_path, monkeypatch):
 
 def test_the_dialog_says_what_would_go_out_before_writing(qtbot, workspace, tmp_path):
     with workspace.store() as store:  # one approved poster the model doubts: held back
-        scored = store._db.execute(
+        scored = store._run(
             "SELECT id FROM posters WHERE model_version IS NOT NULL AND curated_at IS NULL"
         ).fetchone()[0]
         store.write_model_scores("cnn-v2", {scored: {"Thriller": 0.01}}, {})

@@ -165,7 +165,7 @@ def test_similar_posters_by_embedding_closest_first(qtbot, window, catalog) -> N
     base = rng.normal(size=16).astype(np.float32)
     vectors = {ids[0]: base, ids[5]: base + 0.1, ids[3]: base + 0.8, ids[1]: -base}
     with catalog.store.transaction():
-        catalog.store._db.conn.executemany(
+        catalog.store._many(
             "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, 'test@1', ?)",
             [(i, v.astype(np.float32).tobytes()) for i, v in vectors.items()],
         )

@@ -130,7 +130,7 @@ def test_activate_rescores_the_catalog_and_the_grid_updates_in_place(
     assert done.args[0] is True, done.args
     assert active_version(workspace) == new
     with workspace.store() as store:
-        scored = {v for (v,) in store._db.execute("SELECT model_version FROM posters")}
+        scored = {v for (v,) in store._run("SELECT model_version FROM posters")}
     assert scored == {new}
     # In place: same rows, same selection, no reset; the records show the new model.
     assert (win.model.rowCount(), win.grid.currentIndex().row(), resets) == (rows, 2, [])
@@ -170,7 +170,7 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
     win = dock.parentWidget()
     dock.full.setChecked(True)
     with workspace.store() as store:
-        poster_id = store._db.execute(
+        poster_id = store._run(
             "SELECT id FROM posters WHERE curated_at IS NULL ORDER BY id"
         ).fetchone()[0]
     with qtbot.waitSignal(dock.run_finished, timeout=RUN_MS):

@@ -77,7 +77,7 @@ def test_a_gpu_asked_for_but_absent_is_explained(qtbot, ws, settings) -> None:
 def test_a_corrupt_image_is_named_and_nothing_changes(qtbot, ws, settings) -> None:
     workspace, _ = ws
     with workspace.store() as store:
-        poster_id, path = store._db.execute("SELECT id, path FROM posters ORDER BY id").fetchone()
+        poster_id, path = store._run("SELECT id, path FROM posters ORDER BY id").fetchone()
     broken = workspace.image_path(path)
     broken.write_bytes(b"\xff\xd8 this is not a JPEG any more")
     before = state(workspace)

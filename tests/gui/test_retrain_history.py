@@ -38,7 +38,7 @@ def history(qtbot, two_versions, tmp_path: Path, settings):
 
 def scored_by(workspace: Workspace) -> set[str]:
     with workspace.store() as store:
-        return {v for (v,) in store._db.execute("SELECT model_version FROM posters")}
+        return {v for (v,) in store._run("SELECT model_version FROM posters")}
 
 
 def test_the_model_menu_offers_the_history(qtbot, two_versions, tmp_path, settings) -> None:

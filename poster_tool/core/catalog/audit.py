@@ -38,7 +38,7 @@ class AuditLog(Connection):
         after: object,
     ) -> None:
         """Append one entry to the audit log (call inside the transaction of the change)."""
-        self._db.execute(
+        self._run(
             "INSERT INTO audit_log(at, curator, action, poster_id, title_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -67,7 +67,7 @@ class AuditLog(Connection):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        where = " AND ".join(clauses) or "1"
+        where = " AND ".join(clauses) or "TRUE"
         return self._audit_entries(f"{where} ORDER BY id DESC LIMIT ?", [*params, limit])
 
     def posters_history(

@@ -1,25 +1,27 @@
-"""The catalog's one SQLite connection, its transactions, and the SQL helpers of the
-table-group modules (which are the only code that holds SQL)."""
+"""The catalog's one connection (SQLite or PostgreSQL), its transactions, and the SQL
+helpers of the table-group modules (which are the only code that holds SQL).
+
+The modules write SQLite's SQL with ``?`` placeholders; the engine under the connection
+runs it as it is (SQLite) or translates it once per statement (PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlite_utils import Database
+from poster_tool.core.catalog.address import open_engine
+from poster_tool.core.errors import StoreError
 
-from poster_tool.core import schema
-from poster_tool.core.errors import StoreError, TimeUp
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poster_tool.core.catalog.address import Engine
 
 T = TypeVar("T")
-
-BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another program's transaction
 
 
 def now() -> str:
@@ -43,7 +45,7 @@ def in_clause(column: str, values: Sequence[Any] | Iterable[Any]) -> tuple[str, 
     if len(values) > 500:
         return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
     if not values:
-        return "0", []
+        return "FALSE", []
     return f"{column} IN ({', '.join('?' * len(values))})", values
 
 
@@ -60,25 +62,19 @@ def only(found: list[T], what: str, wanted: int) -> T:
 class Connection:
     """An open catalog: the connection (private to the catalog package) and its transactions.
 
-    :param path: the ``catalog.db`` file, or ``":memory:"`` for tests
+    :param address: the ``catalog.db`` file, ``":memory:"`` for tests, or a
+        ``postgresql://user@host/db`` URL (see :mod:`poster_tool.core.catalog.address`)
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)  # so another thread can open its own connection to it
-        try:
-            self._db = Database(memory=True) if str(path) == ":memory:" else Database(path)
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not self._db.memory:
-                self._db.enable_wal()
-                self._db.execute("PRAGMA synchronous = NORMAL")
-            self.schema_version = schema.apply(self._db)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
+    def __init__(self, address: str | Path) -> None:
+        self.path = str(address)  # so another thread can open its own connection to it
+        self._engine: Engine = open_engine(self.path)
+        self.schema_version = self._engine.schema_version
+        self.dialect = self._engine.dialect
 
     def close(self) -> None:
         """Close the connection."""
-        self._db.close()
+        self._engine.close()
 
     def __enter__(self) -> Any:
         return self
@@ -86,34 +82,15 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """One write transaction (a savepoint when nested); rolled back on any exception.
 
-        It starts with ``BEGIN IMMEDIATE``: taking the write lock first makes a writer wait
-        its turn (up to the busy timeout) while another program writes; a deferred
-        transaction that read first would be refused at its first write instead.
+        A writer waits its turn (up to 10 s) while another program writes, instead of
+        failing at its first write.
 
-        :raises StoreError: when another program kept the catalog locked past the timeout
+        :raises StoreError: when another program kept the catalog locked past the wait
         """
-        conn = self._db.conn
-        if conn.in_transaction:
-            with self._db.atomic():
-                yield
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"the catalog is busy: another program kept it locked for "
-                f"{BUSY_TIMEOUT_MS / 1000:g} s; try again ({exc})"
-            ) from exc
-        try:
-            yield
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.rollback()
-            raise
+        return self._engine.transaction()
 
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
@@ -126,37 +103,39 @@ class Connection:
         with self.stop_when(lambda: time.monotonic() > end, f"took over {seconds:g} s"):
             yield
 
-    @contextmanager
-    def stop_when(self, stop: Callable[[], bool], why: str = "was stopped") -> Iterator[None]:
-        """Interrupt the queries inside as soon as ``stop()`` is true (checked every 1,000
-        SQLite steps): a worker's scan ends when its result is no longer wanted.
+    def stop_when(
+        self, stop: Callable[[], bool], why: str = "was stopped"
+    ) -> AbstractContextManager[None]:
+        """Interrupt the queries inside as soon as ``stop()`` is true: a worker's scan ends
+        when its result is no longer wanted.
 
         :raises TimeUp: when a query was interrupted
         """
-        conn = self._db.conn
-        conn.set_progress_handler(stop, 1000)
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if str(exc) != "interrupted":
-                raise
-            raise TimeUp(f"the query {why}") from exc
-        finally:
-            conn.set_progress_handler(None, 0)
+        return self._engine.stop_when(stop, why)
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction: every query inside sees the same state of the catalog
-        (WAL), and writers in other connections go on meanwhile."""
-        with self._db.atomic():
-            yield
+    def snapshot(self) -> AbstractContextManager[None]:
+        """One read transaction: every query inside sees the same state of the catalog,
+        and writers in other connections go on meanwhile."""
+        return self._engine.snapshot()
+
+    def _run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """Run one statement; the cursor, for ``fetchone``, ``rowcount`` or iterating."""
+        return self._engine.execute(sql, params)
 
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
-        return self._db.execute(sql, params).fetchall()
+        return self._engine.execute(sql, params).fetchall()
+
+    def _row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        return self._engine.execute(sql, params).fetchone()
 
     def _scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self._db.execute(sql, params).fetchone()
+        row = self._engine.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
-    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._db.conn.executemany(sql, rows)
+    def _insert(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one ``INSERT`` of a row into a table keyed by ``id``; the new row's id."""
+        return self._engine.insert(sql, params)
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one statement for each of ``rows``; how many rows it changed in all."""
+        return self._engine.executemany(sql, rows)

@@ -27,9 +27,9 @@ class CrawlRows(Connection):
         stamp = now()
         with self.transaction():
             for key, kind, info in tasks:
-                cur = self._db.execute(
-                    "INSERT OR IGNORE INTO crawl_state"
-                    "(source, key, kind, status, info, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                cur = self._run(
+                    "INSERT INTO crawl_state(source, key, kind, status, info, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [source, key, kind, QUEUED, _dump(info), stamp],
                 )
                 added.append(bool(cur.rowcount))
@@ -38,7 +38,7 @@ class CrawlRows(Connection):
     def finish_task(self, source: str, key: str, status: str, info: dict[str, Any]) -> None:
         """Give a task its final status and info."""
         with self.transaction():
-            self._db.execute(
+            self._run(
                 "UPDATE crawl_state SET status = ?, info = ?, updated_at = ? "
                 "WHERE source = ? AND key = ?",
                 [status, _dump(info), now(), source, key],
@@ -59,7 +59,7 @@ class CrawlRows(Connection):
         """Queue again the tasks with ``status`` (optionally only of ``kinds``); how many."""
         where = "" if kinds is None else f" AND kind IN ({', '.join('?' * len(kinds))})"
         with self.transaction():
-            cur = self._db.execute(
+            cur = self._run(
                 f"UPDATE crawl_state SET status = ?, updated_at = ? "
                 f"WHERE source = ? AND status = ?{where}",
                 [QUEUED, now(), source, status, *(kinds or [])],
@@ -80,7 +80,8 @@ class CrawlRows(Connection):
         return int(
             self._scalar(
                 "SELECT count(*) FROM crawl_state WHERE source = ? AND "
-                "json_extract(info, '$.title_id') = ? AND json_extract(info, '$.slot') IS NOT NULL",
+                "CAST(json_extract(info, '$.title_id') AS INTEGER) = ? "
+                "AND json_extract(info, '$.slot') IS NOT NULL",
                 [source, title_id],
             )
         )

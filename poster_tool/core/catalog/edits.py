@@ -60,7 +60,7 @@ class CuratorEdits(PosterRows, AuditLog):
                 old = before[poster_id]["status"]
                 if old == status:
                     continue
-                self._db.execute(
+                self._run(
                     "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
                     [status, now(), poster_id],
                 )
@@ -90,23 +90,23 @@ class CuratorEdits(PosterRows, AuditLog):
                 # too, which agreement between curators counts.
                 if old == new and (new is None or labelled_by[poster_id] == curator):
                     continue
-                self._db.execute(
+                self._run(
                     "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
                     [poster_id],
                 )
                 if new is None:
-                    self._db.execute(
+                    self._run(
                         "UPDATE posters SET curated_at = NULL, curated_by = NULL, "
                         "updated_at = ? WHERE id = ?",
                         [stamp, poster_id],
                     )
                 else:
-                    self._db.conn.executemany(
+                    self._many(
                         "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
                         "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
                         [(poster_id, g, curator, stamp) for g in new],
                     )
-                    self._db.execute(
+                    self._run(
                         "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? "
                         "WHERE id = ?",
                         [stamp, curator, stamp, poster_id],
@@ -142,7 +142,7 @@ class CuratorEdits(PosterRows, AuditLog):
                 new = None if reason is None else reason.strip()
                 if old == new:
                     continue
-                self._db.execute(
+                self._run(
                     "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
                     "WHERE id = ?",
                     [int(new is not None), new, now(), poster_id],
@@ -164,13 +164,13 @@ class CuratorEdits(PosterRows, AuditLog):
             )
             if old == poster_id:
                 return
-            self._db.execute(
+            self._run(
                 "UPDATE posters SET is_default = 0, updated_at = ? "
                 "WHERE title_id = ? AND is_default = 1",
                 [now(), title_id],
             )
             if poster_id is not None:
-                self._db.execute(
+                self._run(
                     "UPDATE posters SET is_default = 1, updated_at = ? WHERE id = ?",
                     [now(), poster_id],
                 )

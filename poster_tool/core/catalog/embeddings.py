@@ -15,13 +15,14 @@ class EmbeddingRows(Connection):
         """Store ``(poster id, vector bytes)`` under ``key``, replacing older ones."""
         with self.transaction():
             self._many(
-                "INSERT OR REPLACE INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?)",
+                "INSERT INTO embeddings(poster_id, backbone, vector) VALUES (?, ?, ?) "
+                "ON CONFLICT(poster_id, backbone) DO UPDATE SET vector = excluded.vector",
                 [(poster_id, key, vector) for poster_id, vector in rows],
             )
 
     def embeddings(self, key: str, ids: Sequence[int] | None = None) -> dict[int, bytes]:
         """The vectors stored under ``key`` of these posters (all when ``ids`` is None)."""
-        where, params = ("1", []) if ids is None else in_clause("poster_id", ids)
+        where, params = ("TRUE", []) if ids is None else in_clause("poster_id", ids)
         return dict(
             self._rows(
                 f"SELECT poster_id, vector FROM embeddings WHERE backbone = ? AND {where}",

@@ -55,15 +55,13 @@ class ImpressionRows(AuditLog):
     def title_refs(self) -> dict[str, int]:
         """Every way a log may name a title (catalog id, key, IMDb id, TMDB id) -> title id."""
         refs: dict[str, int] = {}
-        for tid, key, imdb, tmdb in self._db.execute(
-            "SELECT id, key, imdb_id, tmdb_id FROM titles"
-        ):
+        for tid, key, imdb, tmdb in self._run("SELECT id, key, imdb_id, tmdb_id FROM titles"):
             refs[key] = tid
             if imdb:
                 refs[imdb] = tid
             if tmdb is not None:
                 refs.setdefault(str(tmdb), tid)
-        for (tid,) in self._db.execute("SELECT id FROM titles"):
+        for (tid,) in self._run("SELECT id FROM titles"):
             refs[str(tid)] = tid  # the catalog id wins over a TMDB id that looks the same
         return refs
 
@@ -71,14 +69,14 @@ class ImpressionRows(AuditLog):
         """Poster id -> its title id, and sha256 (lower case) -> poster id."""
         titles: dict[int, int] = {}
         shas: dict[str, int] = {}
-        for pid, tid, sha in self._db.execute("SELECT id, title_id, sha256 FROM posters"):
+        for pid, tid, sha in self._run("SELECT id, title_id, sha256 FROM posters"):
             titles[pid] = tid
             shas.setdefault(sha.lower(), pid)
         return titles, shas
 
     def find_log(self, file_sha256: str) -> LogInfo | None:
         """The log imported from a file with this content, if any."""
-        row = self._db.execute(
+        row = self._run(
             f"SELECT {_LOG_COLUMNS} FROM impression_logs WHERE file_sha256 = ?", [file_sha256]
         ).fetchone()
         return None if row is None else LogInfo(*row)
@@ -97,26 +95,23 @@ class ImpressionRows(AuditLog):
             left out
         """
         with self.transaction():
-            cur = self._db.execute(
+            log_id = self._insert(
                 "INSERT INTO impression_logs(file_name, file_sha256, encoding, rows, plays, "
                 "skipped, imported_at, curator) VALUES (?, ?, ?, 0, 0, 0, ?, ?)",
                 [info.file_name, info.file_sha256, info.encoding, now(), info.curator],
             )
-            log_id = int(cur.lastrowid or 0)
-            before = self._db.conn.total_changes
-            last_id = self._db.execute("SELECT coalesce(max(id), 0) FROM impressions").fetchone()[0]
-            self._db.conn.executemany(
-                "INSERT OR IGNORE INTO impressions(log_id, shown_at, viewer, profile, "
+            last_id = self._run("SELECT coalesce(max(id), 0) FROM impressions").fetchone()[0]
+            inserted = self._many(
+                "INSERT INTO impressions(log_id, shown_at, viewer, profile, "
                 "title_id, poster_id, propensity, arm, played, minutes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 ((log_id, *row) for row in rows),
             )
-            inserted = self._db.conn.total_changes - before
             # The new rows are the ids after the last one: a range, not a scan of every log.
-            plays = self._db.execute(
+            plays = self._run(
                 "SELECT coalesce(sum(played), 0) FROM impressions WHERE id > ?", [last_id]
             ).fetchone()[0]
-            self._db.execute(
+            self._run(
                 "UPDATE impression_logs SET rows = ?, plays = ?, skipped = ? WHERE id = ?",
                 [inserted, plays, info.skipped + len(rows) - inserted, log_id],
             )
@@ -136,13 +131,13 @@ class ImpressionRows(AuditLog):
         """Every imported log, oldest first."""
         return [
             LogInfo(*row)
-            for row in self._db.execute(f"SELECT {_LOG_COLUMNS} FROM impression_logs ORDER BY id")
+            for row in self._run(f"SELECT {_LOG_COLUMNS} FROM impression_logs ORDER BY id")
         ]
 
     def delete_log(self, log_id: int, curator: str) -> bool:
         """Remove a log and its impressions, audited; False when there is no such log."""
         with self.transaction():
-            gone = self._db.execute("DELETE FROM impression_logs WHERE id = ?", [log_id]).rowcount
+            gone = self._run("DELETE FROM impression_logs WHERE id = ?", [log_id]).rowcount
             if gone:
                 self.audit(curator, "delete impressions", None, None, {"log": log_id}, None)
         return bool(gone)
@@ -155,7 +150,7 @@ class ImpressionRows(AuditLog):
                 "WHERE log_id IN (SELECT value FROM json_each(?))",
                 [json.dumps(log_ids)],
             )
-        rows = self._db.execute(
+        rows = self._run(
             "SELECT title_id, poster_id, propensity, played, viewer, coalesce(profile, ''), "
             f"coalesce(arm, '') FROM impressions {where} ORDER BY shown_at, id",
             params,

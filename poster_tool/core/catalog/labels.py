@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from poster_tool.core import schema
@@ -88,7 +87,7 @@ class LabelRows(Connection):
 
     def replace_labels(self, poster_id: int, rows: Sequence[LabelRow]) -> None:
         """Replace every label of a poster (call inside a transaction)."""
-        self._db.execute("DELETE FROM poster_labels WHERE poster_id = ?", [poster_id])
+        self._run("DELETE FROM poster_labels WHERE poster_id = ?", [poster_id])
         self._many(
             "INSERT INTO poster_labels(poster_id, genre, source, positive, score, model_version, "
             "curator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,7 +143,7 @@ class LabelRows(Connection):
         """Recompute the final- and labelled-genre bit masks and the scores the filters
         test after labels changed."""
         where, params = in_clause("id", ids)
-        self._db.execute(
+        self._run(
             f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL}), "
             f"label_mask = ({schema.LABEL_MASK_SQL}), model_scores = ({schema.MODEL_SCORES_SQL}) "
             f"WHERE {where}",
@@ -160,10 +159,10 @@ class LabelRows(Connection):
     def refresh_disagreements(self, ids: Sequence[int]) -> None:
         """:meth:`refresh_disagreement` of many posters in one statement."""
         where, params = in_clause("id", ids)
-        self._db.execute(
+        self._run(
             f"""
             UPDATE posters SET model_disagrees = (
-                SELECT CASE WHEN p.model_version IS NULL THEN 0 ELSE EXISTS (
+                SELECT CASE WHEN p.model_version IS NULL THEN 0 WHEN EXISTS (
                     SELECT 1 FROM poster_labels m WHERE m.poster_id = p.id
                         AND m.source = 'model' AND m.score IS NOT NULL
                         AND (m.score <= coalesce((SELECT c.sure_absent FROM model_cuts c
@@ -173,7 +172,7 @@ class LabelRows(Connection):
                             SELECT 1 FROM poster_labels e WHERE e.poster_id = p.id
                                 AND e.genre = m.genre AND e.source = {EFFECTIVE_SOURCE}
                                 AND e.positive = 1)
-                ) END FROM posters p WHERE p.id = posters.id)
+                ) THEN 1 ELSE 0 END FROM posters p WHERE p.id = posters.id)
             WHERE {where}
             """,
             [SURE_ABSENT, SURE_PRESENT, SURE_PRESENT, *params],
@@ -197,9 +196,10 @@ class LabelRows(Connection):
         """
         stamp = now()
         with self.transaction():
-            self._db.conn.executemany(
-                "INSERT OR REPLACE INTO model_cuts(model_version, genre, suggest, sure_absent) "
-                "VALUES (?, ?, ?, ?)",
+            self._many(
+                "INSERT INTO model_cuts(model_version, genre, suggest, sure_absent) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(model_version, genre) DO UPDATE SET "
+                "suggest = excluded.suggest, sure_absent = excluded.sure_absent",
                 [
                     (model_version, g, cuts.get(g), (sure_absent or {}).get(g))
                     for g in sorted(set(cuts) | set(sure_absent or {}))
@@ -225,14 +225,13 @@ class LabelRows(Connection):
                 "excluded.model_version, created_at = excluded.created_at",
                 rows,
             )
-            # Labels of genres these scores leave out (an earlier model's) go.
+            # Labels of genres these scores leave out (an earlier model's) go: every label
+            # written above carries this version and this stamp.
             where, params = in_clause("poster_id", ids)
-            self._db.execute(
+            self._run(
                 f"DELETE FROM poster_labels WHERE source = 'model' AND {where} "
-                "AND (poster_id, genre) NOT IN ("
-                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
-                "FROM json_each(?))",
-                [*params, json.dumps([r[:2] for r in rows])],
+                "AND (coalesce(model_version, '') != ? OR created_at != ?)",
+                [*params, model_version, stamp],
             )
             self._many(
                 "UPDATE posters SET model_version = ?, model_uncertainty = ? WHERE id = ?",

@@ -134,13 +134,13 @@ class PosterRows(LabelRows):
             duplicate_of = self._scalar(
                 "SELECT id FROM posters WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256]
             )
-            title_row = self._db.execute(
+            title_row = self._run(
                 "SELECT name_fold, year FROM titles WHERE id = ?", [title_id]
             ).fetchone()
             if title_row is None:
                 raise StoreError(f"no title with id {title_id}")
             stamp = now()
-            cur = self._db.execute(
+            poster_id = self._insert(
                 "INSERT INTO posters(title_id, sha256, path, width, height, orientation, phash, "
                 "file_format, file_size, source, source_url, source_ref, status, synthetic, "
                 "duplicate_of, near_duplicate_of, sort_key, created_at, updated_at) "
@@ -167,8 +167,7 @@ class PosterRows(LabelRows):
                     stamp,
                 ],
             )
-            poster_id = int(cur.lastrowid or 0)
-            self._db.execute(
+            self._run(
                 "INSERT INTO poster_labels(poster_id, genre, source, positive, created_at) "
                 "SELECT ?, genre, 'source', 1, ? FROM title_genres WHERE title_id = ?",
                 [poster_id, stamp, title_id],
@@ -291,7 +290,7 @@ class PosterRows(LabelRows):
         if q.edited_to:
             clauses.append("p.edited_at < ?")  # before the next day: the whole day counts
             params.append((_day(q.edited_to) + timedelta(days=1)).isoformat())
-        return (" AND ".join(clauses) or "1"), params
+        return (" AND ".join(clauses) or "TRUE"), params
 
     def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
         """One page of poster ids matching ``q``, in its sort order."""
@@ -318,13 +317,13 @@ class PosterRows(LabelRows):
         provenance = {p: _provenance(p, None)[0] for p in PROVENANCES}
         columns = [
             *(f"coalesce(sum((p.genre_mask >> {i}) & 1), 0)" for i in range(len(GENRES))),
-            *(f"coalesce(sum(p.status = '{s}'), 0)" for s in STATUSES),
-            *(f"coalesce(sum({provenance[p]}), 0)" for p in PROVENANCES),
+            *(f"count(*) FILTER (WHERE p.status = '{s}')" for s in STATUSES),
+            *(f"count(*) FILTER (WHERE {provenance[p]})" for p in PROVENANCES),
             "coalesce(sum(p.sensitive), 0)",
             "count(*)",
         ]
         row = list(
-            self._db.execute(
+            self._run(
                 f"SELECT {', '.join(columns)} FROM posters p WHERE {where}", params
             ).fetchone()
         )
@@ -393,11 +392,11 @@ class PosterRows(LabelRows):
     ) -> None:
         """Give a poster the approved state an export recorded (inside a transaction)."""
         if is_default:  # one default per title (a unique index holds it)
-            self._db.execute(
+            self._run(
                 "UPDATE posters SET is_default = 0 WHERE title_id = ? AND id != ?",
                 [title_id, poster_id],
             )
-        self._db.execute(
+        self._run(
             "UPDATE posters SET status = 'approved', is_default = ?, sensitive = ?, "
             "sensitive_reason = ?, curated_at = ?, curated_by = ?, model_version = ?, "
             "model_uncertainty = ?, updated_at = ? WHERE id = ?",
@@ -488,9 +487,8 @@ class PosterRows(LabelRows):
 
     def training_counts(self) -> tuple[int, int]:
         """``(posters not rejected, those with curator labels)``."""
-        total, curated = self._db.execute(
-            "SELECT count(*), coalesce(sum(curated_at IS NOT NULL), 0) FROM posters "
-            "WHERE status != 'rejected'"
+        total, curated = self._run(
+            "SELECT count(*), count(curated_at) FROM posters WHERE status != 'rejected'"
         ).fetchone()
         return int(total), int(curated)
 
@@ -500,7 +498,7 @@ class PosterRows(LabelRows):
         return [
             (r[0], r[1])
             for r in self._rows(
-                "SELECT id, path FROM posters WHERE ? OR model_version IS NULL "
+                "SELECT id, path FROM posters WHERE ? = 1 OR model_version IS NULL "
                 "OR model_version != ? ORDER BY id",
                 [int(rescore), version],
             )
@@ -512,7 +510,7 @@ class PosterRows(LabelRows):
 
     def poster_named_in(self, message: str) -> tuple[int, str] | None:
         """``(poster id, title name)`` of a poster whose image path the message mentions."""
-        row = self._db.execute(
+        row = self._run(
             "SELECT p.id, t.name FROM posters p JOIN titles t ON t.id = p.title_id "
             "WHERE p.path != '' AND instr(?, p.path) > 0 LIMIT 1",
             [message],

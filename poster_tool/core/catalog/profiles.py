@@ -77,27 +77,24 @@ class ProfileRows(Connection):
 
     def add_profile(self, name: str, description: str, sample: bool) -> int:
         """Insert a profile row; return its id (call inside a transaction)."""
-        cur = self._db.execute(
+        return self._insert(
             "INSERT INTO profiles(name, description, sample, created_at) VALUES (?, ?, ?, ?)",
             [name, description, int(sample), now()],
         )
-        return int(cur.lastrowid or 0)
 
     def rename_profile(self, profile_id: int, name: str) -> None:
         """Give a profile another name (call inside a transaction)."""
-        self._db.execute("UPDATE profiles SET name = ? WHERE id = ?", [name, profile_id])
+        self._run("UPDATE profiles SET name = ? WHERE id = ?", [name, profile_id])
 
     def describe_profile(self, profile_id: int, description: str) -> None:
         """Replace a profile's description (call inside a transaction)."""
-        self._db.execute(
-            "UPDATE profiles SET description = ? WHERE id = ?", [description, profile_id]
-        )
+        self._run("UPDATE profiles SET description = ? WHERE id = ?", [description, profile_id])
 
     def set_profile_prefs(
         self, profile_id: int, likes: Sequence[str], dislikes: Sequence[str]
     ) -> None:
         """Replace a profile's liked and disliked genres (call inside a transaction)."""
-        self._db.execute("DELETE FROM profile_prefs WHERE profile_id = ?", [profile_id])
+        self._run("DELETE FROM profile_prefs WHERE profile_id = ?", [profile_id])
         self._many(
             "INSERT INTO profile_prefs(profile_id, genre, pref) VALUES (?, ?, ?)",
             [(profile_id, g, 1) for g in likes] + [(profile_id, g, -1) for g in dislikes],
@@ -106,12 +103,12 @@ class ProfileRows(Connection):
     def remove_profile(self, profile_id: int) -> None:
         """Delete a profile; its preferences and history go with it (foreign keys)."""
         with self.transaction():
-            self._db.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
+            self._run("DELETE FROM profiles WHERE id = ?", [profile_id])
 
     def replace_viewings(self, profile_id: int, rows: Iterable[ViewingRow]) -> None:
         """Replace a profile's whole viewing history."""
         with self.transaction():
-            self._db.execute("DELETE FROM viewing_history WHERE profile_id = ?", [profile_id])
+            self._run("DELETE FROM viewing_history WHERE profile_id = ?", [profile_id])
             self._many(
                 "INSERT INTO viewing_history(profile_id, title_id, watched_at, minutes) "
                 "VALUES (?, ?, ?, ?)",

@@ -122,7 +122,7 @@ class ReviewRows(CuratorEdits):
             ):
                 self.audit(reviewer, "review", poster_id, None, n, None)
             where, params = in_clause("audit_id", decided)
-            self._db.execute(f"DELETE FROM reviews WHERE {where}", params)
+            self._run(f"DELETE FROM reviews WHERE {where}", params)
 
     def withdraw(self, entries: Sequence[int], reviewer: str) -> None:
         """Take "needs review" marks back (the undo of :meth:`mark_needs_review`)."""
@@ -145,7 +145,9 @@ class ReviewRows(CuratorEdits):
     def _decide(self, entries: Sequence[int], decision: str, reviewer: str) -> None:
         stamp = now()
         self._many(
-            "INSERT OR REPLACE INTO reviews(audit_id, decision, reviewer, at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO reviews(audit_id, decision, reviewer, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(audit_id) DO UPDATE SET decision = excluded.decision, "
+            "reviewer = excluded.reviewer, at = excluded.at",
             [(e, decision, reviewer, stamp) for e in entries],
         )
 

@@ -42,12 +42,11 @@ class RunRows(Connection):
         """
         with self.transaction():
             self._mark_interrupted()
-            cur = self._db.execute(
+            return self._insert(
                 "INSERT INTO model_runs(kind, backbone, device, status, started_at, message) "
                 "VALUES (?, ?, ?, 'running', ?, ?)",
                 [kind, backbone, device, now(), _RUNNING.format(pid=os.getpid(), host=_host())],
             )
-        return int(cur.lastrowid or 0)
 
     def _mark_interrupted(self) -> None:
         rows = self._rows("SELECT id, message FROM model_runs WHERE status = 'running'")
@@ -57,7 +56,7 @@ class RunRows(Connection):
             if match is None or (match[2] == _host() and not alive(int(match[1]))):
                 gone.append(run_id)
         for run_id in gone:  # a run of another host is left alone: its process cannot be seen
-            self._db.execute(
+            self._run(
                 "UPDATE model_runs SET status = 'interrupted', message = ? WHERE id = ?",
                 [
                     "interrupted: its process ended before the run finished (killed or crashed)",
@@ -78,7 +77,7 @@ class RunRows(Connection):
     ) -> None:
         """Record how a run ended: ``finished``, ``cancelled`` or ``failed``."""
         with self.transaction():
-            self._db.execute(
+            self._run(
                 "UPDATE model_runs SET status = ?, finished_at = ?, version = ?, n_train = ?, "
                 "n_curator = ?, metrics = ?, message = ? WHERE id = ?",
                 [

@@ -50,9 +50,9 @@ class PosterStore(
         """Set (or with ``None`` remove) a workspace setting."""
         with self.transaction():
             if value is None:
-                self._db.execute("DELETE FROM meta WHERE key = ?", [key])
+                self._run("DELETE FROM meta WHERE key = ?", [key])
             else:
-                self._db.execute(
+                self._run(
                     "INSERT INTO meta(key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     [key, value],
@@ -69,7 +69,7 @@ class PosterStore(
         ):
             labels[source] = n
         # Final genres, from the bit mask the grid filters on (same rule, one pass).
-        row = self._db.execute(
+        row = self._run(
             "SELECT "
             + ", ".join(f"coalesce(sum((genre_mask >> {i}) & 1), 0)" for i in range(len(GENRES)))
             + " FROM posters"

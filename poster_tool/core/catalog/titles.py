@@ -21,15 +21,15 @@ class TitleRows(Connection):
         with self.transaction():
             # Three look-ups by index: with OR and ORDER BY id, SQLite walks the whole
             # table in id order, a scan per title of a large catalog.
-            row = self._db.execute(
+            row = self._run(
                 "SELECT id, year, imdb_id, tmdb_id, original_name, name FROM titles "
                 "WHERE id = (SELECT min(id) FROM (SELECT id FROM titles WHERE key = ? "
                 "UNION ALL SELECT id FROM titles WHERE imdb_id = ? "
-                "UNION ALL SELECT id FROM titles WHERE tmdb_id = ?))",
+                "UNION ALL SELECT id FROM titles WHERE tmdb_id = ?) AS found)",
                 [title.key, title.imdb_id, title.tmdb_id],
             ).fetchone()
             if row is None:
-                cur = self._db.execute(
+                title_id = self._insert(
                     "INSERT INTO titles(key, name, name_fold, original_name, year, imdb_id, "
                     "tmdb_id, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -44,14 +44,13 @@ class TitleRows(Connection):
                         now(),
                     ],
                 )
-                title_id = int(cur.lastrowid or 0)
                 self._add_title_genres(title_id, title.genres)
                 return title_id, True
             title_id, year, imdb_id, tmdb_id, original, name = row
             if name == title.key.partition(":")[2] and title.name != name:
                 name = title.name
             original = original or title.original_name
-            self._db.execute(
+            self._run(
                 "UPDATE titles SET year = ?, imdb_id = ?, tmdb_id = ?, original_name = ?, "
                 "name = ?, name_fold = ? WHERE id = ?",
                 [
@@ -69,8 +68,8 @@ class TitleRows(Connection):
             return title_id, False
 
     def _add_title_genres(self, title_id: int, genres: Iterable[str]) -> None:
-        self._db.conn.executemany(
-            "INSERT OR IGNORE INTO title_genres(title_id, genre) VALUES (?, ?)",
+        self._many(
+            "INSERT INTO title_genres(title_id, genre) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(title_id, g) for g in ordered(genres)],
         )
 

@@ -18,8 +18,9 @@ class ViewRows(AuditLog):
     def saved_views(self) -> dict[str, PosterQuery]:
         """Every saved view by name, in name order (case-insensitive)."""
         rows = self._rows(
-            "SELECT substr(key, ?), value FROM meta WHERE key GLOB ? ORDER BY lower(key)",
-            [len(_PREFIX) + 1, _PREFIX + "*"],
+            "SELECT substr(key, ?), value FROM meta WHERE substr(key, 1, ?) = ? "
+            "ORDER BY lower(key)",
+            [len(_PREFIX) + 1, len(_PREFIX), _PREFIX],
         )
         return {name: PosterQuery.from_view(json.loads(value)) for name, value in rows}
 
@@ -38,7 +39,7 @@ class ViewRows(AuditLog):
                 if name not in views:
                     raise StoreError(f"no saved view named {name!r}")
                 before = {"name": name, "filters": views[name].to_view()}
-                self._db.execute("DELETE FROM meta WHERE key = ?", [_PREFIX + name])
+                self._run("DELETE FROM meta WHERE key = ?", [_PREFIX + name])
             after = None
             if query is not None:
                 final = _checked(new_name if new_name is not None else name or "")
@@ -46,7 +47,7 @@ class ViewRows(AuditLog):
                 if taken:
                     raise StoreError(f"a saved view named {taken[0]!r} exists already")
                 after = {"name": final, "filters": query.to_view()}
-                self._db.execute(
+                self._run(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
                     [_PREFIX + final, json.dumps(after["filters"], ensure_ascii=False)],
                 )
