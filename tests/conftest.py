@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 
@@ -23,3 +24,25 @@ def pytest_configure(config: pytest.Config) -> None:
     # test run is its own, never the user's.
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="poster-tests-data-")
     os.environ.pop("POSTER_TOOL_WORKSPACE", None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of the test session's PostgreSQL database (see tests/postgres_server.py);
+    the test skips, saying why, when no server can be had here."""
+    from tests.postgres_server import Unavailable, server
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(server())
+        except Unavailable as exc:
+            pytest.skip(f"no PostgreSQL server for the team-catalog tests: {exc}")
+        yield url
+
+
+@pytest.fixture
+def postgres_catalog(postgres_server: str) -> str:
+    """The URL of the test database, emptied of what earlier tests wrote."""
+    from tests.postgres_server import emptied
+
+    return emptied(postgres_server)

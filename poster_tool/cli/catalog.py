@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the catalog subcommands."""
     p = sub.add_parser("init", help="create (or upgrade) the catalog in the workspace")
+    p.add_argument(
+        "--catalog",
+        metavar="URL",
+        help="a PostgreSQL catalog for a team (postgresql://user@host/db; the password comes "
+        "from ~/.pgpass or PGPASSWORD), saved in the workspace's workspace.json",
+    )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import-csv", help="import posters listed in a CSV manifest")
@@ -205,8 +211,15 @@ def _query(store: PosterStore, args: argparse.Namespace) -> PosterQuery:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.catalog:
+        from poster_tool.core.catalog.store import PosterStore
+
+        ws = workspace(args)
+        PosterStore(args.catalog).close()  # reachable and migrated before the workspace names it
+        ws.set_catalog(args.catalog)
     ws, store = open_store(args)
-    print(f"catalog ready at {ws.root} (schema version {store.schema_version})")
+    where = f"{ws.catalog_address} (images in {ws.root})" if ws.on_server else str(ws.root)
+    print(f"catalog ready at {where} (schema version {store.schema_version})")
     return 0
 
 

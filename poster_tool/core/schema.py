@@ -423,11 +423,11 @@ MODEL_SCORES_SQL = (
     )
     + " END"
 )
-_TESTED = (
+TESTED = (
     "genre_mask, label_mask, status, source, sensitive, model_disagrees, curated_at, "
     "edited_by, model_scores"
 )
-_FILTERED = f"{_TESTED}, edited_at"
+FILTERED = f"{TESTED}, edited_at"
 
 
 @migrations()
@@ -455,11 +455,11 @@ def m009_power_filters(db: Database) -> None:
         -- The grid's two index orders carry every column a filter tests, so counting and
         -- paging a filtered grid reads these narrow indexes, never the wide rows.
         DROP INDEX posters_sort;
-        CREATE INDEX posters_sort ON posters(sort_key, id, {_FILTERED});
+        CREATE INDEX posters_sort ON posters(sort_key, id, {FILTERED});
         DROP INDEX posters_uncertain;
-        CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id, {_FILTERED});
+        CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id, {FILTERED});
         -- Edited posters are few: by day, with both sort keys, the rest as above.
-        CREATE INDEX posters_edited ON posters(edited_at, sort_key, model_uncertainty, {_TESTED})
+        CREATE INDEX posters_edited ON posters(edited_at, sort_key, model_uncertainty, {TESTED})
             WHERE edited_at IS NOT NULL;
         CREATE INDEX posters_editor ON posters(edited_by, edited_at);
         """,

@@ -1,19 +1,26 @@
-"""A workspace is one folder holding a whole catalog: database, images, thumbnails, models."""
+"""A workspace is one folder holding a whole catalog: database, images, thumbnails, models.
+
+The database is the folder's ``catalog.db`` unless the folder's ``workspace.json`` names a
+PostgreSQL catalog (``poster-tool init --catalog postgresql://…``): a team's curators each
+open the same shared folder, or copies of it on shared storage, and the one server."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poster_tool.core.catalog.address import checked_url, is_server
 from poster_tool.core.errors import StoreError
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
 
 ENV_VAR = "POSTER_TOOL_WORKSPACE"
+SETTINGS = "workspace.json"  # the workspace's own settings: where its catalog lives
 APP_DIR = "Poster Studio"
 
 
@@ -53,7 +60,7 @@ def remembered() -> Path | None:
     except OSError:
         return None
     root = Path(text) if text else None
-    return root if root is not None and (root / "catalog.db").is_file() else None
+    return root if root is not None and Workspace(root).exists else None
 
 
 def resolve_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -100,9 +107,67 @@ class Workspace:
         return self.root / "models"
 
     @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS
+
+    @property
+    def catalog_address(self) -> str:
+        """The catalog this workspace opens: a PostgreSQL URL from ``workspace.json``, else
+        the ``catalog.db`` file in the folder.
+
+        :raises StoreError: when ``workspace.json`` cannot be read or names no valid catalog
+        """
+        address = self._settings().get("catalog")
+        if address is None:
+            return str(self.db_path)
+        if not isinstance(address, str) or not is_server(address):
+            raise StoreError(f"{self.settings_path} names no PostgreSQL catalog: {address!r}")
+        return checked_url(address)
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the catalog is a PostgreSQL database rather than the folder's file."""
+        return is_server(self.catalog_address)
+
+    @property
     def exists(self) -> bool:
-        """Whether a catalog has been created here."""
-        return self.db_path.exists()
+        """Whether a catalog has been created here (or named, on a server)."""
+        return self.db_path.exists() or "catalog" in self._settings()
+
+    def _settings(self) -> dict:
+        try:
+            text = self.settings_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.settings_path}: {exc.strerror}") from exc
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise StoreError(f"{self.settings_path} is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.settings_path} does not hold settings")
+        return data
+
+    def set_catalog(self, address: str | None) -> None:
+        """Make this workspace open the PostgreSQL catalog at ``address`` (``None``: the
+        folder's ``catalog.db`` again); the URL is checked first and never holds a password.
+
+        :raises StoreError: an address with a password or without a server or database
+        """
+        settings = self._settings()
+        if address is None:
+            settings.pop("catalog", None)
+        else:
+            if not is_server(address):
+                raise StoreError(f"not a PostgreSQL catalog address: {address}")
+            settings["catalog"] = checked_url(address)
+        tmp = self.settings_path.with_name(f".{SETTINGS}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.settings_path)
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.settings_path}: {exc.strerror}") from exc
 
     @classmethod
     def open(cls, root: str | os.PathLike[str] | None = None, create: bool = True) -> Workspace:
@@ -139,4 +204,4 @@ class Workspace:
         """Open the catalog of this workspace (creating and migrating it as needed)."""
         from poster_tool.core.catalog.store import PosterStore
 
-        return PosterStore(self.db_path)
+        return PosterStore(self.catalog_address)

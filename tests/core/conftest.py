@@ -16,10 +16,47 @@ from tests.core.export_sample import build, export_file
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
+# The catalog suite: these modules run on both engines, the embedded SQLite file and a
+# PostgreSQL server (tests/postgres_server.py); the rest on SQLite.
+BOTH_ENGINES = {
+    "test_store",
+    "test_power_filters",
+    "test_power_filters_cli",
+    "test_curation_queries",
+    "test_final_genres",
+    "test_review",
+    "test_concurrent_edits",
+    "test_near_duplicate_lookup",
+    "test_personalize_profiles",
+    "test_export_content",
+    "test_export_roundtrip",
+    "test_export_determinism",
+    "test_importers",
+    "test_shared_workspace",
+    "test_team_catalog",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        "catalog_engine" in metafunc.fixturenames
+        and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES
+    ):
+        metafunc.parametrize("catalog_engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def fresh_store() -> PosterStore:
-    """An in-memory catalog with the current schema."""
-    store = PosterStore(":memory:")
+def catalog_engine(request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL a test's catalog lives in, or ``None`` for SQLite."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_catalog")
+
+
+@pytest.fixture
+def fresh_store(catalog_engine: str | None) -> PosterStore:
+    """An empty catalog with the current schema (in memory, or on the test server)."""
+    store = PosterStore(catalog_engine or ":memory:")
     yield store
     store.close()
 
@@ -32,9 +69,12 @@ def site() -> Site:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    """An empty workspace folder."""
-    return Workspace.open(tmp_path / "ws")
+def workspace(tmp_path: Path, catalog_engine: str | None) -> Workspace:
+    """An empty workspace folder (its catalog on the test server for the [postgresql] runs)."""
+    ws = Workspace.open(tmp_path / "ws")
+    if catalog_engine:
+        ws.set_catalog(catalog_engine)
+    return ws
 
 
 @pytest.fixture

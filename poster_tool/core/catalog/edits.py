@@ -33,7 +33,7 @@ class CuratorEdits(PosterRows, AuditLog):
         state = {
             r[0]: {"status": r[1], "sensitive": r[2], "genres": None if r[3] is None else []}
             for r in self._rows(
-                "SELECT id, status, CASE WHEN sensitive THEN coalesce(sensitive_reason, '') "
+                "SELECT id, status, CASE WHEN sensitive = 1 THEN coalesce(sensitive_reason, '') "
                 f"END, curated_at FROM posters WHERE {where}",
                 params,
             )
