@@ -25,14 +25,12 @@ BOTH_ENGINES = {
     "test_curation_queries",
     "test_final_genres",
     "test_review",
-    "test_concurrent_edits",
     "test_near_duplicate_lookup",
     "test_personalize_profiles",
     "test_export_content",
     "test_export_roundtrip",
     "test_export_determinism",
     "test_importers",
-    "test_shared_workspace",
     "test_team_catalog",
 }
 

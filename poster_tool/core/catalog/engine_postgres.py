@@ -81,8 +81,12 @@ class PostgresEngine:
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the catalog {shown(url)}: {_first_line(exc)}") from exc
         self._conn.adapters.register_loader("numeric", _NumberLoader)
-        self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
-        self.schema_version = self._migrate()
+        try:
+            self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+            self.schema_version = self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def _migrate(self) -> int:
         """Create or bring the schema up to date; refuse a catalog from a newer version."""
