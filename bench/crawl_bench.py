@@ -143,7 +143,7 @@ def main() -> int:
         start = time.perf_counter()
         report = run_job(crawl(ws, store, source, config))
         crawl_seconds = time.perf_counter() - start
-        stored, distinct, linked = store._db.execute(
+        stored, distinct, linked = store._run(
             "SELECT count(*), count(DISTINCT sha256), "
             "count(duplicate_of) + count(near_duplicate_of) FROM posters"
         ).fetchone()

@@ -125,7 +125,6 @@ def generate(root: Path, posters: int) -> Workspace:
         # adding a million posters one by one through PosterStore.add_poster takes hours.
         chunk = 25_000
         with store.transaction():
-            db = store._db.conn
             for first in range(1, posters // 4 + 1, chunk):
                 title_rows, genre_rows, poster_rows, label_rows = [], [], [], []
                 for t in range(first, min(first + chunk, posters // 4 + 1)):
@@ -162,29 +161,27 @@ def generate(root: Path, posters: int) -> Workspace:
                             )
                         )
                         label_rows.extend((pid, g, stamp) for g in genres)
-                db.executemany(
+                store._many(
                     "INSERT INTO titles(id, key, name, name_fold, year, source, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     title_rows,
                 )
-                db.executemany(
-                    "INSERT INTO title_genres(title_id, genre) VALUES (?, ?)", genre_rows
-                )
-                db.executemany(
+                store._many("INSERT INTO title_genres(title_id, genre) VALUES (?, ?)", genre_rows)
+                store._many(
                     "INSERT INTO posters(id, title_id, sha256, path, width, height, orientation, "
                     "phash, file_format, file_size, source, status, sort_key, "
                     "model_uncertainty, genre_mask, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     poster_rows,
                 )
-                db.executemany(
+                store._many(
                     "INSERT INTO poster_labels(poster_id, genre, source, positive, "
                     "created_at) VALUES (?, ?, 'source', 1, ?)",
                     label_rows,
                 )
             # What the power filters test per row (schema.LABEL_MASK_SQL), once for all.
-            store._db.execute(f"UPDATE posters SET label_mask = ({schema.LABEL_MASK_SQL})")
-        store._db.execute("ANALYZE")
+            store._run(f"UPDATE posters SET label_mask = ({schema.LABEL_MASK_SQL})")
+        store._run("ANALYZE")
     return ws
 
 

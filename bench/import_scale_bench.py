@@ -38,7 +38,7 @@ def base_catalog(cache: Path, posters: int) -> Path:
     started = time.perf_counter()
     with ws.store() as store, store.transaction():
         # Bulk SQL straight into the tables: a million add_poster calls would take an hour.
-        sql = store._db.execute
+        sql = store._run
         sql(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
             "INSERT INTO titles(id, key, name, name_fold, year, source, created_at) "
@@ -67,8 +67,8 @@ def base_catalog(cache: Path, posters: int) -> Path:
         )
         sql(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
     with ws.store() as store:
-        store._db.execute("ANALYZE")
-        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store._run("ANALYZE")
+        store._run("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.move(ws.db_path, db)
     shutil.rmtree(ws.root, ignore_errors=True)
     print(f"built a {posters:,}-poster catalog in {time.perf_counter() - started:.0f} s: {db}")

@@ -65,7 +65,7 @@ def main() -> None:
         for t, ids in zip(cands.title_ids, cands.poster_ids, strict=True)
         if (ids >= 0).any()
     }
-    viewers = [p for (p,) in store._db.execute("SELECT name FROM profiles")] + ["guest"]
+    viewers = [p for (p,) in store._run("SELECT name FROM profiles")] + ["guest"]
     log = root / "impressions.csv"
     start = time.perf_counter()
     write_log(log, pools, viewers, args.rows)

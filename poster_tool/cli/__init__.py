@@ -20,7 +20,17 @@ from poster_tool.cli import common
 from poster_tool.core.errors import Cancelled, PosterToolError
 
 # Modules of this package that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("catalog", "review", "gui", "export", "picks", "experiment", "models", "crawl")
+COMMAND_MODULES = (
+    "catalog",
+    "catalog_copy",
+    "review",
+    "gui",
+    "export",
+    "picks",
+    "experiment",
+    "models",
+    "crawl",
+)
 
 
 class _Parser(argparse.ArgumentParser):

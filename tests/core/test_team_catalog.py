@@ -14,10 +14,13 @@ import pytest
 
 from poster_tool.cli import main
 from poster_tool.core.catalog.address import shown
+from poster_tool.core.catalog.copier import copy_catalog, counts
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError, TimeUp
-from poster_tool.core.records import TitleIn
+from poster_tool.core.progress import run_job
+from poster_tool.core.records import PosterQuery, TitleIn
 from poster_tool.core.workspace import Workspace
+from tests.core.export_sample import build, export_file
 from tests.core.test_concurrent_edits import WRITER
 from tests.core.test_curation_queries import add
 
@@ -159,3 +162,45 @@ def test_two_curators_and_a_scoring_run_on_one_server_lose_nothing(
             assert all(p.status == "approved" and p.curated for p in posters)
             assert all("Comedy" in p.genres for p in posters)  # the first round's edit stayed
         assert not store.any_unscored()  # and the scoring run wrote every poster's scores
+
+
+def test_a_catalog_moves_to_the_server_and_back_with_nothing_lost(
+    tmp_path: Path, postgres_catalog: str, capsys
+) -> None:
+    ws = Workspace.open(tmp_path / "ws")
+    with ws.store() as store:
+        build(ws, store)
+        store.set_genres({store.query_ids(PosterQuery(sort="id"))[0]: ["Horror"]}, "mina")
+        before = counts(store)
+        audit = store.audit_log(limit=1000)
+    export_file(ws, ws.store(), tmp_path / "before.json", sensitive="flag")
+
+    assert main(["--workspace", str(ws.root), "catalog", "copy", "--to", postgres_catalog]) == 0
+    assert "now opens postgresql://" in capsys.readouterr().out
+    assert Workspace(ws.root).on_server
+    with ws.store() as server:
+        assert counts(server) == before
+        assert server.audit_log(limit=1000) == audit  # ids, curators, times, before/after
+        export_file(ws, server, tmp_path / "after.json", sensitive="flag")
+        # New rows continue after the copied ids.
+        copied_ids = [t.id for t in server.titles()]
+        new_title, _ = server.upsert_title(TitleIn("k:new", "New", 2024))
+        assert new_title > max(copied_ids)
+    assert (tmp_path / "before.json").read_bytes() == (tmp_path / "after.json").read_bytes()
+
+    back = tmp_path / "back.db"
+    assert main(["--workspace", str(ws.root), "catalog", "copy", "--to", str(back)]) == 0
+    with PosterStore(back) as copy:
+        assert counts(copy)["titles"] == before["titles"] + 1
+        assert copy.audit_log(limit=1000) == audit
+
+
+def test_a_copy_into_a_catalog_with_rows_is_refused(tmp_path: Path, postgres_catalog: str) -> None:
+    with PosterStore(postgres_catalog) as server:
+        server.upsert_title(TitleIn("k:1", "Taken", 2001))
+    with PosterStore(tmp_path / "catalog.db") as source:
+        source.upsert_title(TitleIn("k:2", "Mine", 2002))
+        with pytest.raises(StoreError, match="not empty"):
+            run_job(copy_catalog(source, postgres_catalog))
+    with PosterStore(postgres_catalog) as server:
+        assert [t.name for t in server.titles()] == ["Taken"]
