@@ -36,7 +36,10 @@ def postgres_server() -> str:
         try:
             url = stack.enter_context(server())
         except Unavailable as exc:
-            pytest.skip(f"no PostgreSQL server for the team-catalog tests: {exc}")
+            reason = f"no PostgreSQL server for the team-catalog tests: {exc}"
+            if os.environ.get("POSTER_TOOL_REQUIRE_POSTGRES"):  # CI: never a silent skip
+                pytest.fail(reason)
+            pytest.skip(reason)
         yield url
 
 
