@@ -204,3 +204,39 @@ def test_a_copy_into_a_catalog_with_rows_is_refused(tmp_path: Path, postgres_cat
             run_job(copy_catalog(source, postgres_catalog))
     with PosterStore(postgres_catalog) as server:
         assert [t.name for t in server.titles()] == ["Taken"]
+
+
+def test_the_documented_grants_let_a_curator_edit_but_never_rewrite_the_audit_log(
+    postgres_catalog: str,
+) -> None:
+    import psycopg
+
+    from tests.postgres_server import ENV_VAR
+
+    if os.environ.get(ENV_VAR):
+        pytest.skip("roles are cluster-wide: made only on the temporary test cluster")
+    grants = (REPO / "docs" / "team.md").read_text().split("```sql")[2].split("```")[0]
+    PosterStore(postgres_catalog).close()  # the owner made the schema
+    with psycopg.connect(postgres_catalog, autocommit=True) as admin:
+        admin.execute("CREATE ROLE curators NOLOGIN")
+        admin.execute("CREATE ROLE mina LOGIN IN ROLE curators")
+        try:
+            admin.execute(grants)
+            as_mina = postgres_catalog.replace("://postgres@", "://mina@", 1)
+            with PosterStore(as_mina) as store:
+                title_id, _ = store.upsert_title(TitleIn("k:1", "Parasite", 2019))
+                poster_id = add(store, title_id, 1)
+                store.set_status({poster_id: "approved"}, "mina")
+                store.set_genres({poster_id: ["Drama"]}, "mina")
+                assert [e.curator for e in store.audit_log(poster_id)] == ["mina", "mina"]
+                for change in (
+                    "UPDATE audit_log SET curator = 'bob'",
+                    "DELETE FROM audit_log",
+                    "INSERT INTO genres(name, position) VALUES ('Noir', 99)",
+                ):
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        store._run(change)
+        finally:
+            admin.execute("DROP OWNED BY curators, mina")
+            admin.execute("DROP ROLE mina")
+            admin.execute("DROP ROLE curators")

@@ -102,9 +102,12 @@ class PostgresEngine:
                     f"this catalog has schema version {current}, newer than this Poster "
                     f"Studio understands ({known}); update Poster Studio to open it"
                 )
-            for migration in schema_postgres.MIGRATIONS[current - schema_postgres.BASE_VERSION :]:
-                migration(cur)
-            cur.execute("UPDATE schema_version SET version = %s", [known])
+            if current < known:  # only the owner role may (curators cannot change tables)
+                for migration in schema_postgres.MIGRATIONS[
+                    current - schema_postgres.BASE_VERSION :
+                ]:
+                    migration(cur)
+                cur.execute("UPDATE schema_version SET version = %s", [known])
         return known
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
