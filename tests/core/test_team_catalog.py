@@ -240,3 +240,18 @@ def test_the_documented_grants_let_a_curator_edit_but_never_rewrite_the_audit_lo
             admin.execute("DROP OWNED BY curators, mina")
             admin.execute("DROP ROLE mina")
             admin.execute("DROP ROLE curators")
+
+
+def test_an_edit_waiting_past_the_lock_timeout_is_refused_in_one_sentence(
+    postgres_catalog: str,
+) -> None:
+    with PosterStore(postgres_catalog) as first, PosterStore(postgres_catalog) as second:
+        title_id, _ = first.upsert_title(TitleIn("k:1", "Parasite", 2019))
+        poster_id = add(first, title_id, 1)
+        second._run("SET lock_timeout = '200ms'")  # the 10 s wait, shortened for the test
+        with first.transaction():
+            first._run("UPDATE posters SET status = 'rejected' WHERE id = ?", [poster_id])
+            with pytest.raises(StoreError, match="^the catalog is busy: another curator"):
+                second.set_status({poster_id: "approved"}, "joon")
+        assert second.get_poster(poster_id).status == "rejected"
+        assert second.audit_log(poster_id) == []  # the refused edit left no trace

@@ -111,18 +111,29 @@ class PostgresEngine:
         return known
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
-        try:
+        with self._said():
             return self._conn.execute(translated(sql, isinstance(params, dict)), params)
-        except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
-            raise _busy(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        with self._conn.cursor() as cur:
-            try:
-                cur.executemany(translated(sql), rows)
-            except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
-                raise _busy(exc) from exc
+        with self._conn.cursor() as cur, self._said():
+            cur.executemany(translated(sql), rows)
             return max(cur.rowcount, 0)
+
+    @contextmanager
+    def _said(self) -> Iterator[None]:
+        """What the server refused, as the one sentence a curator reads (a waited-out lock,
+        a lost connection); an interruption is left to :meth:`stop_when`."""
+        try:
+            yield
+        except errors.QueryCanceled:
+            raise
+        except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
+            raise StoreError(
+                f"the catalog is busy: another curator's change held the rows for "
+                f"{LOCK_TIMEOUT_S} s; try again ({_first_line(exc)})"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"the catalog server failed: {_first_line(exc)}") from exc
 
     def insert(self, sql: str, params: Sequence[Any]) -> int:
         return int(_one(self.execute(sql + " RETURNING id", params)))
@@ -172,13 +183,6 @@ def _one(cur: psycopg.Cursor) -> Any:
     row = cur.fetchone()
     assert row is not None  # a statement that always returns one row
     return row[0]
-
-
-def _busy(exc: psycopg.Error) -> StoreError:
-    return StoreError(
-        f"the catalog is busy: another curator's change held the rows for "
-        f"{LOCK_TIMEOUT_S} s; try again ({_first_line(exc)})"
-    )
 
 
 def _first_line(exc: BaseException) -> str:

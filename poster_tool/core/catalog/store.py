@@ -1,4 +1,4 @@
-"""``PosterStore``: the catalog in SQLite, the single source of truth.
+"""``PosterStore``: the catalog (SQLite, or PostgreSQL for a team), the single source of truth.
 
 Every write runs in one transaction, and every curator edit appends to the audit log in
 that same transaction, so an edit and its audit row land together or not at all.  A
@@ -35,7 +35,8 @@ class PosterStore(
 ):
     """The catalog of one workspace.
 
-    :param path: the ``catalog.db`` file, or ``":memory:"`` for tests
+    :param address: the ``catalog.db`` file, ``":memory:"`` for tests, or a
+        ``postgresql://user@host/db`` URL
     """
 
     def __enter__(self) -> PosterStore:
