@@ -49,3 +49,40 @@ def postgres_catalog(postgres_server: str) -> str:
     from tests.postgres_server import emptied
 
     return emptied(postgres_server)
+
+
+# The catalog suite: these modules run on both engines, the embedded SQLite file and a
+# PostgreSQL server (tests/postgres_server.py); the rest on SQLite.
+BOTH_ENGINES = {
+    "test_store",
+    "test_power_filters",
+    "test_power_filters_cli",
+    "test_curation_queries",
+    "test_final_genres",
+    "test_review",
+    "test_near_duplicate_lookup",
+    "test_personalize_profiles",
+    "test_export_content",
+    "test_export_roundtrip",
+    "test_export_determinism",
+    "test_importers",
+    # the window on a server catalog: the curation keys and the filters
+    "test_curation",
+    "test_filters",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        "catalog_engine" in metafunc.fixturenames
+        and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES
+    ):
+        metafunc.parametrize("catalog_engine", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def catalog_engine(request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL a test's catalog lives in, or ``None`` for SQLite."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_catalog")

@@ -60,9 +60,12 @@ def fill(workspace: Workspace, store: PosterStore, titles=TITLES, source: str = 
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
-    """Four titles, eight synthetic posters (two Korean original titles)."""
+def catalog(tmp_path: Path, catalog_engine: str | None) -> Catalog:
+    """Four titles, eight synthetic posters (two Korean original titles); on the test
+    server for the [postgresql] runs."""
     workspace = Workspace.open(tmp_path / "ws")
+    if catalog_engine:
+        workspace.set_catalog(catalog_engine)
     store = workspace.store()
     posters = fill(workspace, store)
     yield Catalog(workspace, store, posters)

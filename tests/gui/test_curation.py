@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from poster_tool.core.catalog import connection
+from poster_tool.core.catalog import engine_sqlite
 from poster_tool.gui import main_window
 from poster_tool.gui.grid import poster_model
 from poster_tool.gui.main_window import MainWindow
@@ -192,9 +192,12 @@ def test_a_refused_edit_is_explained_and_leaves_no_undo_step(
 
 
 @pytest.fixture
-def short_busy_wait(monkeypatch) -> None:
+def short_busy_wait(monkeypatch, catalog_engine) -> None:
     """Stores opened from here on wait 0.2 s (not 10 s) for another program's write."""
-    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+    if catalog_engine:
+        monkeypatch.setattr("poster_tool.core.catalog.engine_postgres.LOCK_TIMEOUT_S", 0.2)
+    else:
+        monkeypatch.setattr(engine_sqlite, "BUSY_TIMEOUT_MS", 200)
 
 
 def test_an_edit_refused_while_another_program_writes_is_said_and_leaves_no_undo_step(
@@ -202,7 +205,8 @@ def test_an_edit_refused_while_another_program_writes_is_said_and_leaves_no_undo
 ) -> None:
     poster_id = selected(window)
     with catalog.store.transaction():  # another program holds the write lock throughout
-        catalog.store.set_meta("busy", "yes")
+        # (on SQLite any write does; on PostgreSQL a write of the same poster)
+        catalog.store._run("UPDATE posters SET updated_at = updated_at WHERE id = ?", [poster_id])
         key(qtbot, window, Qt.Key.Key_A)
     assert window.editor.stack.count() == 0
     message = window.statusBar().currentMessage()

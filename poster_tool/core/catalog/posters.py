@@ -30,6 +30,8 @@ _SORTS = {
 }
 
 
+_NO_LIMIT = 2**63 - 1  # the largest LIMIT both engines take
+
 # The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
 _YES_NO = {"sensitive": "p.sensitive = 1", "reviewed": REVIEWED_SQL.format(poster="p.id")}
 
@@ -293,14 +295,15 @@ class PosterRows(LabelRows):
         return (" AND ".join(clauses) or "TRUE"), params
 
     def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
-        """One page of poster ids matching ``q``, in its sort order."""
+        """One page of poster ids matching ``q``, in its sort order (a negative ``limit``:
+        every id from ``offset`` on)."""
         where, params = self._where(q)
         order = _SORTS.get(q.sort)
         if order is None:
             raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
         rows = self._rows(
             f"SELECT p.id FROM posters p WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+            [*params, limit if limit >= 0 else _NO_LIMIT, offset],  # PostgreSQL: no LIMIT -1
         )
         return [r[0] for r in rows]
 
