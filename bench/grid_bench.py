@@ -181,7 +181,7 @@ def generate(root: Path, posters: int) -> Workspace:
                 )
             # What the power filters test per row (schema.LABEL_MASK_SQL), once for all.
             store._run(f"UPDATE posters SET label_mask = ({schema.LABEL_MASK_SQL})")
-        store._run("ANALYZE")
+        store.optimize()
     return ws
 
 

@@ -67,7 +67,7 @@ def base_catalog(cache: Path, posters: int) -> Path:
         )
         sql(f"UPDATE posters SET genre_mask = ({schema.GENRE_MASK_SQL})")
     with ws.store() as store:
-        store._run("ANALYZE")
+        store.optimize()
         store._run("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.move(ws.db_path, db)
     shutil.rmtree(ws.root, ignore_errors=True)

@@ -118,6 +118,11 @@ class Connection:
         and writers in other connections go on meanwhile."""
         return self._engine.snapshot()
 
+    def optimize(self) -> None:
+        """After a bulk load: refresh the query planner's statistics (and on PostgreSQL mark
+        the pages all-visible, so a count or a page reads the covering indexes alone)."""
+        self._engine.optimize()
+
     def _run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """Run one statement; the cursor, for ``fetchone``, ``rowcount`` or iterating."""
         return self._engine.execute(sql, params)

@@ -77,6 +77,8 @@ def copy_catalog(source: PosterStore, target: str) -> Job[dict[str, int]]:
             copied = counts(out)
             if copied != wanted:  # rolls the copy back
                 raise StoreError(f"the copy holds {_listed(copied)}, not {_listed(wanted)}")
+        yield Progress("analyze", total, total, "statistics for the query planner")
+        out.optimize()
     return copied
 
 

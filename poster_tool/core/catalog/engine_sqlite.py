@@ -45,6 +45,9 @@ class SqliteEngine:
     def close(self) -> None:
         self.db.close()
 
+    def optimize(self) -> None:
+        self._conn.execute("ANALYZE")
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock first: a writer waits its turn (up to the

@@ -39,11 +39,14 @@ class LabelRows(Connection):
         if not ids:
             return out
         where, params = in_clause("p.id", ids)
+        # The labels' own id test too: PostgreSQL then reads them by key, not all of them.
+        label_where, label_params = in_clause("l.poster_id", ids)
         for poster_id, genre, _position in self._rows(
             "SELECT DISTINCT l.poster_id, l.genre, g.position FROM posters p "
             f"JOIN poster_labels l ON l.poster_id = p.id AND l.positive = 1 AND ({which}) "
-            f"JOIN genres g ON g.name = l.genre WHERE {where} ORDER BY l.poster_id, g.position",
-            params,
+            f"JOIN genres g ON g.name = l.genre WHERE {where} AND {label_where} "
+            "ORDER BY l.poster_id, g.position",
+            [*params, *label_params],
         ):
             out[poster_id].append(genre)
         return out
