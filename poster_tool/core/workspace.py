@@ -132,7 +132,7 @@ class Workspace:
     @property
     def exists(self) -> bool:
         """Whether a catalog has been created here (or named, on a server)."""
-        return self.db_path.exists() or "catalog" in self._settings()
+        return self.db_path.exists() or self.settings_path.exists()
 
     def _settings(self) -> dict:
         try:

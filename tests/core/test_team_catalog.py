@@ -255,3 +255,13 @@ def test_an_edit_waiting_past_the_lock_timeout_is_refused_in_one_sentence(
                 second.set_status({poster_id: "approved"}, "joon")
         assert second.get_poster(poster_id).status == "rejected"
         assert second.audit_log(poster_id) == []  # the refused edit left no trace
+
+
+def test_a_broken_workspace_json_is_said_in_one_sentence(tmp_path: Path, capsys) -> None:
+    ws = Workspace.open(tmp_path / "ws")
+    ws.settings_path.write_text("{not json", encoding="utf-8")
+    assert ws.exists  # a workspace, just not one that can be opened as it is
+    assert main(["--workspace", str(ws.root), "stats"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"poster-tool: error: {ws.settings_path} is not valid JSON"
+    )
