@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = psub.add_parser("set-status", help="approve, reject or reset posters")
     p.add_argument("ids", nargs="+", help="poster ids")
     p.add_argument("status", choices=STATUSES)
+    add_expect(p)
     p.set_defaults(func=cmd_set_status)
 
     p = psub.add_parser("set-genres", help="set the curator genres of posters")
@@ -107,10 +109,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--genres", help="comma-separated, e.g. Drama,Family (names or aliases)")
     group.add_argument("--clear", action="store_true", help="drop curator genres (use source's)")
+    add_expect(p)
     p.set_defaults(func=cmd_set_genres)
 
     p = psub.add_parser("set-default", help="make a poster its title's default")
     p.add_argument("id", type=int, help="poster id")
+    add_expect(p)
     p.set_defaults(func=cmd_set_default)
 
     p = psub.add_parser("set-sensitive", help="flag posters as sensitive (or --clear)")
@@ -118,6 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--reason", help="why, e.g. 'religious imagery'")
     group.add_argument("--clear", action="store_true", help="remove the flag")
+    add_expect(p)
     p.set_defaults(func=cmd_set_sensitive)
 
     p = psub.add_parser("history", help="the audit log (of one poster, or all)")
@@ -353,10 +358,30 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_expect(parser: argparse.ArgumentParser) -> None:
+    """The option that makes an edit refuse posters changed since the caller looked."""
+    parser.add_argument(
+        "--expect",
+        type=int,
+        metavar="ENTRY",
+        help="refuse (exit 1) if another curator changed one of the posters after audit "
+        "entry ENTRY (see 'posters history')",
+    )
+
+
+def based_on(store: PosterStore, args: argparse.Namespace, ids: list[int]) -> Any:
+    """The transaction of an edit: with ``--expect``, refused when another curator changed
+    one of the posters after that entry."""
+    if args.expect is None:
+        return nullcontext()
+    return store.based_on(args.expect, ids, curator(args))
+
+
 def cmd_set_status(args: argparse.Namespace) -> int:
     _, store = open_store(args)
     ids = parse_ids(args.ids)
-    store.set_status(dict.fromkeys(ids, args.status), curator(args))
+    with based_on(store, args, ids):
+        store.set_status(dict.fromkeys(ids, args.status), curator(args))
     print(f"{len(ids)} poster(s) {args.status}")
     return 0
 
@@ -365,7 +390,8 @@ def cmd_set_genres(args: argparse.Namespace) -> int:
     _, store = open_store(args)
     ids = parse_ids(args.ids)
     if args.clear:
-        store.set_genres(dict.fromkeys(ids), curator(args))
+        with based_on(store, args, ids):
+            store.set_genres(dict.fromkeys(ids), curator(args))
         print(f"curator genres cleared on {len(ids)} poster(s)")
         return 0
     resolution = resolve_all(split_genres(args.genres))
@@ -373,14 +399,16 @@ def cmd_set_genres(args: argparse.Namespace) -> int:
         raise PosterToolError(
             f"unknown genre {resolution.unknown[0]!r}; see 'poster-tool genres' for names"
         )
-    store.set_genres({i: resolution.genres for i in ids}, curator(args))
+    with based_on(store, args, ids):
+        store.set_genres({i: resolution.genres for i in ids}, curator(args))
     print(f"{len(ids)} poster(s) labelled {', '.join(resolution.genres) or '(no genre)'}")
     return 0
 
 
 def cmd_set_default(args: argparse.Namespace) -> int:
     _, store = open_store(args)
-    store.set_default(args.id, curator(args))
+    with based_on(store, args, [args.id]):
+        store.set_default(args.id, curator(args))
     poster = store.get_poster(args.id)
     print(f"poster {args.id} is now the default of {poster.title_name}")
     return 0
@@ -390,7 +418,8 @@ def cmd_set_sensitive(args: argparse.Namespace) -> int:
     _, store = open_store(args)
     ids = parse_ids(args.ids)
     reason = None if args.clear else args.reason
-    store.set_sensitive(dict.fromkeys(ids, reason), curator(args))
+    with based_on(store, args, ids):
+        store.set_sensitive(dict.fromkeys(ids, reason), curator(args))
     print(f"{len(ids)} poster(s) " + ("cleared" if reason is None else f"sensitive: {reason}"))
     if reason is not None and (titles := sensitive_defaults(store, ids)):
         print(
@@ -409,7 +438,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         target = f"poster {e.poster_id}" if e.poster_id else f"title {e.title_id}"
-        print(f"{e.at} {e.curator}: {e.action} of {target}: {e.before} -> {e.after}")
+        print(f"#{e.id} {e.at} {e.curator}: {e.action} of {target}: {e.before} -> {e.after}")
     return 0
 
 

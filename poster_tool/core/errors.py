@@ -11,6 +11,10 @@ class StoreError(PosterToolError):
     """The catalog database refused an operation or is unusable."""
 
 
+class EditConflict(StoreError):
+    """An edit based on a view of the catalog that another curator has changed since."""
+
+
 class TimeUp(StoreError):
     """A query ran past the time it was given (:meth:`Connection.time_limit`)."""
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from poster_tool.core.errors import PosterToolError
+from poster_tool.core.errors import EditConflict, PosterToolError
 from poster_tool.core.personalize.profiles import ProfileState, put_profile
 from poster_tool.gui.common.wording import plural
 
@@ -69,6 +69,11 @@ class CatalogCommand(QUndoCommand):
 class CurationCommand(CatalogCommand):
     """Base of the poster edits: remembers the state before, reports changed posters.
 
+    Each step is refused when another curator has edited its posters since the point it is
+    based on (:meth:`PosterStore.based_on`): the first redo on the window's view
+    (:attr:`point`, which the editor sets), every later undo and redo on the catalog as this
+    command's previous step left it, so an undo never takes back another curator's edit.
+
     :param notify: called with the ids of posters whose state changed (after redo and undo)
     """
 
@@ -81,6 +86,16 @@ class CurationCommand(CatalogCommand):
         self.curator = curator
         self.notify = notify
         self.before = store.curation_state(self.ids)
+        self.point = 0  # the audit point this command's next step is based on
+
+    def _run(self, step: Callable[[], None], what: str) -> None:
+        # ``what`` names a later undo or redo, which goes back on this command's own step.
+        super()._run(partial(self._based, step, bool(what)), what)
+
+    def _based(self, step: Callable[[], None], reverting: bool) -> None:
+        with self.store.based_on(self.point, self.touched(), self.curator, reverting=reverting):
+            step()
+            self.point = self.store.last_change()
 
     def done(self) -> None:
         self.notify(self.touched())
@@ -354,6 +369,7 @@ class Editor(QObject):
     profiles_changed = Signal(str)  # a profile edit, undo or redo: the profile to show
     views_changed = Signal()  # a saved view was saved, renamed or deleted (or undone)
     failed = Signal(str)  # an edit the store refused, in plain words
+    conflicted = Signal()  # refused: another curator's edit is not shown yet
 
     def __init__(
         self, store: PosterStore | None, curator: str, parent: QObject | None = None
@@ -362,20 +378,35 @@ class Editor(QObject):
         self.store: PosterStore = store  # type: ignore[assignment]
         self.curator = curator
         self.stack = QUndoStack(self)
+        # The audit point of what the window shows: set when a workspace opens or the
+        # window re-reads everything, moved on as other curators' edits are shown.
+        self.point = 0
 
     def _notify(self, ids: list[int]) -> None:
         self.changed.emit(ids)
 
     def _push(self, command: CatalogCommand) -> None:
-        command.failed = self.failed.emit  # the first redo, and every undo and redo later
+        # Told the failures of the first redo, and of every undo and redo later.
+        command.failed = partial(self._on_command_failed, command)
         self.stack.push(command)
+
+    def _on_command_failed(self, command: CatalogCommand, message: str) -> None:
+        self.failed.emit(message)
+        if isinstance(command.error, EditConflict):
+            self.conflicted.emit()
 
     def _build(self, factory: Callable[[], CurationCommand]) -> CurationCommand | None:
         try:
-            return factory()
+            command = factory()
         except PosterToolError as exc:  # e.g. a poster deleted by another program
             self.failed.emit(str(exc))
             return None
+        command.point = self.point  # the view the curator decided on
+        return command
+
+    def saw(self, point: int) -> None:
+        """The window now shows the catalog as of audit point ``point`` (or later)."""
+        self.point = max(self.point, point)
 
     def set_status(self, ids: Sequence[int], status: str) -> None:
         """Approve / reject / reset the posters (one undo step)."""

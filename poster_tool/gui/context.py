@@ -1,7 +1,8 @@
 """``AppContext``: what the window's docks and dialogs share, instead of the window itself.
 
 It holds the open workspace and the GUI thread's store, the editor (undo stack),
-the thumbnail cache, the pool that relays heavy jobs and the rescorer, and says by signals
+the thumbnail cache, the pool that relays heavy jobs, the rescorer and the live feed of
+other curators' edits, and says by signals
 when any of them changes. The
 main window builds it and lays out the parts; every dock and dialog takes the context
 (plus a parent widget where Qt needs one), so none of them depends on the window.
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from poster_tool.core.workspace import Workspace
 from poster_tool.gui.commands import Editor
 from poster_tool.gui.common.thumbnails import ThumbnailCache
+from poster_tool.gui.live import LiveFeed
 from poster_tool.gui.rescore import Rescorer
 
 if TYPE_CHECKING:
@@ -55,6 +57,9 @@ class AppContext(QObject):
         self.jobs.setMaxThreadCount(JOB_THREADS)
         self.rescorer = Rescorer(self.scores_changed.emit, self.jobs, self)
         self.editor.changed.connect(self.catalog_changed.emit)
+        self.live = LiveFeed(self.editor, self)  # other curators' edits, as they land
+        self.live.changed.connect(self.catalog_changed.emit)
+        self.editor.conflicted.connect(self.live.catch_up)
 
     def open(self, workspace: Workspace) -> None:
         """Make ``workspace`` the open one and say so (``workspace_changed``).
@@ -72,12 +77,15 @@ class AppContext(QObject):
         self.thumbnails.workspace = workspace
         self.editor.store = store
         self.editor.stack.clear()  # commands hold the old store
+        self.editor.point = store.last_change()
+        self.live.follow(workspace)
         self.workspace_changed.emit(workspace)
 
     def stop_jobs(self) -> None:
         """Stop the background work (``closing``) and wait a bounded time for it to wind down:
         what a scoring run scored is kept, the next start scores the rest."""
         self.closing.emit()
+        self.live.stop()
         self.rescorer.cancel()
         for pool in (self.thumbnails.pool, QThreadPool.globalInstance(), self.jobs):
             pool.clear()  # drop queued work; running work stops at its next yield

@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.context.catalog_changed.connect(self._on_catalog_changed)
         self.context.scores_changed.connect(self._on_scores_changed)
         self.editor.failed.connect(self._on_editor_failed)
+        self.context.live.announced.connect(self.status.show_news)
         rescorer = self.context.rescorer
         rescorer.progressed.connect(self._on_rescorer_progressed)
         rescorer.finished.connect(self._on_rescorer_finished)
@@ -272,6 +273,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         self._load_sources()
+        self.editor.saw(self.store.last_change())  # the grid re-reads everything
         self.model.reload()
         self._update_enabled()
         self._on_stats_timer_timeout()

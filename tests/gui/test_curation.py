@@ -76,6 +76,8 @@ def test_default_key_makes_the_default_approves_it_and_undoes_as_one_step(
 ) -> None:
     alien = catalog.posters["Alien"]
     catalog.store.set_default(alien[0], "someone")
+    # The curator decides once the window shows it (else the edit is refused as stale).
+    qtbot.waitUntil(lambda: window.status.news.text() == "someone changed 1 poster")
     window.model.set_ids(alien)
     window.grid.select_row(1)
     key(qtbot, window, Qt.Key.Key_D)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from poster_tool.core.catalog.audit import AuditLog
+from poster_tool.core.catalog.changes import ChangeFeed
 from poster_tool.core.catalog.connection import in_clause, now
 from poster_tool.core.catalog.posters import PosterRows
 from poster_tool.core.errors import StoreError
@@ -14,7 +14,7 @@ from poster_tool.core.records import STATUSES
 from poster_tool.core.taxonomy import GENRES, ordered
 
 
-class CuratorEdits(PosterRows, AuditLog):
+class CuratorEdits(PosterRows, ChangeFeed):
     """What a curator changes on posters, each change with its audit row in one transaction."""
 
     def _require_posters(self, ids: Iterable[int]) -> None:

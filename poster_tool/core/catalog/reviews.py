@@ -29,7 +29,7 @@ class ReviewRows(CuratorEdits):
         ids = list(dict.fromkeys(ids))
         with self.transaction():
             self._require_posters(ids)
-            first = self._last_audit_id()
+            first = self.last_change()
             for poster_id in ids:
                 self.audit(curator, "needs_review", poster_id, None, None, True)
             return self._entries_since(first, ids)
@@ -90,7 +90,7 @@ class ReviewRows(CuratorEdits):
             if not pending:
                 raise StoreError("nothing to review: these posters have no edit waiting")
             if decision == "overridden":
-                first = self._last_audit_id()
+                first = self.last_change()
                 self.put_curation_state(
                     {i: self.state_before(i, entries[0]) for i, entries in pending.items()},
                     reviewer,
@@ -112,7 +112,7 @@ class ReviewRows(CuratorEdits):
         :meth:`curation_state` read before an override) the posters get them back too."""
         with self.transaction():
             if states:
-                first = self._last_audit_id()
+                first = self.last_change()
                 self.put_curation_state(states, reviewer)
                 self._decide(self._entries_since(first, list(states)), "withdrawn", reviewer)
             where, params = in_clause("a.id", decided)
@@ -150,9 +150,6 @@ class ReviewRows(CuratorEdits):
             "reviewer = excluded.reviewer, at = excluded.at",
             [(e, decision, reviewer, stamp) for e in entries],
         )
-
-    def _last_audit_id(self) -> int:
-        return int(self._scalar("SELECT coalesce(max(id), 0) FROM audit_log"))
 
     def _entries_since(self, last: int, ids: Sequence[int]) -> list[int]:
         """Reviewable audit entries of these posters written after entry ``last``."""

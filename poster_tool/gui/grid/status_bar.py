@@ -1,21 +1,29 @@
-"""The status bar: what the grid shows, the catalog's counts, the curator and the zoom."""
+"""The status bar: what the grid shows, other curators' edits as they land, the catalog's
+counts, the curator and the zoom."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSlider, QStatusBar, QWidget
 
 from poster_tool.gui import settings as keys
 
+NEWS_MS = 8000  # how long "Mina changed 3 posters" stays
+
 
 class StatusBar(QStatusBar):
-    """Counts on the left; catalog totals, curator and the zoom slider on the right."""
+    """Counts on the left; other curators' edits, catalog totals, curator and the zoom
+    slider on the right (where a refused edit's message, shown on the left, leaves them)."""
 
     def __init__(self, zoom: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counts = QLabel()
+        self.news = QLabel()
+        self.news.setObjectName("news")
+        self._news_timer = QTimer(self, singleShot=True, interval=NEWS_MS)
+        self._news_timer.timeout.connect(self.news.clear)
         self.catalog = QLabel()
         self.curator = QLabel()
         self.zoom = QSlider(Qt.Orientation.Horizontal)
@@ -25,7 +33,7 @@ class StatusBar(QStatusBar):
         self.zoom.setFixedWidth(140)
         self.zoom.setToolTip("Thumbnail size")
         self.addWidget(self.counts, 1)
-        for widget in (self.catalog, self.curator, QLabel("Zoom"), self.zoom):
+        for widget in (self.news, self.catalog, self.curator, QLabel("Zoom"), self.zoom):
             self.addPermanentWidget(widget)
 
     def show_counts(
@@ -47,6 +55,11 @@ class StatusBar(QStatusBar):
             of = f"{total:,}+" if counting else f"{total:,}"
             text += f" · {row + 1:,} of {of} {where}".rstrip()
         self.counts.setText(text)
+
+    def show_news(self, text: str) -> None:
+        """What other curators just did (cleared after a few seconds)."""
+        self.news.setText(text)
+        self._news_timer.start()
 
     def show_stats(self, stats: dict[str, Any]) -> None:
         """The catalog's totals, from ``PosterStore.stats()``."""
