@@ -66,9 +66,11 @@ BOTH_ENGINES = {
     "test_export_roundtrip",
     "test_export_determinism",
     "test_importers",
+    "test_several_curators",
     # the window on a server catalog: the curation keys and the filters
     "test_curation",
     "test_filters",
+    "test_live_edits",
 }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from poster_tool.core import schema
 from poster_tool.core.taxonomy import ALIASES, GENRES
 
+# Where the audit log announces new entries (NOTIFY), for the windows' live view.
+CHANGES_CHANNEL = "poster_tool_changes"
 # The first PostgreSQL schema equals SQLite's at this version.
 BASE_VERSION = 10
 
@@ -141,6 +143,13 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_log_last_edit AFTER INSERT ON audit_log
     FOR EACH ROW WHEN (NEW.poster_id IS NOT NULL) EXECUTE FUNCTION audit_log_last_edit();
+CREATE FUNCTION audit_log_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANGES_CHANNEL}', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER audit_log_notify AFTER INSERT ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_notify();
 CREATE TABLE meta (
     key {TEXT} PRIMARY KEY,
     value {TEXT}

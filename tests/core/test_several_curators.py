@@ -3,6 +3,8 @@ undo takes back another curator's newer edit, and the change feed says what chan
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,10 @@ from tests.core.test_store import add
 
 
 @pytest.fixture
-def two(tmp_path: Path) -> tuple[PosterStore, PosterStore, list[int]]:
-    """Ana's and Mina's stores on one catalog file, with one title of three posters."""
-    path = tmp_path / "catalog.db"
+def two(tmp_path: Path, catalog_engine: str | None) -> tuple[PosterStore, PosterStore, list[int]]:
+    """Ana's and Mina's stores on one catalog (file or server), with one title of three
+    posters."""
+    path = catalog_engine or tmp_path / "catalog.db"
     ana = PosterStore(path)
     title, _ = ana.upsert_title(TitleIn("t:1", "Okja", 2017, genres=("Adventure",)))
     ids = [add(ana, title, n) for n in range(3)]
@@ -47,6 +50,37 @@ def test_an_edit_based_on_a_stale_view_is_refused_with_who_and_when(two) -> None
     # The audit log shows both curators' edits of the poster, newest first.
     history = mina.audit_log(ids[0])
     assert [(e.curator, e.after) for e in history] == [("Ana", "approved"), ("Mina", "rejected")]
+
+
+def test_two_curators_checking_one_poster_at_once_take_turns(
+    two, tmp_path: Path, catalog_engine: str | None
+) -> None:
+    ana, _, ids = two
+    looked = ana.last_change()
+    ana_checked = threading.Event()
+    outcome: list[str] = []
+
+    def mina_edits() -> None:  # her own connection: a store belongs to one thread
+        mina = PosterStore(catalog_engine or tmp_path / "catalog.db")
+        try:
+            ana_checked.wait(5)
+            with mina.based_on(looked, [ids[0]], "Mina"):
+                mina.set_status({ids[0]: "rejected"}, "Mina")
+            outcome.append("written")
+        except EditConflict as exc:
+            outcome.append(str(exc))
+        finally:
+            mina.close()
+
+    mina = threading.Thread(target=mina_edits)
+    mina.start()
+    with ana.based_on(looked, [ids[0]], "Ana"):
+        ana_checked.set()
+        time.sleep(0.3)  # Mina's check runs now: it must wait for Ana's edit to land
+        ana.set_status({ids[0]: "approved"}, "Ana")
+    mina.join(15)
+    assert outcome and outcome[0].startswith(f"Poster {ids[0]} was changed by Ana at ")
+    assert ana.get_poster(ids[0]).status == "approved"
 
 
 def test_a_curators_own_newer_edits_never_make_their_view_stale(two) -> None:

@@ -41,11 +41,6 @@ def local_time(at: str) -> str:
 class ChangeFeed(AuditLog):
     """What changed in the catalog since a point of the audit log."""
 
-    def data_version(self) -> int:
-        """A number that changes when another connection commits a write (SQLite's
-        ``PRAGMA data_version``): a poll of it costs microseconds and reads no table."""
-        return int(self._scalar("PRAGMA data_version"))
-
     def last_change(self) -> int:
         """The catalog's current point: the id of its newest audit entry (0: none yet)."""
         return int(self._scalar("SELECT coalesce(max(id), 0) FROM audit_log"))
@@ -67,6 +62,11 @@ class ChangeFeed(AuditLog):
         :raises EditConflict: saying who changed which poster when
         """
         with self.transaction():
+            if ids:  # two curators' checks of the same posters (or title) take turns
+                posters, params = in_clause("id", ids)
+                self._lock("posters", posters, params)
+                titles = f"id IN (SELECT title_id FROM posters WHERE {posters})"
+                self._lock("titles", titles, params)
             newer = self._newer_edit(point, ids, curator)
             if newer is not None:
                 what = (

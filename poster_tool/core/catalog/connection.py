@@ -123,6 +123,17 @@ class Connection:
         the pages all-visible, so a count or a page reads the covering indexes alone)."""
         self._engine.optimize()
 
+    def data_version(self) -> int:
+        """A number that changes when another connection commits an edit: a poll of it
+        costs microseconds and reads no table (SQLite's ``PRAGMA data_version``; on
+        PostgreSQL the audit log's notifications, so there only curators' edits count)."""
+        return self._engine.data_version()
+
+    def _lock(self, table: str, where: str, params: Sequence[Any]) -> None:
+        """Inside a write transaction, hold ``table``'s rows matching ``where`` until it
+        ends, so transactions that check the same rows before writing take turns."""
+        self._engine.lock(table, where, params)
+
     def _run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """Run one statement; the cursor, for ``fetchone``, ``rowcount`` or iterating."""
         return self._engine.execute(sql, params)

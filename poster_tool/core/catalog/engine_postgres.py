@@ -90,6 +90,9 @@ class PostgresEngine:
             # reads the whole table instead (3x slower on SSDs, which servers have).
             self._conn.execute("SET random_page_cost = 1.1")
             self.schema_version = self._migrate()
+            # Other curators' edits, for the windows' live view (see data_version).
+            self._conn.execute(f"LISTEN {schema_postgres.CHANGES_CHANNEL}")
+            self._changes = 0
         except BaseException:
             self._conn.close()
             raise
@@ -146,6 +149,20 @@ class PostgresEngine:
 
     def close(self) -> None:
         self._conn.close()
+
+    def data_version(self) -> int:
+        # Other connections' audited edits arrive as notifications (the audit log's
+        # trigger); a poll reads what the socket holds and never waits. Our own are not
+        # news, as with SQLite's data_version.
+        me = self._conn.info.backend_pid
+        with self._said():
+            self._changes += sum(1 for n in self._conn.notifies(timeout=0) if n.pid != me)
+        return self._changes
+
+    def lock(self, table: str, where: str, params: Sequence[Any]) -> None:
+        # Two curators' transactions that check the same rows take turns, as SQLite's
+        # single writer makes them.
+        self.execute(f"SELECT 1 FROM {table} WHERE {where} FOR UPDATE", params)
 
     def optimize(self) -> None:
         # Outside a transaction (VACUUM cannot run in one); a table this role does not own

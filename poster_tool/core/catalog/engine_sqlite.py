@@ -48,6 +48,13 @@ class SqliteEngine:
     def optimize(self) -> None:
         self._conn.execute("ANALYZE")
 
+    def data_version(self) -> int:
+        # Changes when another connection commits a write; reads no table.
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def lock(self, table: str, where: str, params: Sequence[Any]) -> None:
+        """Nothing to do: a write transaction (BEGIN IMMEDIATE) holds the whole catalog."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock first: a writer waits its turn (up to the
