@@ -81,6 +81,7 @@ class PostgresEngine:
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the catalog {shown(url)}: {_first_line(exc)}") from exc
         self._conn.adapters.register_loader("numeric", _NumberLoader)
+        self._changes: int | None = None  # other connections' edits heard (data_version)
         try:
             self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
             # The catalog's queries are short: compiling one costs more than it saves.
@@ -90,9 +91,6 @@ class PostgresEngine:
             # reads the whole table instead (3x slower on SSDs, which servers have).
             self._conn.execute("SET random_page_cost = 1.1")
             self.schema_version = self._migrate()
-            # Other curators' edits, for the windows' live view (see data_version).
-            self._conn.execute(f"LISTEN {schema_postgres.CHANGES_CHANNEL}")
-            self._changes = 0
         except BaseException:
             self._conn.close()
             raise
@@ -154,8 +152,12 @@ class PostgresEngine:
         # Other connections' audited edits arrive as notifications (the audit log's
         # trigger); a poll reads what the socket holds and never waits. Our own are not
         # news, as with SQLite's data_version.
+        # Only a connection that polls listens: the notifications wait in memory until read.
         me = self._conn.info.backend_pid
         with self._said():
+            if self._changes is None:
+                self._conn.execute(f"LISTEN {schema_postgres.CHANGES_CHANNEL}")
+                self._changes = 0
             self._changes += sum(1 for n in self._conn.notifies(timeout=0) if n.pid != me)
         return self._changes
 
