@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import shutil
 import tempfile
 import time
@@ -31,7 +32,9 @@ PER_TITLE = 4
 
 def base_catalog(cache: Path, posters: int) -> Path:
     """A catalog of ``posters`` posters (``PER_TITLE`` per title), made once and kept."""
-    db = cache / f"catalog-{posters}-v{schema.SCHEMA_VERSION}.db"
+    # Named by every migration: a schema changed on another branch makes a new catalog.
+    names = "-".join(m.__name__ for m in schema.MIGRATIONS)
+    db = cache / f"catalog-{posters}-{hashlib.sha1(names.encode()).hexdigest()[:10]}.db"
     if db.exists():
         return db
     ws = Workspace.open(Path(tempfile.mkdtemp(prefix="poster-base-", dir=cache)))
