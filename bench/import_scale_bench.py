@@ -1,19 +1,20 @@
 """Import at catalog size: posters/s into a catalog of a million posters against an empty one.
 
     python bench/import_scale_bench.py [--data ../shared/data] [--base 1000000]
-        [--posters 6149] [--cache ~/.cache/poster-tool-bench]
+        [--posters 6149] [--rounds 2] [--cache ~/.cache/poster-tool-bench]
 
-Imports the same posters (the shared data set, or generated ones when it is absent) twice
-through ``import_csv``: into an empty workspace and into one whose catalog already holds
-``--base`` posters.  The big catalog is made once with bulk SQL (unique content, random
-perceptual hashes, source labels) and cached.  Prints both rates and their ratio (target:
-at least 0.9, the look-ups going by index).
+Imports the same posters (the shared data set, or generated ones when it is absent) through
+``import_csv`` into an empty workspace and into one whose catalog already holds ``--base``
+posters, rounds interleaved.  The big catalog is made once with bulk SQL (unique content,
+random perceptual hashes, source labels) and cached.  Prints the best round's rate of each
+and their ratio (target: at least 0.9, the look-ups going by index).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import shutil
 import tempfile
 import time
@@ -31,7 +32,9 @@ PER_TITLE = 4
 
 def base_catalog(cache: Path, posters: int) -> Path:
     """A catalog of ``posters`` posters (``PER_TITLE`` per title), made once and kept."""
-    db = cache / f"catalog-{posters}-v{schema.SCHEMA_VERSION}.db"
+    # Named by every migration: a schema changed on another branch makes a new catalog.
+    names = "-".join(m.__name__ for m in schema.MIGRATIONS)
+    db = cache / f"catalog-{posters}-{hashlib.sha1(names.encode()).hexdigest()[:10]}.db"
     if db.exists():
         return db
     ws = Workspace.open(Path(tempfile.mkdtemp(prefix="poster-base-", dir=cache)))
@@ -124,19 +127,25 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with posters.csv")
     parser.add_argument("--base", type=int, default=1_000_000, help="posters already there")
     parser.add_argument("--posters", type=int, default=6149, help="posters to import")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "poster-tool-bench")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     base = base_catalog(args.cache, args.base)
+    # Rounds interleaved, best of each: other processes on the machine only slow a round down.
+    rates: dict[str, list[float]] = {"empty": [], "full": []}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = manifest(folder, args.data, args.posters)
-        full_n, full_s = timed_import(folder / "full", source, base)
-        empty_n, empty_s = timed_import(folder / "empty", source, None)
-    empty_rate, full_rate = empty_n / empty_s, full_n / full_s
-    ratio = full_rate / empty_rate
-    print(f"into an empty catalog      : {empty_n} posters, {empty_s:.1f} s, {empty_rate:.0f}/s")
-    print(f"into {args.base:,} posters: {full_n} posters, {full_s:.1f} s, {full_rate:.0f}/s")
+        for n in range(args.rounds):
+            for kind, db in (("full", base), ("empty", None)):
+                added, seconds = timed_import(folder / f"{kind}{n}", source, db)
+                rates[kind].append(added / seconds)
+                shutil.rmtree(folder / f"{kind}{n}")
+    for kind, label in (("empty", "an empty catalog"), ("full", f"{args.base:,} posters")):
+        rounds = ", ".join(f"{r:.0f}" for r in rates[kind])
+        print(f"into {label:<17}: {max(rates[kind]):4.0f} posters/s (rounds {rounds})")
+    ratio = max(rates["full"]) / max(rates["empty"])
     print(f"ratio {ratio:.2f} (target >= 0.9: {'met' if ratio >= 0.9 else 'MISSED'})")
     return 0
 

@@ -130,6 +130,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_models_errors)
 
 
+def _reports() -> bool:
+    """Whether this process prints: under torchrun rank 0 alone does, the other ranks
+    train or score their share silently."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from poster_tool.core.ml.config import TrainConfig
     from poster_tool.core.ml.train import fit
@@ -155,8 +161,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         activate=not args.no_activate,
         **({"input_size": args.size} if args.size else {}),
     )
-    # Under torchrun only rank 0 reports; the other processes train silently.
-    quiet = args.json or os.environ.get("RANK", "0") != "0"
+    quiet = args.json or not _reports()
     with store:  # the run's one connection
         result = run_with_progress(fit(ws, config, store), quiet=quiet)
     if not result.version:  # a non-zero rank under torchrun: rank 0 reports
@@ -187,8 +192,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     store.close()
     result = run_with_progress(
-        score_catalog(ws, version=args.model, rescore=args.all, device=args.device), quiet=args.json
+        score_catalog(ws, version=args.model, rescore=args.all, device=args.device),
+        quiet=args.json or not _reports(),
     )
+    if not _reports():
+        return 0
     if args.json:
         print_json(result.to_dict())
     else:

@@ -14,7 +14,7 @@ import io
 import re
 import sqlite3
 from collections.abc import Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,12 +369,20 @@ def _ingest_items(
             continue
         todo.append((item, title_id))
     yield meter.report("checking what is already imported")
+    batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
+
+        def check(batch: list[tuple[_Item, int]]) -> list[Future[CheckedImage | IntakeError]]:
+            return [pool.submit(_checked, workspace, item.file) for item, _ in batch]
+
+        ahead = check(batches[0]) if batches else []
+        for n, batch in enumerate(batches):
             # Checked before the transaction, so the write lock is held for the inserts
-            # only and an edit in the window never waits for image decoding.
-            results = list(pool.map(lambda pair: _checked(workspace, pair[0].file), batch))
+            # only and an edit in the window never waits for image decoding; the next
+            # batch is checked while this one is written, so a big catalog's slower
+            # writes hide behind the decoding.
+            results = [future.result() for future in ahead]
+            ahead = check(batches[n + 1]) if n + 1 < len(batches) else []
             with full_disk_stops(), store.transaction():
                 for (item, title_id), result in zip(batch, results, strict=True):
                     meter.done += 1

@@ -12,7 +12,7 @@ from poster_tool.core.catalog.labels import LabelRows
 from poster_tool.core.errors import StoreError
 from poster_tool.core.imaging import hamming_many
 from poster_tool.core.records import PROVENANCES, STATUSES, Poster, PosterQuery
-from poster_tool.core.schema import PHASH_BANDS
+from poster_tool.core.schema import PHASH_BANDS, PHASH_REACH
 from poster_tool.core.taxonomy import GENRES
 
 _POSTER_COLUMNS = """
@@ -360,20 +360,25 @@ class PosterRows(LabelRows):
 
     def nearest_phash(self, phash: str, max_bits: int) -> int | None:
         """The poster whose perceptual hash lies closest to ``phash`` within ``max_bits``
-        (the oldest among equals), or ``None``; found through the band indexes, so it
-        costs the same in a catalog of a million posters as in an empty one.
+        (the oldest among equals), or ``None``; found through the band indexes (each band
+        as it is and with any one bit flipped), so it reads a few dozen index entries in a
+        catalog of a million posters.
 
-        :param max_bits: at most one less than the number of bands (4)
+        :param max_bits: at most ``PHASH_REACH`` (5)
         """
-        if max_bits >= len(PHASH_BANDS):
-            raise ValueError(f"the phash bands find hashes within {len(PHASH_BANDS) - 1} bits")
-        rows = self._rows(
-            " UNION ".join(
-                f"SELECT id, phash FROM posters WHERE substr(phash, {start}, {length}) = ?"
-                for start, length in PHASH_BANDS
-            ),
-            [phash[start - 1 : start - 1 + length] for start, length in PHASH_BANDS],
-        )
+        if max_bits > PHASH_REACH:
+            raise ValueError(f"the phash bands find hashes within {PHASH_REACH} bits")
+        parts: list[str] = []
+        params: list[str] = []
+        for start, length in PHASH_BANDS:
+            band = int(phash[start - 1 : start - 1 + length], 16)
+            near = [band] + [band ^ (1 << bit) for bit in range(4 * length)]
+            parts.append(
+                f"SELECT id, phash FROM posters WHERE substr(phash, {start}, {length}) "
+                f"IN ({', '.join('?' * len(near))})"
+            )
+            params.extend(f"{value:0{length}x}" for value in near)
+        rows = self._rows(" UNION ".join(parts), params)
         if not rows:
             return None
         distances = hamming_many(phash, [r[1] for r in rows])

@@ -1,18 +1,25 @@
-"""Training on several GPUs (or CPU processes) under ``torchrun``: one process per device.
+"""Training and scoring on several GPUs (or CPU processes) under ``torchrun``: one process
+per device.
 
 ``torchrun --nproc-per-node N -m poster_tool train …`` sets ``WORLD_SIZE``, ``RANK`` and
 ``LOCAL_RANK``; the same entry point then wraps the network in DistributedDataParallel,
 shards the training posters with a DistributedSampler, and lets rank 0 alone write.
+``… -m poster_tool predict`` gives every rank its share of the posters to score and
+gathers the scores on rank 0, the catalog's one writer.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import torch
 
 from poster_tool.core.ml.network import pick_device
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,30 @@ class Distributed:
         t = torch.tensor([int(flag)], device="cuda" if td.get_backend() == "nccl" else "cpu")
         td.broadcast(t, 0)
         return bool(t.item())
+
+    def share(self, items: Sequence[T]) -> list[T]:
+        """This rank's share of a list every rank holds alike: every ``world``-th item."""
+        return list(items[self.rank :: self.world])
+
+    def gather(self, obj: Any) -> list[Any] | None:
+        """Every rank's ``obj`` on rank 0, in rank order (``None`` on the other ranks).
+
+        Every rank must call it, the same number of times.
+        """
+        if self.world == 1:
+            return [obj]
+        import torch.distributed as td
+
+        out: list[Any] | None = [None] * self.world if self.main else None
+        td.gather_object(obj, out, dst=0)
+        return out
+
+    def barrier(self) -> None:
+        """Wait until every rank gets here."""
+        if self.world > 1:
+            import torch.distributed as td
+
+            td.barrier()
 
     def close(self) -> None:
         """Leave the process group."""

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 import torchvision
@@ -26,6 +27,8 @@ from poster_tool.core.ml.config import BACKBONE_NAMES, LITE0
 from poster_tool.core.ml.lite import EfficientNetLite0
 from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
 from poster_tool.core.progress import Progress
+
+M = TypeVar("M", bound=nn.Module)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,26 @@ class GenreNet(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Genre logits, shape ``(N, n_genres)``."""
         return self.head(self.embed(images))
+
+
+def fold_batch_norms(net: M) -> M:
+    """Fold every batch norm that directly follows a convolution in a ``Sequential`` into
+    that convolution, in place; for inference only (the norms' running statistics are
+    baked in).  One convolution then does the work of two layers, and its output equals
+    the pair's up to float rounding.
+
+    :param net: a network in eval mode
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for seq in [m for m in net.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            conv, norm = seq[i], seq[i + 1]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                # The fused copy keeps the convolution's class (SamePadConv pads as before).
+                seq[i] = fuse_conv_bn_eval(conv, norm)
+                seq[i + 1] = nn.Identity()
+    return net
 
 
 def _weights_enum(name: str) -> torchvision.models.WeightsEnum:

@@ -84,13 +84,15 @@ class Candidate:
 
 @dataclass
 class ScoreResult:
-    """What a catalog scoring run did."""
+    """What a catalog scoring run did (``scored``: posters written, by rank 0 under
+    torchrun; ``processes``: how many scored them)."""
 
     version: str
     scored: int
     up_to_date: int
     missing_files: int
     seconds: float
+    processes: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -100,6 +102,7 @@ class ScoreResult:
         """One human line."""
         rate = self.scored / self.seconds if self.seconds > 0 else 0.0
         return (
-            f"model {self.version}: scored {self.scored} posters ({rate:.1f}/s), "
+            f"model {self.version}: scored {self.scored} posters ({rate:.1f}/s"
+            f"{f' in {self.processes} processes' if self.processes > 1 else ''}), "
             f"{self.up_to_date} already scored, {self.missing_files} files missing"
         )
