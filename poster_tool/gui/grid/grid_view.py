@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, Q
 from poster_tool.gui.grid.thumbnail_delegate import PosterDelegate
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from PySide6.QtCore import QPersistentModelIndex
     from PySide6.QtGui import QMouseEvent, QPaintEvent
 
@@ -40,6 +42,7 @@ class PosterGrid(QAbstractItemView):
         self.poster_model = model
         self.delegate = PosterDelegate(side, parent=self)
         self._hover = -1  # row under the mouse
+        self._cell_size = (1, 1)  # a card and its spacing; set with the zoom
         self.setModel(model)
         self.setItemDelegate(self.delegate)
         self.setMouseTracking(True)  # hover highlight
@@ -54,8 +57,7 @@ class PosterGrid(QAbstractItemView):
         return SPACING
 
     def _cell(self) -> tuple[int, int]:
-        card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
-        return card.width() + 2 * SPACING, card.height() + 2 * SPACING
+        return self._cell_size
 
     def columns(self) -> int:
         """Cards per line at the current width."""
@@ -223,19 +225,31 @@ class PosterGrid(QAbstractItemView):
         selection = self.selectionModel()
         current = self.currentIndex()
         focus = self.hasFocus()
-        for first, last in self._rows_in(event.rect()):
-            for row in range(first, last + 1):
-                index = self.poster_model.index(row)
-                option = QStyleOptionViewItem()
-                self.initViewItemOption(option)
-                option.rect = self.visualRect(index)
-                if selection.isSelected(index):
-                    option.state |= QStyle.StateFlag.State_Selected
-                if focus and index == current:
-                    option.state |= QStyle.StateFlag.State_HasFocus
-                if row == self._hover:
-                    option.state |= QStyle.StateFlag.State_MouseOver
-                self.delegate.paint(painter, option, index)
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        plain = option.state
+        # Each rectangle of the region, not its bounding box: a picture landing at the top
+        # while a strip scrolls in at the bottom must not repaint every card between them.
+        rects: Iterable[QRect] = event.region()  # type: ignore[assignment] # iterable, untyped
+        rows = sorted(
+            {
+                row
+                for rect in rects
+                for first, last in self._rows_in(rect)
+                for row in range(first, last + 1)
+            }
+        )
+        for row in rows:
+            index = self.poster_model.index(row)
+            option.rect = self.visualRect(index)
+            option.state = plain
+            if selection.isSelected(index):
+                option.state |= QStyle.StateFlag.State_Selected
+            if focus and index == current:
+                option.state |= QStyle.StateFlag.State_HasFocus
+            if row == self._hover:
+                option.state |= QStyle.StateFlag.State_MouseOver
+            self.delegate.paint(painter, option, index)
         painter.end()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -264,6 +278,8 @@ class PosterGrid(QAbstractItemView):
     def set_zoom(self, side: int) -> None:
         """Draw pictures ``side`` logical pixels tall."""
         self.delegate.set_side(side)
+        card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
+        self._cell_size = (card.width() + 2 * SPACING, card.height() + 2 * SPACING)
         self.poster_model.set_thumb_side(round(side * self.devicePixelRatioF()))
         self.scheduleDelayedItemsLayout()  # the card size changed: lay out again
 
