@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
 from poster_tool.core.records import PosterQuery
-from poster_tool.gui.grid import poster_model
+from poster_tool.gui.grid import grid_view, poster_model
 from poster_tool.gui.grid.card_cache import CardCache
 from poster_tool.gui.grid.grid_view import PosterGrid
 from poster_tool.gui.grid.poster_model import PosterIdRole, PosterModel
@@ -63,9 +63,7 @@ def _card(grid: PosterGrid, row: int) -> QImage:
     return grid.viewport().grab(rect).toImage()
 
 
-def test_a_card_is_painted_once_and_again_only_when_what_it_shows_changes(
-    grid, catalog, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _count_painted(grid: PosterGrid, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     painted: list[int] = []
     paint_poster = grid.delegate._paint_poster
     monkeypatch.setattr(
@@ -76,6 +74,14 @@ def test_a_card_is_painted_once_and_again_only_when_what_it_shows_changes(
             paint_poster(painter, frame, poster, *rest),
         ),
     )
+    return painted
+
+
+def test_a_card_is_painted_once_and_again_only_when_what_it_shows_changes(
+    grid, catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid_view, "PAINT_BUDGET_S", 10.0)  # every card in one paint
+    painted = _count_painted(grid, monkeypatch)
     grid.delegate.cards.clear()
     grid.viewport().repaint()
     first = grid.poster_model.poster_id(1)
@@ -95,6 +101,18 @@ def test_a_card_is_painted_once_and_again_only_when_what_it_shows_changes(
 
     grid.select_row(1)
     assert _card(grid, 1) != approved  # the selection outline is part of the card too
+
+
+def test_cards_a_paint_has_no_time_for_show_as_they_were_and_are_painted_a_moment_later(
+    grid, catalog, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid_view, "PAINT_BUDGET_S", 0.0)  # a busy machine: no time at all
+    painted = _count_painted(grid, monkeypatch)
+    shown = [grid.poster_model.poster_id(row) for row in grid.visible_rows()]
+    grid.delegate.cards.clear()
+    grid.viewport().repaint()
+    assert len(painted) == 1  # the frame was not held up: one new card, no more
+    qtbot.waitUntil(lambda: sorted(painted) == sorted(shown))  # every card came after it
 
 
 def test_kept_cards_stay_within_their_memory_budget(qtbot) -> None:

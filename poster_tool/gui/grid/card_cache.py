@@ -47,6 +47,12 @@ class CardCache:
         self._cards.move_to_end(poster_id)
         return held[1]
 
+    def last(self, poster_id: int | None) -> QPixmap | None:
+        """The card of ``poster_id`` painted last, whatever it was painted from (shown for
+        a moment while its new card waits to be painted)."""
+        held = self._cards.get(poster_id) if poster_id is not None else None
+        return None if held is None else held[1]
+
     def put(self, poster_id: int, look: Hashable, card: QPixmap) -> None:
         """Keep ``card``, painted from ``look``, in place of any older card of the poster."""
         self._drop(poster_id)

@@ -8,24 +8,42 @@ size, and only the visible cards are asked for data.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QPainter, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
+from poster_tool.gui.grid.card_cache import DEFAULT_BUDGET
+from poster_tool.gui.grid.poster_model import ThumbnailRole
 from poster_tool.gui.grid.thumbnail_delegate import PosterDelegate
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from PySide6.QtCore import QPersistentModelIndex
-    from PySide6.QtGui import QMouseEvent, QPaintEvent
+    from PySide6.QtGui import QMouseEvent, QPaintEvent, QResizeEvent
 
     from poster_tool.gui.grid.poster_model import PosterModel
 
 SPACING = 2  # pixels around each card
 SCROLL_STEP = 24  # pixels per wheel notch / arrow click
+# Painting a card costs ~1 ms (several on a busy machine): a paint event paints new cards
+# for this long, shows the rest as they were and paints them a moment later, so a frame
+# stays short however many cards change at once.
+PAINT_BUDGET_S = 0.005
+LATER_MS = 5  # the pause before late cards, and cards about to scroll in, are painted
+CARD_SCREENS = 3  # kept cards cover this many screenfuls at least
+READY_ROWS = 5_000  # rows remembered as painted ahead
 
 Action = QAbstractItemView.CursorAction
 
@@ -43,6 +61,11 @@ class PosterGrid(QAbstractItemView):
         self.delegate = PosterDelegate(side, parent=self)
         self._hover = -1  # row under the mouse
         self._cell_size = (1, 1)  # a card and its spacing; set with the zoom
+        self._late = QRegion()  # cards shown as they were, to paint when there is time
+        self._ahead = range(0)  # rows about to scroll into view, nearest first
+        self._ready: set[int] = set()  # rows whose cards are painted ahead, as they are now
+        self._later = QTimer(self, singleShot=True, interval=LATER_MS)
+        self._later.timeout.connect(self._on_later_timeout)
         self.setModel(model)
         self.setItemDelegate(self.delegate)
         self.setMouseTracking(True)  # hover highlight
@@ -119,6 +142,21 @@ class PosterGrid(QAbstractItemView):
         bar.setRange(0, max(0, lines * height - self.viewport().height()))
         super().updateGeometries()
 
+    def dataChanged(
+        self,
+        top_left: QModelIndex | QPersistentModelIndex,
+        bottom_right: QModelIndex | QPersistentModelIndex,
+        roles: Sequence[int] = (),
+    ) -> None:
+        super().dataChanged(top_left, bottom_right, roles)
+        if list(roles) != [ThumbnailRole]:  # a picture landing changes no card painted ahead
+            self._ready.clear()
+
+    def reset(self) -> None:
+        super().reset()
+        self._ready.clear()
+        self._late = QRegion()
+
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int
     ) -> None:
@@ -131,6 +169,18 @@ class PosterGrid(QAbstractItemView):
         # Move the pixels already painted and paint only the strip scrolled in (the base
         # class repaints every card on each scroll step).
         self.viewport().scroll(dx, dy)
+        self._late.translate(dx, dy)  # late cards moved with the pixels
+        # The next screenful the way the curator scrolls is read while this one shows,
+        # and its cards are painted before they scroll in.
+        shown = self._rows_in(self.viewport().rect())
+        if shown and dy:
+            screen = shown[-1][1] - shown[0][0] + 1
+            if dy < 0:
+                self._ahead = range(shown[-1][1] + 1, shown[-1][1] + screen + 1)
+            else:
+                self._ahead = range(shown[0][0] - 1, max(-1, shown[0][0] - screen - 1), -1)
+            self.poster_model.read_ahead(min(self._ahead, default=0), max(self._ahead, default=-1))
+            self._later.start()
 
     def horizontalOffset(self) -> int:
         return 0
@@ -219,15 +269,35 @@ class PosterGrid(QAbstractItemView):
                 region += self._content_rect(row).translated(0, -self.verticalOffset())
         return region
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_cards()
+
+    def _keep_cards(self) -> None:
+        # Enough cards for the screen and those about to scroll in, at any zoom or size.
+        ratio = self.devicePixelRatioF()
+        area = self.viewport().width() * self.viewport().height() * ratio * ratio
+        self.delegate.cards.budget = max(DEFAULT_BUDGET, round(CARD_SCREENS * 4 * area))
+
     # -- painting -----------------------------------------------------------------------------
+    def _option(self, row: int, option: QStyleOptionViewItem) -> QModelIndex:
+        """Fill ``option`` for the card of ``row`` (starting from the view's plain option)."""
+        index = self.poster_model.index(row)
+        option.rect = self.visualRect(index)
+        if self.selectionModel().isSelected(index):
+            option.state |= QStyle.StateFlag.State_Selected
+        if self.hasFocus() and index == self.currentIndex():
+            option.state |= QStyle.StateFlag.State_HasFocus
+        if row == self._hover:
+            option.state |= QStyle.StateFlag.State_MouseOver
+        return index
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
-        selection = self.selectionModel()
-        current = self.currentIndex()
-        focus = self.hasFocus()
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
         plain = option.state
+        ratio = self.devicePixelRatioF()
         # Each rectangle of the region, not its bounding box: a picture landing at the top
         # while a strip scrolls in at the bottom must not repaint every card between them.
         rects: Iterable[QRect] = event.region()  # type: ignore[assignment] # iterable, untyped
@@ -239,18 +309,46 @@ class PosterGrid(QAbstractItemView):
                 for row in range(first, last + 1)
             }
         )
+        until = time.perf_counter() + PAINT_BUDGET_S
+        before = self.delegate.painted
         for row in rows:
-            index = self.poster_model.index(row)
-            option.rect = self.visualRect(index)
             option.state = plain
-            if selection.isSelected(index):
-                option.state |= QStyle.StateFlag.State_Selected
-            if focus and index == current:
-                option.state |= QStyle.StateFlag.State_HasFocus
-            if row == self._hover:
-                option.state |= QStyle.StateFlag.State_MouseOver
-            self.delegate.paint(painter, option, index)
+            index = self._option(row, option)
+            # At least one new card a paint, however busy the machine: the rest follow.
+            in_time = self.delegate.painted == before or time.perf_counter() < until
+            card = self.delegate.card(option, index, ratio, render=in_time)
+            if card is not None:
+                painter.drawPixmap(option.rect.topLeft(), card)
+                continue
+            self.delegate.paint_stand_in(painter, option, index)
+            if not in_time:
+                self._late += option.rect
+                self._later.start()
         painter.end()
+
+    def _on_later_timeout(self) -> None:
+        if not self._late.isEmpty():  # cards shown as they were: paint them now
+            self.viewport().update(self._late)
+            self._late = QRegion()
+            return
+        # Then the cards about to scroll in whose record and picture are at hand, nearest
+        # first, a slice of time at a go.
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        plain = option.state
+        ratio = self.devicePixelRatioF()
+        until = time.perf_counter() + PAINT_BUDGET_S
+        for row in self._ahead:
+            if row in self._ready or not self.poster_model.at_hand(row):
+                continue
+            if time.perf_counter() >= until:
+                self._later.start()
+                return
+            option.state = plain
+            self.delegate.card(option, self._option(row, option), ratio)
+            self._ready.add(row)
+        if len(self._ready) > READY_ROWS:  # long scrolled past: start over
+            self._ready.clear()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._set_hover(self.indexAt(event.position().toPoint()).row())
@@ -281,6 +379,7 @@ class PosterGrid(QAbstractItemView):
         card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
         self._cell_size = (card.width() + 2 * SPACING, card.height() + 2 * SPACING)
         self.poster_model.set_thumb_side(round(side * self.devicePixelRatioF()))
+        self._keep_cards()
         self.scheduleDelayedItemsLayout()  # the card size changed: lay out again
 
     def selected_ids(self) -> list[int]:

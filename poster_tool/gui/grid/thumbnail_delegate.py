@@ -31,6 +31,7 @@ from poster_tool.gui.common.theme import COLORS
 from poster_tool.gui.grid.card_cache import CardCache
 from poster_tool.gui.grid.poster_model import (
     HighlightRole,
+    PosterIdRole,
     PosterRole,
     ProfilePicksRole,
     ThumbnailRole,
@@ -66,6 +67,7 @@ class PosterDelegate(QStyledItemDelegate):
         self.pool = pool
         self.always_uncertainty = False  # the least-certain queue shows it on every card
         self.cards = CardCache()
+        self.painted = 0  # cards painted (not copied) so far
         self._title_font = QFont()
         self._title_font.setBold(True)
         self._small_font = QFont()
@@ -104,17 +106,32 @@ class PosterDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        card = self.card(option, index, painter.device().devicePixelRatioF())
+        if card is None:
+            self.paint_stand_in(painter, option, index)
+        else:
+            painter.drawPixmap(option.rect.topLeft(), card)
+
+    def card(
+        self,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        ratio: float,
+        render: bool = True,
+    ) -> QPixmap | None:
+        """The card of ``index`` as ``option`` asks for it: kept, or painted now.
+
+        :param ratio: device pixels per logical pixel where the card goes
+        :param render: ``False``: only a kept card (``None`` when it must be painted)
+        """
         poster: Poster | None = index.data(PosterRole)
+        if poster is None:  # a row whose record is gone
+            return None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         outlined = bool(index.data(HighlightRole))
-        if poster is None:  # a row whose record is gone: an empty card, not worth keeping
-            painter.save()
-            self._paint_frame(painter, QRectF(option.rect), selected, hover, outlined)
-            painter.restore()
-            return
-        # Asked on every paint, even when the card is kept: that keeps the pictures on
-        # screen first in the decoding queue.
+        # Asked even when the card is kept: that keeps the pictures on screen first in
+        # the decoding queue.
         picture: QPixmap | None = index.data(ThumbnailRole)
         if picture is not None and picture.isNull():
             picture = None
@@ -135,19 +152,35 @@ class PosterDelegate(QStyledItemDelegate):
             self.always_uncertainty,
         )
         card = self.cards.get(poster.id, look)
-        if card is None:
-            ratio = painter.device().devicePixelRatioF()
+        if card is None and render:
             card = QPixmap(size * ratio)
             card.setDevicePixelRatio(ratio)
             card.fill(Qt.GlobalColor.transparent)
             card_painter = QPainter(card)
-            card_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             frame = QRectF(0, 0, size.width(), size.height())
             self._paint_frame(card_painter, frame, selected, hover, outlined)
             self._paint_poster(card_painter, frame, poster, picture, broken, verdict, picks)
             card_painter.end()
             self.cards.put(poster.id, look, card)
-        painter.drawPixmap(option.rect.topLeft(), card)
+            self.painted += 1
+        return card
+
+    def paint_stand_in(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """What shows until the card is painted: its last card, or an empty frame."""
+        last = self.cards.last(index.data(PosterIdRole))
+        if last is not None and last.deviceIndependentSize().toSize() == option.rect.size():
+            painter.drawPixmap(option.rect.topLeft(), last)
+            return
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        self._paint_frame(painter, QRectF(option.rect), selected, hover, False)
+        painter.restore()
 
     def _paint_frame(
         self, painter: QPainter, rect: QRectF, selected: bool, hover: bool, outlined: bool
