@@ -80,7 +80,6 @@ def _count_painted(grid: PosterGrid, monkeypatch: pytest.MonkeyPatch) -> list[in
 def test_a_card_is_painted_once_and_again_only_when_what_it_shows_changes(
     grid, catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grid_view, "PAINT_BUDGET_S", 10.0)  # every card in one paint
     painted = _count_painted(grid, monkeypatch)
     grid.delegate.cards.clear()
     grid.viewport().repaint()
@@ -107,6 +106,7 @@ def test_cards_a_paint_has_no_time_for_show_as_they_were_and_are_painted_a_momen
     grid, catalog, qtbot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(grid_view, "PAINT_BUDGET_S", 0.0)  # a busy machine: no time at all
+    monkeypatch.setattr(grid_view, "PAGE_BUDGET_S", 0.0)
     painted = _count_painted(grid, monkeypatch)
     shown = [grid.poster_model.poster_id(row) for row in grid.visible_rows()]
     grid.delegate.cards.clear()

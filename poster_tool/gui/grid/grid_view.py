@@ -41,6 +41,9 @@ SCROLL_STEP = 24  # pixels per wheel notch / arrow click
 # for this long, shows the rest as they were and paints them a moment later, so a frame
 # stays short however many cards change at once.
 PAINT_BUDGET_S = 0.005
+# A new page (a jump, a new filter, the first paint) is painted whole: blank cards there
+# would not be the page the curator asked for.
+PAGE_BUDGET_S = 0.1
 LATER_MS = 5  # the pause before late cards, and cards about to scroll in, are painted
 CARD_SCREENS = 3  # kept cards cover this many screenfuls at least
 READY_ROWS = 5_000  # rows remembered as painted ahead
@@ -72,6 +75,9 @@ class PosterGrid(QAbstractItemView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The view fills its own background: Qt then moves the pixels already painted on a
+        # scroll step and asks only for the strip scrolled in (otherwise it repaints all).
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.set_zoom(side)
 
     # -- geometry ---------------------------------------------------------------------------
@@ -294,6 +300,7 @@ class PosterGrid(QAbstractItemView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
+        background = self.viewport().palette().brush(self.viewport().backgroundRole())
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
         plain = option.state
@@ -301,17 +308,17 @@ class PosterGrid(QAbstractItemView):
         # Each rectangle of the region, not its bounding box: a picture landing at the top
         # while a strip scrolls in at the bottom must not repaint every card between them.
         rects: Iterable[QRect] = event.region()  # type: ignore[assignment] # iterable, untyped
-        rows = sorted(
-            {
-                row
-                for rect in rects
-                for first, last in self._rows_in(rect)
-                for row in range(first, last + 1)
-            }
-        )
-        until = time.perf_counter() + PAINT_BUDGET_S
+        rows: set[int] = set()
+        area = 0
+        for rect in rects:
+            painter.fillRect(rect, background)  # the gaps between cards: the view is opaque
+            area += rect.width() * rect.height()
+            for first, last in self._rows_in(rect):
+                rows.update(range(first, last + 1))
+        page = 2 * area > self.viewport().width() * self.viewport().height()
+        until = time.perf_counter() + (PAGE_BUDGET_S if page else PAINT_BUDGET_S)
         before = self.delegate.painted
-        for row in rows:
+        for row in sorted(rows):
             option.state = plain
             index = self._option(row, option)
             # At least one new card a paint, however busy the machine: the rest follow.
