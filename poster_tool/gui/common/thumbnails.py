@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 BATCH = 8  # pictures decoded by one worker
 MAX_BATCHES = 4  # batches handed to the pool at once
 MAX_WAITING = 256  # requests queued behind them (oldest dropped: scrolled out of view)
-DEFAULT_BUDGET = 64 * 2**20  # bytes of decoded pixmaps kept (~1,000 grid thumbnails)
+DEFAULT_BUDGET = 32 * 2**20  # bytes of decoded pixmaps kept (~700 grid thumbnails, 15 screenfuls)
 
 
 class ThumbKey(NamedTuple):
