@@ -59,6 +59,9 @@ if TYPE_CHECKING:
     from poster_tool.gui.settings import Settings
 
 STATS_DELAY_MS = 400  # status-bar counts are recounted this long after the last edit
+# The panels (details, history, pool) read much more than the grid: they follow the grid's
+# selection once it has rested this long, not at every card an arrow key passes.
+PANELS_DELAY_MS = 40
 RESCORE_STATUS_MS = 8000  # how long the end of a scoring run stays in the status bar
 
 
@@ -179,6 +182,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.zoom = self.status.zoom
         self._stats_timer = QTimer(self, singleShot=True, interval=STATS_DELAY_MS)
+        self._panels_timer = QTimer(self, singleShot=True, interval=PANELS_DELAY_MS)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -220,6 +224,7 @@ class MainWindow(QMainWindow):
         rescorer.finished.connect(self._on_rescorer_finished)
         self.zoom.valueChanged.connect(self._on_zoom_value_changed)
         self._stats_timer.timeout.connect(self._on_stats_timer_timeout)
+        self._panels_timer.timeout.connect(self._on_panels_timer_timeout)
         app = QApplication.instance()
         assert isinstance(app, QApplication)  # a window needs a widget application
         app.focusChanged.connect(self._on_app_focus_changed)
@@ -739,6 +744,11 @@ class MainWindow(QMainWindow):
             self.grid.select_row(0)
 
     def _on_grid_selection_changed(self) -> None:
+        self._update_enabled()
+        self._update_counts()
+        self._panels_timer.start()
+
+    def _on_panels_timer_timeout(self) -> None:
         ids = self.grid.selected_ids()
         self.detail.show_ids(ids)
         self.history_dock.show_posters(ids)
@@ -746,8 +756,6 @@ class MainWindow(QMainWindow):
         poster = self.model.poster_at(current.row()) if current.isValid() else None
         if poster is not None and poster.title_id != self.pool.title_id:
             self.pool.show_title(poster.title_id)
-        self._update_enabled()
-        self._update_counts()
 
     def _on_preview_title_selected(self, title_id: int) -> None:
         if self.pool.title_id != title_id:
@@ -825,7 +833,11 @@ class MainWindow(QMainWindow):
 
     def _update_enabled(self) -> None:
         has_catalog = self.store is not None
-        has_selection = bool(self.selected_ids()) if has_catalog else False
+        # Counted by ranges, as selected_ids() would list a million ids after Ctrl+A.
+        has_selection = has_catalog and (
+            (self._pool_has_focus and bool(self.pool.selected_ids()))
+            or self.grid.selected_count() > 0
+        )
         for action in self.act.catalog_actions():
             action.setEnabled(has_catalog)
         for action in self.act.selection_actions():
@@ -867,6 +879,7 @@ class MainWindow(QMainWindow):
         self.settings.window_state = self.saveState()
         self.settings.sync()
         self.context.stop_jobs()
+        self._panels_timer.stop()
         if self.store is not None:
             # Detach every part first: late signals must not reach a closed connection.
             self.model.store = self.pool.store = self.detail.store = None

@@ -102,7 +102,7 @@ def test_an_edit_on_a_multi_selection_applies_to_all_in_one_undo_step(
     assert all("Horror" in p.genres for p in catalog.store.posters(catalog.all_ids))
     key(qtbot, window, Qt.Key.Key_9)  # now all have it: off for all
     assert not any("Horror" in p.genres for p in catalog.store.posters(catalog.all_ids))
-    assert window.detail.heading.text() == "8 posters selected"
+    qtbot.waitUntil(lambda: window.detail.heading.text() == "8 posters selected")
     for _ in range(2):
         key(qtbot, window, Qt.Key.Key_Z, UNDO)
     key(qtbot, window, Qt.Key.Key_Z, UNDO)
@@ -166,7 +166,7 @@ def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(
     alien = catalog.posters["Alien"]
     window.model.set_ids(alien)
     window.grid.select_row(0)
-    assert window.pool.model.rowCount() == 3
+    qtbot.waitUntil(lambda: window.pool.model.rowCount() == 3)  # the panels follow soon after
     assert "Alien (1979)" in window.pool.heading.text()
     pool_sel = window.pool.view.selectionModel()
     pool_sel.select(window.pool.model.index(2), QItemSelectionModel.SelectionFlag.ClearAndSelect)
@@ -274,3 +274,16 @@ def test_end_reaches_the_last_poster_of_the_filter_not_the_last_row_loaded(
     key(qtbot, win, Qt.Key.Key_End)
     last = catalog.store.query_ids(win.model.query, 0, 100)[-1]
     assert selected(win) == last and win.model.rowCount() == win.model.total == 8
+
+
+def test_the_panels_follow_the_selection_once_it_rests_not_every_card_an_arrow_passes(
+    qtbot, window, monkeypatch
+) -> None:
+    shown: list[list[int]] = []
+    show_ids = window.detail.show_ids
+    monkeypatch.setattr(window.detail, "show_ids", lambda ids: (shown.append(ids), show_ids(ids)))
+    for _ in range(4):  # a held arrow key: faster than the panels' pause
+        qtbot.keyClick(window.grid, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: shown != [])
+    qtbot.wait(100)
+    assert shown == [[selected(window)]]  # read once, for the card the curator stopped on

@@ -38,9 +38,10 @@ def window(qtbot, catalog, settings) -> MainWindow:
     return win
 
 
-def select(win: MainWindow, poster_id: int) -> None:
+def select(qtbot, win: MainWindow, poster_id: int) -> None:
     win.model.fetch_all()
     win.grid.select_row(win.model.row_of(poster_id))
+    qtbot.waitUntil(lambda: win.detail.ids == [poster_id])  # the panels follow soon after
 
 
 def fact(win: MainWindow, name: str) -> str:
@@ -65,7 +66,7 @@ def exported_genres(catalog, tmp_path, poster_id: int) -> list[tuple[str, str]] 
 def test_the_details_line_is_what_the_export_writes(qtbot, window, catalog, tmp_path) -> None:
     alien = catalog.posters["Alien"][0]
     catalog.store.set_status({alien: "approved"}, "tester")
-    select(window, alien)
+    select(qtbot, window, alien)
     line = fact(window, "Exports as")
     assert line == "Horror (official), Sci-Fi (official)"
     assert exported_genres(catalog, tmp_path, alien) == [("Horror", "source"), ("Sci-Fi", "source")]
@@ -75,7 +76,7 @@ def test_a_doubted_official_genre_holds_the_poster_and_the_window_says_so(
     qtbot, window, catalog, tmp_path
 ) -> None:
     parasite = catalog.posters["Parasite"][0]
-    select(window, parasite)
+    select(qtbot, window, parasite)
     assert "held for review" in fact(window, "Exports as")
     assert "Comedy (model 0.90)" in fact(window, "Exports as")
     verdict = window.model.index(window.model.row_of(parasite)).data(VerdictRole)
@@ -89,7 +90,7 @@ def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
     qtbot, window, catalog, tmp_path
 ) -> None:
     parasite = catalog.posters["Parasite"][0]
-    select(window, parasite)
+    select(qtbot, window, parasite)
     qtbot.keyClick(window.grid, Qt.Key.Key_M)
     poster = catalog.store.get_poster(parasite)
     # The doubted Thriller goes, the suggested Comedy comes in, Drama stays.
@@ -124,7 +125,7 @@ def test_a_large_selection_is_worked_out_off_the_gui_thread_with_the_same_outcom
             window.model.index(window.model.row_of(poster_id)),
             window.grid.selectionModel().SelectionFlag.Select,
         )
-    assert sorted(window.detail.ids) == sorted([parasite, alien])
+    qtbot.waitUntil(lambda: sorted(window.detail.ids) == sorted([parasite, alien]))
     qtbot.waitUntil(lambda: "held for review" in fact(window, "Exports as"))
     assert "Comedy 1/2" in fact(window, "Exports as")
     qtbot.keyClick(window.grid, Qt.Key.Key_A)

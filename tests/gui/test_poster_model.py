@@ -146,3 +146,38 @@ def test_next_undecided_skips_curated_and_decided_posters(catalog, small_pages) 
     for poster_id in ids[4:]:
         catalog.store.set_status({poster_id: "rejected"}, "tester")
     assert model.next_undecided(3) is None
+
+
+def test_rows_about_to_scroll_in_are_read_with_their_pictures_before_they_show(
+    catalog, small_pages, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ThumbnailCache(catalog.workspace)
+    model = PosterModel(catalog.store, cache)
+    model.workspace = catalog.workspace
+    model.thumb_side = 120
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        model.set_query(PosterQuery())
+    # The GUI thread's store is not asked: a worker reads the records.
+    monkeypatch.setattr(catalog.store, "posters", lambda ids: pytest.fail("read on the GUI thread"))
+    assert not model.at_hand(6)
+    model.read_ahead(6, 7)
+    qtbot.waitUntil(lambda: model.at_hand(6), timeout=5000)  # record and picture both
+    assert model.index(6).data(PosterIdRole) == model.poster_id(6)
+    assert model.index(6).data(PosterRole).id == model.poster_id(6)
+    assert isinstance(model.index(6).data(ThumbnailRole), QPixmap)
+    cache.wait()
+
+
+def test_records_read_ahead_before_an_edit_are_not_shown_after_it(
+    catalog, small_pages, qtbot
+) -> None:
+    model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        model.set_query(PosterQuery())
+    poster_id = model.poster_id(6)
+    model.read_ahead(6, 7)
+    catalog.store.set_status({poster_id: "approved"}, "tester")
+    model.refresh([poster_id])  # the edit lands while the worker reads
+    qtbot.waitUntil(lambda: model._reader is None, timeout=5000)
+    assert model.index(6).data(PosterRole).status == "approved"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 BATCH = 8  # pictures decoded by one worker
 MAX_BATCHES = 4  # batches handed to the pool at once
 MAX_WAITING = 256  # requests queued behind them (oldest dropped: scrolled out of view)
-DEFAULT_BUDGET = 64 * 2**20  # bytes of decoded pixmaps kept (~1,000 grid thumbnails)
+DEFAULT_BUDGET = 32 * 2**20  # bytes of decoded pixmaps kept (~700 grid thumbnails, 15 screenfuls)
 
 
 class ThumbKey(NamedTuple):
@@ -127,6 +127,10 @@ class ThumbnailCache(QObject):
         """Whether ``key`` is decoded (or known to be broken)."""
         return key in self._pixmaps
 
+    def known(self, key: ThumbKey) -> bool:
+        """Whether ``key`` is decoded, broken, being decoded or waiting to be."""
+        return key in self._pixmaps or key in self._running or key in self._waiting
+
     def get(self, key: ThumbKey) -> QPixmap | None:
         """The picture when decoded (``None`` if not yet, or broken); marks it recently used."""
         if key not in self._pixmaps:
@@ -147,16 +151,21 @@ class ThumbnailCache(QObject):
         """Where the pictures of a poster (by its catalog fields) come from."""
         return ThumbSource(self.workspace.thumb_path(sha256), self.workspace.image_path(path))
 
-    def request(self, key: ThumbKey, source: ThumbSource) -> None:
+    def request(self, key: ThumbKey, source: ThumbSource, soon: bool = True) -> None:
         """Decode ``key`` in the background unless cached or already on its way.
 
         Requests are gathered until the event loop is idle and then decoded in batches,
         newest first: starting one worker per picture costs more than decoding it.
+
+        :param soon: shown now (decoded first); ``False``: wanted later, decoded after every
+            other request and the first dropped when too many wait
         """
         if key in self._pixmaps or key in self._running:
             return
+        if not soon and key in self._waiting:
+            return  # already wanted, maybe soon: keep its place
         self._waiting[key] = source
-        self._waiting.move_to_end(key)
+        self._waiting.move_to_end(key, last=soon)
         while len(self._waiting) > MAX_WAITING:
             self._waiting.popitem(last=False)
         if not self._pump_scheduled:

@@ -8,22 +8,45 @@ size, and only the visible cards are asked for data.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QPainter, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
+from poster_tool.gui.grid.card_cache import DEFAULT_BUDGET
+from poster_tool.gui.grid.poster_model import ThumbnailRole
 from poster_tool.gui.grid.thumbnail_delegate import PosterDelegate
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from PySide6.QtCore import QPersistentModelIndex
-    from PySide6.QtGui import QMouseEvent, QPaintEvent
+    from PySide6.QtGui import QMouseEvent, QPaintEvent, QResizeEvent
 
     from poster_tool.gui.grid.poster_model import PosterModel
 
 SPACING = 2  # pixels around each card
 SCROLL_STEP = 24  # pixels per wheel notch / arrow click
+# Painting a card costs ~1 ms (several on a busy machine): a paint event paints new cards
+# for this long, shows the rest as they were and paints them a moment later, so a frame
+# stays short however many cards change at once.
+PAINT_BUDGET_S = 0.005
+# A new page (a jump, a new filter, the first paint) is painted whole: blank cards there
+# would not be the page the curator asked for.
+PAGE_BUDGET_S = 0.1
+LATER_MS = 5  # the pause before late cards, and cards about to scroll in, are painted
+CARD_SCREENS = 3  # kept cards cover this many screenfuls at least
+READY_ROWS = 5_000  # rows remembered as painted ahead
 
 Action = QAbstractItemView.CursorAction
 
@@ -40,12 +63,21 @@ class PosterGrid(QAbstractItemView):
         self.poster_model = model
         self.delegate = PosterDelegate(side, parent=self)
         self._hover = -1  # row under the mouse
+        self._cell_size = (1, 1)  # a card and its spacing; set with the zoom
+        self._late = QRegion()  # cards shown as they were, to paint when there is time
+        self._ahead = range(0)  # rows about to scroll into view, nearest first
+        self._ready: set[int] = set()  # rows whose cards are painted ahead, as they are now
+        self._later = QTimer(self, singleShot=True, interval=LATER_MS)
+        self._later.timeout.connect(self._on_later_timeout)
         self.setModel(model)
         self.setItemDelegate(self.delegate)
         self.setMouseTracking(True)  # hover highlight
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The view fills its own background: Qt then moves the pixels already painted on a
+        # scroll step and asks only for the strip scrolled in (otherwise it repaints all).
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.set_zoom(side)
 
     # -- geometry ---------------------------------------------------------------------------
@@ -54,8 +86,7 @@ class PosterGrid(QAbstractItemView):
         return SPACING
 
     def _cell(self) -> tuple[int, int]:
-        card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
-        return card.width() + 2 * SPACING, card.height() + 2 * SPACING
+        return self._cell_size
 
     def columns(self) -> int:
         """Cards per line at the current width."""
@@ -117,6 +148,21 @@ class PosterGrid(QAbstractItemView):
         bar.setRange(0, max(0, lines * height - self.viewport().height()))
         super().updateGeometries()
 
+    def dataChanged(
+        self,
+        top_left: QModelIndex | QPersistentModelIndex,
+        bottom_right: QModelIndex | QPersistentModelIndex,
+        roles: Sequence[int] = (),
+    ) -> None:
+        super().dataChanged(top_left, bottom_right, roles)
+        if list(roles) != [ThumbnailRole]:  # a picture landing changes no card painted ahead
+            self._ready.clear()
+
+    def reset(self) -> None:
+        super().reset()
+        self._ready.clear()
+        self._late = QRegion()
+
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int
     ) -> None:
@@ -129,6 +175,18 @@ class PosterGrid(QAbstractItemView):
         # Move the pixels already painted and paint only the strip scrolled in (the base
         # class repaints every card on each scroll step).
         self.viewport().scroll(dx, dy)
+        self._late.translate(dx, dy)  # late cards moved with the pixels
+        # The next screenful the way the curator scrolls is read while this one shows,
+        # and its cards are painted before they scroll in.
+        shown = self._rows_in(self.viewport().rect())
+        if shown and dy:
+            screen = shown[-1][1] - shown[0][0] + 1
+            if dy < 0:
+                self._ahead = range(shown[-1][1] + 1, shown[-1][1] + screen + 1)
+            else:
+                self._ahead = range(shown[0][0] - 1, max(-1, shown[0][0] - screen - 1), -1)
+            self.poster_model.read_ahead(min(self._ahead, default=0), max(self._ahead, default=-1))
+            self._later.start()
 
     def horizontalOffset(self) -> int:
         return 0
@@ -217,26 +275,87 @@ class PosterGrid(QAbstractItemView):
                 region += self._content_rect(row).translated(0, -self.verticalOffset())
         return region
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_cards()
+
+    def _keep_cards(self) -> None:
+        # Enough cards for the screen and those about to scroll in, at any zoom or size.
+        ratio = self.devicePixelRatioF()
+        area = self.viewport().width() * self.viewport().height() * ratio * ratio
+        self.delegate.cards.budget = max(DEFAULT_BUDGET, round(CARD_SCREENS * 4 * area))
+
     # -- painting -----------------------------------------------------------------------------
+    def _option(self, row: int, option: QStyleOptionViewItem) -> QModelIndex:
+        """Fill ``option`` for the card of ``row`` (starting from the view's plain option)."""
+        index = self.poster_model.index(row)
+        option.rect = self.visualRect(index)
+        if self.selectionModel().isSelected(index):
+            option.state |= QStyle.StateFlag.State_Selected
+        if self.hasFocus() and index == self.currentIndex():
+            option.state |= QStyle.StateFlag.State_HasFocus
+        if row == self._hover:
+            option.state |= QStyle.StateFlag.State_MouseOver
+        return index
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
-        selection = self.selectionModel()
-        current = self.currentIndex()
-        focus = self.hasFocus()
-        for first, last in self._rows_in(event.rect()):
-            for row in range(first, last + 1):
-                index = self.poster_model.index(row)
-                option = QStyleOptionViewItem()
-                self.initViewItemOption(option)
-                option.rect = self.visualRect(index)
-                if selection.isSelected(index):
-                    option.state |= QStyle.StateFlag.State_Selected
-                if focus and index == current:
-                    option.state |= QStyle.StateFlag.State_HasFocus
-                if row == self._hover:
-                    option.state |= QStyle.StateFlag.State_MouseOver
-                self.delegate.paint(painter, option, index)
+        background = self.viewport().palette().brush(self.viewport().backgroundRole())
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        plain = option.state
+        ratio = self.devicePixelRatioF()
+        # Each rectangle of the region, not its bounding box: a picture landing at the top
+        # while a strip scrolls in at the bottom must not repaint every card between them.
+        rects: Iterable[QRect] = event.region()  # type: ignore[assignment] # iterable, untyped
+        rows: set[int] = set()
+        area = 0
+        for rect in rects:
+            painter.fillRect(rect, background)  # the gaps between cards: the view is opaque
+            area += rect.width() * rect.height()
+            for first, last in self._rows_in(rect):
+                rows.update(range(first, last + 1))
+        page = 2 * area > self.viewport().width() * self.viewport().height()
+        until = time.perf_counter() + (PAGE_BUDGET_S if page else PAINT_BUDGET_S)
+        before = self.delegate.painted
+        for row in sorted(rows):
+            option.state = plain
+            index = self._option(row, option)
+            # At least one new card a paint, however busy the machine: the rest follow.
+            in_time = self.delegate.painted == before or time.perf_counter() < until
+            card = self.delegate.card(option, index, ratio, render=in_time)
+            if card is not None:
+                painter.drawPixmap(option.rect.topLeft(), card)
+                continue
+            self.delegate.paint_stand_in(painter, option, index)
+            if not in_time:
+                self._late += option.rect
+                self._later.start()
         painter.end()
+
+    def _on_later_timeout(self) -> None:
+        if not self._late.isEmpty():  # cards shown as they were: paint them now
+            self.viewport().update(self._late)
+            self._late = QRegion()
+            return
+        # Then the cards about to scroll in whose record and picture are at hand, nearest
+        # first, a slice of time at a go.
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        plain = option.state
+        ratio = self.devicePixelRatioF()
+        until = time.perf_counter() + PAINT_BUDGET_S
+        for row in self._ahead:
+            if row in self._ready or not self.poster_model.at_hand(row):
+                continue
+            if time.perf_counter() >= until:
+                self._later.start()
+                return
+            option.state = plain
+            self.delegate.card(option, self._option(row, option), ratio)
+            self._ready.add(row)
+        if len(self._ready) > READY_ROWS:  # long scrolled past: start over
+            self._ready.clear()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._set_hover(self.indexAt(event.position().toPoint()).row())
@@ -264,7 +383,10 @@ class PosterGrid(QAbstractItemView):
     def set_zoom(self, side: int) -> None:
         """Draw pictures ``side`` logical pixels tall."""
         self.delegate.set_side(side)
+        card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
+        self._cell_size = (card.width() + 2 * SPACING, card.height() + 2 * SPACING)
         self.poster_model.set_thumb_side(round(side * self.devicePixelRatioF()))
+        self._keep_cards()
         self.scheduleDelayedItemsLayout()  # the card size changed: lay out again
 
     def selected_ids(self) -> list[int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,8 @@ class PosterModel(QAbstractListModel):
         self._ids = array("q")
         self._rows: dict[int, int] = {}  # poster id -> row, for the first page and records held
         self._loader: CallWorker | None = None  # reading the rest of the ids
+        self._reader: CallWorker | None = None  # reading records ahead of the scroll
+        self._edition = 0  # bumped by a reset or an edit: records read before are stale
         self._records: OrderedDict[int, Poster] = OrderedDict()
         self._verdicts: dict[int, Verdict] = {}
         self._waiting: dict[ThumbKey, list[QPersistentModelIndex]] = {}
@@ -146,6 +148,7 @@ class PosterModel(QAbstractListModel):
     def _reset(self, query: PosterQuery, fixed: list[int] | None) -> None:
         self.beginResetModel()
         self._query, self._fixed = query, fixed
+        self._edition += 1
         self._stop_loader()
         self._rows.clear()
         self._records.clear()
@@ -294,9 +297,12 @@ class PosterModel(QAbstractListModel):
 
     def _load_records(self, ids: Sequence[int]) -> None:
         store = self._store()
-        for poster in store.posters(ids):
+        self._keep(store.posters(ids), verdicts(store, ids))
+
+    def _keep(self, posters: list[Poster], found: dict[int, Verdict]) -> None:
+        for poster in posters:
             self._records[poster.id] = poster
-        self._verdicts.update(verdicts(store, ids))
+        self._verdicts.update(found)
         while len(self._records) > MAX_RECORDS:
             old, _ = self._records.popitem(last=False)
             self._verdicts.pop(old, None)
@@ -309,6 +315,7 @@ class PosterModel(QAbstractListModel):
         time): re-reading an edit of 20,000 posters at once blocked the window for seconds.
         """
         rows = [self._rows[i] for i in poster_ids if i in self._rows]
+        self._edition += 1
         for poster_id in poster_ids:
             self._records.pop(poster_id, None)
             self._verdicts.pop(poster_id, None)
@@ -321,10 +328,66 @@ class PosterModel(QAbstractListModel):
     def refresh_all(self) -> None:
         """Re-read every poster when next shown (after a catalog-wide change such as
         re-scoring), keeping the rows, the selection and the scroll position."""
+        self._edition += 1
         self._records.clear()
         self._verdicts.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
+    def read_ahead(self, first: int, last: int) -> None:
+        """Have the records and pictures of rows ``first``..``last`` (about to scroll into
+        view) read in the background, so the paint that shows them only copies.
+
+        Reading a page of records on the GUI thread takes 10–100 ms on a busy machine: a
+        stalled frame each time the scroll reaches a page not read yet.
+        """
+        first, last = max(0, first), min(last, len(self._ids) - 1)
+        if first > last:
+            return
+        rows = range(first, last + 1)
+        missing = [(row, self._ids[row]) for row in rows if self._ids[row] not in self._records]
+        if not missing:
+            self._want_pictures(rows)
+        elif self.workspace is not None and self._reader is None:
+            self._read_records(self.workspace, missing[:RECORD_PAGE])
+
+    def _read_records(self, workspace: Workspace, wanted: list[tuple[int, int]]) -> None:
+        edition, ids = self._edition, [poster_id for _, poster_id in wanted]
+
+        def read() -> tuple[int, list[tuple[int, int]], list[Poster], dict[int, Verdict]]:
+            with workspace.store() as store:
+                return edition, wanted, store.posters(ids), verdicts(store, ids)
+
+        self._reader = CallWorker(read)
+        self._reader.signals.result.connect(self._on_reader_result)
+        self._reader.signals.error.connect(self._on_reader_error)
+        start(self._reader)
+
+    def _on_reader_result(
+        self, found: tuple[int, list[tuple[int, int]], list[Poster], dict[int, Verdict]]
+    ) -> None:
+        self._reader = None
+        edition, wanted, posters, found_verdicts = found
+        if edition != self._edition:  # an edit or another query came meanwhile: read again
+            return
+        self._rows.update((poster_id, row) for row, poster_id in wanted)
+        self._keep(posters, found_verdicts)
+        self._want_pictures(row for row, _ in wanted)
+
+    def _on_reader_error(self, _message: str) -> None:
+        self._reader = None  # the rows are read when shown instead
+
+    def _want_pictures(self, rows: Iterable[int]) -> None:
+        if self.thumbnails is None:
+            return
+        for row in rows:
+            poster = self._records.get(self._ids[row]) if row < len(self._ids) else None
+            if poster is None:
+                continue
+            key = ThumbKey(poster.id, self.thumb_side)
+            if not self.thumbnails.known(key):
+                source = self.thumbnails.source(poster.sha256, poster.path)
+                self.thumbnails.request(key, source, soon=False)
 
     def next_undecided(self, after: int) -> int | None:
         """The first row after ``after`` still pending with no curator labels, reading the
@@ -384,6 +447,15 @@ class PosterModel(QAbstractListModel):
                 self.dataChanged.emit(
                     self.index(0), self.index(len(self._ids) - 1), [ThumbnailRole]
                 )
+
+    def at_hand(self, row: int) -> bool:
+        """Whether the record and the picture of ``row`` are held (showing it reads nothing)."""
+        if not 0 <= row < len(self._ids):
+            return False
+        poster = self._records.get(self._ids[row])
+        if poster is None:
+            return False
+        return self.thumbnails is None or self.thumbnails.has(ThumbKey(poster.id, self.thumb_side))
 
     def visible_loaded(self, rows: Sequence[int]) -> bool:
         """Whether the pictures of these rows are decoded (or known broken)."""

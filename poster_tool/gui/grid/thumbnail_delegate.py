@@ -3,7 +3,9 @@
 Chips tell label provenance apart at a glance: curator-confirmed genres are filled in the
 accent colour, official (source) genres are filled grey, and genres only the model
 suggests have a dashed outline.  Rejected posters are dimmed; the default poster of its
-title wears a star; sensitive and duplicate posters carry a corner tag.
+title wears a star; sensitive and duplicate posters carry a corner tag.  Each card is
+painted once into a :class:`~poster_tool.gui.grid.card_cache.CardCache` and copied from
+there until what it shows changes.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from poster_tool.core.final_genres import CURATOR, MODEL, SOURCE
 from poster_tool.core.suggestions import UNSURE
 from poster_tool.gui.common.theme import COLORS
+from poster_tool.gui.grid.card_cache import CardCache
 from poster_tool.gui.grid.poster_model import (
     HighlightRole,
+    PosterIdRole,
     PosterRole,
     ProfilePicksRole,
     ThumbnailRole,
@@ -36,8 +40,6 @@ from poster_tool.gui.grid.poster_model import (
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QPixmap
-
     from poster_tool.core.final_genres import Verdict
     from poster_tool.core.records import Poster
 
@@ -64,6 +66,8 @@ class PosterDelegate(QStyledItemDelegate):
         self.side = side
         self.pool = pool
         self.always_uncertainty = False  # the least-certain queue shows it on every card
+        self.cards = CardCache()
+        self.painted = 0  # cards painted (not copied) so far
         self._title_font = QFont()
         self._title_font.setBold(True)
         self._small_font = QFont()
@@ -75,7 +79,9 @@ class PosterDelegate(QStyledItemDelegate):
 
     def set_side(self, side: int) -> None:
         """Change the picture size (the view must re-layout afterwards)."""
-        self.side = side
+        if side != self.side:
+            self.side = side
+            self.cards.clear()
 
     # -- geometry ------------------------------------------------------------------------------
     def _box_size(self, poster: Poster | None) -> QSize:
@@ -100,15 +106,86 @@ class PosterDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        card = self.card(option, index, painter.device().devicePixelRatioF())
+        if card is None:
+            self.paint_stand_in(painter, option, index)
+        else:
+            painter.drawPixmap(option.rect.topLeft(), card)
+
+    def card(
+        self,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        ratio: float,
+        render: bool = True,
+    ) -> QPixmap | None:
+        """The card of ``index`` as ``option`` asks for it: kept, or painted now.
+
+        :param ratio: device pixels per logical pixel where the card goes
+        :param render: ``False``: only a kept card (``None`` when it must be painted)
+        """
         poster: Poster | None = index.data(PosterRole)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # fallback sizes only
-        rect = QRectF(option.rect).adjusted(3, 3, -3, -3)
+        if poster is None:  # a row whose record is gone
+            return None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        duplicate = poster is not None and bool(poster.duplicate_of or poster.near_duplicate_of)
         outlined = bool(index.data(HighlightRole))
+        # Asked even when the card is kept: that keeps the pictures on screen first in
+        # the decoding queue.
+        picture: QPixmap | None = index.data(ThumbnailRole)
+        if picture is not None and picture.isNull():
+            picture = None
+        broken = picture is None and index.data(ThumbnailStateRole) == "broken"
+        verdict: Verdict | None = index.data(VerdictRole)
+        picks = tuple(index.data(ProfilePicksRole) or ()) if self.pool else ()
+        size = option.rect.size()
+        look = (
+            poster,
+            verdict,
+            picture.cacheKey() if picture is not None else broken,
+            selected,
+            hover,
+            outlined,
+            picks,
+            size.width(),
+            size.height(),
+            self.always_uncertainty,
+        )
+        card = self.cards.get(poster.id, look)
+        if card is None and render:
+            card = QPixmap(size * ratio)
+            card.setDevicePixelRatio(ratio)
+            card.fill(Qt.GlobalColor.transparent)
+            card_painter = QPainter(card)
+            frame = QRectF(0, 0, size.width(), size.height())
+            self._paint_frame(card_painter, frame, selected, hover, outlined)
+            self._paint_poster(card_painter, frame, poster, picture, broken, verdict, picks)
+            card_painter.end()
+            self.cards.put(poster.id, look, card)
+            self.painted += 1
+        return card
+
+    def paint_stand_in(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """What shows until the card is painted: its last card, or an empty frame."""
+        last = self.cards.last(index.data(PosterIdRole))
+        if last is not None and last.deviceIndependentSize().toSize() == option.rect.size():
+            painter.drawPixmap(option.rect.topLeft(), last)
+            return
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        self._paint_frame(painter, QRectF(option.rect), selected, hover, False)
+        painter.restore()
+
+    def _paint_frame(
+        self, painter: QPainter, rect: QRectF, selected: bool, hover: bool, outlined: bool
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         fill = (
             COLORS["card_selected"]
             if selected
@@ -121,10 +198,20 @@ class PosterDelegate(QStyledItemDelegate):
         else:
             painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
-        painter.drawRoundedRect(rect, RADIUS, RADIUS)
-        if poster is None:
-            painter.restore()
-            return
+        painter.drawRoundedRect(rect.adjusted(3, 3, -3, -3), RADIUS, RADIUS)
+
+    def _paint_poster(
+        self,
+        painter: QPainter,
+        frame: QRectF,
+        poster: Poster,
+        picture: QPixmap | None,
+        broken: bool,
+        verdict: Verdict | None,
+        picks: tuple[str, ...],
+    ) -> None:
+        rect = frame.adjusted(3, 3, -3, -3)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # fallback sizes only
         box = self._box_size(poster)
         box_rect = QRect(
             round(rect.center().x() - box.width() / 2),
@@ -134,9 +221,10 @@ class PosterDelegate(QStyledItemDelegate):
         )
         if poster.status == "rejected":
             painter.setOpacity(0.45)
-        self._paint_picture(painter, box_rect, index)
+        self._paint_picture(painter, box_rect, picture, broken)
         painter.setOpacity(1.0)
-        self._paint_badges(painter, box_rect, poster, duplicate or outlined)
+        duplicate = bool(poster.duplicate_of or poster.near_duplicate_of)
+        self._paint_badges(painter, box_rect, poster, duplicate)
 
         text_left = round(rect.left()) + PAD
         text_width = round(rect.width()) - 2 * PAD
@@ -169,30 +257,24 @@ class PosterDelegate(QStyledItemDelegate):
         )
         y += self._small_h + 4
         self._paint_chips(
-            painter,
-            QRect(text_left, y, text_width, self._small_h + 4),
-            poster,
-            index.data(VerdictRole),
+            painter, QRect(text_left, y, text_width, self._small_h + 4), poster, verdict
         )
         if self.pool:
             y += self._small_h + 8
-            picks = index.data(ProfilePicksRole) or []
             self._paint_chip_row(
                 painter,
                 QRect(text_left, y, text_width, self._small_h + 4),
                 [(name, "profile", False) for name in picks],
             )
-        painter.restore()
 
     def _paint_picture(
-        self, painter: QPainter, box: QRect, index: QModelIndex | QPersistentModelIndex
+        self, painter: QPainter, box: QRect, pixmap: QPixmap | None, broken: bool
     ) -> None:
-        pixmap: QPixmap | None = index.data(ThumbnailRole)
-        if pixmap is None or pixmap.isNull():
+        if pixmap is None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(COLORS["placeholder"])
             painter.drawRoundedRect(QRectF(box), 4, 4)
-            if index.data(ThumbnailStateRole) == "broken":
+            if broken:
                 painter.setPen(COLORS["muted"])
                 painter.setFont(self._small_font)
                 painter.drawText(box, CENTER, "image missing")
