@@ -881,10 +881,11 @@ class MainWindow(QMainWindow):
         self.context.stop_jobs()
         self._panels_timer.stop()
         if self.store is not None:
-            # Detach every part first: late signals must not reach a closed connection.
-            self.model.store = self.pool.store = self.detail.store = None
+            # Empty the grid and the pool, then detach every part: late signals must not
+            # reach a closed connection, and no view may paint rows without a store.
             self.model.workspace = None
             self.model.set_ids([])
             self.pool.show_title(None)
+            self.model.store = self.pool.store = self.detail.store = None
             self.context.close()
         super().closeEvent(event)
