@@ -868,10 +868,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.context.stop_jobs()
         if self.store is not None:
-            # Detach every part first: late signals must not reach a closed connection.
-            self.model.store = self.pool.store = self.detail.store = None
+            # Detach every part first: late signals must not reach a closed connection.  The
+            # models are emptied before (emptying repaints the window: a model with rows
+            # and no store would fail to paint).
             self.model.workspace = None
             self.model.set_ids([])
             self.pool.show_title(None)
+            self.model.store = self.pool.store = self.detail.store = None
             self.context.close()
         super().closeEvent(event)
