@@ -6,43 +6,42 @@ A window polls twice a second on its GUI thread; the poll must stay far under th
 GUI-thread step may take, and so must the check every edit makes in its transaction.
 
     python bench/live_bench.py [--posters 20000] [--entries 100000]
+
+The posters are the grid benchmark's generated catalog (kept under the temp folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import sys
 import tempfile
 import timeit
 from pathlib import Path
 
-from poster_tool.core.catalog.store import PosterStore
-from poster_tool.core.records import TitleIn
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from grid_bench import bench_root, generate  # noqa: E402
+
+from poster_tool.core.catalog.store import PosterStore  # noqa: E402
+from poster_tool.core.records import PosterQuery  # noqa: E402
 
 
-def build(path: Path, posters: int, entries: int) -> list[int]:
-    """A catalog of ``posters`` posters whose audit log holds ``entries`` status edits by
-    three curators."""
-    with PosterStore(path) as store, store.transaction():
-        title, _ = store.upsert_title(TitleIn("bench:1", "Bench", 2000))
-        ids = [
-            store.add_poster(
-                title_id=title,
-                sha256=f"{n:064x}",
-                path=f"images/{n}.jpg",
-                width=300,
-                height=450,
-                phash=f"{n:016x}",
-                file_format="JPEG",
-                file_size=1000,
-                source="bench",
-            )[0]
-            for n in range(posters)
-        ]
-        for round_ in range(entries // posters):
+def build(folder: Path, posters: int, entries: int) -> tuple[Path, list[int]]:
+    """A copy of the grid benchmark's catalog of ``posters`` posters whose audit log then
+    gets ``entries`` status edits by three curators."""
+    path = folder / "catalog.db"
+    # The last connection closed checkpoints the write-ahead log: the file is whole.
+    shutil.copyfile(generate(bench_root(posters), posters).db_path, path)
+    with PosterStore(path) as store:
+        ids = store.query_ids(PosterQuery(sort="id"), 0, -1)
+        for round_ in range(entries // len(ids)):
             status = "approved" if round_ % 2 == 0 else "rejected"
             store.set_status(dict.fromkeys(ids, status), f"curator{round_ % 3}")
-    return ids
+    return path, ids
 
 
 def check(store: PosterStore, point: int, ids: list[int], curator: str) -> None:
@@ -63,8 +62,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="poster-live-bench-"))
     try:
-        ids = build(folder / "catalog.db", args.posters, args.entries)
-        with PosterStore(folder / "catalog.db") as store:
+        path, ids = build(folder, args.posters, args.entries)
+        with PosterStore(path) as store:
             last = store.last_change()
             # The check finds nothing (the common case) when the newest edits are the editor's.
             editor = store.changes_since(last - 1)[0].curator
