@@ -136,6 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--to", type=int, required=True, metavar="ENTRY", help="audit entry id ('posters history')"
     )
+    add_expect(p)
     p.set_defaults(func=cmd_revert)
 
 
@@ -444,7 +445,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_revert(args: argparse.Namespace) -> int:
     _, store = open_store(args)
-    store.put_curation_state({args.id: store.state_after(args.id, args.to)}, curator(args))
+    with based_on(store, args, [args.id]):
+        store.put_curation_state({args.id: store.state_after(args.id, args.to)}, curator(args))
     print(f"poster {args.id} is back as it was after entry {args.to}")
     return 0
 

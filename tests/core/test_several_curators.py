@@ -152,6 +152,7 @@ def test_the_cli_refuses_an_edit_expecting_an_older_entry(
         ["set-genres", str(poster), "--genres", "Drama"],
         ["set-default", str(poster)],
         ["set-sensitive", str(poster), "--reason", "gore"],
+        ["revert", str(poster), "--to", str(looked + 1)],
     ):
         assert main([*ana, *edit, "--expect", str(looked)]) == 1
         err = capsys.readouterr().err
