@@ -102,6 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--all", action="store_true", help="catalog: rescore posters already scored by this model"
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument(
+        "--batch-size", type=int, default=64, help="catalog: posters per batch (default 64)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_predict)
 
@@ -192,7 +195,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     store.close()
     result = run_with_progress(
-        score_catalog(ws, version=args.model, rescore=args.all, device=args.device),
+        score_catalog(ws, args.model, args.all, args.device, args.batch_size),
         quiet=args.json or not _reports(),
     )
     if not _reports():

@@ -21,7 +21,8 @@ from poster_tool.core.progress import run_job
 from poster_tool.core.workspace import Workspace
 from tests.gui.conftest import TITLES, fill
 
-# Nine posters: two ranks get unequal shares (5 and 4), so one rank sits out a gather.
+# Nine posters in batches of two: the ranks' shares (5 and 4) take 3 and 2 batches, so
+# rank 1 sits out the last gather.
 NINE = (*TITLES, ("Okja", "옥자", 2017, ("Adventure",), [(30, 160, 60)]))
 
 
@@ -68,6 +69,8 @@ def test_two_processes_score_every_poster_once_as_one_process_would(tmp_path: Pa
             "predict",
             "--device",
             "cpu",
+            "--batch-size",
+            "2",
             "--json",
         ],
         capture_output=True,
