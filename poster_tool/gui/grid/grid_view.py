@@ -337,6 +337,7 @@ class PosterGrid(QAbstractItemView):
         if not self._late.isEmpty():  # cards shown as they were: paint them now
             self.viewport().update(self._late)
             self._late = QRegion()
+            self._later.start()  # and then the cards about to scroll in
             return
         # Then the cards about to scroll in whose record and picture are at hand, nearest
         # first, a slice of time at a go.
