@@ -752,8 +752,8 @@ class MainWindow(QMainWindow):
         ids = self.grid.selected_ids()
         self.detail.show_ids(ids)
         self.history_dock.show_posters(ids)
-        current = self.grid.currentIndex()
-        poster = self.model.poster_at(current.row()) if current.isValid() else None
+        row = self.grid.pool_row()
+        poster = self.model.poster_at(row) if row is not None else None
         if poster is not None and poster.title_id != self.pool.title_id:
             self.pool.show_title(poster.title_id)
 

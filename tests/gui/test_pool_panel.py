@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import QItemSelectionModel
 
 from poster_tool.core.imaging import check_bytes
 from poster_tool.core.intake import Intake
@@ -68,3 +69,19 @@ def test_profile_picks_come_from_the_given_provider(qtbot, catalog) -> None:
         for r in range(2)
     }
     assert picks == {host[0]: [], host[1]: ["Kids", "Horror fan"]}
+
+
+def test_the_window_pool_follows_a_selection_made_without_a_current_poster(
+    qtbot, window, catalog
+) -> None:
+    # A selection set by a program (a saved view, a queue) leaves no current poster: the pool
+    # still shows the title of what is selected.
+    qtbot.waitUntil(lambda: window.pool.title_id is not None)
+    host = catalog.posters["The Host"][1]
+    selection = window.grid.selectionModel()
+    selection.clear()  # clears the current poster too
+    selection.select(
+        window.model.index(window.model.row_of(host)), QItemSelectionModel.SelectionFlag.Select
+    )
+    qtbot.waitUntil(lambda: window.pool.title_id == title_of(catalog, "The Host"))
+    assert window.pool.model.rowCount() == len(catalog.posters["The Host"])

@@ -400,6 +400,16 @@ class PosterGrid(QAbstractItemView):
         )
         return [self.poster_model.poster_id(row) for row in rows]
 
+    def pool_row(self) -> int | None:
+        """The row whose title the pool shows: the current one, else (a selection made by a
+        program, which leaves no current row) the first selected."""
+        current = self.currentIndex()
+        if current.isValid():
+            return current.row()
+        selection = self.selectionModel().selection()
+        tops = [selection.at(n).top() for n in range(selection.size())]
+        return min(tops) if tops else None
+
     def selected_count(self) -> int:
         """How many posters are selected (counted by ranges: Ctrl+A selects a million)."""
         selection = self.selectionModel().selection()
