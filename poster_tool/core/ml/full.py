@@ -188,7 +188,8 @@ def fit_full(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
     feats = None
     if frozen:
         feats = yield from frozen_features(net, frozen, inputs)
-        views = f"{len(feats.train.views)} views per training poster"
+        n = len(feats.train.views)
+        views = "the plain training posters" if n == 1 else f"{n} views per training poster"
         note += (
             f"; every feature layer frozen, the head trained on {views}"
             if whole
