@@ -96,8 +96,9 @@ class _Inputs:
     device: torch.device
     cache: DecodedPosters | None
 
-    def train_loader(self, sampler: DistributedSampler | None) -> DataLoader:
-        """The training posters, shuffled and augmented."""
+    def train_loader(self, sampler: DistributedSampler | None, mlp: bool) -> DataLoader:
+        """The training posters, shuffled and augmented (``mlp``: the head has batch norm,
+        which cannot train on a last batch of one poster)."""
         return split_loader(
             self.split.train,
             self.genres,
@@ -107,6 +108,7 @@ class _Inputs:
             shuffle=True,
             sampler=sampler,
             cache=self.cache,
+            drop_last=mlp and len(self.split.train) > self.config.batch_size,
         )
 
     def eval_loader(self, examples: list[Example], preset: Any = None) -> DataLoader:
@@ -430,11 +432,17 @@ def _trainee(
         )
     if feats is not None:
         train_loader = make_loader(
-            feats.train, config.batch_size, shuffle=True, seed=config.seed, sampler=sampler
+            feats.train,
+            config.batch_size,
+            shuffle=True,
+            seed=config.seed,
+            sampler=sampler,
+            # An MLP head's batch norm cannot train on a last batch of one poster.
+            drop_last=bool(net.hidden) and len(feats.train) > config.batch_size,
         )
         val_loader = feats.loader("val", config.batch_size * 2)
     else:
-        train_loader = inputs.train_loader(sampler)
+        train_loader = inputs.train_loader(sampler, bool(net.hidden))
         val_loader = inputs.eval_loader(inputs.split.val)
     return _Trainee(net, trainable, model, sampler, feats, train_loader, val_loader)
 

@@ -80,6 +80,8 @@ def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
         loss_sum = 0.0
         for i in range(0, len(order), 256):
             idx = order[i : i + 256]
+            if len(idx) < 2:  # an MLP head's batch norm cannot train on a single poster
+                continue
             loss = criterion(head(x_train[idx]), y_train[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
