@@ -11,7 +11,19 @@ from typing import Any
 
 from poster_tool.cli.common import open_store, print_json, run_with_progress
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE
+from poster_tool.core.ml.config import BACKBONE_NAMES, DEFAULT_BACKBONE, FREEZE_ALL
+
+
+def _freeze(text: str) -> int:
+    """``--freeze``: a number of layers, or ``all``."""
+    if text == "all":
+        return FREEZE_ALL
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of layers or 'all', not {text!r}"
+        ) from None
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -41,10 +53,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--freeze",
+        type=_freeze,
+        metavar="N|all",
+        help="full run: keep the first N feature layers frozen and train the rest on their "
+        "cached output (default 12 for EfficientNet-Lite from ImageNet; 0 trains all; "
+        "all trains the head alone)",
+    )
+    p.add_argument(
+        "--taps",
         type=int,
         metavar="N",
-        help="full run: keep the first N feature layers frozen and train the rest on their "
-        "cached output (default 12 for efficientnet_lite0 from ImageNet; 0 trains all)",
+        help="EfficientNet-Lite: pool the last N feature layers into the embedding (default 1)",
+    )
+    p.add_argument(
+        "--head-hidden",
+        type=int,
+        metavar="N",
+        help="full run: a head with a hidden layer of N units (default 0: one linear layer)",
     )
     p.add_argument(
         "--views",
@@ -155,6 +180,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         workers=args.workers,
         cache_mb=args.cache_mb,
         freeze=args.freeze,
+        taps=args.taps,
+        hidden=args.head_hidden,
         views=args.views,
         patience=args.patience,
         pretrained=args.pretrained,

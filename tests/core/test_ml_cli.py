@@ -37,7 +37,8 @@ def test_the_shipped_default_model_is_small_documented_and_loads() -> None:
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     assert meta["training_data"]["posters"] > 5000  # trained on the real data set
     assert {"prior", "colour_histogram"} <= set(meta["metrics"]["baselines"])
-    assert load_network(read_info(folder, bundled=True)).head[1].out_features == len(meta["genres"])
+    net = load_network(read_info(folder, bundled=True))
+    assert net.head[-1].out_features == len(meta["genres"])
 
 
 def test_predict_on_a_fresh_workspace_uses_the_default_model(

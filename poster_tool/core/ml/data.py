@@ -324,8 +324,12 @@ def make_loader(
     seed: int = 0,
     sampler: torch.utils.data.Sampler | None = None,
     pin_memory: bool = False,
+    drop_last: bool = False,
 ) -> DataLoader:
-    """A DataLoader with seeded shuffling; workers decode in parallel with the model."""
+    """A DataLoader with seeded shuffling; workers decode in parallel with the model.
+
+    :param drop_last: leave out a last, incomplete batch
+    """
     generator = torch.Generator()
     generator.manual_seed(seed)
     return DataLoader(
@@ -338,4 +342,5 @@ def make_loader(
         pin_memory=pin_memory,
         generator=generator,
         prefetch_factor=4 if workers > 0 else None,
+        drop_last=drop_last,
     )

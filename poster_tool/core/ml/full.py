@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from poster_tool.core.errors import ModelError
+from poster_tool.core.ml.config import FREEZE_ALL
 from poster_tool.core.ml.data import (
     DecodedPosters,
     Example,
@@ -41,13 +42,14 @@ from poster_tool.core.ml.loop import (
     split_or_fail,
     train_one_epoch,
 )
-from poster_tool.core.ml.network import LITE0, GenreNet, backbone, load_pretrained
+from poster_tool.core.ml.network import GenreNet, backbone, load_pretrained
 from poster_tool.core.ml.outcome import Trained, finish
 from poster_tool.core.ml.prefix import (
     FeatureViews,
     FrozenFeatures,
     TopNet,
     compute_views,
+    features_of,
     prefix_of,
     views_that_fit,
 )
@@ -79,6 +81,8 @@ _RESUMED = (
     "freeze",
     "views",
     "head_epochs",
+    "taps",
+    "hidden",
 )
 
 
@@ -92,8 +96,9 @@ class _Inputs:
     device: torch.device
     cache: DecodedPosters | None
 
-    def train_loader(self, sampler: DistributedSampler | None) -> DataLoader:
-        """The training posters, shuffled and augmented."""
+    def train_loader(self, sampler: DistributedSampler | None, mlp: bool) -> DataLoader:
+        """The training posters, shuffled and augmented (``mlp``: the head has batch norm,
+        which cannot train on a last batch of one poster)."""
         return split_loader(
             self.split.train,
             self.genres,
@@ -103,6 +108,7 @@ class _Inputs:
             shuffle=True,
             sampler=sampler,
             cache=self.cache,
+            drop_last=mlp and len(self.split.train) > self.config.batch_size,
         )
 
     def eval_loader(self, examples: list[Example], preset: Any = None) -> DataLoader:
@@ -178,13 +184,19 @@ def fit_full(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
     inputs = _Inputs(config, genres, split, device, cache)
 
     net, pretrained, note = yield from _network(config, len(genres), device, ckpt)
-    frozen = frozen_layers(config, pretrained)
+    layers = len(features_of(net)) if backbone(config.backbone).lite else None
+    frozen = frozen_layers(config, pretrained, layers)
+    whole = frozen == layers
     feats = None
     if frozen:
         feats = yield from frozen_features(net, frozen, inputs)
+        n = len(feats.train.views)
+        views = "the plain training posters" if n == 1 else f"{n} views per training poster"
         note += (
-            f"; the first {frozen} feature layers frozen, the layers above fine-tuned "
-            f"on {len(feats.train.views)} views per training poster"
+            f"; every feature layer frozen, the head trained on {views}"
+            if whole
+            else f"; the first {frozen} feature layers frozen, the layers above fine-tuned "
+            f"on {views}"
         )
     trainee = _trainee(net, frozen, feats, inputs, dist)
 
@@ -263,6 +275,7 @@ def fit_full(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
         stopped_early=stopped_early,
         history=course.history,
         resumed_after=course.resumed_after,
+        trunk_frozen=bool(whole),
     )
     result = yield from finish(run.workspace, run.store, trained)
     ckpt_path.unlink(missing_ok=True)
@@ -357,7 +370,13 @@ def _network(
 ) -> Generator[Progress, None, tuple[GenreNet, bool, str]]:
     """A new network on ``device`` with ImageNet weights when asked and available; whether
     it got them, and a note saying so (a resumed run's come from its checkpoint)."""
-    net = GenreNet(config.backbone, n_genres)
+    spec = backbone(config.backbone)
+    net = GenreNet(
+        config.backbone,
+        n_genres,
+        taps=spec.taps if config.taps is None else config.taps,
+        hidden=spec.hidden if config.hidden is None else config.hidden,
+    )
     if config.pretrained == "none":
         pretrained, note = False, "trained from scratch (ImageNet weights not requested)"
     else:
@@ -413,21 +432,35 @@ def _trainee(
         )
     if feats is not None:
         train_loader = make_loader(
-            feats.train, config.batch_size, shuffle=True, seed=config.seed, sampler=sampler
+            feats.train,
+            config.batch_size,
+            shuffle=True,
+            seed=config.seed,
+            sampler=sampler,
+            # An MLP head's batch norm cannot train on a last batch of one poster.
+            drop_last=bool(net.hidden) and len(feats.train) > config.batch_size,
         )
         val_loader = feats.loader("val", config.batch_size * 2)
     else:
-        train_loader = inputs.train_loader(sampler)
+        train_loader = inputs.train_loader(sampler, bool(net.hidden))
         val_loader = inputs.eval_loader(inputs.split.val)
     return _Trainee(net, trainable, model, sampler, feats, train_loader, val_loader)
 
 
-def frozen_layers(config: TrainConfig, pretrained: bool) -> int:
+def frozen_layers(config: TrainConfig, pretrained: bool, layers: int | None) -> int:
     """How many feature layers a full run keeps frozen (none without ImageNet weights:
-    random layers are not worth keeping)."""
-    if config.freeze is not None:
-        return max(0, config.freeze)
-    return backbone(config.backbone).frozen if pretrained else 0
+    random layers are not worth keeping).
+
+    :param layers: how many the trunk has (``None``: no sequence of feature layers to
+        freeze; asking for some is refused later, with a reason)
+    """
+    if config.freeze is None:
+        freeze = backbone(config.backbone).frozen if pretrained else 0
+    else:
+        freeze = config.freeze
+    if layers is None:
+        return max(0, freeze)
+    return layers if freeze == FREEZE_ALL else max(0, min(freeze, layers))
 
 
 def frozen_features(
@@ -439,12 +472,23 @@ def frozen_features(
     :raises ModelError: when they would not fit ``config.cache_mb``
     """
     config, split, device = inputs.config, inputs.split, inputs.device
-    if net.backbone_name != LITE0:
+    if not backbone(net.backbone_name).lite:
         raise ModelError(
-            f"frozen layers need the {LITE0} backbone; use --freeze 0 with {config.backbone}"
+            "frozen layers need an EfficientNet-Lite backbone; "
+            f"use --freeze 0 with {config.backbone}"
+        )
+    first_tap = len(features_of(net)) - net.taps
+    if first_tap < k < len(features_of(net)):
+        raise ModelError(
+            f"the embedding pools layers from {first_tap} up, below the {k} frozen ones; "
+            f"freeze at most {first_tap} layers, or all of them"
         )
     height, width = config.input_size
-    probe = prefix_of(net, k)(torch.zeros(1, 3, height, width, dtype=torch.uint8, device=device))
+    net.eval()  # in training mode the probe would move the frozen batch-norm statistics
+    with torch.inference_mode():
+        probe = prefix_of(net, k)(
+            torch.zeros(1, 3, height, width, dtype=torch.uint8, device=device)
+        )
     per_poster = probe.numel() * 2  # float16
     n_eval = len(split.val) + len(split.test)
     wanted = max(1, config.views)

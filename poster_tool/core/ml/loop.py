@@ -207,6 +207,7 @@ def split_loader(
     sampler: torch.utils.data.Sampler | None = None,
     batch_size: int | None = None,
     cache: DecodedPosters | None = None,
+    drop_last: bool = False,
 ) -> DataLoader:
     dataset = PosterDataset(
         [e.path for e in examples],
@@ -224,4 +225,5 @@ def split_loader(
         seed=config.seed,
         sampler=sampler,
         pin_memory=device.type == "cuda",
+        drop_last=drop_last,
     )

@@ -82,6 +82,7 @@ class Trained:
     :param trunk: the version whose trunk a quick run reused (``None``: this one's own)
     :param parent: the version a quick run started from
     :param resumed_after: the epochs after which an interrupted run was resumed
+    :param trunk_frozen: every trunk layer kept its ImageNet weights (only the head learnt)
     """
 
     config: TrainConfig
@@ -103,6 +104,7 @@ class Trained:
     trunk: str | None = None
     parent: str | None = None
     resumed_after: list[int] = field(default_factory=list)
+    trunk_frozen: bool = False
 
 
 def finish(
@@ -163,6 +165,10 @@ def finish(
         },
         "pretrained": run.pretrained,
         "pretrained_note": run.note,
+        "trunk_frozen": run.trunk_frozen,
+        # The network's shape beyond its backbone (load_network rebuilds it from these).
+        "taps": run.net.taps,
+        "head_hidden": run.net.hidden,
         "device": str(run.device),
         "seed": config.seed,
         "train_seconds": round(seconds, 1),

@@ -2,7 +2,7 @@
 
 The base model's trunk is frozen; its embeddings of every usable poster are read from the
 ``embeddings`` table (computed and stored once for the posters that lack one), and only
-the linear head is trained, warm-started from the base model's.  Titles the base model
+the head is trained, warm-started from the base model's.  Titles the base model
 already placed keep their split, so its test titles stay held out.
 """
 
@@ -63,7 +63,7 @@ def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
     }
     y = {name: label_matrix(getattr(split, name), genres) for name in ("train", "val", "test")}
 
-    head = net.head[1]
+    head = net.head  # its own dropout stands in for the dropout of a full run's head
     criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight(y["train"]))
     optimizer = torch.optim.AdamW(
         head.parameters(), lr=config.lr_or_default(), weight_decay=config.weight_decay
@@ -80,9 +80,9 @@ def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
         loss_sum = 0.0
         for i in range(0, len(order), 256):
             idx = order[i : i + 256]
-            # Embedding dropout stands in for the dropout before the head in a full run.
-            feats = nn.functional.dropout(x_train[idx], 0.2, training=True)
-            loss = criterion(head(feats), y_train[idx])
+            if len(idx) < 2:  # an MLP head's batch norm cannot train on a single poster
+                continue
+            loss = criterion(head(x_train[idx]), y_train[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -118,6 +118,7 @@ def fit_head(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
         history=history,
         trunk=trunk,
         parent=base.version,
+        trunk_frozen=bool(base.meta.get("trunk_frozen")),
     )
     return (yield from finish(workspace, store, trained))
 

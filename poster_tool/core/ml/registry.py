@@ -193,14 +193,29 @@ def load_network(info: ModelInfo, device: torch.device | str = "cpu") -> GenreNe
 
     info.check()
     state = _read_weights(info)
-    head = state.get("head.1.weight") if isinstance(state, dict) else None
-    if not isinstance(head, torch.Tensor) or head.shape[0] != len(info.genres):
+    # The head's last linear layer gives one logit per genre.
+    last = max(
+        (k for k in state if k.startswith("head.") and k.endswith(".weight"))
+        if isinstance(state, dict)
+        else [],
+        key=lambda k: int(k.split(".")[1]),
+        default=None,
+    )
+    head = state[last] if last is not None else None
+    if not isinstance(head, torch.Tensor) or head.ndim != 2 or head.shape[0] != len(info.genres):
         raise ModelError(
             f"model {info.version}: its weights predict "
             f"{'no' if head is None else head.shape[0]} genres but its metadata lists "
             f"{len(info.genres)}; the genre list is incompatible"
         )
-    net = GenreNet(info.backbone, len(info.genres), mean=info.meta["mean"], std=info.meta["std"])
+    net = GenreNet(
+        info.backbone,
+        len(info.genres),
+        mean=info.meta["mean"],
+        std=info.meta["std"],
+        taps=int(info.meta.get("taps", 1)),
+        hidden=int(info.meta.get("head_hidden", 0)),
+    )
     try:
         net.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as exc:  # wrong shapes or non-tensors
