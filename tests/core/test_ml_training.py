@@ -133,7 +133,7 @@ def test_cancel_never_leaves_a_half_written_model(copy: tuple[Workspace, str]) -
 
 def test_resume_continues_after_the_last_finished_epoch(copy: tuple[Workspace, str]) -> None:
     ws, _ = copy
-    job = fit(ws, TrainConfig(**{**TINY, "epochs": 2}))
+    job = fit(ws, TrainConfig(**{**TINY, "epochs": 2, "freeze": 2}))
     first_epoch = None
     for report in job:
         if report.data.get("kind") == "epoch":
@@ -149,7 +149,9 @@ def test_resume_continues_after_the_last_finished_epoch(copy: tuple[Workspace, s
     assert result.history[0]["val_map"] == first_epoch["val_map"]
     assert result.epochs_run == 2
     with ws.store() as store:
-        assert Registry(ws, store).get(result.version).meta["resumed_after"] == [1]
+        meta = Registry(ws, store).get(result.version).meta
+    assert meta["resumed_after"] == [1]
+    assert meta["pretrained_note"].count("feature layers frozen") == 1  # said once, resumed
     assert not (ws.models_dir / ".checkpoint" / "last.pt").exists()
     with pytest.raises(ModelError, match="nothing|no unfinished"):
         run_job(fit(ws, TrainConfig(resume=True, workers=0)))

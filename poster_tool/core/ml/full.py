@@ -183,7 +183,8 @@ def fit_full(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
     cache = yield from _decoded_posters(examples, config)
     inputs = _Inputs(config, genres, split, device, cache)
 
-    net, pretrained, note = yield from _network(config, len(genres), device, ckpt)
+    net, pretrained, weights = yield from _network(config, len(genres), device, ckpt)
+    note = weights  # the model's note says what was frozen too; a checkpoint keeps weights'
     layers = len(features_of(net)) if backbone(config.backbone).lite else None
     frozen = frozen_layers(config, pretrained, layers)
     whole = frozen == layers
@@ -233,7 +234,7 @@ def fit_full(run: RunContext, config: TrainConfig) -> Generator[Progress, None, 
                 "bad_epochs": course.best.bad_epochs,
                 "best_state": course.best.state,
                 "pretrained": pretrained,
-                "pretrained_note": note,
+                "pretrained_note": weights,
                 "seconds": time.monotonic() - started,
                 "resumed_after": course.resumed_after,
             },
