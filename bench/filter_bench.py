@@ -105,11 +105,13 @@ def measure(ws: Workspace, rounds: int = 5) -> dict[str, tuple[int, float]]:
     return out
 
 
-def report(results: dict[str, tuple[int, float]], beside: dict[str, tuple[int, float]]) -> None:
+def report(
+    results: dict[str, tuple[int, float]], beside: dict[str, tuple[int, float]] | None = None
+) -> None:
     """Print one line per case, whether it met the target, and its ratio to ``beside``."""
     for name, (total, ms) in results.items():
         ok = "ok" if ms <= TARGET_MS else "OVER"
-        ratio = f"  {ms / beside[name][1]:5.2f}x SQLite" if name in beside else ""
+        ratio = f"  {ms / beside[name][1]:5.2f}x SQLite" if beside and name in beside else ""
         print(f"{name:<52} {total:>7,}  {ms:6.1f} ms (target {TARGET_MS}: {ok}){ratio}")
 
 

@@ -13,6 +13,7 @@ from poster_tool.core import schema
 from poster_tool.core.errors import StoreError, TimeUp
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another program's transaction
+MMAP_BYTES = 1 << 30  # address space only: a catalog of a million posters is about 0.9 GB
 
 
 class SqliteEngine:
@@ -28,6 +29,11 @@ class SqliteEngine:
             if not self.db.memory:
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
+                # Reads through the OS page cache instead of copying pages into SQLite's own
+                # 2 MB cache: at a million posters an import's duplicate look-ups and the
+                # grid's index reads no longer fall out of the cache
+                # (bench/import_scale_bench.py: 0.77-0.79 of an empty catalog's rate -> 0.84-0.90).
+                self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self.schema_version = schema.apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
