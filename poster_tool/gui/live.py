@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from poster_tool.core.catalog.changes import changed_posters
+from poster_tool.core.errors import StoreError
 from poster_tool.gui.common.wording import plural
 from poster_tool.gui.common.workers import CallWorker, start
 
@@ -68,6 +69,7 @@ class LiveFeed(QObject):
         self._workspace: Workspace | None = None
         self._version: int | None = None  # the data_version last looked at
         self._reading = False
+        self._lost = False  # the catalog could not be polled (said once)
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self.poll)
 
@@ -93,13 +95,21 @@ class LiveFeed(QObject):
         store, workspace = self.editor.store, self._workspace
         if store is None or workspace is None or self._reading:
             return
-        version = store.data_version()
-        if version == self._version:
+        try:
+            version = store.data_version()
+            if version == self._version:
+                return
+            self._version = version
+            point = self.editor.point
+            if store.last_change() <= point:
+                return  # a write without curator edits (scores, an import)
+        except StoreError as exc:  # a lost server: said once, polled again until it is back
+            self._version = None
+            if not self._lost:
+                self._lost = True
+                self.announced.emit(f"Cannot follow other curators' edits: {exc}")
             return
-        self._version = version
-        point = self.editor.point
-        if store.last_change() <= point:
-            return  # a write without curator edits (scores, an import)
+        self._lost = False
         self._reading = True
         worker = CallWorker(lambda: (workspace, _read(workspace, point)))
         worker.signals.result.connect(self._on_read)

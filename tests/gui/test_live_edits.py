@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 
+from poster_tool.core.errors import StoreError
 from tests.gui.test_curation import UNDO, key, selected
 
 
@@ -68,3 +69,25 @@ def test_undo_never_takes_back_another_curators_newer_edit(qtbot, window, catalo
     poster = catalog.store.get_poster(poster_id)
     assert (poster.status, poster.genres) == ("approved", ("Comedy",))
     assert window.editor.stack.count() == 0
+
+
+def test_a_catalog_that_cannot_be_polled_is_said_once_and_polled_again(
+    qtbot, window, monkeypatch
+) -> None:
+    live = window.context.live
+    said: list[str] = []
+    live.announced.connect(said.append)
+
+    def lost() -> int:
+        raise StoreError("the catalog server failed: connection lost")
+
+    store = window.context.editor.store
+    monkeypatch.setattr(store, "data_version", lost)
+    for _ in range(3):
+        live.poll()
+    assert said == [
+        "Cannot follow other curators' edits: the catalog server failed: connection lost"
+    ]
+    monkeypatch.undo()  # the server is back: polling goes on, silently
+    live.poll()
+    assert len(said) == 1
