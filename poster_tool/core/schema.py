@@ -531,5 +531,15 @@ def apply(db: Database) -> int:
             f"understands ({known}); update Poster Studio to open it"
         )
     if current < known:
-        migrations.apply(db)
+        # One write lock over the whole upgrade: two programs opening an older catalog at
+        # once would otherwise both run the same pending migration, and the second fail on
+        # what the first already changed.  The second waits (busy timeout) and finds none.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            migrations.apply(db)
+        except BaseException:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
     return known

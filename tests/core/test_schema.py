@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -22,12 +24,18 @@ def test_new_catalog_has_current_version_wal_and_foreign_keys(tmp_path: Path) ->
     assert store._run("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+def _version_1_catalog(path: Path) -> Database:
+    """A catalog as the first release left it (only the first migration applied)."""
     old = Database(path)
     first_only = Migrations("poster_tool")
     first_only()(schema.m001_catalog)
     first_only.apply(old)
+    return old
+
+
+def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = _version_1_catalog(path)
     old.execute(
         "INSERT INTO titles(key, name, name_fold, created_at) VALUES ('k', '기생충', '기생충', 'x')"
     )
@@ -94,3 +102,37 @@ def test_audit_log_is_append_only(fresh_store: PosterStore) -> None:
         fresh_store._run("UPDATE audit_log SET curator = 'bob'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         fresh_store._run("DELETE FROM audit_log")
+
+
+def _open_and_report(path: str, barrier: Any) -> str:
+    barrier.wait()  # all at once, as windows and scripts started together would
+    try:
+        PosterStore(path).close()
+    except StoreError as exc:
+        return str(exc)
+    return "ok"
+
+
+def test_two_programs_opening_an_older_catalog_at_once_both_open_it(tmp_path: Path) -> None:
+    """Each program saw the pending migrations; only one may run them (the other waits)."""
+    path = tmp_path / "old.db"
+    old = _version_1_catalog(path)
+    # Enough posters that the upgrade's back-fills take a while, as a real catalog's do.
+    old.execute("INSERT INTO titles(key, name, name_fold, created_at) VALUES ('k', 'T', 't', 'x')")
+    old.conn.executemany(
+        "INSERT INTO posters(title_id, sha256, path, width, height, orientation, phash, "
+        "file_format, file_size, source, sort_key, created_at, updated_at) "
+        "VALUES (1, ?, 'p', 1, 1, 'square', '0', 'JPEG', 1, 't', 'k', 'x', 'x')",
+        [(f"{i:064x}",) for i in range(20_000)],
+    )
+    old.conn.commit()
+    old.close()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(3) as pool:
+        barrier = manager.Barrier(3)
+        results = pool.starmap(_open_and_report, [(str(path), barrier)] * 3)
+    assert results == ["ok"] * 3
+    store = PosterStore(path)
+    assert store._run("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    applied = [r[0] for r in store._run("SELECT name FROM _sqlite_migrations")]
+    assert len(applied) == len(set(applied)) == len(schema.MIGRATIONS)
