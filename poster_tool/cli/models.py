@@ -56,31 +56,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_freeze,
         metavar="N|all",
         help="full run: keep the first N feature layers frozen and train the rest on their "
-        "cached output (default 12 for EfficientNet-Lite from ImageNet; 0 trains all; "
-        "all trains the head alone)",
+        "cached output (default for EfficientNet-Lite from ImageNet: all, the head alone trains; "
+        "0 trains every layer)",
     )
     p.add_argument(
         "--taps",
         type=int,
         metavar="N",
-        help="EfficientNet-Lite: pool the last N feature layers into the embedding (default 1)",
+        help="EfficientNet-Lite: pool the last N feature layers into the embedding (default 4)",
     )
     p.add_argument(
         "--head-hidden",
         type=int,
         metavar="N",
-        help="full run: a head with a hidden layer of N units (default 0: one linear layer)",
+        help="full run: a head with a hidden layer of N units (0: one linear layer; "
+        "default 512 for EfficientNet-Lite, 0 for the others)",
     )
     p.add_argument(
         "--views",
         type=int,
-        default=3,
-        help="full run with frozen layers: augmented views per training poster (default 3)",
+        default=1,
+        help="full run with frozen layers: views per training poster, the plain one and "
+        "augmented ones; each costs a pass of the frozen layers (default 1)",
     )
     p.add_argument("--size", type=_size, metavar="HxW", help="input size (default 288x208)")
     p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
     p.add_argument(
-        "--lr", type=float, help="peak learning rate of the head (default 3e-3 full, 1e-2 quick)"
+        "--lr", type=float, help="peak learning rate of the head (default 1e-3 full, 1e-2 quick)"
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the run")
     p.add_argument("--device", default="auto", help="auto (CUDA, MPS, else CPU), cpu, cuda, mps")

@@ -21,7 +21,7 @@ from poster_tool.core.ml.calibration import (
     precision_cuts,
     suggestion_mask,
 )
-from poster_tool.core.ml.config import FREEZE_ALL, LITE0, TrainConfig
+from poster_tool.core.ml.config import LITE0, TrainConfig
 from poster_tool.core.ml.lite import EfficientNetLite, SamePadConv, convert_keys
 from poster_tool.core.ml.metrics import sigmoid
 from poster_tool.core.ml.network import GenreNet, imagenet_available, load_pretrained
@@ -142,7 +142,7 @@ def test_at_most_three_genres_are_suggested_most_probable_first() -> None:
     assert mask.tolist() == [[1, 1, 1, 0, 0], [0, 0, 0, 0, 0]]
 
 
-# -- a run from ImageNet: frozen layers, fine-tuned top, calibrated scores ----------------------
+# -- a run from ImageNet fine-tuning the top layers, calibrated scores ----------------------
 def _small_run_from_imagenet(
     real_subset: Path, tmp_path_factory: pytest.TempPathFactory, **config: Any
 ) -> tuple[Workspace, str]:
@@ -178,7 +178,9 @@ def _trained_beside_imagenet(
 def imagenet_run(
     real_subset: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Workspace, str]:
-    return _small_run_from_imagenet(real_subset, tmp_path_factory, head_epochs=1)
+    return _small_run_from_imagenet(
+        real_subset, tmp_path_factory, freeze=12, taps=1, hidden=0, lr=3e-3, head_epochs=1
+    )
 
 
 def test_a_run_from_imagenet_freezes_the_lower_layers_and_fine_tunes_the_top(
@@ -225,14 +227,13 @@ def test_scoring_writes_calibrated_scores_and_at_most_three_suggestions(
         assert all(slope >= 0.05 for slope, _ in info.calibration.values())
 
 
-# -- every layer frozen: an embedding of several depths and a small MLP head ------------------
+# -- the default: every layer frozen, an embedding of several depths, an MLP head ----------
 @pytest.fixture(scope="module")
 def frozen_trunk_run(
     real_subset: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Workspace, str]:
-    return _small_run_from_imagenet(
-        real_subset, tmp_path_factory, freeze=FREEZE_ALL, taps=4, hidden=16
-    )
+    # The default recipe (every layer frozen, 4 depths, an MLP head), with a smaller head.
+    return _small_run_from_imagenet(real_subset, tmp_path_factory, hidden=16)
 
 
 def test_a_frozen_trunk_keeps_imagenet_and_its_head_reads_four_depths(

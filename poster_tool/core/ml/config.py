@@ -46,8 +46,9 @@ class TrainConfig:
         (EfficientNet-Lite; default: the backbone's choice)
     :param hidden: width of the head's hidden layer (0: one linear layer; default: the
         backbone's choice)
-    :param views: full runs with frozen layers: augmented views computed per training poster
-        (epochs take turns; the first is the plain, unaugmented poster)
+    :param views: full runs with frozen layers: views computed per training poster (epochs
+        take turns; the first is the plain poster, the others augmented; each costs a pass of
+        the frozen layers over the training split)
     :param head_epochs: full runs with frozen layers: epochs that train only the head before
         the layers above the cut join in
     """
@@ -66,7 +67,7 @@ class TrainConfig:
     freeze: int | None = None
     taps: int | None = None
     hidden: int | None = None
-    views: int = 3
+    views: int = 1
     head_epochs: int = 2
     patience: int = 6
     min_positives: int = 10
@@ -85,7 +86,8 @@ class TrainConfig:
         return self.epochs or (80 if self.quick else 12)
 
     def lr_or_default(self) -> float:
-        return self.lr or (1e-2 if self.quick else 3e-3)
+        # 1e-3 for the MLP head above a frozen trunk: 3e-3 overfit it within a few epochs.
+        return self.lr or (1e-2 if self.quick else 1e-3)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (a child process gets its run this way)."""

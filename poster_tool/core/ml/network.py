@@ -23,7 +23,7 @@ from torch import nn
 
 from poster_tool.core.errors import ModelError
 from poster_tool.core.ml import lite
-from poster_tool.core.ml.config import BACKBONE_NAMES
+from poster_tool.core.ml.config import BACKBONE_NAMES, FREEZE_ALL
 from poster_tool.core.ml.lite import EfficientNetLite
 from poster_tool.core.ml.transforms import IMAGENET_MEAN, IMAGENET_STD
 from poster_tool.core.progress import Progress
@@ -42,7 +42,7 @@ class Backbone:
     :param mean: per-channel input mean its ImageNet weights were trained with
     :param std: per-channel input spread
     :param frozen: how many of ``trunk.features`` a full run keeps frozen by default (their
-        outputs are computed once; only the layers above train)
+        outputs are computed once; only the layers above train; ``FREEZE_ALL``: every one)
     :param taps: how many of the last feature layers the embedding pools by default
         (EfficientNet-Lite only)
     :param hidden: default width of the head's hidden layer (0: a linear head)
@@ -66,10 +66,21 @@ class Backbone:
 BACKBONES: dict[str, Backbone] = {
     b.name: b
     for b in (
-        # TensorFlow Lite's models take (x - 127.5) / 127.5.  The first 12 feature layers
-        # (stem and 11 blocks, about 90 % of the arithmetic) stay frozen on a CPU.
+        # TensorFlow Lite's models take (x - 127.5) / 127.5.  By default every feature
+        # layer keeps its ImageNet weights and an MLP head reads 4 depths: on 4,300 posters
+        # this beat fine-tuning the top layers (validation mAP 0.305 against 0.296) in half
+        # the time (docs/model.md).
         *(
-            Backbone(name, 1280, "", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), frozen=12)
+            Backbone(
+                name,
+                1280,
+                "",
+                (0.5, 0.5, 0.5),
+                (0.5, 0.5, 0.5),
+                frozen=FREEZE_ALL,
+                taps=4,
+                hidden=512,
+            )
             for name in lite.VARIANTS
         ),
         Backbone("mobilenet_v3_small", 1024, "classifier.3"),

@@ -102,7 +102,9 @@ class RetrainDock(QDockWidget):
             label.setWordWrap(True)
         self.data_label.setStyleSheet(f"color: {MUTED};")
         self.quick = QRadioButton("Quick: a new genre head on cached embeddings (seconds)")
-        self.full = QRadioButton("Full: fine-tune the whole network (minutes or more)")
+        self.full = QRadioButton(
+            "Full: a new model from the posters themselves (tens of minutes on a CPU)"
+        )
         self.kinds = QButtonGroup(self)
         self.kinds.addButton(self.quick)
         self.kinds.addButton(self.full)
