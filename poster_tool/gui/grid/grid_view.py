@@ -316,6 +316,8 @@ class PosterGrid(QAbstractItemView):
             for first, last in self._rows_in(rect):
                 rows.update(range(first, last + 1))
         page = 2 * area > self.viewport().width() * self.viewport().height()
+        if page:  # a new screen (a filter change, a jump): its records in one read
+            self.poster_model.read_rows(rows)
         until = time.perf_counter() + (PAGE_BUDGET_S if page else PAINT_BUDGET_S)
         before = self.delegate.painted
         for row in sorted(rows):
