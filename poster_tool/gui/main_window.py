@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._retrain_dock: RetrainDock | None = None
         self._mistakes_dock: MistakesDock | None = None
         self._pool_has_focus = False
+        self._working = ""  # what the status bar says a long edit is doing
         self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
         self.act = Actions(self)
@@ -218,6 +219,7 @@ class MainWindow(QMainWindow):
         self.context.catalog_changed.connect(self._on_catalog_changed)
         self.context.scores_changed.connect(self._on_scores_changed)
         self.editor.failed.connect(self._on_editor_failed)
+        self.editor.edits.working.connect(self._on_edits_working)
         self.context.live.announced.connect(self.status.show_news)
         rescorer = self.context.rescorer
         rescorer.progressed.connect(self._on_rescorer_progressed)
@@ -365,6 +367,12 @@ class MainWindow(QMainWindow):
     def _on_export_triggered(self) -> None:
         from poster_tool.gui.files.export_dialog import ExportDialog
 
+        if self.editor.busy:  # what the export writes holds every edit the stack shows done
+            self.statusBar().showMessage("The export opens once the edits under way have landed…")
+            self.editor.edits.idle.connect(
+                self._on_export_triggered, Qt.ConnectionType.SingleShotConnection
+            )
+            return
         if self.workspace is not None:
             dialog = ExportDialog(self.workspace, self)
             dialog.exported.connect(self.editor.stack.setClean)  # clean after an export
@@ -492,6 +500,16 @@ class MainWindow(QMainWindow):
         # said where the curator looks while editing, without a dialog to dismiss.
         self.statusBar().showMessage(f"Not done: {message}", 20_000)
 
+    def _on_edits_working(self, doing: str) -> None:
+        # A long edit is said while it runs ("Approving 20,000 posters…"), then cleared
+        # unless another message (a refusal, the edit's outcome) has taken its place.
+        bar = self.statusBar()
+        if doing:
+            bar.showMessage(doing)
+        elif bar.currentMessage() == self._working:
+            bar.clearMessage()
+        self._working = doing
+
     def _on_accept_model_triggered(self) -> None:
         ids = list(dict.fromkeys(self.selected_ids()))
         if len(ids) > RULE_AT_ONCE:
@@ -520,13 +538,18 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         if ids and (reason := ask_reason(self, len(ids))):
             self.editor.set_sensitive(ids, reason)
-            titles = curation.sensitive_defaults(self.store, ids) if self.store else []
-            if titles:
-                self.statusBar().showMessage(
-                    f"{curation.titles_line(titles)}: the default poster is now sensitive "
-                    "and never shown. Make another poster of the title the default (D).",
-                    15_000,
-                )
+            # Read once the edit has landed (after it, in the edits' worker).
+            self.editor.read_after(
+                partial(curation.sensitive_defaults, ids=ids), self._on_sensitive_defaults
+            )
+
+    def _on_sensitive_defaults(self, titles: list[str]) -> None:
+        if titles:
+            self.statusBar().showMessage(
+                f"{curation.titles_line(titles)}: the default poster is now sensitive "
+                "and never shown. Make another poster of the title the default (D).",
+                15_000,
+            )
 
     def _on_clear_sensitive_triggered(self) -> None:
         self.editor.set_sensitive(self.selected_ids(), None)
