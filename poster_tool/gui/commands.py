@@ -18,7 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from poster_tool.core.errors import EditConflict, PosterToolError
+from poster_tool.core.errors import EditConflict, PosterToolError, StoreError
 from poster_tool.core.personalize.profiles import ProfileState, put_profile
 from poster_tool.gui.common.wording import plural
 from poster_tool.gui.edit_queue import EditQueue
@@ -280,31 +280,49 @@ class SetSensitiveCommand(CurationCommand):
         )
 
 
-class SetDefaultCommand(CurationCommand):
-    """Make a poster its title's default (the previous default is remembered)."""
+class MakeDefaultCommand(CurationCommand):
+    """Make each poster its title's default and approve it, in one transaction (with
+    several posters of one title, the first one wins); undo puts back each title's previous
+    default and each poster's status."""
 
-    def __init__(self, edits: EditQueue, poster_id: int, curator: str, notify: Notify) -> None:
-        super().__init__(edits, [poster_id], curator, f"Make poster #{poster_id} default", notify)
-        self.poster_id = poster_id
-        self.title_id: int | None = None
-        self.previous: int | None = None
+    def __init__(self, edits: EditQueue, ids: Sequence[int], curator: str, notify: Notify):
+        text = f"Make {plural(len(dict.fromkeys(ids)), 'poster')} default"
+        super().__init__(edits, ids, curator, text, notify)
+        self.title_of: dict[int, int] = {}  # chosen poster -> its title
+        self.previous: dict[int, int | None] = {}  # chosen poster -> its title's old default
 
     def doing(self) -> str:
-        return f"Making poster #{self.poster_id} default"
+        return f"Making {plural(len(self.ids), 'poster')} default"
 
     def prepare(self, store: PosterStore) -> None:
+        chosen = {p.title_id: p.id for p in reversed(store.posters(self.ids))}
+        if not chosen:
+            raise StoreError(f"no poster with id {', '.join(map(str, self.ids[:5]))}")
+        self.ids = list(chosen.values())
+        self.title_of = {poster_id: title_id for title_id, poster_id in chosen.items()}
+        self.previous = {
+            poster_id: store.get_title(title_id).default_poster_id
+            for title_id, poster_id in chosen.items()
+        }
         super().prepare(store)
-        self.title_id = store.get_poster(self.poster_id).title_id
-        self.previous = store.get_title(self.title_id).default_poster_id
+        self.title = f"Make {plural(len(self.ids), 'poster')} default"
 
     def touched(self) -> list[int]:
-        return [self.poster_id] + ([self.previous] if self.previous is not None else [])
+        return self.ids + [p for p in self.previous.values() if p is not None]
 
     def apply(self, store: PosterStore) -> None:
-        store.set_default(self.poster_id, self.curator)
+        # Savepoints inside the step's transaction: all of it lands, or none.
+        unapproved = [i for i in self.ids if self.before[i]["status"] != "approved"]
+        if unapproved:
+            store.set_status(dict.fromkeys(unapproved, "approved"), self.curator)
+        for poster_id in self.ids:
+            store.set_default(poster_id, self.curator)
 
     def restore(self, store: PosterStore) -> None:
-        store.set_default(self.previous, self.curator, title_id=self.title_id)
+        for poster_id in reversed(self.ids):
+            title_id = self.title_of[poster_id]
+            store.set_default(self.previous[poster_id], self.curator, title_id=title_id)
+        store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
 
 
 class MarkReviewCommand(CurationCommand):
@@ -565,8 +583,7 @@ class Editor(QObject):
     def _drop(self, command: CurationCommand) -> None:
         """Take the obsolete ``command`` out of the stack, as Qt does with a step that
         fails at once: move the index past it (Qt deletes an obsolete command it passes)
-        and back, without undoing or redoing the commands on the way.  A command inside a
-        macro stays there, obsolete: its later steps do nothing."""
+        and back, without undoing or redoing the commands on the way."""
         stack = self.stack
         at = next((i for i in range(stack.count()) if stack.command(i) is command), None)
         if at is None:
@@ -584,10 +601,13 @@ class Editor(QObject):
             CatalogCommand.passing = False
 
     def read_after(
-        self, read: Callable[[PosterStore], Any], deliver: Callable[[Any], object]
+        self, doing: str, read: Callable[[PosterStore], Any], deliver: Callable[[Any], object]
     ) -> None:
         """``deliver(read(store))`` once every edit submitted so far has landed; ``read``
-        runs in the edits' worker (a failure is said through ``failed``)."""
+        runs in the edits' worker (a failure is said through ``failed``).
+
+        :param doing: what the read does, for the status bar if it takes long
+        """
 
         def landed(value: object) -> None:
             if isinstance(value, str):  # what went wrong, in words
@@ -595,7 +615,11 @@ class Editor(QObject):
             else:
                 deliver(value)
 
-        self.edits.submit("Reading the catalog", read, landed)
+        self.edits.submit(doing, read, landed)
+
+    def after_edits(self, done: Callable[[], object]) -> None:
+        """Call ``done`` once every edit submitted so far has landed."""
+        self.edits.submit("", lambda _store: None, lambda _value: done())
 
     def saw(self, point: int) -> None:
         """The window now shows the catalog as of audit point ``point`` (or later)."""
@@ -631,19 +655,8 @@ class Editor(QObject):
 
         With several posters of one title selected, the first one wins.
         """
-        posters = {p.title_id: p for p in reversed(self.store.posters(list(ids)))}
-        if not posters:
-            return
-        chosen = [p.id for p in posters.values()]
-        self.stack.beginMacro(f"Make {plural(len(chosen), 'poster')} default")
-        try:
-            unapproved = [p.id for p in posters.values() if p.status != "approved"]
-            if unapproved:
-                self.set_status(unapproved, "approved")
-            for poster_id in chosen:
-                self._push(SetDefaultCommand(self.edits, poster_id, self.curator, self._notify))
-        finally:
-            self.stack.endMacro()
+        if ids:
+            self._push(MakeDefaultCommand(self.edits, ids, self.curator, self._notify))
 
     def mark_review(self, ids: Sequence[int]) -> None:
         """Put the posters in the reviewer's queue (one undo step)."""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from poster_tool.gui.common.wording import plural
 from poster_tool.gui.common.workers import CallWorker, start
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class EditQueue(QObject):
         return bool(self._waiting)
 
     def submit(
-        self, doing: str, step: Callable[[PosterStore], Any], landed: Callable[[Any], None]
+        self, doing: str, step: Callable[[PosterStore], Any], landed: Callable[[Any], object]
     ) -> None:
         """Run ``step`` on a store of its own after every step submitted before it, then
         ``landed(value)`` on the GUI thread with what it returned (an exception it raised
@@ -83,7 +82,7 @@ class EditQueue(QObject):
         changes: nothing the curator did is lost, and no step is cut off half-way)."""
         self._pool.waitForDone(-1)
 
-    def _land(self, landed: Callable[[Any], None], value: Any) -> None:
+    def _land(self, landed: Callable[[Any], object], value: Any) -> None:
         self._waiting.popleft()  # (not busy while the last step lands: it may edit again)
         landed(value)
         if self._waiting:
@@ -104,5 +103,4 @@ class EditQueue(QObject):
 
     def _tell(self) -> None:
         more = len(self._waiting) - 1
-        waiting = f" ({plural(more, 'more edit')} waiting)" if more else ""
-        self.working.emit(f"{self._waiting[0]}…{waiting}")
+        self.working.emit(f"{self._waiting[0]}…" + (f" (then {more} more)" if more else ""))

@@ -445,8 +445,12 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         self.editor.set_status(ids, "approved")
         if ids:
-            # Say when what goes out is not simply the official genres.
-            self._apply_rule(ids, export_outlook, self._on_approved_outlook)
+            # Say when what goes out is not simply the official genres (once approved).
+            self.editor.read_after(
+                "Working out what the export gets",
+                partial(export_outlook, ids=ids),
+                partial(self._on_approved_outlook, ids),
+            )
 
     def _on_approved_outlook(self, ids: list[int], outlook: tuple[int, int]) -> None:
         held, model = outlook
@@ -518,6 +522,9 @@ class MainWindow(QMainWindow):
 
     def _on_accepted(self, ids: list[int], after: dict[int, list[str]]) -> None:
         taken = self.editor.accept_model(after)
+        self.editor.after_edits(partial(self._on_accept_landed, ids, taken))
+
+    def _on_accept_landed(self, ids: list[int], taken: int) -> None:
         self.statusBar().showMessage(
             f"The model's genres are now the curator's on {taken} of {len(ids)} posters"
             + ("" if taken == len(ids) else " (the others are not scored yet)")
@@ -540,7 +547,9 @@ class MainWindow(QMainWindow):
             self.editor.set_sensitive(ids, reason)
             # Read once the edit has landed (after it, in the edits' worker).
             self.editor.read_after(
-                partial(curation.sensitive_defaults, ids=ids), self._on_sensitive_defaults
+                "Looking for default posters among them",
+                partial(curation.sensitive_defaults, ids=ids),
+                self._on_sensitive_defaults,
             )
 
     def _on_sensitive_defaults(self, titles: list[str]) -> None:

@@ -251,10 +251,36 @@ class DetailPanel(QWidget):
         """Show these posters (the first one's picture and facts when several)."""
         self.ids = list(ids)
         self._asked += 1
+        path = self.store.path if self.store is not None else ":memory:"
+        if len(self.ids) > RULE_AT_ONCE and path != ":memory:":
+            # Reading 20,000 records takes a second or more (after Ctrl+A, after each edit
+            # of them): a worker reads them with its own store, the panel shows them then.
+            asked, wanted = self._asked, self.ids
+
+            def run() -> list[Poster]:
+                with PosterStore(path) as own:
+                    return own.posters(wanted)
+
+            worker = CallWorker(run)
+            worker.signals.result.connect(partial(self._on_posters_read, asked))
+            worker.signals.error.connect(partial(self._on_posters_failed, asked))
+            start(worker)
+            return
         try:
             posters = self.store.posters(self.ids) if self.store is not None else []
         except PosterToolError:
             posters = []
+        self._show(posters)
+
+    def _on_posters_read(self, asked: int, posters: list[Poster]) -> None:
+        # Else the panel shows something newer meanwhile (or its catalog has closed).
+        if asked == self._asked and self.store is not None:
+            self._show(posters)
+
+    def _on_posters_failed(self, asked: int, _message: str) -> None:
+        self._on_posters_read(asked, [])  # e.g. posters removed meanwhile by another program
+
+    def _show(self, posters: list[Poster]) -> None:
         self._clear_facts()
         enabled = bool(posters)
         for row in self.rows.values():
