@@ -53,10 +53,8 @@ def scored(root: Path, posters: int) -> Workspace:
     return workspace
 
 
-def press(app: QApplication, window: object, key: Qt.Key, before: str) -> tuple[float, float]:
-    """Press ``key`` on the grid; (worst stall ms, seconds until the status bar changed)."""
-    from PySide6.QtTest import QTest
-
+def ticking() -> tuple[QTimer, list[float]]:
+    """A started precise timer of ``TICK_MS`` and the list of how late each tick came (ms)."""
     late: list[float] = []
     last = [time.perf_counter()]
 
@@ -69,6 +67,14 @@ def press(app: QApplication, window: object, key: Qt.Key, before: str) -> tuple[
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(tick)
     timer.start(TICK_MS)
+    return timer, late
+
+
+def press(app: QApplication, window: object, key: Qt.Key, before: str) -> tuple[float, float]:
+    """Press ``key`` on the grid; (worst stall ms, seconds until the status bar changed)."""
+    from PySide6.QtTest import QTest
+
+    timer, late = ticking()
     bar = window.statusBar()  # type: ignore[attr-defined]
     start = time.perf_counter()
     QTimer.singleShot(0, lambda: QTest.keyClick(window.grid, key))  # type: ignore[attr-defined]

@@ -32,34 +32,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from curation_keys_bench import scored  # noqa: E402
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer  # noqa: E402
+from curation_keys_bench import LIMIT_MS, TICK_MS, scored, ticking  # noqa: E402
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from poster_tool.core.final_genres import accepted  # noqa: E402
 from poster_tool.core.workspace import Workspace  # noqa: E402
 
-TICK_MS = 5
-LIMIT_MS = 50
-SETTLE_S = 0.3  # the window is watched this long after an edit lands (its repaints)
+SETTLE_S = 1.0  # the window is watched this long after an edit lands (panels, repaints)
+IDLE_S = 5.0  # the window is watched this long with no edit: the machine's own stalls
 
 
 def stall(
-    app: QApplication, act: Callable[[], object], busy: Callable[[], bool]
+    app: QApplication, act: Callable[[], object], busy: Callable[[], bool], watch: float = SETTLE_S
 ) -> tuple[float, float]:
     """Run ``act`` from the event loop; (worst stall in ms, seconds until ``busy`` is over)."""
-    late: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        late.append((now - last[0]) * 1000 - TICK_MS)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
-    timer.start(TICK_MS)
+    timer, late = ticking()
     start = time.perf_counter()
     QTimer.singleShot(0, act)
     for _ in range(3):  # the act runs from the event loop
@@ -69,7 +57,7 @@ def stall(
         app.processEvents()
         if landed is None and not busy():
             landed = time.perf_counter() - start
-        if landed is not None and time.perf_counter() - start > landed + SETTLE_S:
+        if landed is not None and time.perf_counter() - start > landed + watch:
             break
         time.sleep(0.001)
     timer.stop()
@@ -121,6 +109,8 @@ def measure(app: QApplication, workspace: Workspace, posters: int, folder: Path)
             lambda: editor.accept_model(after),
         ),
     )
+    idle, _ = stall(app, lambda: None, lambda: False, IDLE_S)
+    print(f"{posters:>9,} posters, no edit: worst stall {idle:.0f} ms (the loaded machine's own)")
     for name, write, restore, edit in edits:
         rows = [
             ("before", *stall(app, partial(on_gui_thread, write), lambda: False)),

@@ -68,6 +68,8 @@ def test_undo_and_redo_pressed_while_an_edit_runs_land_after_it_in_order(
     qtbot, window, catalog, slow_status
 ) -> None:
     ids = select_all(window)
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
     for key, modifier in (
         (Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier),
         (Qt.Key.Key_Z, UNDO),
@@ -76,9 +78,10 @@ def test_undo_and_redo_pressed_while_an_edit_runs_land_after_it_in_order(
         (Qt.Key.Key_R, Qt.KeyboardModifier.NoModifier),
     ):
         qtbot.keyClick(window.grid, key, modifier)
-    assert window.editor.busy  # all five wait their turn behind the first
-    qtbot.waitUntil(lambda: "(then 4 more)" in window.statusBar().currentMessage())
+    assert window.editor.busy  # the others wait their turn behind the first
     landed(qtbot, window)
+    # (the approval's export outlook is read in the queue too, once the approval has landed)
+    assert "Approving 8 posters… (then 5 more)" in said
     assert {p.status for p in catalog.store.posters(ids)} == {"rejected"}
     stack = window.editor.stack
     assert (stack.count(), stack.index(), stack.undoText()) == (1, 1, "Reject 8 posters")
