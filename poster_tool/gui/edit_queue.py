@@ -91,9 +91,8 @@ class EditQueue(QObject):
                 self._tell()
             return
         self._say.stop()
-        if self._said:
-            self._said = False
-            self.working.emit("")
+        self._said = False
+        self.working.emit("")
         self.idle.emit()
 
     def _on_say_timeout(self) -> None:

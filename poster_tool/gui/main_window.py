@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
         self._retrain_dock: RetrainDock | None = None
         self._mistakes_dock: MistakesDock | None = None
         self._pool_has_focus = False
-        self._working = ""  # what the status bar says a long edit is doing
+        # What the status bar says a long edit is doing (None: a refusal is shown).
+        self._working: str | None = ""
         self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
         self.act = Actions(self)
@@ -503,11 +504,17 @@ class MainWindow(QMainWindow):
         # Refused edits and failed undo/redo steps (a poster changed by another program):
         # said where the curator looks while editing, without a dialog to dismiss.
         self.statusBar().showMessage(f"Not done: {message}", 20_000)
+        if self.editor.busy:
+            self._working = None  # (see _on_edits_working)
 
     def _on_edits_working(self, doing: str) -> None:
         # A long edit is said while it runs ("Approving 20,000 posters…"), then cleared
-        # unless another message (a refusal, the edit's outcome) has taken its place.
+        # unless another message (the edit's outcome) has taken its place.  A refusal
+        # stays readable: the queue says nothing more until it is empty.
         bar = self.statusBar()
+        if self._working is None:
+            self._working = None if doing else ""
+            return
         if doing:
             bar.showMessage(doing)
         elif bar.currentMessage() == self._working:

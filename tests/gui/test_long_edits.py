@@ -112,6 +112,8 @@ def test_a_refused_edit_in_the_queue_leaves_the_stack_and_the_others_land(
     qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)  # pressed before the refusal lands
     landed(qtbot, window)
     assert messages and f"Poster {refused} was changed by Mina" in messages[0]
+    # The refusal stays readable in the status bar, whatever the queue did after it.
+    assert window.statusBar().currentMessage() == f"Not done: {messages[0]}"
     assert catalog.store.get_poster(other).status == "rejected"
     assert catalog.store.get_poster(refused).genres == ("Comedy",)
     stack = window.editor.stack
