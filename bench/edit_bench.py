@@ -12,7 +12,10 @@ Each edit runs twice in the same run:
 
 A 5 ms precise timer records how late each tick fires: the longest gap is the longest
 time the window could not react (target: no stall over 50 ms).  Printed per edit: the worst
-stall before and now, their ratio, and how long the edit took to land.
+stall before and now, their ratio, the most CPU time the GUI thread itself spent between two
+ticks (the rest of a stall is waiting: for a core on a loaded machine, or for the Python
+interpreter while another thread holds it), and how long the edit took to land.  The same
+watch with no edit first gives the machine's own stalls.
 
     python bench/edit_bench.py [--posters 20000 100000]
 """
@@ -45,9 +48,11 @@ IDLE_S = 5.0  # the window is watched this long with no edit: the machine's own 
 
 def stall(
     app: QApplication, act: Callable[[], object], busy: Callable[[], bool], watch: float = SETTLE_S
-) -> tuple[float, float]:
-    """Run ``act`` from the event loop; (worst stall in ms, seconds until ``busy`` is over)."""
-    timer, late = ticking()
+) -> tuple[float, float, float]:
+    """Run ``act`` from the event loop; (worst stall in ms, the most CPU time the GUI thread
+    itself spent between two ticks in ms, seconds until ``busy`` is over)."""
+    cpu: list[float] = []
+    timer, late = ticking(cpu)
     start = time.perf_counter()
     QTimer.singleShot(0, act)
     for _ in range(3):  # the act runs from the event loop
@@ -61,7 +66,7 @@ def stall(
             break
         time.sleep(0.001)
     timer.stop()
-    return max(late + [0.0]) + TICK_MS, landed or float("nan")
+    return max(late + [0.0]) + TICK_MS, max(cpu + [0.0]), landed or float("nan")
 
 
 def measure(app: QApplication, workspace: Workspace, posters: int, folder: Path) -> None:
@@ -109,8 +114,11 @@ def measure(app: QApplication, workspace: Workspace, posters: int, folder: Path)
             lambda: editor.accept_model(after),
         ),
     )
-    idle, _ = stall(app, lambda: None, lambda: False, IDLE_S)
-    print(f"{posters:>9,} posters, no edit: worst stall {idle:.0f} ms (the loaded machine's own)")
+    idle, idle_cpu, _ = stall(app, lambda: None, lambda: False, IDLE_S)
+    print(
+        f"{posters:>9,} posters, no edit: worst stall {idle:.0f} ms, GUI thread's CPU "
+        f"{idle_cpu:.0f} ms (the machine's own, load {os.getloadavg()[0]:.1f})"
+    )
     for name, write, restore, edit in edits:
         rows = [
             ("before", *stall(app, partial(on_gui_thread, write), lambda: False)),
@@ -118,12 +126,13 @@ def measure(app: QApplication, workspace: Workspace, posters: int, folder: Path)
             ("now", *stall(app, edit, lambda: editor.busy)),
             ("now, undo", *stall(app, editor.stack.undo, lambda: editor.busy)),
         ]
-        for how, worst, took in rows:
+        for how, worst, cpu, took in rows:
             base = rows[1 if "undo" in how else 0][1]
             verdict = "ok" if worst <= LIMIT_MS else "OVER"
             print(
                 f"{posters:>9,} posters, {name:<16} {how:<12} worst stall {worst:7.0f} ms "
-                f"({worst / base:5.2f}x before, {verdict}); landed after {took:5.1f} s",
+                f"({worst / base:5.2f}x before, {verdict}; GUI thread's CPU {cpu:5.0f} ms); "
+                f"landed after {took:5.1f} s",
                 flush=True,
             )
     window.close()

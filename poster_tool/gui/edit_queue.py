@@ -27,10 +27,8 @@ SAY_AFTER_MS = 150  # a step running longer than this is said in the status bar
 
 
 class EditQueue(QObject):
-    """Runs steps ``step(store)`` in order in one thread, each with its own store.
-
-    :param workspace: the catalog the steps write to (set when a workspace opens)
-    """
+    """Runs steps ``step(store)`` in order in one thread, each with its own store of
+    :attr:`workspace` (the open catalog, set when a workspace opens)."""
 
     working = Signal(str)  # what a long step does, in words ("": the queue is empty again)
     idle = Signal()  # every step submitted so far has landed
