@@ -917,6 +917,9 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
+        if self.editor.busy:  # closing waits for them: nothing lost, nothing half-written
+            self.statusBar().showMessage("Finishing the edits under way before closing…")
+            self.statusBar().repaint()
         self.context.stop_jobs()
         self._panels_timer.stop()
         if self.store is not None:
