@@ -134,3 +134,24 @@ def test_closing_mid_edit_waits_for_it_and_leaves_every_step_with_its_audit_rows
     for poster_id in ids:
         history = [e.after for e in catalog.store.audit_log(poster_id)]
         assert history == ["rejected", "pending", "approved"]
+
+
+def test_the_export_opens_once_the_edit_under_way_has_landed(
+    qtbot, window, catalog, slow_status, monkeypatch
+) -> None:
+    from poster_tool.gui.files import export_dialog
+
+    opened: list[set[str]] = []
+
+    def exec_(dialog) -> int:  # what the export would write: every edit shown as done
+        opened.append({p.status for p in catalog.store.posters(catalog.all_ids)})
+        return 0
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", exec_)
+    select_all(window)
+    qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    window.act.export.trigger()
+    assert not opened
+    assert window.statusBar().currentMessage().startswith("The export opens once")
+    landed(qtbot, window)
+    qtbot.waitUntil(lambda: opened == [{"approved"}])
