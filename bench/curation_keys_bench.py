@@ -53,22 +53,34 @@ def scored(root: Path, posters: int) -> Workspace:
     return workspace
 
 
-def press(app: QApplication, window: object, key: Qt.Key, before: str) -> tuple[float, float]:
-    """Press ``key`` on the grid; (worst stall ms, seconds until the status bar changed)."""
-    from PySide6.QtTest import QTest
+def ticking(cpu: list[float] | None = None) -> tuple[QTimer, list[float]]:
+    """A started precise timer of ``TICK_MS`` and the list of how late each tick came (ms).
 
+    :param cpu: gets the GUI thread's own CPU time between two ticks (ms): a stall without
+        it was spent waiting (for a core, or for the interpreter another thread held)
+    """
     late: list[float] = []
-    last = [time.perf_counter()]
+    last = [time.perf_counter(), time.thread_time()]
 
     def tick() -> None:
-        now = time.perf_counter()
+        now, used = time.perf_counter(), time.thread_time()
         late.append((now - last[0]) * 1000 - TICK_MS)
-        last[0] = now
+        if cpu is not None:
+            cpu.append((used - last[1]) * 1000)
+        last[:] = [now, used]
 
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(tick)
     timer.start(TICK_MS)
+    return timer, late
+
+
+def press(app: QApplication, window: object, key: Qt.Key, before: str) -> tuple[float, float]:
+    """Press ``key`` on the grid; (worst stall ms, seconds until the status bar changed)."""
+    from PySide6.QtTest import QTest
+
+    timer, late = ticking()
     bar = window.statusBar()  # type: ignore[attr-defined]
     start = time.perf_counter()
     QTimer.singleShot(0, lambda: QTest.keyClick(window.grid, key))  # type: ignore[attr-defined]

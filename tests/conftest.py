@@ -71,6 +71,7 @@ BOTH_ENGINES = {
     "test_curation",
     "test_filters",
     "test_live_edits",
+    "test_long_edits",
 }
 
 

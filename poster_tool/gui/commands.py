@@ -1,9 +1,11 @@
 """Every curator edit (of posters, viewer profiles and saved views) as a ``QUndoCommand``, and the
 editor that pushes them.
 
-A command reads the old state in ``__init__`` (e.g. ``store.curation_state``);
-``redo()`` and ``undo()`` only call store methods, each one transaction with its audit
-row, so what the window shows as done is already on disk.
+``redo()`` and ``undo()`` each make one store call, one transaction with its audit row.
+A poster edit's steps run in a worker, one after another (``gui/edit_queue.py``), and
+read the old state there at the first redo (``store.curation_state``): an edit of
+20,000 posters never freezes the window.  A profile or view edit writes one row and runs
+at once on the GUI thread's store.
 """
 
 from __future__ import annotations
@@ -12,23 +14,30 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from poster_tool.core.errors import EditConflict, PosterToolError
+from poster_tool.core.errors import EditConflict, PosterToolError, StoreError
 from poster_tool.core.personalize.profiles import ProfileState, put_profile
 from poster_tool.gui.common.wording import plural
+from poster_tool.gui.edit_queue import EditQueue
 
 if TYPE_CHECKING:
     from poster_tool.core.catalog.store import PosterStore
-    from poster_tool.core.records import PosterQuery
+    from poster_tool.core.records import AuditEntry, PosterQuery
+    from poster_tool.core.workspace import Workspace
 
 Notify = Callable[[list[int]], None]
 
 
 class CatalogCommand(QUndoCommand):
-    """Base of every edit: ``redo()`` runs :meth:`apply`, ``undo()`` :meth:`restore`, each
-    one store call; a refusal makes the command obsolete and is told to :attr:`failed`."""
+    """Base of every edit: ``redo()`` and ``undo()`` each make one store call (see
+    :meth:`run`); a refusal makes the command obsolete and is told to :attr:`failed`."""
+
+    # Set while the editor takes a failed edit out of the stack by moving the stack's index
+    # past it: the commands passed on the way are neither undone nor redone.
+    passing = False
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -37,37 +46,40 @@ class CatalogCommand(QUndoCommand):
         self._pushed = False
 
     def redo(self) -> None:
-        self._run(self.apply, "Redo" if self._pushed else "")
-        self._pushed = True
+        if not CatalogCommand.passing:
+            self.run(True, "Redo" if self._pushed else "")
+            self._pushed = True
 
     def undo(self) -> None:
-        self._run(self.restore, "Undo")
+        if not CatalogCommand.passing:
+            self.run(False, "Undo")
 
-    def _run(self, step: Callable[[], None], what: str) -> None:
-        self.error = None
-        try:
-            step()
-        except PosterToolError as exc:
-            # Nothing was written (the store's transaction rolled back).  The command is
-            # obsolete: push() drops a failed first redo, and the stack a failed undo.
-            self.error = exc
+    def run(self, forward: bool, what: str) -> None:
+        """Apply the edit (``forward``) or take it back; ``what`` names a later undo or redo
+        ("" for the first redo)."""
+        raise NotImplementedError
+
+    def refused(self, exc: PosterToolError, what: str, text: str) -> None:
+        """The store refused a step (nothing was written): the command is obsolete."""
+        self.error = exc
+        if shiboken6.isValid(self):  # (a command the stack has deleted is obsolete anyway)
             self.setObsolete(True)
-            if self.failed is not None:
-                self.failed(f"{what} of “{self.text()}” failed: {exc}" if what else str(exc))
-        self.done()
+        if self.failed is not None:
+            self.failed(f"{what} of “{text}” failed: {exc}" if what else str(exc))
 
     def done(self) -> None:
         """Say what changed (after every redo and undo, failed or not)."""
 
-    def apply(self) -> None:
-        raise NotImplementedError
-
-    def restore(self) -> None:
-        raise NotImplementedError
-
 
 class CurationCommand(CatalogCommand):
     """Base of the poster edits: remembers the state before, reports changed posters.
+
+    Every step (the first redo, each undo and redo) runs in the editor's
+    :class:`~poster_tool.gui.edit_queue.EditQueue`, after the steps before it, on the
+    worker's store; the state before is read there too, at the first redo
+    (:meth:`prepare`).  A step lands on the GUI thread later: then the changed posters are
+    told to :attr:`notify`, or a refusal to :attr:`failed` (the editor then takes the
+    command out of the stack, as Qt does when a step fails at once).
 
     Each step is refused when another curator has edited its posters since the point it is
     based on (:meth:`PosterStore.based_on`): the first redo on the window's view
@@ -78,24 +90,66 @@ class CurationCommand(CatalogCommand):
     """
 
     def __init__(
-        self, store: PosterStore, ids: Sequence[int], curator: str, text: str, notify: Notify
+        self, edits: EditQueue, ids: Sequence[int], curator: str, text: str, notify: Notify
     ) -> None:
         super().__init__(text)
-        self.store = store
+        self.edits = edits
         self.ids = list(dict.fromkeys(ids))
         self.curator = curator
         self.notify = notify
-        self.before = store.curation_state(self.ids)
+        self.before: dict[int, dict[str, Any]] = {}
         self.point = 0  # the audit point this command's next step is based on
+        self.title = ""  # a better text, known once prepared (the stack shows it on landing)
+        # Told each step that wrote: the audit ids it wrote (after the first, up to the last).
+        self.wrote: Callable[[int, int], None] | None = None
+        self._prepared = False
+        self._broken = False  # (worker thread) a step failed: later ones are skipped
 
-    def _run(self, step: Callable[[], None], what: str) -> None:
-        # ``what`` names a later undo or redo, which goes back on this command's own step.
-        super()._run(partial(self._based, step, bool(what)), what)
+    def doing(self) -> str:
+        """What the first redo does, for the status bar ("Approving 20,000 posters")."""
+        return f"Doing “{self.text()}”"
 
-    def _based(self, step: Callable[[], None], reverting: bool) -> None:
-        with self.store.based_on(self.point, self.touched(), self.curator, reverting=reverting):
-            step()
-            self.point = self.store.last_change()
+    def run(self, forward: bool, what: str) -> None:
+        text = self.text()
+        self.edits.submit(
+            f"{what}ing “{text}”" if what else self.doing(),
+            partial(self._step, forward, bool(what)),
+            partial(self._landed, what, text),
+        )
+
+    def prepare(self, store: PosterStore) -> None:
+        """Read what the edit needs before its first step (in the worker)."""
+        self.before = store.curation_state(self.ids)
+
+    def _step(self, forward: bool, reverting: bool, store: PosterStore) -> object:
+        # In the worker thread: ``reverting`` when a later undo or redo goes back on this
+        # command's own previous step.
+        if self._broken:
+            return None
+        try:
+            if not self._prepared:
+                self.prepare(store)
+                self._prepared = True
+            with store.based_on(self.point, self.touched(), self.curator, reverting=reverting):
+                first = store.last_change()
+                (self.apply if forward else self.restore)(store)
+                self.point = store.last_change()
+        except PosterToolError as exc:
+            # Nothing was written (the store's transaction rolled back).
+            self._broken = True
+            return exc
+        return first, self.point
+
+    def _landed(self, what: str, text: str, value: object) -> None:
+        if value is None:
+            return  # skipped: an earlier step of this command failed
+        if isinstance(value, tuple):
+            if self.wrote is not None:
+                self.wrote(*value)
+        else:  # a refusal, or the message of something unexpected
+            exc = value if isinstance(value, PosterToolError) else PosterToolError(str(value))
+            self.refused(exc, what, text)
+        self.done()
 
     def done(self) -> None:
         self.notify(self.touched())
@@ -104,49 +158,70 @@ class CurationCommand(CatalogCommand):
         """Posters this command changes."""
         return self.ids
 
+    def apply(self, store: PosterStore) -> None:
+        """Make the edit (one store call, in the worker)."""
+        raise NotImplementedError
+
+    def restore(self, store: PosterStore) -> None:
+        """Take the edit back (one store call, in the worker)."""
+        raise NotImplementedError
+
 
 class SetStatusCommand(CurationCommand):
     """Approve, reject or reset posters."""
 
     def __init__(
-        self, store: PosterStore, ids: Sequence[int], status: str, curator: str, notify: Notify
+        self, edits: EditQueue, ids: Sequence[int], status: str, curator: str, notify: Notify
     ) -> None:
         verb = {"approved": "Approve", "rejected": "Reject"}.get(status, "Reset")
-        super().__init__(store, ids, curator, f"{verb} {plural(len(ids), 'poster')}", notify)
+        super().__init__(edits, ids, curator, f"{verb} {plural(len(ids), 'poster')}", notify)
         self.status = status
 
-    def apply(self) -> None:
-        self.store.set_status(dict.fromkeys(self.ids, self.status), self.curator)
+    def doing(self) -> str:
+        verb = {"approved": "Approving", "rejected": "Rejecting"}.get(self.status, "Resetting")
+        return f"{verb} {plural(len(self.ids), 'poster')}"
 
-    def restore(self) -> None:
-        self.store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
+    def apply(self, store: PosterStore) -> None:
+        store.set_status(dict.fromkeys(self.ids, self.status), self.curator)
+
+    def restore(self, store: PosterStore) -> None:
+        store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
 
 
 class GenresCommand(CurationCommand):
-    """Sets curator genres (``after``, fixed when the command is made); undo puts back each
-    poster's labels as they were."""
+    """Sets curator genres (``after``, fixed when the command is first done); undo puts
+    back each poster's labels as they were."""
 
     after: dict[int, list[str]]
 
-    def apply(self) -> None:
-        self.store.set_genres(self.after, self.curator)
+    def apply(self, store: PosterStore) -> None:
+        store.set_genres(self.after, self.curator)
 
-    def restore(self) -> None:
+    def restore(self, store: PosterStore) -> None:
         # ``None`` withdraws curator labels: an uncurated poster goes back to its source's.
-        self.store.set_genres({i: s["genres"] for i, s in self.before.items()}, self.curator)
+        store.set_genres({i: s["genres"] for i, s in self.before.items()}, self.curator)
 
 
 class ToggleGenreCommand(GenresCommand):
-    """Turn one genre on for all posters (off when all have it); the result is fixed here."""
+    """Turn one genre on for all posters (off when all have it); the result is fixed when
+    the command is first done."""
 
     def __init__(
-        self, store: PosterStore, ids: Sequence[int], genre: str, curator: str, notify: Notify
+        self, edits: EditQueue, ids: Sequence[int], genre: str, curator: str, notify: Notify
     ) -> None:
-        self.turn_on, self.after = store.genre_toggle(ids, genre)
-        sign = "+" if self.turn_on else "−"
-        text = f"{sign}{genre} on {plural(len(self.after), 'poster')}"
-        super().__init__(store, ids, curator, text, notify)
+        text = f"Toggle {genre} on {plural(len(dict.fromkeys(ids)), 'poster')}"
+        super().__init__(edits, ids, curator, text, notify)
         self.genre = genre
+        self.turn_on = True
+
+    def doing(self) -> str:
+        return f"Toggling {self.genre} on {plural(len(self.ids), 'poster')}"
+
+    def prepare(self, store: PosterStore) -> None:
+        super().prepare(store)
+        self.turn_on, self.after = store.genre_toggle(self.ids, self.genre)
+        sign = "+" if self.turn_on else "−"
+        self.title = f"{sign}{self.genre} on {plural(len(self.after), 'poster')}"
 
 
 class AcceptModelCommand(GenresCommand):
@@ -157,16 +232,19 @@ class AcceptModelCommand(GenresCommand):
     """
 
     def __init__(
-        self, store: PosterStore, after: Mapping[int, list[str]], curator: str, notify: Notify
+        self, edits: EditQueue, after: Mapping[int, list[str]], curator: str, notify: Notify
     ) -> None:
         self.after = dict(after)
         super().__init__(
-            store,
+            edits,
             list(self.after),
             curator,
             f"Accept the model on {plural(len(self.after), 'poster')}",
             notify,
         )
+
+    def doing(self) -> str:
+        return f"Accepting the model's genres on {plural(len(self.ids), 'poster')}"
 
 
 class SetSensitiveCommand(CurationCommand):
@@ -174,22 +252,26 @@ class SetSensitiveCommand(CurationCommand):
 
     def __init__(
         self,
-        store: PosterStore,
+        edits: EditQueue,
         ids: Sequence[int],
         reason: str | None,
         curator: str,
         notify: Notify,
     ) -> None:
         text = "Mark sensitive" if reason is not None else "Clear sensitive"
-        super().__init__(store, ids, curator, f"{text}: {plural(len(ids), 'poster')}", notify)
+        super().__init__(edits, ids, curator, f"{text}: {plural(len(ids), 'poster')}", notify)
         self.reason = reason
 
-    def apply(self) -> None:
-        self.store.set_sensitive(dict.fromkeys(self.ids, self.reason), self.curator)
+    def doing(self) -> str:
+        verb = "Marking" if self.reason is not None else "Clearing"
+        return f"{verb} {plural(len(self.ids), 'poster')} sensitive"
 
-    def restore(self) -> None:
+    def apply(self, store: PosterStore) -> None:
+        store.set_sensitive(dict.fromkeys(self.ids, self.reason), self.curator)
+
+    def restore(self, store: PosterStore) -> None:
         # A flag set without a reason (older data) comes back with a placeholder reason.
-        self.store.set_sensitive(
+        store.set_sensitive(
             {
                 i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
                 for i, s in self.before.items()
@@ -198,38 +280,67 @@ class SetSensitiveCommand(CurationCommand):
         )
 
 
-class SetDefaultCommand(CurationCommand):
-    """Make a poster its title's default (the previous default is remembered)."""
+class MakeDefaultCommand(CurationCommand):
+    """Make each poster its title's default and approve it, in one transaction (with
+    several posters of one title, the first one wins); undo puts back each title's previous
+    default and each poster's status."""
 
-    def __init__(self, store: PosterStore, poster_id: int, curator: str, notify: Notify) -> None:
-        super().__init__(store, [poster_id], curator, f"Make poster #{poster_id} default", notify)
-        self.poster_id = poster_id
-        self.title_id = store.get_poster(poster_id).title_id
-        self.previous = store.get_title(self.title_id).default_poster_id
+    def __init__(self, edits: EditQueue, ids: Sequence[int], curator: str, notify: Notify):
+        text = f"Make {plural(len(dict.fromkeys(ids)), 'poster')} default"
+        super().__init__(edits, ids, curator, text, notify)
+        self.title_of: dict[int, int] = {}  # chosen poster -> its title
+        self.previous: dict[int, int | None] = {}  # chosen poster -> its title's old default
+
+    def doing(self) -> str:
+        return f"Making {plural(len(self.ids), 'poster')} default"
+
+    def prepare(self, store: PosterStore) -> None:
+        chosen = {p.title_id: p.id for p in reversed(store.posters(self.ids))}
+        if not chosen:
+            raise StoreError(f"no poster with id {', '.join(map(str, self.ids[:5]))}")
+        self.ids = list(chosen.values())
+        self.title_of = {poster_id: title_id for title_id, poster_id in chosen.items()}
+        self.previous = {
+            poster_id: store.get_title(title_id).default_poster_id
+            for title_id, poster_id in chosen.items()
+        }
+        super().prepare(store)
+        self.title = f"Make {plural(len(self.ids), 'poster')} default"
 
     def touched(self) -> list[int]:
-        return [self.poster_id] + ([self.previous] if self.previous is not None else [])
+        return self.ids + [p for p in self.previous.values() if p is not None]
 
-    def apply(self) -> None:
-        self.store.set_default(self.poster_id, self.curator)
+    def apply(self, store: PosterStore) -> None:
+        # Savepoints inside the step's transaction: all of it lands, or none.
+        unapproved = [i for i in self.ids if self.before[i]["status"] != "approved"]
+        if unapproved:
+            store.set_status(dict.fromkeys(unapproved, "approved"), self.curator)
+        for poster_id in self.ids:
+            store.set_default(poster_id, self.curator)
 
-    def restore(self) -> None:
-        self.store.set_default(self.previous, self.curator, title_id=self.title_id)
+    def restore(self, store: PosterStore) -> None:
+        for poster_id in reversed(self.ids):
+            title_id = self.title_of[poster_id]
+            store.set_default(self.previous[poster_id], self.curator, title_id=title_id)
+        store.set_status({i: s["status"] for i, s in self.before.items()}, self.curator)
 
 
 class MarkReviewCommand(CurationCommand):
     """Put posters in the reviewer's queue; undo withdraws the marks."""
 
-    def __init__(self, store: PosterStore, ids: Sequence[int], curator: str, notify: Notify):
+    def __init__(self, edits: EditQueue, ids: Sequence[int], curator: str, notify: Notify):
         text = f"Mark {plural(len(ids), 'poster')} for review"
-        super().__init__(store, ids, curator, text, notify)
+        super().__init__(edits, ids, curator, text, notify)
         self.marks: list[int] = []
 
-    def apply(self) -> None:
-        self.marks = self.store.mark_needs_review(self.ids, self.curator)
+    def doing(self) -> str:
+        return f"Marking {plural(len(self.ids), 'poster')} for review"
 
-    def restore(self) -> None:
-        self.store.withdraw(self.marks, self.curator)
+    def apply(self, store: PosterStore) -> None:
+        self.marks = store.mark_needs_review(self.ids, self.curator)
+
+    def restore(self, store: PosterStore) -> None:
+        store.withdraw(self.marks, self.curator)
 
 
 class ReviewCommand(CurationCommand):
@@ -237,39 +348,55 @@ class ReviewCommand(CurationCommand):
     again (and puts an overridden poster's edits back)."""
 
     def __init__(
-        self, store: PosterStore, ids: Sequence[int], decision: str, curator: str, notify: Notify
+        self, edits: EditQueue, ids: Sequence[int], decision: str, curator: str, notify: Notify
     ) -> None:
-        waiting = list(store.pending_edits(ids))
-        verb = "Accept" if decision == "accepted" else "Override"
-        super().__init__(
-            store, waiting, curator, f"{verb} edits of {plural(len(waiting), 'poster')}", notify
-        )
+        self.verb = "Accept" if decision == "accepted" else "Override"
+        text = f"{self.verb} edits of {plural(len(dict.fromkeys(ids)), 'poster')}"
+        super().__init__(edits, ids, curator, text, notify)
         self.decision = decision
         self.decided: list[int] = []
 
-    def apply(self) -> None:
-        self.decided = self.store.review(self.ids, self.decision, self.curator)
+    def doing(self) -> str:
+        verb = "Accepting" if self.decision == "accepted" else "Overriding"
+        return f"{verb} edits of {plural(len(self.ids), 'poster')}"
 
-    def restore(self) -> None:
+    def prepare(self, store: PosterStore) -> None:
+        # Only the posters with edits waiting are reviewed (and come back on undo).
+        self.ids = list(store.pending_edits(self.ids))
+        super().prepare(store)
+        self.title = f"{self.verb} edits of {plural(len(self.ids), 'poster')}"
+
+    def apply(self, store: PosterStore) -> None:
+        self.decided = store.review(self.ids, self.decision, self.curator)
+
+    def restore(self, store: PosterStore) -> None:
         states = self.before if self.decision == "overridden" else None
-        self.store.undo_review(self.decided, self.curator, states)
+        store.undo_review(self.decided, self.curator, states)
 
 
 class RevertCommand(CurationCommand):
     """Put a poster back as it was right after one entry of its history."""
 
     def __init__(
-        self, store: PosterStore, poster_id: int, entry_id: int, curator: str, notify: Notify
+        self, edits: EditQueue, poster_id: int, entry_id: int, curator: str, notify: Notify
     ) -> None:
         text = f"Revert poster #{poster_id} to entry {entry_id}"
-        super().__init__(store, [poster_id], curator, text, notify)
-        self.after = {poster_id: store.state_after(poster_id, entry_id)}
+        super().__init__(edits, [poster_id], curator, text, notify)
+        self.poster_id, self.entry_id = poster_id, entry_id
+        self.after: dict[int, dict[str, Any]] = {}
 
-    def apply(self) -> None:
-        self.store.put_curation_state(self.after, self.curator)
+    def doing(self) -> str:
+        return f"Reverting poster #{self.poster_id}"
 
-    def restore(self) -> None:
-        self.store.put_curation_state(self.before, self.curator)
+    def prepare(self, store: PosterStore) -> None:
+        super().prepare(store)
+        self.after = {self.poster_id: store.state_after(self.poster_id, self.entry_id)}
+
+    def apply(self, store: PosterStore) -> None:
+        store.put_curation_state(self.after, self.curator)
+
+    def restore(self, store: PosterStore) -> None:
+        store.put_curation_state(self.before, self.curator)
 
 
 class SwapCommand(CatalogCommand):
@@ -285,11 +412,14 @@ class SwapCommand(CatalogCommand):
         self.after = after
         self.curator = curator
 
-    def apply(self) -> None:
-        self.put(self.before, self.after)
-
-    def restore(self) -> None:
-        self.put(self.after, self.before)
+    def run(self, forward: bool, what: str) -> None:
+        # A small write (one profile or view) on the GUI thread's store, done at once.
+        self.error = None
+        try:
+            self.put(*((self.before, self.after) if forward else (self.after, self.before)))
+        except PosterToolError as exc:
+            self.refused(exc, what, self.text())
+        self.done()
 
     def put(self, current: Any, state: Any) -> None:
         """Replace ``current`` by ``state`` in the catalog (one store call)."""
@@ -361,6 +491,9 @@ class ViewCommand(SwapCommand):
 class Editor(QObject):
     """Pushes curator edits onto one undo stack; the window calls it, never the store.
 
+    Poster edits (and their undo and redo) run in :attr:`edits`, in the order given; the
+    undo stack moves at once, the catalog and ``changed`` follow as each step lands.
+
     :param store: the GUI thread's store (set when a workspace opens)
     :param curator: the name written to the audit log
     """
@@ -378,134 +511,167 @@ class Editor(QObject):
         self.store: PosterStore = store  # type: ignore[assignment]
         self.curator = curator
         self.stack = QUndoStack(self)
+        self.edits = EditQueue(self)
         # The audit point of what the window shows: set when a workspace opens or the
         # window re-reads everything, moved on as other curators' edits are shown.
         self.point = 0
+        self._written: list[tuple[int, int]] = []  # audit ids this window wrote, (after, upto]
+        self._era = 0  # steps of an earlier catalog's commands land unheard
+        self._notify: Notify = partial(self._on_changed, self._era)
 
-    def _notify(self, ids: list[int]) -> None:
-        self.changed.emit(ids)
+    def open(self, workspace: Workspace, store: PosterStore) -> None:
+        """Edit the catalog of ``workspace`` from now on (``store``: the GUI thread's);
+        the edits still running on the previous one finish first."""
+        self.close()
+        self.store, self.edits.workspace = store, workspace
+        self.point = store.last_change()
+
+    def close(self) -> None:
+        """Let every edit submitted finish, then forget the undo history (its commands
+        belong to the catalog closing)."""
+        self.edits.wait()
+        self._era += 1
+        self._notify = partial(self._on_changed, self._era)
+        self._written.clear()
+        self.stack.clear()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a poster edit (or its undo or redo) is still running."""
+        return self.edits.busy
+
+    def mine(self, entry: AuditEntry) -> bool:
+        """Whether this window wrote ``entry`` (its edits landed through another
+        connection: the live feed must not show them as news)."""
+        return entry.curator == self.curator and any(
+            after < entry.id <= upto for after, upto in self._written
+        )
+
+    def _on_changed(self, era: int, ids: list[int]) -> None:
+        if era == self._era:
+            self.changed.emit(ids)
 
     def _push(self, command: CatalogCommand) -> None:
         # Told the failures of the first redo, and of every undo and redo later.
-        command.failed = partial(self._on_command_failed, command)
+        command.failed = partial(self._on_command_failed, self._era, command)
+        if isinstance(command, CurationCommand):
+            command.point = self.point  # the view the curator decided on
+            command.wrote = partial(self._on_command_wrote, self._era, command)
         self.stack.push(command)
 
-    def _on_command_failed(self, command: CatalogCommand, message: str) -> None:
+    def _on_command_wrote(self, era: int, command: CurationCommand, after: int, upto: int) -> None:
+        if era != self._era:
+            return
+        self._written.append((after, upto))
+        if command.title and shiboken6.isValid(command):
+            # The text read at the first step, e.g. "+Action on 3 posters": the undo and
+            # redo actions show it at once.
+            command.setText(command.title)
+            command.title = ""
+            self.stack.undoTextChanged.emit(self.stack.undoText())
+            self.stack.redoTextChanged.emit(self.stack.redoText())
+
+    def _on_command_failed(self, era: int, command: CatalogCommand, message: str) -> None:
+        if era != self._era:
+            return
         self.failed.emit(message)
+        if isinstance(command, CurationCommand):
+            self._drop(command)
         if isinstance(command.error, EditConflict):
             self.conflicted.emit()
 
-    def _build(self, factory: Callable[[], CurationCommand]) -> CurationCommand | None:
+    def _drop(self, command: CurationCommand) -> None:
+        """Take the obsolete ``command`` out of the stack, as Qt does with a step that
+        fails at once: move the index past it (Qt deletes an obsolete command it passes)
+        and back, without undoing or redoing the commands on the way."""
+        stack = self.stack
+        at = next((i for i in range(stack.count()) if stack.command(i) is command), None)
+        if at is None:
+            return
+        index = stack.index()
+        CatalogCommand.passing = True
         try:
-            command = factory()
-        except PosterToolError as exc:  # e.g. a poster deleted by another program
-            self.failed.emit(str(exc))
-            return None
-        command.point = self.point  # the view the curator decided on
-        return command
+            if at < index:
+                stack.setIndex(at)
+                stack.setIndex(index - 1)
+            else:
+                stack.setIndex(at + 1)
+                stack.setIndex(index)
+        finally:
+            CatalogCommand.passing = False
+
+    def read_after(
+        self, doing: str, read: Callable[[PosterStore], Any], deliver: Callable[[Any], object]
+    ) -> None:
+        """``deliver(read(store))`` once every edit submitted so far has landed; ``read``
+        runs in the edits' worker (a failure is said through ``failed``).
+
+        :param doing: what the read does, for the status bar if it takes long
+        """
+
+        def landed(value: object) -> None:
+            if isinstance(value, str):  # what went wrong, in words
+                self.failed.emit(value)
+            else:
+                deliver(value)
+
+        self.edits.submit(doing, read, landed)
+
+    def after_edits(self, done: Callable[[], object]) -> None:
+        """Call ``done`` once every edit submitted so far has landed."""
+        self.edits.submit("", lambda _store: None, lambda _value: done())
 
     def saw(self, point: int) -> None:
         """The window now shows the catalog as of audit point ``point`` (or later)."""
         self.point = max(self.point, point)
+        self._written = [(after, upto) for after, upto in self._written if upto > self.point]
 
     def set_status(self, ids: Sequence[int], status: str) -> None:
         """Approve / reject / reset the posters (one undo step)."""
-        if ids and (
-            cmd := self._build(
-                lambda: SetStatusCommand(self.store, ids, status, self.curator, self._notify)
-            )
-        ):
-            self._push(cmd)
+        if ids:
+            self._push(SetStatusCommand(self.edits, ids, status, self.curator, self._notify))
 
     def toggle_genre(self, ids: Sequence[int], genre: str) -> None:
         """Flip one genre on the posters (one undo step)."""
-        if ids and (
-            cmd := self._build(
-                lambda: ToggleGenreCommand(self.store, ids, genre, self.curator, self._notify)
-            )
-        ):
-            self._push(cmd)
+        if ids:
+            self._push(ToggleGenreCommand(self.edits, ids, genre, self.curator, self._notify))
 
     def accept_model(self, after: Mapping[int, list[str]]) -> int:
-        """Make the model's genres the curator's (one undo step); how many posters it took.
+        """Make the model's genres the curator's (one undo step); how many posters it takes.
 
         :param after: the curator genres each poster gets (``final_genres.accepted``)
         """
-        if (
-            after
-            and (
-                cmd := self._build(
-                    lambda: AcceptModelCommand(self.store, after, self.curator, self._notify)
-                )
-            )
-            and cmd.ids
-        ):
-            self._push(cmd)
-            return len(cmd.ids)
-        return 0
+        if after:
+            self._push(AcceptModelCommand(self.edits, after, self.curator, self._notify))
+        return len(after)
 
     def set_sensitive(self, ids: Sequence[int], reason: str | None) -> None:
         """Mark or clear the sensitive flag (one undo step)."""
-        if ids and (
-            cmd := self._build(
-                lambda: SetSensitiveCommand(self.store, ids, reason, self.curator, self._notify)
-            )
-        ):
-            self._push(cmd)
+        if ids:
+            self._push(SetSensitiveCommand(self.edits, ids, reason, self.curator, self._notify))
 
     def make_default(self, ids: Sequence[int]) -> None:
         """Make each poster its title's default and approve it (one undo step).
 
         With several posters of one title selected, the first one wins.
         """
-        posters = {p.title_id: p for p in reversed(self.store.posters(list(ids)))}
-        if not posters:
-            return
-        chosen = [p.id for p in posters.values()]
-        self.stack.beginMacro(f"Make {plural(len(chosen), 'poster')} default")
-        try:
-            unapproved = [p.id for p in posters.values() if p.status != "approved"]
-            if unapproved:
-                self.set_status(unapproved, "approved")
-            for poster_id in chosen:
-                if cmd := self._build(
-                    partial(SetDefaultCommand, self.store, poster_id, self.curator, self._notify)
-                ):
-                    self._push(cmd)
-        finally:
-            self.stack.endMacro()
+        if ids:
+            self._push(MakeDefaultCommand(self.edits, ids, self.curator, self._notify))
 
     def mark_review(self, ids: Sequence[int]) -> None:
         """Put the posters in the reviewer's queue (one undo step)."""
-        if ids and (
-            cmd := self._build(
-                lambda: MarkReviewCommand(self.store, ids, self.curator, self._notify)
-            )
-        ):
-            self._push(cmd)
+        if ids:
+            self._push(MarkReviewCommand(self.edits, ids, self.curator, self._notify))
 
-    def review(self, ids: Sequence[int], decision: str) -> int:
-        """Accept or override the waiting edits of the posters (one undo step); how many
-        posters had edits waiting."""
-        if (
-            ids
-            and (
-                cmd := self._build(
-                    lambda: ReviewCommand(self.store, ids, decision, self.curator, self._notify)
-                )
-            )
-            and cmd.ids
-        ):
-            self._push(cmd)
-            return len(cmd.ids)
-        return 0
+    def review(self, ids: Sequence[int], decision: str) -> None:
+        """Accept or override the waiting edits of the posters (one undo step; refused
+        when none of them has an edit waiting)."""
+        if ids:
+            self._push(ReviewCommand(self.edits, ids, decision, self.curator, self._notify))
 
     def revert_to(self, poster_id: int, entry_id: int) -> None:
         """Put a poster back as it was after a history entry (one undo step)."""
-        if cmd := self._build(
-            partial(RevertCommand, self.store, poster_id, entry_id, self.curator, self._notify)
-        ):
-            self._push(cmd)
+        self._push(RevertCommand(self.edits, poster_id, entry_id, self.curator, self._notify))
 
     def edit_profile(
         self, text: str, before: ProfileState | None, after: ProfileState | None

@@ -75,9 +75,7 @@ class AppContext(QObject):
         self.workspace, self.store = workspace, store
         self.thumbnails.clear()
         self.thumbnails.workspace = workspace
-        self.editor.store = store
-        self.editor.stack.clear()  # commands hold the old store
-        self.editor.point = store.last_change()
+        self.editor.open(workspace, store)  # (edits running on the old catalog finish)
         self.live.follow(workspace)
         self.workspace_changed.emit(workspace)
 
@@ -94,6 +92,6 @@ class AppContext(QObject):
     def close(self) -> None:
         """Close the store (after :meth:`stop_jobs`, once every part has let go of it)."""
         if self.store is not None:
-            self.editor.stack.clear()
+            self.editor.close()  # the edits submitted land first: nothing is lost
             self.store.close()
             self.store = None

@@ -42,6 +42,13 @@ class View(Protocol):
     def saw(self, point: int) -> None:
         """The window now shows the catalog as of ``point`` (or later)."""
 
+    def mine(self, entry: AuditEntry) -> bool:
+        """Whether the window itself wrote ``entry`` (and has shown it already)."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether an edit of the window's is still running (its entries are not known)."""
+
 
 def news(entries: list[AuditEntry], curator: str) -> str:
     """What other curators did, for the status bar: "Mina changed 3 posters" ("" if none)."""
@@ -93,8 +100,8 @@ class LiveFeed(QObject):
     def poll(self) -> None:
         """Read what was edited elsewhere, if anything was (cheap when nothing was)."""
         store, workspace = self.editor.store, self._workspace
-        if store is None or workspace is None or self._reading:
-            return
+        if store is None or workspace is None or self._reading or self.editor.busy:
+            return  # (after the window's own edit lands, its entries are known as its own)
         try:
             version = store.data_version()
             if version == self._version:
@@ -123,8 +130,13 @@ class LiveFeed(QObject):
             return  # another workspace opened meanwhile
         if len(entries) == PAGE:
             self._version = None  # more to read at the next poll
-        self.editor.saw(entries[-1].id)
-        self.changed.emit(changed_posters(entries))
+        last = entries[-1].id
+        # The window's own edits land through the editor's worker, another connection:
+        # they are shown already.
+        entries = [entry for entry in entries if not self.editor.mine(entry)]
+        self.editor.saw(last)
+        if ids := changed_posters(entries):
+            self.changed.emit(ids)
         if text := news(entries, self.editor.curator):
             self.announced.emit(text)
 

@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         self._retrain_dock: RetrainDock | None = None
         self._mistakes_dock: MistakesDock | None = None
         self._pool_has_focus = False
+        # What the status bar says a long edit is doing (None: a refusal is shown).
+        self._working: str | None = ""
         self._browsing: bool | None = None  # grid shown (True) or first-run guide (False)
         self._docks_shown: dict[QDockWidget, bool] = {}  # panels hidden by the guide
         self.act = Actions(self)
@@ -218,6 +220,7 @@ class MainWindow(QMainWindow):
         self.context.catalog_changed.connect(self._on_catalog_changed)
         self.context.scores_changed.connect(self._on_scores_changed)
         self.editor.failed.connect(self._on_editor_failed)
+        self.editor.edits.working.connect(self._on_edits_working)
         self.context.live.announced.connect(self.status.show_news)
         rescorer = self.context.rescorer
         rescorer.progressed.connect(self._on_rescorer_progressed)
@@ -365,6 +368,12 @@ class MainWindow(QMainWindow):
     def _on_export_triggered(self) -> None:
         from poster_tool.gui.files.export_dialog import ExportDialog
 
+        if self.editor.busy:  # what the export writes holds every edit the stack shows done
+            self.statusBar().showMessage("The export opens once the edits under way have landed…")
+            self.editor.edits.idle.connect(
+                self._on_export_triggered, Qt.ConnectionType.SingleShotConnection
+            )
+            return
         if self.workspace is not None:
             dialog = ExportDialog(self.workspace, self)
             dialog.exported.connect(self.editor.stack.setClean)  # clean after an export
@@ -437,8 +446,12 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         self.editor.set_status(ids, "approved")
         if ids:
-            # Say when what goes out is not simply the official genres.
-            self._apply_rule(ids, export_outlook, self._on_approved_outlook)
+            # Say when what goes out is not simply the official genres (once approved).
+            self.editor.read_after(
+                "Working out what the export gets",
+                partial(export_outlook, ids=ids),
+                partial(self._on_approved_outlook, ids),
+            )
 
     def _on_approved_outlook(self, ids: list[int], outlook: tuple[int, int]) -> None:
         held, model = outlook
@@ -491,6 +504,22 @@ class MainWindow(QMainWindow):
         # Refused edits and failed undo/redo steps (a poster changed by another program):
         # said where the curator looks while editing, without a dialog to dismiss.
         self.statusBar().showMessage(f"Not done: {message}", 20_000)
+        if self.editor.busy:
+            self._working = None  # (see _on_edits_working)
+
+    def _on_edits_working(self, doing: str) -> None:
+        # A long edit is said while it runs ("Approving 20,000 posters…"), then cleared
+        # unless another message (the edit's outcome) has taken its place.  A refusal
+        # stays readable: the queue says nothing more until it is empty.
+        bar = self.statusBar()
+        if self._working is None:
+            self._working = None if doing else ""
+            return
+        if doing:
+            bar.showMessage(doing)
+        elif bar.currentMessage() == self._working:
+            bar.clearMessage()
+        self._working = doing
 
     def _on_accept_model_triggered(self) -> None:
         ids = list(dict.fromkeys(self.selected_ids()))
@@ -500,6 +529,9 @@ class MainWindow(QMainWindow):
 
     def _on_accepted(self, ids: list[int], after: dict[int, list[str]]) -> None:
         taken = self.editor.accept_model(after)
+        self.editor.after_edits(partial(self._on_accept_landed, ids, taken))
+
+    def _on_accept_landed(self, ids: list[int], taken: int) -> None:
         self.statusBar().showMessage(
             f"The model's genres are now the curator's on {taken} of {len(ids)} posters"
             + ("" if taken == len(ids) else " (the others are not scored yet)")
@@ -520,13 +552,20 @@ class MainWindow(QMainWindow):
         ids = self.selected_ids()
         if ids and (reason := ask_reason(self, len(ids))):
             self.editor.set_sensitive(ids, reason)
-            titles = curation.sensitive_defaults(self.store, ids) if self.store else []
-            if titles:
-                self.statusBar().showMessage(
-                    f"{curation.titles_line(titles)}: the default poster is now sensitive "
-                    "and never shown. Make another poster of the title the default (D).",
-                    15_000,
-                )
+            # Read once the edit has landed (after it, in the edits' worker).
+            self.editor.read_after(
+                "Looking for default posters among them",
+                partial(curation.sensitive_defaults, ids=ids),
+                self._on_sensitive_defaults,
+            )
+
+    def _on_sensitive_defaults(self, titles: list[str]) -> None:
+        if titles:
+            self.statusBar().showMessage(
+                f"{curation.titles_line(titles)}: the default poster is now sensitive "
+                "and never shown. Make another poster of the title the default (D).",
+                15_000,
+            )
 
     def _on_clear_sensitive_triggered(self) -> None:
         self.editor.set_sensitive(self.selected_ids(), None)
@@ -878,6 +917,9 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
+        if self.editor.busy:  # closing waits for them: nothing lost, nothing half-written
+            self.statusBar().showMessage("Finishing the edits under way before closing…")
+            self.statusBar().repaint()
         self.context.stop_jobs()
         self._panels_timer.stop()
         if self.store is not None:

@@ -95,6 +95,12 @@ def window(qtbot, catalog, settings) -> MainWindow:
     return win
 
 
+def landed(qtbot, win: MainWindow) -> None:
+    """Wait until the window's poster edits (and their undo and redo), which run in the
+    editor's worker, have landed and been shown."""
+    qtbot.waitUntil(lambda: not win.editor.busy, timeout=10_000)
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_dialog(qapp):
     """A modal dialog that a test did not answer would wait for a click forever (a hung CI

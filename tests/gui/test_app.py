@@ -18,6 +18,7 @@ from poster_tool.gui.common.dialogs import JobDialog
 from poster_tool.gui.files import flows
 from poster_tool.gui.main_window import MainWindow
 from poster_tool.gui.settings import Settings
+from tests.gui.conftest import landed
 from tests.synthetic import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,4 +225,5 @@ def test_a_workspace_whose_catalog_cannot_be_opened_leaves_the_open_one_working(
     assert win.workspace.root == catalog.workspace.root and win.model.rowCount() == rows
     poster_id = win.model.poster_id(0)
     win.editor.set_status([poster_id], "rejected")  # the open catalog still takes edits
+    landed(qtbot, win)
     assert catalog.store.get_poster(poster_id).status == "rejected"

@@ -9,6 +9,7 @@ from poster_tool.core.catalog import engine_sqlite
 from poster_tool.gui import main_window
 from poster_tool.gui.grid import poster_model
 from poster_tool.gui.main_window import MainWindow
+from tests.gui.conftest import landed
 
 UNDO, REDO = (
     Qt.KeyboardModifier.ControlModifier,
@@ -18,6 +19,7 @@ UNDO, REDO = (
 
 def key(qtbot, win: MainWindow, k: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(win.grid, k, modifier)
+    landed(qtbot, win)
 
 
 def selected(win: MainWindow) -> int:
@@ -156,6 +158,7 @@ def test_the_detail_panel_toggle_edits_the_selection(qtbot, window, catalog) -> 
     poster_id = selected(window)
     row = window.detail.rows["Western"]  # no number key: only the panel toggles it
     row.check.click()  # (scrolled out of view in the small test window, so no mouseClick)
+    landed(qtbot, window)
     assert "Western" in catalog.store.get_poster(poster_id).genres
     assert row.check.checkState() == Qt.CheckState.Checked
 
@@ -171,9 +174,11 @@ def test_the_pool_shows_the_title_and_its_buttons_act_on_its_selection(
     pool_sel = window.pool.view.selectionModel()
     pool_sel.select(window.pool.model.index(2), QItemSelectionModel.SelectionFlag.ClearAndSelect)
     qtbot.mouseClick(window.pool.reject, Qt.MouseButton.LeftButton)
+    landed(qtbot, window)
     assert catalog.store.get_poster(window.pool.model.poster_id(2)).status == "rejected"
     pool_sel.select(window.pool.model.index(1), QItemSelectionModel.SelectionFlag.ClearAndSelect)
     qtbot.mouseClick(window.pool.make_default, Qt.MouseButton.LeftButton)
+    landed(qtbot, window)
     title = catalog.store.get_title(catalog.store.get_poster(alien[0]).title_id)
     assert title.default_poster_id == window.pool.model.poster_id(0)  # default sorts first
     assert "default #" in window.pool.note.text()

@@ -12,6 +12,7 @@ from poster_tool.core.exchange.export import export
 from poster_tool.core.progress import run_job
 from poster_tool.gui.grid.poster_model import VerdictRole
 from poster_tool.gui.main_window import MainWindow
+from tests.gui.conftest import landed
 
 UNDO = Qt.KeyboardModifier.ControlModifier
 
@@ -82,6 +83,7 @@ def test_a_doubted_official_genre_holds_the_poster_and_the_window_says_so(
     verdict = window.model.index(window.model.row_of(parasite)).data(VerdictRole)
     assert verdict.doubted == ("Thriller",)  # the card draws that chip red
     qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    landed(qtbot, window)
     assert "held back from the export for review" in window.statusBar().currentMessage()
     assert exported_genres(catalog, tmp_path, parasite) is None  # approved, yet held
 
@@ -92,6 +94,7 @@ def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
     parasite = catalog.posters["Parasite"][0]
     select(qtbot, window, parasite)
     qtbot.keyClick(window.grid, Qt.Key.Key_M)
+    landed(qtbot, window)
     poster = catalog.store.get_poster(parasite)
     # The doubted Thriller goes, the suggested Comedy comes in, Drama stays.
     assert poster.curated and poster.genres == ("Drama", "Comedy")
@@ -105,6 +108,7 @@ def test_m_accepts_the_models_genres_in_one_undoable_audited_step(
         ("Comedy", "curator"),
     ]
     qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
+    landed(qtbot, window)
     assert not catalog.store.get_poster(parasite).curated
 
 
@@ -129,12 +133,15 @@ def test_a_large_selection_is_worked_out_off_the_gui_thread_with_the_same_outcom
     qtbot.waitUntil(lambda: "held for review" in fact(window, "Exports as"))
     assert "Comedy 1/2" in fact(window, "Exports as")
     qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    landed(qtbot, window)
     qtbot.waitUntil(lambda: "1 held back" in window.statusBar().currentMessage())
     assert catalog.store.get_poster(alien).status == "approved"
     qtbot.keyClick(window.grid, Qt.Key.Key_M)
+    landed(qtbot, window)
     qtbot.waitUntil(lambda: "curator's on 2 of 2" in window.statusBar().currentMessage())
     assert catalog.store.get_poster(parasite).genres == ("Drama", "Comedy")
     assert catalog.store.get_poster(alien).genres == ("Horror", "Sci-Fi")
     assert window.editor.stack.count() == 2  # each key one undo step
     qtbot.keyClick(window.grid, Qt.Key.Key_Z, UNDO)
+    landed(qtbot, window)
     assert not catalog.store.get_poster(parasite).curated

@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 
 from poster_tool.gui.loupe.loupe_dialog import LoupeDialog
 from poster_tool.gui.main_window import MainWindow
+from tests.gui.conftest import landed
 
 
 def open_loupe(qtbot, win: MainWindow, key: Qt.Key) -> LoupeDialog:
@@ -74,10 +75,12 @@ def test_compare_shows_a_pool_at_one_scale_and_d_makes_the_current_one_default(
     qtbot.mouseClick(dialog.views[2], Qt.MouseButton.LeftButton)
     assert dialog.current == 2
     qtbot.keyClick(dialog.views[2], Qt.Key.Key_D)
+    landed(qtbot, window)
     assert catalog.store.get_title(catalog.store.get_poster(alien[2]).title_id).default_poster_id
     assert catalog.store.get_poster(alien[2]).is_default
     assert "★ default" in dialog.captions[2].text()
     window.editor.stack.undo()
+    landed(qtbot, window)
     assert not catalog.store.get_poster(alien[2]).is_default
     assert "★ default" not in dialog.captions[2].text()
 

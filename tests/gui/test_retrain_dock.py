@@ -17,6 +17,7 @@ from poster_tool.gui.common.workers import JobWorker, start
 from poster_tool.gui.retrain import train_dialog
 from poster_tool.gui.retrain.train_dialog import RetrainDock
 from tests.gui import retrain_workspace as rw
+from tests.gui.conftest import landed
 from tests.gui.retrain_workspace import trained_fixture, ws_fixture  # noqa: F401
 
 RUN_MS = 90_000  # a tiny run takes seconds; CI machines are slow and shared
@@ -177,6 +178,7 @@ def test_edits_during_a_run_are_kept_and_count_in_the_next_run(qtbot, ws, settin
         dock.start()
         qtbot.waitUntil(lambda: dock._epochs_seen >= 1, timeout=RUN_MS)
         win.editor.toggle_genre([poster_id], "Action")  # an edit while the run works
+        landed(qtbot, win)
     first = dock.candidate.result
     with workspace.store() as store:
         assert "Action" in store.get_poster(poster_id).genres  # the edit is saved

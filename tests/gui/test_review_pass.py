@@ -10,6 +10,7 @@ from poster_tool.core.catalog import audit
 from poster_tool.core.personalize.profiles import create_profile, get_profile, update_profile
 from poster_tool.gui.review.agreement_dialog import AgreementDialog
 from poster_tool.gui.review.review_dock import period_start
+from tests.gui.conftest import landed
 from tests.gui.test_curation import key, selected
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -24,11 +25,13 @@ def test_mark_then_accept_with_one_key_and_undo(qtbot, window, catalog) -> None:
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 1)
     assert dock.tree.topLevelItem(0).text(2) == f"#{poster}"
     qtbot.keyClick(dock.tree, Qt.Key.Key_Y)  # accept
+    landed(qtbot, window)
     assert catalog.store.review_queue() == []
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 0)
     assert dock.summary.text().startswith("0 edits")
     assert catalog.store.audit_log(poster, limit=1)[0].after == "accepted"
     window.editor.stack.undo()
+    landed(qtbot, window)
     assert [e.poster_id for e in catalog.store.review_queue()] == [poster]
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 1)
 
@@ -42,6 +45,7 @@ def test_override_key_puts_the_curators_edit_back(qtbot, window, catalog) -> Non
     dock = window.review_dock
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 1)
     qtbot.keyClick(dock.tree, Qt.Key.Key_O)
+    landed(qtbot, window)
     assert catalog.store.get_poster(poster).genres == before
     assert window.editor.stack.undoText().startswith("Override edits of 1 poster")
 
@@ -63,10 +67,12 @@ def test_history_lists_the_selection_and_reverts_to_a_point(qtbot, window, catal
     assert dock.tree.topLevelItem(0).text(1) == "tester"
     dock.tree.setCurrentItem(dock.tree.topLevelItem(2))  # right after approving
     qtbot.keyClick(dock.tree, Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
+    landed(qtbot, window)
     reverted = catalog.store.get_poster(poster)
     assert (reverted.status, reverted.genres) == ("approved", genres)
     qtbot.waitUntil(lambda: dock.tree.topLevelItemCount() == 5)  # the revert's two entries
     window.editor.stack.undo()
+    landed(qtbot, window)
     assert catalog.store.get_poster(poster).status == "rejected"
 
 

@@ -11,6 +11,7 @@ from poster_tool.core.records import PosterQuery
 from poster_tool.gui.common.dialogs import GUIDE
 from poster_tool.gui.grid import saved_views
 from poster_tool.gui.main_window import MainWindow
+from tests.gui.conftest import landed
 from tests.gui.test_filters import choose, shown, titles_shown
 from tests.gui.test_filters import window as window  # noqa: PLC0414 - the fixture
 
@@ -70,6 +71,7 @@ def test_curator_and_days_of_the_last_edit(qtbot, window, catalog) -> None:
     assert power.curator.count() == 1  # nobody has edited yet
     window.grid.select_row(window.model.row_of(alien))
     window.act.approve.trigger()  # by "tester", today
+    landed(qtbot, window)
     qtbot.waitUntil(lambda: power.curator.findData("tester") > 0)  # a choice once counted
     choose(power.curator, "tester")
     assert shown(window) == [alien]

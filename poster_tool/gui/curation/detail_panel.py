@@ -4,6 +4,7 @@ model's score and a toggle.  With several posters selected, toggles show all/som
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import PosterToolError
-from poster_tool.core.final_genres import verdicts
+from poster_tool.core.final_genres import chunks, verdicts
 from poster_tool.core.suggestions import disagreements, uncertainty_words
 from poster_tool.core.taxonomy import GENRES
 from poster_tool.gui.actions import GENRE_KEYS
@@ -251,15 +252,41 @@ class DetailPanel(QWidget):
         """Show these posters (the first one's picture and facts when several)."""
         self.ids = list(ids)
         self._asked += 1
+        path = self.store.path if self.store is not None else ":memory:"
+        if len(self.ids) > RULE_AT_ONCE and path != ":memory:":
+            # Reading 20,000 records takes a second or more (after Ctrl+A, after each edit
+            # of them): a worker reads them with its own store, the panel shows them then.
+            asked, wanted = self._asked, self.ids
+
+            def run() -> Selection:
+                with PosterStore(path) as own:
+                    return selection(own, wanted)
+
+            worker = CallWorker(run)
+            worker.signals.result.connect(partial(self._on_selection_read, asked))
+            worker.signals.error.connect(partial(self._on_selection_failed, asked))
+            start(worker)
+            return
         try:
-            posters = self.store.posters(self.ids) if self.store is not None else []
+            found = selection(self.store, self.ids) if self.store is not None else NOTHING
         except PosterToolError:
-            posters = []
+            found = NOTHING
+        self._show(found)
+
+    def _on_selection_read(self, asked: int, found: Selection) -> None:
+        # Else the panel shows something newer meanwhile (or its catalog has closed).
+        if asked == self._asked and self.store is not None:
+            self._show(found)
+
+    def _on_selection_failed(self, asked: int, _message: str) -> None:
+        self._on_selection_read(asked, NOTHING)  # e.g. posters removed by another program
+
+    def _show(self, found: Selection) -> None:
         self._clear_facts()
-        enabled = bool(posters)
+        first = found.first
         for row in self.rows.values():
-            row.setEnabled(enabled)
-        if not posters:
+            row.setEnabled(first is not None)
+        if first is None:
             self.heading.setText("Nothing selected")
             self.subheading.setText("Select a poster in the grid to see and edit its labels.")
             self.picture.set_pixmap(None, "")
@@ -267,12 +294,11 @@ class DetailPanel(QWidget):
             for row in self.rows.values():
                 row.show_state(Qt.CheckState.Unchecked, "", None, False)
             return
-        first = posters[0]
         self._show_picture(first)
-        if len(posters) == 1:
+        if len(found.ids) == 1:
             self._show_one(first)
         else:
-            self._show_many(posters)
+            self._show_many(found)
 
     def refresh(self) -> None:
         """Show the same posters again (after an edit)."""
@@ -339,19 +365,16 @@ class DetailPanel(QWidget):
                 bool(label and label.positive),
             )
 
-    def _show_many(self, posters: list[Poster]) -> None:
+    def _show_many(self, found: Selection) -> None:
         assert self.store is not None  # show_ids found these posters in it
-        self.heading.setText(f"{len(posters)} posters selected")
-        titles = len({p.title_id for p in posters})
+        ids, titles = found.ids, found.titles
+        self.heading.setText(f"{len(ids)} posters selected")
         self.subheading.setText(
             f"from {titles} title{'s' if titles != 1 else ''} — "
             "edits apply to all of them (one undo step)"
         )
-        statuses = Counter(p.status for p in posters)
-        self._fact("Status", ", ".join(f"{n} {s}" for s, n in statuses.most_common()))
-        curated = sum(p.curated for p in posters)
-        self._fact("Curated", f"{curated} of {len(posters)}")
-        ids = [p.id for p in posters]
+        self._fact("Status", ", ".join(f"{n} {s}" for s, n in found.statuses.most_common()))
+        self._fact("Curated", f"{found.curated} of {len(ids)}")
         self._exports_as = self._fact("Exports as", "working it out…")
         path = self.store.path
         if len(ids) <= RULE_AT_ONCE or path == ":memory:":
@@ -444,14 +467,49 @@ class DetailPanel(QWidget):
                 pass
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What the panel shows of the posters selected: the first one's record and counts."""
+
+    first: Poster | None
+    ids: list[int]  # those found in the catalog
+    titles: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    curated: int = 0
+
+
+NOTHING = Selection(None, [])
+
+
+def selection(store: PosterStore, ids: list[int]) -> Selection:
+    """Read :class:`Selection` of ``ids``, a chunk of records at a time (a worker holding
+    100,000 records at once made the garbage collector hold up the window)."""
+    first: Poster | None = None
+    found: list[int] = []
+    titles: set[int] = set()
+    statuses: Counter[str] = Counter()
+    curated = 0
+    for chunk in chunks(ids):
+        posters = store.posters(list(chunk))
+        first = first or (posters[0] if posters else None)
+        found += [p.id for p in posters]
+        titles.update(p.title_id for p in posters)
+        statuses.update(p.status for p in posters)
+        curated += sum(p.curated for p in posters)
+    return Selection(first, found, len(titles), statuses, curated)
+
+
 def outlook(store: PosterStore, ids: list[int]) -> tuple[dict[str, Counter[str]], int]:
     """Per genre, how many of ``ids`` it goes out on by chip kind; and how many are held."""
-    found = verdicts(store, ids).values()
     kinds: dict[str, Counter[str]] = {}
-    for verdict in found:
-        for g in verdict.genres:
-            kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
-    return kinds, sum(v.held for v in found)
+    held = 0
+    for chunk in chunks(ids):  # a chunk's verdicts at a time (see final_genres.CHUNK)
+        found = verdicts(store, chunk).values()
+        for verdict in found:
+            for g in verdict.genres:
+                kinds.setdefault(g.genre, Counter())[CHIP_KIND[g.provenance]] += 1
+        held += sum(v.held for v in found)
+    return kinds, held
 
 
 def exports_as_line(kinds: dict[str, Counter[str]], total: int, held: int) -> str:

@@ -160,7 +160,7 @@ class PoolPanel(QWidget):
 
     def refresh(self, poster_ids: list[int]) -> None:
         """Re-read edited posters when they belong to the pool shown."""
-        if any(self.model.row_of(i) is not None for i in poster_ids):
+        if self.model.held(poster_ids):
             self.show_title(self.title_id, keep_selection=True)
 
     def _on_view_selection_changed(self) -> None:
