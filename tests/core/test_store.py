@@ -154,6 +154,31 @@ def test_search_text_with_like_wildcards_matches_them_literally(catalog) -> None
     assert store.query_ids(PosterQuery(text="100_")) == []  # "_" is no wildcard
 
 
+def test_a_search_pages_in_sort_order_whether_its_titles_are_few_or_many(fresh_store) -> None:
+    """A word in 1 title of 10 makes a page walk the sort's order; one title of 300 is read
+    by its posters. Both give each page of the full result, in order."""
+    store = fresh_store
+    n = 0
+    for i in range(300):
+        name = f"River {i}" if i % 10 == 3 else f"Lake {i:03d}"
+        title, _ = store.upsert_title(TitleIn(f"csv:{i}", name, 1950 + i % 70))
+        for _ in range(2):
+            n += 1
+            add(store, title, n)
+    store.set_status({i: "approved" for i in range(1, n + 1, 3)}, "ann")
+    for text, matches in (("river", 60), ("lake 042", 2), ("zzz", 0)):
+        for sort in ("title", "id", "newest", "uncertain"):
+            for status in (None, "approved"):
+                q = PosterQuery(text=text, sort=sort, status=status)
+                every = store.query_ids(q, 0, -1)
+                assert len(every) == (matches if status is None else len(every))
+                assert store.query_ids(q, 0, 7) == every[:7], (text, sort, status)
+                assert store.query_ids(q, 7, 7) == every[7:14], (text, sort, status)
+                assert store.count(q) == len(every)
+    names = {p.title_name for p in store.posters(store.query_ids(PosterQuery(text="river")))}
+    assert names == {f"River {i}" for i in range(3, 300, 10)}
+
+
 def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
     store, _, horror, ids = catalog
     store.set_status({ids[2]: "approved"}, "ann")

@@ -44,6 +44,27 @@ def test_the_first_page_comes_at_once_and_a_worker_reads_the_rest(
     assert sorted(model.index(r).data(PosterIdRole) for r in range(8)) == sorted(catalog.all_ids)
 
 
+def test_a_first_page_too_slow_to_wait_for_is_shown_before_the_rest_is_read(
+    catalog, small_pages, qtbot, monkeypatch
+) -> None:
+    monkeypatch.setattr(PosterModel, "_first_page", lambda *_: None)  # over FIRST_PAGE_S
+    model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
+    inserted: list[tuple[int, int, bool]] = []
+    model.rowsInserted.connect(
+        lambda _p, first, last: inserted.append((first, last, model.counting))
+    )
+    model.set_query(PosterQuery())
+    assert model.rowCount() == 0
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        pass
+    # The page first, while the worker still reads; then the other five, all counted.
+    assert inserted == [(0, 2, True), (3, 7, False)]
+    names = [model.index(r).data(PosterRole).title_name for r in range(8)]
+    assert names == sorted(names, key=str.casefold)
+    assert sorted(model.index(r).data(PosterIdRole) for r in range(8)) == sorted(catalog.all_ids)
+
+
 def test_data_roles_describe_the_poster(catalog) -> None:
     parasite = catalog.posters["Parasite"][0]
     catalog.store.write_model_scores(

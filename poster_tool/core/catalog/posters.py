@@ -32,6 +32,11 @@ _SORTS = {
 
 _NO_LIMIT = 2**63 - 1  # the largest LIMIT both engines take
 
+# A page of at most _WALK_PAGE posters of a search matching at least _WALK_SHARE of the
+# titles walks the sort's index: it meets a page of matches within ~100 pages' worth of rows.
+_WALK_PAGE = 1000
+_WALK_SHARE = 0.01
+
 # The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
 _YES_NO = {"sensitive": "p.sensitive = 1", "reviewed": REVIEWED_SQL.format(poster="p.id")}
 
@@ -236,14 +241,14 @@ class PosterRows(LabelRows):
         ]
         return self.posters(ids)
 
-    def _where(self, q: PosterQuery) -> tuple[str, list[Any]]:
+    def _where(self, q: PosterQuery, page: bool = False) -> tuple[str, list[Any]]:
+        """The conditions of ``q``; ``page``: for one page in the sort's order."""
         clauses: list[str] = []
         params: list[Any] = []
         if q.text.strip():
-            clauses.append(
-                "p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\')"
-            )
-            params.append(f"%{like_escaped(fold(q.text))}%")
+            clause, more = self._title_match(q.text, page)
+            clauses.append(clause)
+            params += more
         if q.status:
             clauses.append("p.status = ?")
             params.append(q.status)
@@ -294,10 +299,29 @@ class PosterRows(LabelRows):
             params.append((_day(q.edited_to) + timedelta(days=1)).isoformat())
         return (" AND ".join(clauses) or "TRUE"), params
 
+    def _title_match(self, text: str, page: bool) -> tuple[str, list[Any]]:
+        """The posters of the titles whose name holds ``text``. The titles are found first
+        (a scan of the titles alone), so no match costs nothing more. When they are many,
+        a page walks the sort's index and stops once it is full; the unary ``+`` keeps
+        SQLite off the title index, which would gather and sort every match first (0.1 s
+        for a common word at a million posters)."""
+        titles = [
+            r[0]
+            for r in self._rows(
+                "SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\'",
+                [f"%{like_escaped(fold(text))}%"],
+            )
+        ]
+        clause, params = in_clause("p.title_id", titles)
+        all_titles = self._scalar("SELECT max(id) FROM titles") or 1
+        if page and len(titles) >= _WALK_SHARE * all_titles and self.dialect == "sqlite":
+            clause = "+" + clause
+        return clause, params
+
     def query_ids(self, q: PosterQuery, offset: int = 0, limit: int = 100) -> list[int]:
         """One page of poster ids matching ``q``, in its sort order (a negative ``limit``:
         every id from ``offset`` on)."""
-        where, params = self._where(q)
+        where, params = self._where(q, page=0 <= limit <= _WALK_PAGE)
         order = _SORTS.get(q.sort)
         if order is None:
             raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")

@@ -187,9 +187,14 @@ class PosterModel(QAbstractListModel):
         def rest() -> array[int]:
             # Stopped mid-scan when the curator has moved on to another filter.
             with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
+                if not first:  # the first page was too slow to wait for: it is shown first
+                    page = store.query_ids(query, 0, ID_PAGE)
+                    shown.update(page)
+                    worker.emit("progress", array("q", page))
                 return array("q", (i for i in store.query_ids(query, 0, -1) if i not in shown))
 
         worker = self._loader = CallWorker(rest)
+        self._loader.signals.progress.connect(self._on_loader_page)
         self._loader.signals.result.connect(self._on_loader_result)
         self._loader.signals.error.connect(self._on_loader_error)
         start(self._loader)
@@ -202,6 +207,13 @@ class PosterModel(QAbstractListModel):
     def _current_loader(self) -> bool:
         # A superseded worker's result is for an older query: dropped.
         return self._loader is not None and self.sender() is self._loader.signals
+
+    def _on_loader_page(self, page: array[int]) -> None:
+        if self._current_loader() and page:
+            self.beginInsertRows(QModelIndex(), 0, len(page) - 1)  # inclusive
+            self._ids.extend(page)
+            self._rows.update((poster_id, row) for row, poster_id in enumerate(page))
+            self.endInsertRows()
 
     def _on_loader_result(self, rest: array[int]) -> None:
         if self._current_loader():
