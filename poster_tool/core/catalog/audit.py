@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from poster_tool.core.catalog.connection import Connection, in_clause, now
@@ -38,17 +38,31 @@ class AuditLog(Connection):
         after: object,
     ) -> None:
         """Append one entry to the audit log (call inside the transaction of the change)."""
-        self._run(
+        self.audit_many(curator, action, [(poster_id, title_id, before, after)])
+
+    def audit_many(
+        self,
+        curator: str,
+        action: str,
+        entries: Iterable[tuple[int | None, int | None, object, object]],
+    ) -> None:
+        """Append the entries ``(poster id, title id, before, after)`` of one edit, stamped
+        alike, in one statement (call inside the transaction of the change)."""
+        stamp = now()
+        self._many(
             "INSERT INTO audit_log(at, curator, action, poster_id, title_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                now(),
-                curator,
-                action,
-                poster_id,
-                title_id,
-                json.dumps(before, ensure_ascii=False),
-                json.dumps(after, ensure_ascii=False),
+                (
+                    stamp,
+                    curator,
+                    action,
+                    poster_id,
+                    title_id,
+                    json.dumps(before, ensure_ascii=False),
+                    json.dumps(after, ensure_ascii=False),
+                )
+                for poster_id, title_id, before, after in entries
             ],
         )
 

@@ -56,15 +56,18 @@ class CuratorEdits(PosterRows, ChangeFeed):
         with self.transaction():
             self._require_posters(changes)
             before = self.curation_state(list(changes))
-            for poster_id, status in changes.items():
-                old = before[poster_id]["status"]
-                if old == status:
-                    continue
-                self._run(
-                    "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
-                    [status, now(), poster_id],
-                )
-                self.audit(curator, "status", poster_id, None, old, status)
+            changed = [
+                (poster_id, before[poster_id]["status"], status)
+                for poster_id, status in changes.items()
+                if before[poster_id]["status"] != status
+            ]
+            # One statement for all: a large edit spends its time in SQLite, not in Python.
+            stamp = now()
+            self._many(
+                "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
+                [(status, stamp, poster_id) for poster_id, _, status in changed],
+            )
+            self.audit_many(curator, "status", [(i, None, old, new) for i, old, new in changed])
 
     def set_genres(self, changes: Mapping[int, Sequence[str] | None], curator: str) -> None:
         """Set each poster's curator genres, audited.
@@ -82,38 +85,36 @@ class CuratorEdits(PosterRows, ChangeFeed):
             labelled_by = dict(
                 self._rows(f"SELECT id, curated_by FROM posters WHERE {where}", params)
             )
-            stamp = now()
+            changed = []
             for poster_id, genres in changes.items():
                 new = None if genres is None else ordered(genres)
                 old = before[poster_id]["genres"]
                 # Another curator giving the same genres is recorded: it is their labelling
                 # too, which agreement between curators counts.
-                if old == new and (new is None or labelled_by[poster_id] == curator):
-                    continue
-                self._run(
-                    "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
-                    [poster_id],
-                )
-                if new is None:
-                    self._run(
-                        "UPDATE posters SET curated_at = NULL, curated_by = NULL, "
-                        "updated_at = ? WHERE id = ?",
-                        [stamp, poster_id],
-                    )
-                else:
-                    self._many(
-                        "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
-                        "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
-                        [(poster_id, g, curator, stamp) for g in new],
-                    )
-                    self._run(
-                        "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? "
-                        "WHERE id = ?",
-                        [stamp, curator, stamp, poster_id],
-                    )
-                self.audit(curator, "genres", poster_id, None, old, new)
-                self.refresh_genre_mask([poster_id])
-                self.refresh_disagreement(poster_id)
+                if old != new or (new is not None and labelled_by[poster_id] != curator):
+                    changed.append((poster_id, old, new))
+            ids = [poster_id for poster_id, _, _ in changed]
+            stamp = now()
+            self._many(
+                "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
+                [(poster_id,) for poster_id in ids],
+            )
+            self._many(
+                "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
+                "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
+                [(i, g, curator, stamp) for i, _, new in changed for g in new or ()],
+            )
+            self._many(  # withdrawn (None): no longer curated
+                "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? WHERE id = ?",
+                [
+                    (None, None, stamp, i) if new is None else (stamp, curator, stamp, i)
+                    for i, _, new in changed
+                ],
+            )
+            self.audit_many(curator, "genres", [(i, None, old, new) for i, old, new in changed])
+            if ids:
+                self.refresh_genre_mask(ids)
+                self.refresh_disagreements(ids)
 
     def genre_toggle(self, ids: Sequence[int], genre: str) -> tuple[bool, dict[int, list[str]]]:
         """What flipping one genre gives each poster (nothing written): on for all unless
@@ -137,17 +138,18 @@ class CuratorEdits(PosterRows, ChangeFeed):
         with self.transaction():
             self._require_posters(changes)
             before = self.curation_state(list(changes))
+            changed = []
             for poster_id, reason in changes.items():
-                old = before[poster_id]["sensitive"]
                 new = None if reason is None else reason.strip()
-                if old == new:
-                    continue
-                self._run(
-                    "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
-                    "WHERE id = ?",
-                    [int(new is not None), new, now(), poster_id],
-                )
-                self.audit(curator, "sensitive", poster_id, None, old, new)
+                if before[poster_id]["sensitive"] != new:
+                    changed.append((poster_id, before[poster_id]["sensitive"], new))
+            stamp = now()
+            self._many(
+                "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
+                "WHERE id = ?",
+                [(int(new is not None), new, stamp, i) for i, _, new in changed],
+            )
+            self.audit_many(curator, "sensitive", [(i, None, old, new) for i, old, new in changed])
 
     def set_default(self, poster_id: int | None, curator: str, title_id: int | None = None) -> None:
         """Make a poster its title's default (``None`` with ``title_id`` clears it), audited."""
