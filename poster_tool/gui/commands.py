@@ -540,11 +540,12 @@ class Editor(QObject):
         """Whether a poster edit (or its undo or redo) is still running."""
         return self.edits.busy
 
-    def mine(self, entry: AuditEntry) -> bool:
-        """Whether this window wrote ``entry`` (its edits landed through another
-        connection: the live feed must not show them as news)."""
-        return entry.curator == self.curator and any(
-            after < entry.id <= upto for after, upto in self._written
+    def own_entries(self) -> Callable[[AuditEntry], bool]:
+        """Whether this window wrote an audit entry, as of now (its edits land through
+        another connection: the live feed must not show them as news); a worker may call it."""
+        curator, written = self.curator, tuple(self._written)
+        return lambda entry: (
+            entry.curator == curator and any(after < entry.id <= upto for after, upto in written)
         )
 
     def _on_changed(self, era: int, ids: list[int]) -> None:

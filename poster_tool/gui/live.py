@@ -10,7 +10,8 @@ based on what the curator now sees.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -42,8 +43,9 @@ class View(Protocol):
     def saw(self, point: int) -> None:
         """The window now shows the catalog as of ``point`` (or later)."""
 
-    def mine(self, entry: AuditEntry) -> bool:
-        """Whether the window itself wrote ``entry`` (and has shown it already)."""
+    def own_entries(self) -> Callable[[AuditEntry], bool]:
+        """Whether the window itself wrote an entry (and has shown it already), as of now:
+        a worker may call it."""
 
     @property
     def busy(self) -> bool:
@@ -118,22 +120,21 @@ class LiveFeed(QObject):
             return
         self._lost = False
         self._reading = True
-        worker = CallWorker(lambda: (workspace, _read(workspace, point)))
+        own = self.editor.own_entries()
+        worker = CallWorker(lambda: (workspace, _read(workspace, point, own)))
         worker.signals.result.connect(self._on_read)
         worker.signals.error.connect(self._on_error)
         worker.signals.finished.connect(self._on_finished)
         start(worker)
 
-    def _on_read(self, read: tuple[Workspace, list[AuditEntry]]) -> None:
-        workspace, entries = read
-        if workspace is not self._workspace or not entries:
+    def _on_read(self, read: tuple[Workspace, Read]) -> None:
+        workspace, (last, more, entries) = read
+        if workspace is not self._workspace or last is None:
             return  # another workspace opened meanwhile
-        if len(entries) == PAGE:
+        if more:
             self._version = None  # more to read at the next poll
-        last = entries[-1].id
-        # The window's own edits land through the editor's worker, another connection:
-        # they are shown already.
-        entries = [entry for entry in entries if not self.editor.mine(entry)]
+        mine = self.editor.own_entries()  # an edit of the window's landed while it read?
+        entries = [entry for entry in entries if not mine(entry)]
         self.editor.saw(last)
         if ids := changed_posters(entries):
             self.changed.emit(ids)
@@ -147,6 +148,22 @@ class LiveFeed(QObject):
         self._reading = False
 
 
-def _read(workspace: Workspace, point: int) -> list[AuditEntry]:
+class Read(NamedTuple):
+    """What a worker read after the window's point: the last entry's id (``None``: none),
+    whether a full page was read, and the entries the window did not write itself."""
+
+    last: int | None
+    more: bool
+    entries: list[AuditEntry]
+
+
+def _read(workspace: Workspace, point: int, own: Callable[[AuditEntry], bool]) -> Read:
     with workspace.store() as store:
-        return store.changes_since(point, PAGE)
+        entries = store.changes_since(point, PAGE)
+    # The window's own edits land through the editor's worker, another connection: they
+    # are shown already. Told apart here, not on the GUI thread (20,000 entries: 26 ms).
+    return Read(
+        entries[-1].id if entries else None,
+        len(entries) == PAGE,
+        [entry for entry in entries if not own(entry)],
+    )
