@@ -179,6 +179,37 @@ def test_a_search_pages_in_sort_order_whether_its_titles_are_few_or_many(fresh_s
     assert names == {f"River {i}" for i in range(3, 300, 10)}
 
 
+def test_the_title_search_follows_new_renamed_and_removed_titles(fresh_store) -> None:
+    """On SQLite a trigram index finds the titles of a word of 3 letters or more: it must
+    follow every change of the titles and match whole substrings only."""
+    store = fresh_store
+    n = 0
+
+    def title(key: str, name: str) -> int:
+        nonlocal n
+        title_id, _ = store.upsert_title(TitleIn(key, name, 2001))
+        n += 1
+        add(store, title_id, n)
+        return title_id
+
+    def found(text: str) -> set[str]:
+        return {p.title_name for p in store.posters(store.query_ids(PosterQuery(text=text)))}
+
+    title("csv:a", "Abcd Cdy")
+    title("csv:b", "The Bcdy Affair")
+    title("csv:tt9", "tt9")  # a name standing in for a missing one
+    assert found("bcdy") == {"The Bcdy Affair"}  # not "Abcd Cdy", which has its trigrams
+    assert found("bcd") == {"Abcd Cdy", "The Bcdy Affair"}
+    assert found("bc") == {"Abcd Cdy", "The Bcdy Affair"}  # too short for trigrams: read
+    store.upsert_title(TitleIn("csv:tt9", "Moonlight River", 2001))  # the real name comes
+    assert found("moonlight") == {"Moonlight River"}
+    assert found("tt9") == set()
+    removed = title("csv:c", "Gone Girl")
+    assert found("gone") == {"Gone Girl"}
+    store._run("DELETE FROM titles WHERE id = ?", [removed])  # (its poster goes with it)
+    assert found("gone") == set()
+
+
 def test_queries_filter_by_text_genre_status_and_sort(catalog) -> None:
     store, _, horror, ids = catalog
     store.set_status({ids[2]: "approved"}, "ann")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from poster_tool.core.catalog.audit import REVIEWED_SQL
@@ -299,19 +300,31 @@ class PosterRows(LabelRows):
             params.append((_day(q.edited_to) + timedelta(days=1)).isoformat())
         return (" AND ".join(clauses) or "TRUE"), params
 
+    @cached_property
+    def _title_index(self) -> bool:
+        """Whether the catalog has the trigram index of title names (schema.m012)."""
+        return self.dialect == "sqlite" and bool(
+            self._scalar("SELECT count(*) FROM sqlite_master WHERE name = 'titles_search'")
+        )
+
     def _title_match(self, text: str, page: bool) -> tuple[str, list[Any]]:
         """The posters of the titles whose name holds ``text``. The titles are found first
-        (a scan of the titles alone), so no match costs nothing more. When they are many,
+        (through the trigram index for three letters or more, else by reading every name),
+        so no match costs nothing more. When they are many,
         a page walks the sort's index and stops once it is full; the unary ``+`` keeps
         SQLite off the title index, which would gather and sort every match first (0.1 s
         for a common word at a million posters)."""
-        titles = [
-            r[0]
-            for r in self._rows(
-                "SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\'",
-                [f"%{like_escaped(fold(text))}%"],
+        text = fold(text)
+        if len(text) >= 3 and not any(c in text for c in "%_\\") and self._title_index:
+            found = self._rows(
+                "SELECT rowid FROM titles_search WHERE name_fold LIKE ?", [f"%{text}%"]
             )
-        ]
+        else:  # (the trigram index takes no ESCAPE; PostgreSQL's pg_trgm index serves this)
+            found = self._rows(
+                "SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\'",
+                [f"%{like_escaped(text)}%"],
+            )
+        titles = [r[0] for r in found]
         clause, params = in_clause("p.title_id", titles)
         all_titles = self._scalar("SELECT max(id) FROM titles") or 1
         if page and len(titles) >= _WALK_SHARE * all_titles and self.dialect == "sqlite":
