@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _ml_data import DEFAULT_DATA, real_workspace
 
-from poster_tool.core.ml.metrics import comparison_lines
+from poster_tool.core.ml.metrics import comparison_lines, interval_line
 from poster_tool.core.ml.predict import evaluate_model
 from poster_tool.core.progress import run_job
 
@@ -64,6 +64,7 @@ def main() -> None:
             (model.get("disagrees") or 1) <= 0.15,
         ),
     ]
+    print(interval_line(model))
     print("goals:")
     for name, value, met in goals:
         shown = "–" if value is None else f"{value:.3f}"

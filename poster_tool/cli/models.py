@@ -237,7 +237,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from poster_tool.core.ml.metrics import comparison_lines
+    from poster_tool.core.ml.metrics import comparison_lines, interval_line
     from poster_tool.core.ml.predict import evaluate_model
 
     ws, store = open_store(args)
@@ -247,6 +247,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     print(f"model {report['version']} on {report['n_test']} held-out posters ({report['source']})")
     print("\n".join(comparison_lines(report["model"], report["baselines"])))
+    print(interval_line(report["model"]))
     if not report["baselines"]:
         print("(no baselines: this catalog lacks the model's training titles to fit them on)")
     return 0

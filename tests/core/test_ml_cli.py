@@ -59,6 +59,21 @@ def test_predict_on_a_fresh_workspace_uses_the_default_model(
     assert row["bundled"] and row["active"] and row["version"] == meta["version"]
 
 
+def test_evaluate_says_how_far_another_sample_of_posters_could_move_the_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = str(tmp_path / "ws")
+    assert main(["--workspace", ws, "demo"]) == 0
+    capsys.readouterr()
+    assert main(["--workspace", ws, "evaluate", "--json"]) == 0
+    model = json.loads(capsys.readouterr().out)["model"]
+    for figure in ("macro_f1", "map"):
+        low, high = model["intervals"][figure]
+        assert low <= model[figure] <= high and high - low > 0.01
+    assert main(["--workspace", ws, "evaluate"]) == 0
+    assert "95 % intervals over 1,000 resamples" in capsys.readouterr().out
+
+
 def test_model_commands_fail_with_one_plain_line(
     tmp_path: Path, poster_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,12 @@ from poster_tool.core.ml.baselines import (
     colour_features,
     prior_scores,
 )
-from poster_tool.core.ml.metrics import average_precision, scores_report, tune_thresholds
+from poster_tool.core.ml.metrics import (
+    average_precision,
+    intervals,
+    scores_report,
+    tune_thresholds,
+)
 
 TRUTH = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], np.float32)
 SCORES = np.array([[0.9, 0.2], [0.4, 0.8], [0.6, 0.3], [0.1, 0.4]])
@@ -80,3 +85,16 @@ def test_colour_histogram_regression_learns_colour_cues() -> None:
     )
     assert report["colour_histogram"]["macro_f1"] == pytest.approx(1.0)
     assert report["prior"]["map"] < report["colour_histogram"]["map"]
+
+
+def test_intervals_hold_the_figures_and_narrow_with_more_posters() -> None:
+    rng = np.random.default_rng(1)
+    truth = (rng.random((2000, 4)) < 0.3).astype(float)
+    noisy = np.clip(truth * 0.3 + rng.random(truth.shape) * 0.7, 0, 1)
+    cuts = np.full(4, 0.5)
+    few, many = intervals(truth[:200], noisy[:200], cuts), intervals(truth, noisy, cuts)
+    whole = scores_report(truth, noisy, cuts, list("abcd"))
+    assert many["map"][0] < whole["map"] < many["map"][1]
+    assert many["macro_f1"][0] < whole["macro_f1"] < many["macro_f1"][1]
+    assert many["map"][1] - many["map"][0] < few["map"][1] - few["map"][0]
+    assert intervals(truth, truth, cuts) == {"macro_f1": (1.0, 1.0), "map": (1.0, 1.0)}

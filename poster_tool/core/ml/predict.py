@@ -30,6 +30,7 @@ from poster_tool.core.ml.data import (
 )
 from poster_tool.core.ml.distributed import Distributed
 from poster_tool.core.ml.loop import batch_outputs, evaluate
+from poster_tool.core.ml.metrics import intervals
 from poster_tool.core.ml.network import fold_batch_norms, pick_device
 from poster_tool.core.ml.outcome import cached_colour_features
 from poster_tool.core.ml.registry import ModelInfo, Registry, load_network, test_scores_record
@@ -221,6 +222,7 @@ def evaluate_model(
         ),
         "baselines": None,
     }
+    report["model"]["intervals"] = intervals(truth["test"], probs, f1_cuts)
     if parts["train"] and parts["val"]:
         everything = parts["train"] + parts["val"] + parts["test"]
         colour = yield from cached_colour_features(store, everything)
