@@ -115,6 +115,25 @@ def test_cards_a_paint_has_no_time_for_show_as_they_were_and_are_painted_a_momen
     qtbot.waitUntil(lambda: sorted(painted) == sorted(shown))  # every card came after it
 
 
+def test_an_edit_of_every_card_shown_repaints_them_a_few_at_a_time_a_new_screen_at_once(
+    grid, catalog, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid_view, "PAINT_BUDGET_S", 0.0)  # a busy machine: no time at all
+    painted = _count_painted(grid, monkeypatch)
+    shown = [grid.poster_model.poster_id(row) for row in grid.visible_rows()]
+    grid.delegate.cards.clear()
+    grid.viewport().repaint()
+    assert sorted(painted) == sorted(shown)  # a new screen: painted whole at once
+
+    painted.clear()
+    catalog.store.set_status(dict.fromkeys(shown, "approved"), "tester")
+    grid.poster_model.refresh(shown)
+    grid.viewport().repaint()
+    # The frame is not held up by every card: the others show their last look a moment.
+    assert len(painted) == 1
+    qtbot.waitUntil(lambda: sorted(painted) == sorted(shown))
+
+
 def test_kept_cards_stay_within_their_memory_budget(qtbot) -> None:
     cards = CardCache(budget=3 * 100 * 200 * 4)
     for poster_id in range(10):

@@ -315,8 +315,13 @@ class PosterGrid(QAbstractItemView):
             area += rect.width() * rect.height()
             for first, last in self._rows_in(rect):
                 rows.update(range(first, last + 1))
-        page = 2 * area > self.viewport().width() * self.viewport().height()
-        if page:  # a new screen (a filter change, a jump): its records in one read
+        # A new screen (a filter change, a jump): most of it is cards never painted.  The
+        # same cards changed (an edit landed on every poster shown) show their last look
+        # and are painted again a few at a time, as a scroll's are.
+        page = 2 * area > self.viewport().width() * self.viewport().height() and 2 * sum(
+            self.delegate.cards.last(self.poster_model.poster_id(row)) is None for row in rows
+        ) > len(rows)
+        if page:  # its records in one read
             self.poster_model.read_rows(rows)
         until = time.perf_counter() + (PAGE_BUDGET_S if page else PAINT_BUDGET_S)
         before = self.delegate.painted
