@@ -308,26 +308,30 @@ class PosterRows(LabelRows):
         )
 
     def _title_match(self, text: str, page: bool) -> tuple[str, list[Any]]:
-        """The posters of the titles whose name holds ``text``. The titles are found first
-        (through the trigram index for three letters or more, else by reading every name),
-        so no match costs nothing more. When they are many,
-        a page walks the sort's index and stops once it is full; the unary ``+`` keeps
-        SQLite off the title index, which would gather and sort every match first (0.1 s
-        for a common word at a million posters)."""
+        """The posters of the titles whose name holds ``text``.
+
+        A word of three letters or more (without ``%``, ``_`` or ``\\``, which the trigram
+        index cannot take with ``ESCAPE``) finds its titles through the index first, so no
+        match costs nothing more; when they are many (``_WALK_SHARE``), a ``page`` walks the
+        sort's index and stops once it is full: the unary ``+`` keeps SQLite off the title
+        index, which would gather and sort every match first (0.1 s for a common word at a
+        million posters).  Other words read every name, as PostgreSQL does (its pg_trgm
+        index, where it could be made, serves that ``LIKE``).
+        """
         text = fold(text)
-        if len(text) >= 3 and not any(c in text for c in "%_\\") and self._title_index:
-            found = self._rows(
-                "SELECT rowid FROM titles_search WHERE name_fold LIKE ?", [f"%{text}%"]
-            )
-        else:  # (the trigram index takes no ESCAPE; PostgreSQL's pg_trgm index serves this)
-            found = self._rows(
-                "SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\'",
+        if len(text) < 3 or any(c in text for c in "%_\\") or not self._title_index:
+            return (
+                "p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\')",
                 [f"%{like_escaped(text)}%"],
             )
-        titles = [r[0] for r in found]
+        titles = [
+            r[0]
+            for r in self._rows(
+                "SELECT rowid FROM titles_search WHERE name_fold LIKE ?", [f"%{text}%"]
+            )
+        ]
         clause, params = in_clause("p.title_id", titles)
-        all_titles = self._scalar("SELECT max(id) FROM titles") or 1
-        if page and len(titles) >= _WALK_SHARE * all_titles and self.dialect == "sqlite":
+        if page and len(titles) >= _WALK_SHARE * (self._scalar("SELECT max(id) FROM titles") or 1):
             clause = "+" + clause
         return clause, params
 
