@@ -4,8 +4,9 @@ An edit of 20,000 posters takes seconds (one transaction with 20,000 audit rows)
 GUI thread it froze the window.  Every step of a poster edit (the first redo, each undo
 and redo) runs here instead, in the order the curator gave them, each step on a store
 opened in the worker thread (about 1 ms).  A step that runs longer than ``SAY_AFTER_MS``
-is said in words (``working``), with how many more wait behind it; a quick one says
-nothing, so a key press on a few posters shows no flicker in the status bar.
+is said in words (``working``), with how far it has got (the store tells each part of a
+large write) and how many more wait behind it; a quick one says nothing, so a key press on
+a few posters shows no flicker in the status bar.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class EditQueue(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._waiting: deque[str] = deque()  # what each step submitted and not landed does
+        self._done: float | None = None  # how far the running step has got (0-1), if told
         self._said = False
         self._say = QTimer(self, singleShot=True, interval=SAY_AFTER_MS)
         self._say.timeout.connect(self._on_say_timeout)
@@ -63,9 +65,11 @@ class EditQueue(QObject):
 
         def run() -> Any:
             with workspace.store() as store:
+                store.on_progress = lambda done, total: worker.emit("progress", done / total)
                 return step(store)
 
         worker = CallWorker(run)
+        worker.signals.progress.connect(self._on_progress)
         worker.signals.result.connect(partial(self._land, landed))
         worker.signals.error.connect(partial(self._land, landed))
         self._waiting.append(doing)
@@ -80,8 +84,14 @@ class EditQueue(QObject):
         changes: nothing the curator did is lost, and no step is cut off half-way)."""
         self._pool.waitForDone(-1)
 
+    def _on_progress(self, done: float) -> None:
+        self._done = done  # (the running step's: steps run, and tell, one after another)
+        if self._said:
+            self._tell()
+
     def _land(self, landed: Callable[[Any], object], value: Any) -> None:
         self._waiting.popleft()  # (not busy while the last step lands: it may edit again)
+        self._done = None
         landed(value)
         if self._waiting:
             self._say.start()  # the next step is said once it too runs long
@@ -100,4 +110,5 @@ class EditQueue(QObject):
 
     def _tell(self) -> None:
         more = len(self._waiting) - 1
-        self.working.emit(f"{self._waiting[0]}…" + (f" (then {more} more)" if more else ""))
+        done = "" if self._done is None else f" {self._done:.0%}"
+        self.working.emit(f"{self._waiting[0]}…{done}" + (f" (then {more} more)" if more else ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from poster_tool.core.catalog import connection
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError, TimeUp
 from poster_tool.core.records import PosterQuery, TitleIn
@@ -140,6 +141,37 @@ def test_failed_bulk_edit_changes_nothing(catalog) -> None:
         store.set_status({ids[0]: "approved", 999: "approved"}, "ann")
     assert store.get_poster(ids[0]).status == "pending"
     assert store.audit_log() == []
+
+
+def test_a_large_edit_tells_its_progress_part_by_part_and_lands_whole(
+    fresh_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "PART", 2)
+    store = fresh_store
+    title, _ = store.upsert_title(TitleIn("csv:t", "Parasite", 2019, genres=("Drama",)))
+    ids = [add(store, title, n) for n in range(1, 6)]
+    told: list[tuple[int, int]] = []
+    store.on_progress = lambda done, total: told.append((done, total))
+    store.set_status(dict.fromkeys(ids, "approved"), "ann")
+    assert told == [(2, 5), (4, 5), (5, 5)]
+    assert {p.status for p in store.posters(ids)} == {"approved"}
+    assert len(store.audit_log(action="status")) == 5
+    told.clear()  # an undo's three writes (status, genres, sensitivity): a third each
+    store.put_curation_state(
+        {i: {"status": "pending", "genres": ["Comedy"], "sensitive": "nudity"} for i in ids}, "ann"
+    )
+    assert [round(done / total, 2) for done, total in told] == [
+        0.13,
+        0.27,
+        0.33,
+        0.47,
+        0.6,
+        0.67,
+        0.8,
+        0.93,
+        1.0,
+    ]
+    assert store.on_progress is not None and store.get_poster(ids[4]).genres == ("Comedy",)
 
 
 def test_search_text_with_like_wildcards_matches_them_literally(catalog) -> None:

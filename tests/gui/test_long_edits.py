@@ -155,3 +155,19 @@ def test_the_export_opens_once_the_edit_under_way_has_landed(
     assert window.statusBar().currentMessage().startswith("The export opens once")
     landed(qtbot, window)
     qtbot.waitUntil(lambda: opened == [{"approved"}])
+
+
+def test_a_long_edit_says_how_far_it_has_got(qtbot, window, catalog, monkeypatch) -> None:
+    write = PosterStore.set_status
+
+    def telling(store, changes, curator):
+        store.on_progress(1, 4)  # a quarter written, then the rest takes a while
+        time.sleep(SLOW_S)
+        write(store, changes, curator)
+
+    monkeypatch.setattr(PosterStore, "set_status", telling)
+    select_all(window)
+    qtbot.keyClick(window.grid, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: "Approving 8 posters… 25%" in window.statusBar().currentMessage())
+    landed(qtbot, window)
+    assert "%" not in window.statusBar().currentMessage()

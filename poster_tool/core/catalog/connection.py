@@ -59,12 +59,19 @@ def only(found: list[T], what: str, wanted: int) -> T:
     return found[0]
 
 
+# Rows a large write writes at a time, telling its progress after each part.
+PART = 2_000
+
+
 class Connection:
     """An open catalog: the connection (private to the catalog package) and its transactions.
 
     :param address: the ``catalog.db`` file, ``":memory:"`` for tests, or a
         ``postgresql://user@host/db`` URL (see :mod:`poster_tool.core.catalog.address`)
     """
+
+    #: Told ``(done, total)`` after each part of a large curator edit (a worker shows it).
+    on_progress: Callable[[int, int], None] | None = None
 
     def __init__(self, address: str | Path) -> None:
         self.path = str(address)  # so another thread can open its own connection to it
@@ -155,3 +162,11 @@ class Connection:
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """Run one statement for each of ``rows``; how many rows it changed in all."""
         return self._engine.executemany(sql, rows)
+
+    def _in_parts(self, rows: Sequence[T], write: Callable[[Sequence[T]], object]) -> None:
+        """``write(part)`` for ``PART`` of ``rows`` at a time, telling :attr:`on_progress`
+        after each (call inside the write's transaction)."""
+        for start in range(0, len(rows), PART):
+            write(rows[start : start + PART])
+            if self.on_progress is not None:
+                self.on_progress(min(start + PART, len(rows)), len(rows))

@@ -61,13 +61,17 @@ class CuratorEdits(PosterRows, ChangeFeed):
                 for poster_id, status in changes.items()
                 if before[poster_id]["status"] != status
             ]
-            # One statement for all: a large edit spends its time in SQLite, not in Python.
+            # One statement a part: a large edit spends its time in SQLite, not in Python.
             stamp = now()
-            self._many(
-                "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
-                [(status, stamp, poster_id) for poster_id, _, status in changed],
-            )
-            self.audit_many(curator, "status", [(i, None, old, new) for i, old, new in changed])
+
+            def write(part: Sequence[tuple[int, str, str]]) -> None:
+                self._many(
+                    "UPDATE posters SET status = ?, updated_at = ? WHERE id = ?",
+                    [(status, stamp, poster_id) for poster_id, _, status in part],
+                )
+                self.audit_many(curator, "status", [(i, None, old, new) for i, old, new in part])
+
+            self._in_parts(changed, write)
 
     def set_genres(self, changes: Mapping[int, Sequence[str] | None], curator: str) -> None:
         """Set each poster's curator genres, audited.
@@ -93,28 +97,32 @@ class CuratorEdits(PosterRows, ChangeFeed):
                 # too, which agreement between curators counts.
                 if old != new or (new is not None and labelled_by[poster_id] != curator):
                     changed.append((poster_id, old, new))
-            ids = [poster_id for poster_id, _, _ in changed]
             stamp = now()
-            self._many(
-                "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
-                [(poster_id,) for poster_id in ids],
-            )
-            self._many(
-                "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
-                "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
-                [(i, g, curator, stamp) for i, _, new in changed for g in new or ()],
-            )
-            self._many(  # withdrawn (None): no longer curated
-                "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? WHERE id = ?",
-                [
-                    (None, None, stamp, i) if new is None else (stamp, curator, stamp, i)
-                    for i, _, new in changed
-                ],
-            )
-            self.audit_many(curator, "genres", [(i, None, old, new) for i, old, new in changed])
-            if ids:
+
+            def write(part: Sequence[tuple[int, list[str] | None, list[str] | None]]) -> None:
+                ids = [poster_id for poster_id, _, _ in part]
+                self._many(
+                    "DELETE FROM poster_labels WHERE poster_id = ? AND source = 'curator'",
+                    [(poster_id,) for poster_id in ids],
+                )
+                self._many(
+                    "INSERT INTO poster_labels(poster_id, genre, source, positive, curator, "
+                    "created_at) VALUES (?, ?, 'curator', 1, ?, ?)",
+                    [(i, g, curator, stamp) for i, _, new in part for g in new or ()],
+                )
+                self._many(  # withdrawn (None): no longer curated
+                    "UPDATE posters SET curated_at = ?, curated_by = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    [
+                        (None, None, stamp, i) if new is None else (stamp, curator, stamp, i)
+                        for i, _, new in part
+                    ],
+                )
+                self.audit_many(curator, "genres", [(i, None, old, new) for i, old, new in part])
                 self.refresh_genre_mask(ids)
                 self.refresh_disagreements(ids)
+
+            self._in_parts(changed, write)
 
     def genre_toggle(self, ids: Sequence[int], genre: str) -> tuple[bool, dict[int, list[str]]]:
         """What flipping one genre gives each poster (nothing written): on for all unless
@@ -144,12 +152,16 @@ class CuratorEdits(PosterRows, ChangeFeed):
                 if before[poster_id]["sensitive"] != new:
                     changed.append((poster_id, before[poster_id]["sensitive"], new))
             stamp = now()
-            self._many(
-                "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
-                "WHERE id = ?",
-                [(int(new is not None), new, stamp, i) for i, _, new in changed],
-            )
-            self.audit_many(curator, "sensitive", [(i, None, old, new) for i, old, new in changed])
+
+            def write(part: Sequence[tuple[int, str | None, str | None]]) -> None:
+                self._many(
+                    "UPDATE posters SET sensitive = ?, sensitive_reason = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    [(int(new is not None), new, stamp, i) for i, _, new in part],
+                )
+                self.audit_many(curator, "sensitive", [(i, None, old, new) for i, old, new in part])
+
+            self._in_parts(changed, write)
 
     def set_default(self, poster_id: int | None, curator: str, title_id: int | None = None) -> None:
         """Make a poster its title's default (``None`` with ``title_id`` clears it), audited."""
@@ -214,14 +226,26 @@ class CuratorEdits(PosterRows, ChangeFeed):
     def put_curation_state(self, states: Mapping[int, Mapping[str, Any]], curator: str) -> None:
         """Give posters a whole curation state (as :meth:`curation_state` reads it) in one
         transaction, each changed field audited."""
-        with self.transaction():
-            self.set_status({i: s["status"] for i, s in states.items()}, curator)
-            self.set_genres({i: s["genres"] for i, s in states.items()}, curator)
-            # A flag set without a reason (older data) comes back with a placeholder reason.
-            self.set_sensitive(
-                {
-                    i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
-                    for i, s in states.items()
-                },
-                curator,
-            )
+        told = self.on_progress
+
+        def phase(n: int) -> None:  # each of the three writes is a third of the progress
+            if told is not None:
+                self.on_progress = lambda done, total: told(n * total + done, 3 * total)
+
+        try:
+            with self.transaction():
+                phase(0)
+                self.set_status({i: s["status"] for i, s in states.items()}, curator)
+                phase(1)
+                self.set_genres({i: s["genres"] for i, s in states.items()}, curator)
+                phase(2)
+                # A flag set without a reason (older data) comes back with a placeholder.
+                self.set_sensitive(
+                    {
+                        i: None if s["sensitive"] is None else (s["sensitive"] or "unspecified")
+                        for i, s in states.items()
+                    },
+                    curator,
+                )
+        finally:
+            self.on_progress = told
