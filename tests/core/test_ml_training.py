@@ -157,6 +157,30 @@ def test_resume_continues_after_the_last_finished_epoch(copy: tuple[Workspace, s
         run_job(fit(ws, TrainConfig(resume=True, workers=0)))
 
 
+def test_a_resumed_run_trains_the_same_model_as_an_uninterrupted_one(
+    copy: tuple[Workspace, str],
+) -> None:
+    """Not replaying its first epochs' order and draws: it would learn those by heart."""
+    ws, _ = copy
+    config = TrainConfig(**{**TINY, "epochs": 3, "seed": 5, "activate": False})
+    whole = run_job(fit(ws, config))
+    job = fit(ws, config)
+    for report in job:
+        if report.data.get("kind") == "epoch":
+            break  # interrupted after its first epoch
+    job.close()
+    resumed = run_job(fit(ws, TrainConfig(resume=True, workers=0)))
+    assert resumed.epochs_run == 3
+    assert [h["train_loss"] for h in resumed.history] == [h["train_loss"] for h in whole.history]
+    with ws.store() as store:
+        registry = Registry(ws, store)
+        a, b = (
+            torch.load(registry.get(r.version).path / WEIGHTS, weights_only=True)
+            for r in (whole, resumed)
+        )
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_quick_retrain_trains_the_head_on_cached_embeddings(copy: tuple[Workspace, str]) -> None:
     ws, base = copy
     stages: list[str] = []
