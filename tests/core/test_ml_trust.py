@@ -26,6 +26,7 @@ from poster_tool.core.ml.lite import EfficientNetLite, SamePadConv, convert_keys
 from poster_tool.core.ml.metrics import sigmoid
 from poster_tool.core.ml.network import GenreNet, imagenet_available, load_pretrained
 from poster_tool.core.ml.predict import score_catalog
+from poster_tool.core.ml.prefix import TopNet
 from poster_tool.core.ml.registry import ModelInfo, Registry, load_network
 from poster_tool.core.ml.train import fit
 from poster_tool.core.progress import run_job
@@ -178,8 +179,10 @@ def _trained_beside_imagenet(
 def imagenet_run(
     real_subset: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Workspace, str]:
+    # The top fine-tuned from the first epoch: whichever epoch the run keeps as its best,
+    # its top layers have learnt (TopNet's head-first epochs are tested on their own).
     return _small_run_from_imagenet(
-        real_subset, tmp_path_factory, freeze=12, taps=1, hidden=0, lr=3e-3, head_epochs=1
+        real_subset, tmp_path_factory, freeze=12, taps=1, hidden=0, lr=3e-3, head_epochs=0
     )
 
 
@@ -271,3 +274,14 @@ def test_quick_retrain_and_similar_posters_work_on_the_multi_depth_embedding(
     assert child.meta["head_hidden"] == 16 and child.meta["trunk_frozen"]
     assert child.embedding_key == info.embedding_key  # the stored embeddings were reused
     assert net.head[-1].out_features == len(child.genres)
+
+
+def test_the_layers_above_the_cut_wait_for_the_head_then_learn() -> None:
+    net = GenreNet("efficientnet_lite0", 3)
+    top = TopNet(net, 12).train()
+    above = list(top.blocks.parameters())
+    assert above and not any(p.requires_grad for p in above)
+    assert not any(m.training for m in top.blocks.modules())  # batch-norm statistics kept
+    assert all(p.requires_grad for p in top.head.parameters())
+    top.unfreeze()
+    assert all(p.requires_grad for p in above) and all(m.training for m in top.blocks.modules())
