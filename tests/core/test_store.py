@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from poster_tool.core.catalog import connection
@@ -319,6 +321,17 @@ def test_a_rare_genre_the_model_cannot_see_is_no_disagreement(catalog) -> None:
     assert store.sure_absent_cuts("m1") == {"Sci-Fi": 0.01}
     store.write_model_scores("m2", scores, {}, {"Sci-Fi": 0.05})
     assert store.query_ids(PosterQuery(disagrees=True)) == [ids[2]]
+
+
+def test_a_query_stops_when_asked_from_another_thread(fresh_store: PosterStore) -> None:
+    # A worker's scan ends once the curator has moved on: the cancel comes from the GUI.
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) "
+    slow += "SELECT max(i) FROM n"
+    moved_on = threading.Event()
+    threading.Timer(0.05, moved_on.set).start()
+    with pytest.raises(TimeUp, match="was stopped"), fresh_store.stop_when(moved_on.is_set):
+        fresh_store._scalar(slow)
+    assert fresh_store.count(PosterQuery()) == 0  # still true: later queries run
 
 
 def test_a_query_past_its_time_limit_is_interrupted_and_the_store_still_answers(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +16,56 @@ from poster_tool.core.errors import StoreError, TimeUp
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another program's transaction
 MMAP_BYTES = 1 << 30  # address space only: a catalog of a million posters is about 0.9 GB
+WATCH_S = 0.005  # how often the watch asks whether a watched query should stop
+
+
+class _Watch:
+    """One thread that interrupts the queries whose stop condition has turned true.
+
+    SQLite's progress handler would ask in the querying thread, but it calls Python, and so
+    waits for the interpreter, every few microseconds: with one other thread running
+    Python, a 0.1 s scan took 5 s.  ``Connection.interrupt`` may be called from another
+    thread; the watch sleeps while nothing is watched.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[int, tuple[sqlite3.Connection, Callable[[], bool]]] = {}
+        self._someone = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next = 0
+
+    def add(self, conn: sqlite3.Connection, stop: Callable[[], bool]) -> int:
+        with self._lock:
+            self._next += 1
+            self._watched[self._next] = (conn, stop)
+            self._someone.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="query-watch", daemon=True)
+                self._thread.start()
+            return self._next
+
+    def remove(self, key: int) -> None:
+        # Under the lock: once this returns, the watch never interrupts that connection's
+        # later queries.
+        with self._lock:
+            del self._watched[key]
+            if not self._watched:
+                self._someone.clear()
+
+    def _run(self) -> None:
+        while self._someone.wait():
+            time.sleep(WATCH_S)
+            with self._lock:
+                for conn, stop in self._watched.values():
+                    try:
+                        if stop():
+                            conn.interrupt()
+                    except sqlite3.ProgrammingError:  # closed meanwhile: nothing to stop
+                        pass
+
+
+_watch = _Watch()
 
 
 class SqliteEngine:
@@ -26,18 +78,32 @@ class SqliteEngine:
             self.db = Database(memory=True) if path == ":memory:" else Database(path)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not self.db.memory:
-                self.db.enable_wal()
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                # Reads through the OS page cache instead of copying pages into SQLite's own
-                # 2 MB cache: at a million posters an import's duplicate look-ups and the
-                # grid's index reads no longer fall out of the cache
-                # (bench/import_scale_bench.py: 0.77-0.79 of an empty catalog's rate -> 0.84-0.90).
-                self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            self.schema_version = schema.apply(self.db)
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    self.schema_version = self._prepare()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Another program opening the same file (turning it to WAL, upgrading
+                    # it) can make SQLite refuse at once, where its busy wait could
+                    # deadlock: the opening is tried again, for as long as a write waits.
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
         self._conn = self.db.conn
+
+    def _prepare(self) -> int:
+        if not self.db.memory:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            # Reads through the OS page cache instead of copying pages into SQLite's own
+            # 2 MB cache: at a million posters an import's duplicate look-ups and the
+            # grid's index reads no longer fall out of the cache
+            # (bench/import_scale_bench.py: 0.77-0.79 of an empty catalog's rate -> 0.84-0.90).
+            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        return schema.apply(self.db)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)
@@ -87,8 +153,8 @@ class SqliteEngine:
 
     @contextmanager
     def stop_when(self, stop: Callable[[], bool], why: str) -> Iterator[None]:
-        # Checked every 1,000 SQLite steps.
-        self._conn.set_progress_handler(stop, 1000)
+        # Asked every WATCH_S by the watch's thread, not by the query's.
+        key = _watch.add(self._conn, stop)
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -96,7 +162,7 @@ class SqliteEngine:
                 raise
             raise TimeUp(f"the query {why}") from exc
         finally:
-            self._conn.set_progress_handler(None, 0)
+            _watch.remove(key)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
