@@ -31,7 +31,7 @@ from poster_tool.core.workspace import Workspace
 from poster_tool.gui.about_dialog import AboutDialog
 from poster_tool.gui.actions import Actions
 from poster_tool.gui.common.dialogs import ask_curator, ask_reason, show_error, show_guide
-from poster_tool.gui.common.workers import RULE_AT_ONCE, CallWorker, answer_soon, start
+from poster_tool.gui.common.workers import RULE_AT_ONCE, CallWorker, answer_soon, start, start_soon
 from poster_tool.gui.context import AppContext
 from poster_tool.gui.curation.detail_panel import DetailPanel
 from poster_tool.gui.curation.finders import near_duplicate_ids, similar_ids
@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.zoom = self.status.zoom
         self._stats_timer = QTimer(self, singleShot=True, interval=STATS_DELAY_MS)
+        self._facets: CallWorker | None = None  # counting the filter choices
         self._panels_timer = QTimer(self, singleShot=True, interval=PANELS_DELAY_MS)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -765,6 +766,7 @@ class MainWindow(QMainWindow):
         self.settings.sort = query.sort
         self.grid.show_uncertainty(query.sort == "uncertain")
         self.filter_bar.show_banner(None)
+        self._stop_facets()  # the counts of the query left: their core is wanted for the new one
         self.model.set_query(query)
         self._count_facets()
 
@@ -835,14 +837,20 @@ class MainWindow(QMainWindow):
         if self.workspace is None or self.model.fixed:
             return
         workspace, query = self.workspace, self.model.query
+        self._stop_facets()
 
         def count() -> tuple[PosterQuery, dict[str, dict[Any, int]]]:
-            with workspace.store() as store:
+            with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
                 return query, store.facet_counts(query)
 
-        worker = CallWorker(count)
+        worker = self._facets = CallWorker(count)
         worker.signals.result.connect(self._on_facets_result)
-        start(worker)
+        start_soon(worker)  # queued behind the grid's first page
+
+    def _stop_facets(self) -> None:
+        if self._facets is not None:
+            self._facets.cancel()
+            self._facets = None
 
     def _on_facets_result(self, found: tuple[PosterQuery, dict[str, dict[Any, int]]]) -> None:
         query, counts = found

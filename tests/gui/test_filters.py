@@ -59,6 +59,18 @@ def test_genre_and_status_filters(window, catalog) -> None:
     assert len(shown(window)) == 7
 
 
+def test_the_choices_count_the_grid_shown_and_stop_counting_one_left(qtbot, window) -> None:
+    bar = window.filter_bar
+    horror = bar.genre.findData("Horror")
+    qtbot.waitUntil(lambda: bar.genre.itemText(horror) == "Horror (5)")  # of all 8 posters
+    choose(bar.status, "approved")
+    left = window._facets
+    choose(bar.status, "pending")  # before the approved posters' counts came in
+    assert left is not None and left.cancelled  # its core goes to the new query
+    qtbot.waitUntil(lambda: bar.status.itemText(bar.status.findData("pending")) == "Pending (8)")
+    assert bar.genre.itemText(horror) == "Horror (5)"
+
+
 def test_source_filter_lists_the_sources_present(qtbot, window, catalog) -> None:
     extra = fill(
         catalog.workspace,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QThreadPool
 from PySide6.QtGui import QPixmap
 
 from poster_tool.core.records import Poster, PosterQuery
@@ -41,6 +41,38 @@ def test_the_first_page_comes_at_once_and_a_worker_reads_the_rest(
     assert model.rowCount() == 8 and not model.canFetchMore(QModelIndex())
     names = [model.index(r).data(PosterRole).title_name for r in range(8)]
     assert names == sorted(names, key=str.casefold)  # title order
+    assert sorted(model.index(r).data(PosterIdRole) for r in range(8)) == sorted(catalog.all_ids)
+
+
+def test_the_worker_waits_until_the_first_page_is_painted(catalog, small_pages, qtbot) -> None:
+    # The window repaints on the model's reset; a worker started meanwhile would slow
+    # that paint by competing for the interpreter.
+    pool = QThreadPool.globalInstance()
+    pool.waitForDone()
+    model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
+    busy_at_reset: list[int] = []
+    model.modelReset.connect(lambda: busy_at_reset.append(pool.activeThreadCount()))
+    model.set_query(PosterQuery())
+    assert busy_at_reset == [0] and pool.activeThreadCount() == 0
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        pass
+    assert model.rowCount() == 8
+
+
+def test_a_worker_superseded_before_it_starts_never_runs(catalog, small_pages, qtbot) -> None:
+    model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
+    model.set_query(PosterQuery(sort="newest"))
+    superseded = model._loader
+    assert superseded is not None
+    ran: list[str] = []
+    superseded.signals.started.connect(lambda: ran.append("started"))
+    model.set_query(PosterQuery())  # before the first query's worker had its turn
+    with qtbot.waitSignal(model.counted, timeout=5000):
+        pass
+    qtbot.wait(50)  # the superseded worker, had it run, would have said so by now
+    assert ran == []
     assert sorted(model.index(r).data(PosterIdRole) for r in range(8)) == sorted(catalog.all_ids)
 
 

@@ -31,7 +31,7 @@ from poster_tool.core.final_genres import Verdict, verdicts
 from poster_tool.core.records import Poster, PosterQuery
 from poster_tool.core.suggestions import uncertainty_words
 from poster_tool.gui.common.thumbnails import ThumbKey
-from poster_tool.gui.common.workers import CallWorker, start
+from poster_tool.gui.common.workers import WAITED, CallWorker, start, start_soon
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
@@ -197,7 +197,7 @@ class PosterModel(QAbstractListModel):
         self._loader.signals.progress.connect(self._on_loader_page)
         self._loader.signals.result.connect(self._on_loader_result)
         self._loader.signals.error.connect(self._on_loader_error)
-        start(self._loader)
+        start_soon(self._loader, WAITED)  # after the first page's paint
 
     def _stop_loader(self) -> None:
         if self._loader is not None:
@@ -400,7 +400,7 @@ class PosterModel(QAbstractListModel):
         self._reader = CallWorker(read)
         self._reader.signals.result.connect(self._on_reader_result)
         self._reader.signals.error.connect(self._on_reader_error)
-        start(self._reader)
+        start(self._reader, priority=WAITED)
 
     def _on_reader_result(
         self, found: tuple[int, list[tuple[int, int]], list[Poster], dict[int, Verdict]]
