@@ -1,11 +1,14 @@
 """Filter benchmark: what the grid waits for when a filter changes, at 100,000 posters.
 
-A filter change counts the matches and reads the first page of ids on the GUI thread; both
-must stay under 50 ms, for each power filter alone and composed.  Then the grid's page
-reads: a page of poster records at the top, the middle and the end of the catalog.  The
-workspace is ``grid_bench``'s, with the model's scores for four genres and 10,000 curator
-edits by three curators added in bulk.  With ``--catalog`` the same runs on a PostgreSQL
-catalog (a team's), and the report puts each figure beside the SQLite one of this run.
+A filter change reads the first page of ids on the GUI thread (a page slower than 30 ms is
+left to a worker, and the grid waits for it): that must stay under 50 ms, for each power
+filter alone and composed.  Every other id of the result, which gives the status bar its
+count and the scrollbar its length, is read by a worker meanwhile: its time is printed
+beside, without a target.  Then the grid's page reads: a page of poster records at the
+top, the middle and the end of the catalog.  The workspace is ``grid_bench``'s, with the
+model's scores for four genres and 10,000 curator edits by three curators added in bulk.
+With ``--catalog`` the same runs on a PostgreSQL catalog (a team's), and the report puts
+each figure beside the SQLite one of this run.
 
     python bench/filter_bench.py [--posters 100000] [--workspace DIR] [--catalog URL]
 """
@@ -82,37 +85,45 @@ def _best(rounds: int, work: Callable[[], int]) -> tuple[int, float]:
     return result, best * 1000
 
 
-def measure(ws: Workspace, rounds: int = 5) -> dict[str, tuple[int, float]]:
-    """Per case: ``(matches, best ms of count + first page)``; per page: ``(records, best ms
-    of reading a page of ids and their records)``."""
-    out = {}
+def measure(ws: Workspace, rounds: int = 5) -> dict[str, tuple[int, float, float | None]]:
+    """Per case: ``(matches, best ms of the first page, best ms of every id)``; per page
+    read: ``(records, best ms of a page of ids and their records, None)``."""
+    out: dict[str, tuple[int, float, float | None]] = {}
     with ws.store() as store:
         for name, query in CASES.items():
 
-            def change(query: PosterQuery = query) -> int:
-                total = store.count(query)
-                store.query_ids(query, 0, PAGE)
-                return total
+            def first(query: PosterQuery = query) -> int:
+                return len(store.query_ids(query, 0, PAGE + 1))  # as the grid asks for it
 
-            out[f"filter {name}"] = _best(rounds, change)
+            def every(query: PosterQuery = query) -> int:
+                return len(store.query_ids(query, 0, -1))
+
+            _, page_ms = _best(rounds, first)
+            total, all_ms = _best(rounds, every)
+            out[f"filter {name}"] = (total, page_ms, all_ms)
         total = store.count(PosterQuery())
         for where, offset in (("top", 0), ("middle", total // 2), ("end", total - PAGE)):
 
             def page(offset: int = offset) -> int:
                 return len(store.posters(store.query_ids(PosterQuery(), offset, PAGE)))
 
-            out[f"page at the {where}"] = _best(rounds, page)
+            out[f"page at the {where}"] = (*_best(rounds, page), None)
     return out
 
 
 def report(
-    results: dict[str, tuple[int, float]], beside: dict[str, tuple[int, float]] | None = None
+    results: dict[str, tuple[int, float, float | None]],
+    beside: dict[str, tuple[int, float, float | None]] | None = None,
 ) -> None:
-    """Print one line per case, whether it met the target, and its ratio to ``beside``."""
-    for name, (total, ms) in results.items():
+    """Print one line per case: whether its first page met the target, the worker's read
+    of every id, and the ratios to ``beside``."""
+    head = f"first page (target {TARGET_MS} ms)"
+    print(f"{'':<52} {'matches':>9}  {head:>28}  every id (worker)")
+    for name, (total, ms, all_ms) in results.items():
         ok = "ok" if ms <= TARGET_MS else "OVER"
         ratio = f"  {ms / beside[name][1]:5.2f}x SQLite" if beside and name in beside else ""
-        print(f"{name:<52} {total:>7,}  {ms:6.1f} ms (target {TARGET_MS}: {ok}){ratio}")
+        every = f"  {all_ms:7.1f} ms" if all_ms is not None else ""
+        print(f"{name:<52} {total:>9,}  {ms:18.1f} ms ({ok:>4}){every}{ratio}")
 
 
 def main(argv: list[str] | None = None) -> int:
