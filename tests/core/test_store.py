@@ -342,3 +342,20 @@ def test_a_query_past_its_time_limit_is_interrupted_and_the_store_still_answers(
     with pytest.raises(TimeUp, match="took over 0.01 s"), fresh_store.time_limit(0.01):
         fresh_store._scalar(slow)
     assert fresh_store.count(PosterQuery()) == 0  # the limit is gone afterwards
+
+
+@pytest.mark.parametrize("sort", ["title", "id", "newest", "uncertain"])
+def test_every_id_read_at_once_follows_the_pages_order(fresh_store: PosterStore, sort) -> None:
+    # The grid's worker reads the whole result in one go; the rows must line up with the
+    # pages read one by one, or the scrollbar would show posters in the wrong places.
+    store = fresh_store
+    titles = [
+        store.upsert_title(TitleIn(f"imdb:tt{n}", name, 2000 + n))[0]
+        for n, name in enumerate(["Zodiac", "alien", "Élite", "Brazil", "amour"])
+    ]
+    ids = [add(store, titles[n % len(titles)], n) for n in range(23)]
+    store.set_status({ids[4]: "approved", ids[9]: "approved", ids[17]: "approved"}, "tester")
+    for query in (PosterQuery(sort=sort), PosterQuery(sort=sort, status="approved")):
+        pages = [i for offset in range(0, 23, 5) for i in store.query_ids(query, offset, 5)]
+        assert store.query_id_array(query).tolist() == pages
+    assert store.query_id_array(PosterQuery(sort=sort, text="nothing like it")).tolist() == []

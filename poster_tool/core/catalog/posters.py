@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from poster_tool.core.catalog.audit import REVIEWED_SQL
 from poster_tool.core.catalog.connection import fold, in_clause, like_escaped, now, only
@@ -347,6 +350,30 @@ class PosterRows(LabelRows):
             [*params, limit if limit >= 0 else _NO_LIMIT, offset],  # PostgreSQL: no LIMIT -1
         )
         return [r[0] for r in rows]
+
+    def query_id_array(self, q: PosterQuery) -> array[int]:
+        """Every poster id matching ``q``, in its sort order, packed (8 bytes an id).
+
+        For the grid's worker, which reads up to a million at once.  On SQLite the engine
+        joins them into one string, with the interpreter free for the window meanwhile, and
+        NumPy parses it: a Python object per row held the interpreter about 0.3 s a million.
+        """
+        if self.dialect != "sqlite":
+            return array("q", self.query_ids(q, 0, -1))
+        where, params = self._where(q)
+        order = _SORTS.get(q.sort)
+        if order is None:
+            raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
+        # An ordered subquery under an aggregate is not flattened: its rows arrive in order.
+        text = self._scalar(
+            f"SELECT group_concat(id) FROM "
+            f"(SELECT p.id FROM posters p WHERE {where} ORDER BY {order})",
+            params,
+        )
+        ids = array("q")
+        if text:
+            ids.frombytes(np.fromstring(text, dtype=np.int64, sep=",").tobytes())
+        return ids
 
     def count(self, q: PosterQuery) -> int:
         """How many posters match ``q``."""

@@ -182,16 +182,14 @@ class PosterModel(QAbstractListModel):
             return None
 
     def _load_rest(self, workspace: Workspace, query: PosterQuery, first: list[int]) -> None:
-        shown = set(first)
-
         def rest() -> array[int]:
+            shown = first
             # Stopped mid-scan when the curator has moved on to another filter.
             with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
-                if not first:  # the first page was too slow to wait for: it is shown first
-                    page = store.query_ids(query, 0, ID_PAGE)
-                    shown.update(page)
-                    worker.emit("progress", array("q", page))
-                return array("q", (i for i in store.query_ids(query, 0, -1) if i not in shown))
+                if not shown:  # the first page was too slow to wait for: it is shown first
+                    shown = store.query_ids(query, 0, ID_PAGE)
+                    worker.emit("progress", array("q", shown))
+                return _after(store.query_id_array(query), shown)
 
         worker = self._loader = CallWorker(rest)
         self._loader.signals.progress.connect(self._on_loader_page)
@@ -238,8 +236,7 @@ class PosterModel(QAbstractListModel):
         if self._loader is None:
             return
         self._stop_loader()
-        shown = set(self._ids)
-        self._append([i for i in self._store().query_ids(self._query, 0, -1) if i not in shown])
+        self._append(_after(self._store().query_id_array(self._query), self._ids.tolist()))
 
     # -- Qt model API -------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -525,3 +522,12 @@ def _tooltip(poster: Poster, verdict: Verdict | None) -> str:
     if poster.duplicate_of or poster.near_duplicate_of:
         lines.append(f"Duplicate of #{poster.duplicate_of or poster.near_duplicate_of}")
     return "<br>".join(lines)
+
+
+def _after(ids: array[int], shown: list[int]) -> array[int]:
+    """The ids of a result past the rows already shown: normally its first ones, but an
+    import or an edit meanwhile may have moved them."""
+    if ids[: len(shown)].tolist() == shown:
+        return ids[len(shown) :]
+    seen = set(shown)
+    return array("q", (i for i in ids if i not in seen))
