@@ -71,7 +71,7 @@ def add_filter_data(ws: Workspace) -> None:
         scores = {i: {g: rng.random() for g in SCORED} for i in ids}
         store.write_model_scores("bench", scores, dict.fromkeys(SCORED, 0.6))
         for curator in CURATORS:
-            edited = rng.sample(ids, 10_000 // len(CURATORS))
+            edited = rng.sample(ids, min(len(ids), 10_000 // len(CURATORS)))
             store.set_status(dict.fromkeys(edited, "approved"), curator)
         store.optimize()
 
