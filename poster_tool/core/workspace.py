@@ -200,8 +200,14 @@ class Workspace:
         """Where the grid thumbnail of this content lives."""
         return self.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
 
-    def store(self) -> PosterStore:
-        """Open the catalog of this workspace (creating and migrating it as needed)."""
+    def store(self, mapped: bool = True) -> PosterStore:
+        """Open the catalog of this workspace (creating and migrating it as needed).
+
+        :param mapped: read a SQLite catalog through memory-mapped I/O, which speeds a
+            long-lived connection's look-ups (an import's); ``False`` for a worker's brief
+            read: unmapping a scanned catalog at close takes ~40 ms at a million posters,
+            and the window's own reads of the file wait meanwhile
+        """
         from poster_tool.core.catalog.store import PosterStore
 
-        return PosterStore(self.catalog_address)
+        return PosterStore(self.catalog_address, mapped)

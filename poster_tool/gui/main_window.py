@@ -824,7 +824,7 @@ class MainWindow(QMainWindow):
         workspace = self.workspace
 
         def count() -> dict[str, Any]:
-            with workspace.store() as store:
+            with workspace.store(mapped=False) as store:
                 return store.stats()
 
         worker = CallWorker(count)
@@ -840,7 +840,7 @@ class MainWindow(QMainWindow):
         self._stop_facets()
 
         def count() -> tuple[PosterQuery, dict[str, dict[Any, int]]]:
-            with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
+            with workspace.store(mapped=False) as store, store.stop_when(lambda: worker.cancelled):
                 return query, store.facet_counts(query)
 
         worker = self._facets = CallWorker(count)

@@ -76,15 +76,17 @@ def shown(address: str) -> str:
     return address.replace(f":{parts.password}@", ":***@", 1)
 
 
-def open_engine(address: str) -> Engine:
+def open_engine(address: str, mapped: bool = True) -> Engine:
     """Open the catalog at ``address`` (creating and migrating its schema as needed).
+
+    :param mapped: a SQLite file read through memory-mapped I/O (see ``Connection``)
 
     :raises StoreError: an unusable address or database, or the driver is not installed
     """
     if not is_server(address):
         from poster_tool.core.catalog.engine_sqlite import SqliteEngine
 
-        return SqliteEngine(address)
+        return SqliteEngine(address, mapped)
     url = checked_url(address)
     try:
         from poster_tool.core.catalog.engine_postgres import PostgresEngine

@@ -73,9 +73,9 @@ class Connection:
     #: Told ``(done, total)`` after each part of a large curator edit (a worker shows it).
     on_progress: Callable[[int, int], None] | None = None
 
-    def __init__(self, address: str | Path) -> None:
+    def __init__(self, address: str | Path, mapped: bool = True) -> None:
         self.path = str(address)  # so another thread can open its own connection to it
-        self._engine: Engine = open_engine(self.path)
+        self._engine: Engine = open_engine(self.path, mapped)
         self.schema_version = self._engine.schema_version
         self.dialect = self._engine.dialect
 

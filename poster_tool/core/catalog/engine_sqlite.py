@@ -73,7 +73,8 @@ class SqliteEngine:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, mapped: bool = True) -> None:
+        self._mapped = mapped
         try:
             self.db = Database(memory=True) if path == ":memory:" else Database(path)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -102,7 +103,10 @@ class SqliteEngine:
             # 2 MB cache: at a million posters an import's duplicate look-ups and the
             # grid's index reads no longer fall out of the cache
             # (bench/import_scale_bench.py: 0.77-0.79 of an empty catalog's rate -> 0.84-0.90).
-            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            # Not for a brief read: unmapping a scanned catalog at close takes ~40 ms, and the
+            # other threads' reads of the file wait meanwhile.
+            if self._mapped:
+                self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         return schema.apply(self.db)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:

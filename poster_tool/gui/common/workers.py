@@ -242,7 +242,7 @@ def answer_soon(
     except TimeUp:
 
         def slow() -> Any:
-            with workspace.store() as own:
+            with workspace.store(mapped=False) as own:
                 return read(own)
 
         worker = CallWorker(slow)

@@ -185,7 +185,7 @@ class PosterModel(QAbstractListModel):
         def rest() -> array[int]:
             shown = first
             # Stopped mid-scan when the curator has moved on to another filter.
-            with workspace.store() as store, store.stop_when(lambda: worker.cancelled):
+            with workspace.store(mapped=False) as store, store.stop_when(lambda: worker.cancelled):
                 if not shown:  # the first page was too slow to wait for: it is shown first
                     shown = store.query_ids(query, 0, ID_PAGE)
                     worker.emit("progress", array("q", shown))
@@ -391,7 +391,7 @@ class PosterModel(QAbstractListModel):
         edition, ids = self._edition, [poster_id for _, poster_id in wanted]
 
         def read() -> tuple[int, list[tuple[int, int]], list[Poster], dict[int, Verdict]]:
-            with workspace.store() as store:
+            with workspace.store(mapped=False) as store:
                 return edition, wanted, store.posters(ids), verdicts(store, ids)
 
         self._reader = CallWorker(read)
