@@ -342,9 +342,7 @@ class PosterRows(LabelRows):
         """One page of poster ids matching ``q``, in its sort order (a negative ``limit``:
         every id from ``offset`` on)."""
         where, params = self._where(q, page=0 <= limit <= _WALK_PAGE)
-        order = _SORTS.get(q.sort)
-        if order is None:
-            raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
+        order = _order(q)
         rows = self._rows(
             f"SELECT p.id FROM posters p WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, limit if limit >= 0 else _NO_LIMIT, offset],  # PostgreSQL: no LIMIT -1
@@ -361,9 +359,7 @@ class PosterRows(LabelRows):
         if self.dialect != "sqlite":
             return array("q", self.query_ids(q, 0, -1))
         where, params = self._where(q)
-        order = _SORTS.get(q.sort)
-        if order is None:
-            raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
+        order = _order(q)
         # An ordered subquery under an aggregate is not flattened: its rows arrive in order.
         text = self._scalar(
             f"SELECT group_concat(id) FROM "
@@ -615,3 +611,14 @@ class PosterRows(LabelRows):
                 "ORDER BY edited_by"
             )
         ]
+
+
+def _order(q: PosterQuery) -> str:
+    """The ``ORDER BY`` of ``q``'s sort.
+
+    :raises StoreError: an unknown sort
+    """
+    order = _SORTS.get(q.sort)
+    if order is None:
+        raise StoreError(f"unknown sort {q.sort!r}; choose one of {', '.join(_SORTS)}")
+    return order
