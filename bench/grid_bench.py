@@ -42,7 +42,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from poster_tool.core import schema  # noqa: E402
-from poster_tool.core.catalog.connection import fold, now  # noqa: E402
+from poster_tool.core.catalog.connection import fold, now, sort_key  # noqa: E402
 from poster_tool.core.demo import draw_poster  # noqa: E402
 from poster_tool.core.imaging import check_bytes  # noqa: E402
 from poster_tool.core.intake import store_files  # noqa: E402
@@ -155,7 +155,7 @@ def generate(root: Path, posters: int) -> Workspace:
                                 len(image.data),
                                 "bench",
                                 status,
-                                f"{fold(name)}\x1f{year:04d}",
+                                sort_key(fold(name), year),
                                 rng.random(),
                                 mask,
                                 stamp,

@@ -59,9 +59,10 @@ def base_catalog(cache: Path, posters: int) -> Path:
             "file_format, file_size, source, sort_key, created_at, updated_at) "
             "SELECT i, (i - 1) / ? + 1, printf('%064x', i), 'images/bench/' || i || '.jpg', "
             "213, 320, 'portrait', printf('%016x', random()), 'JPEG', 30000, 'bench', "
-            "'title ' || ((i - 1) / ? + 1), '2026-01-01T00:00:00+00:00', "
-            "'2026-01-01T00:00:00+00:00' FROM n",
-            [posters, PER_TITLE, PER_TITLE],
+            "'title ' || ((i - 1) / ? + 1) || char(31) "
+            "|| printf('%04d', 1950 + ((i - 1) / ? + 1) % 75), "
+            "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00' FROM n",
+            [posters, PER_TITLE, PER_TITLE, PER_TITLE],
         )
         sql(
             "INSERT INTO poster_labels(poster_id, genre, source, positive, created_at) "

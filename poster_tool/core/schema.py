@@ -544,6 +544,32 @@ def m012_title_search(db: Database) -> None:
     _stamp(db, 12)
 
 
+# A poster's place in the title sort, from the columns of its title's row (``{t}``: the
+# table's name and a dot, or nothing); catalog.connection.sort_key writes it on each poster.
+TITLE_SORT_KEY = "{t}name_fold || char(31) || printf('%04d', coalesce({t}year, 0))"
+
+
+@migrations()
+def m013_title_sort(db: Database) -> None:
+    """The titles in the title sort's order: a search for a common word walks the matching
+    titles in that order and stops once a page is full (a million posters: 1 ms, not 90).
+    Posters a renamed title had left at its old name take their place under its new one,
+    and a curated poster with no audited edit counts as edited when it was curated (the
+    curated filter reads the edited posters' index)."""
+    key, of_title = TITLE_SORT_KEY.format(t=""), TITLE_SORT_KEY.format(t="titles.")
+    _script(
+        db,
+        f"""
+        CREATE INDEX titles_sort ON titles({key}, name_fold);
+        UPDATE posters SET sort_key = (SELECT {of_title} FROM titles WHERE id = posters.title_id)
+        WHERE sort_key IS NOT (SELECT {of_title} FROM titles WHERE id = posters.title_id);
+        UPDATE posters SET edited_at = curated_at, edited_by = curated_by
+        WHERE curated_at IS NOT NULL AND edited_at IS NULL;
+        """,
+    )
+    _stamp(db, 13)
+
+
 MIGRATIONS = (
     m001_catalog,
     m002_grid_indexes,
@@ -557,6 +583,7 @@ MIGRATIONS = (
     m010_phash_bands,
     m011_phash_three_bands,
     m012_title_search,
+    m013_title_sort,
 )
 SCHEMA_VERSION = int(MIGRATIONS[-1].__name__[1:4])  # the number of the last migration
 

@@ -288,9 +288,25 @@ def m012_title_search(cur: Any) -> None:
     cur.execute("RELEASE SAVEPOINT title_search")
 
 
+def m013_title_sort(cur: Any) -> None:
+    """Posters a renamed title had left at its old name take their place under its new one
+    (catalog.connection.sort_key writes the key from then on), and a curated poster with
+    no audited edit counts as edited when it was curated (the curated filter asks both)."""
+    year = "coalesce(t.year, 0)::text"
+    key = f"t.name_fold || chr(31) || lpad({year}, greatest(4, length({year})), '0')"
+    cur.execute(
+        f"UPDATE posters p SET sort_key = {key} FROM titles t "
+        f"WHERE t.id = p.title_id AND p.sort_key <> {key}"
+    )
+    cur.execute(
+        "UPDATE posters SET edited_at = curated_at, edited_by = curated_by "
+        "WHERE curated_at IS NOT NULL AND edited_at IS NULL"
+    )
+
+
 # Migrations after the base, in order: each takes a cursor inside the migration's own
 # transaction.  Append new ones at the end; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (m012_title_search,)
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (m012_title_search, m013_title_sort)
 SCHEMA_VERSION = BASE_VERSION + len(MIGRATIONS)
 
 

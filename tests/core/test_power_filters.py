@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from sqlite_utils import Database
+
+from poster_tool.core import schema
+from poster_tool.core.catalog import posters
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError
 from poster_tool.core.records import PosterQuery, TitleIn
@@ -150,11 +155,20 @@ def test_a_view_keeps_its_filters_and_sort_but_not_a_fixed_list(fresh_store) -> 
     )
 
 
+def back_to(path: Path, version: int, migration: str, *undo: str) -> None:
+    """Take the catalog at ``path`` back to schema ``version``: ``undo`` what ``migration``
+    did, and forget it was applied, so the next open applies it again."""
+    db = Database(path)
+    for statement in undo:
+        db.execute(statement)
+    # sqlite-utils records the migrations it applied there
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [migration])
+    db.execute(f"PRAGMA user_version = {version}")
+    db.conn.commit()
+    db.close()
+
+
 def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -> None:
-    from sqlite_utils import Database
-
-    from poster_tool.core import schema
-
     path = tmp_path / "catalog.db"
     store = PosterStore(path)
     title, _ = store.upsert_title(TitleIn("t:1", "Quiet Days", 2001, genres=("Drama",)))
@@ -163,25 +177,23 @@ def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -
     store.set_status({poster: "approved"}, "ben")
     store.write_model_scores("m1", {poster: {"Sci-Fi": 0.91}}, {"Sci-Fi": 0.5})
     store.close()
-    # Back to schema 7: what a catalog looked like before the power filters.
-    db = Database(path)
-    db.execute("DROP TRIGGER audit_log_last_edit")
-    for index in (
-        "posters_edited",
-        "posters_editor",
-        "posters_sort",
-        "posters_uncertain",
-    ):
-        db.execute(f"DROP INDEX {index}")
-    db.execute("CREATE INDEX posters_sort ON posters(sort_key, id)")
-    db.execute("CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id)")
-    for column in ("label_mask", "edited_by", "edited_at", "model_scores"):
-        db.execute(f"ALTER TABLE posters DROP COLUMN {column}")
-    # sqlite-utils records the migrations it applied there
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_power_filters'")
-    db.execute("PRAGMA user_version = 7")
-    db.conn.commit()
-    db.close()
+    # What a catalog looked like before the power filters.
+    back_to(
+        path,
+        7,
+        "m009_power_filters",
+        "DROP TRIGGER audit_log_last_edit",
+        *(
+            f"DROP INDEX {index}"
+            for index in ("posters_edited", "posters_editor", "posters_sort", "posters_uncertain")
+        ),
+        "CREATE INDEX posters_sort ON posters(sort_key, id)",
+        "CREATE INDEX posters_uncertain ON posters(model_uncertainty DESC, id)",
+        *(
+            f"ALTER TABLE posters DROP COLUMN {column}"
+            for column in ("label_mask", "edited_by", "edited_at", "model_scores")
+        ),
+    )
 
     store = PosterStore(path)
     assert store.schema_version == schema.SCHEMA_VERSION
@@ -189,4 +201,60 @@ def test_an_older_catalog_gets_its_last_edits_and_labels_back_filled(tmp_path) -
     assert store.query_ids(PosterQuery(not_labelled="Drama", provenance="curated")) == [poster]
     assert store.query_ids(PosterQuery(score_genre="Sci-Fi", score_min=0.9)) == [poster]
     assert store.query_ids(PosterQuery(score_genre="Sci-Fi", score_max=0.8)) == []
+    store.close()
+
+
+def test_edited_posters_page_alike_read_by_their_index_or_walked(
+    fresh_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While edited posters are few, a query for them alone reads them by their index and
+    sorts them; the pages are those of the walk through the sort's order."""
+    store = fresh_store
+    ids = []
+    for i in range(12):
+        title, _ = store.upsert_title(TitleIn(f"t:{i}", f"Title {11 - i:02d}", 2000 + i))
+        ids += [add(store, title, 2 * i + 1), add(store, title, 2 * i + 2)]
+    store.set_genres({poster: ["Comedy"] for poster in ids[::3]}, "ana")
+    store.set_status({poster: "approved" for poster in ids[1::4]}, "ben")
+    today = store.audit_log(limit=1)[0].at[:10]
+    queries = [
+        PosterQuery(provenance="curated", sort=sort, status=status)
+        for sort in ("title", "id", "newest", "uncertain")
+        for status in (None, "approved")
+    ] + [PosterQuery(edited_from=today, sort="title"), PosterQuery(edited_to=today, sort="newest")]
+    monkeypatch.setattr(posters, "_FEW_EDITED", 0)  # never few: walked
+    assert store._source(queries[0]) == "posters p"
+    walked = [(store.query_ids(q, 0, 3), store.query_id_array(q).tolist()) for q in queries]
+    assert walked[0][1] == sorted(ids[::3], key=lambda poster: (-poster // 2, poster))
+    monkeypatch.setattr(posters, "_FEW_EDITED", 1_000)
+    assert store._source(queries[0]).endswith("INDEXED BY posters_edited") == (
+        store.dialect == "sqlite"
+    )
+    assert [(store.query_ids(q, 0, 3), store.query_id_array(q).tolist()) for q in queries] == (
+        walked
+    )
+
+
+def test_a_curated_poster_no_audit_stamped_is_still_found_curated_after_the_upgrade(
+    tmp_path,
+) -> None:
+    path = tmp_path / "catalog.db"
+    store = PosterStore(path)
+    title, _ = store.upsert_title(TitleIn("t:1", "Quiet Days", 2001, genres=("Drama",)))
+    poster = add(store, title, 1)
+    store.set_genres({poster: ["Horror"]}, "ana")
+    store.close()
+    # Schema 12, with a curation no audit entry stamped (as an old import left it).
+    back_to(
+        path,
+        12,
+        "m013_title_sort",
+        "UPDATE posters SET edited_at = NULL, edited_by = NULL",
+        "DROP INDEX titles_sort",
+    )
+
+    store = PosterStore(path)
+    assert store.schema_version == schema.SCHEMA_VERSION
+    assert store.query_ids(PosterQuery(provenance="curated")) == [poster]
+    assert store.query_ids(PosterQuery(curator="ana")) == [poster]
     store.close()

@@ -58,9 +58,11 @@ def test_version_1_catalog_upgrades_without_losing_rows(tmp_path: Path) -> None:
     old.close()
 
     store = PosterStore(path)
-    assert store.schema_version == schema.SCHEMA_VERSION == 12
-    assert store._run("PRAGMA user_version").fetchone()[0] == 12
+    assert store.schema_version == schema.SCHEMA_VERSION == 13
+    assert store._run("PRAGMA user_version").fetchone()[0] == 13
     assert [t.name for t in store.titles()] == ["기생충"]
+    # The poster's place in the title sort, which it had wrong, now comes from its title.
+    assert store._scalar("SELECT sort_key FROM posters") == "기생충\x1f0000"
     assert store.query_ids(PosterQuery(text="기생충")) == [1]  # the title index, filled
     # The upgrade back-fills what the grid filters on, so old posters filter like new ones,
     # by the final-genre rule (the model's suggestion counts on an uncurated poster).

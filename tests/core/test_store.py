@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from poster_tool.core.catalog import connection
+from poster_tool.core.catalog import connection, posters
 from poster_tool.core.catalog.store import PosterStore
 from poster_tool.core.errors import StoreError, TimeUp
 from poster_tool.core.records import PosterQuery, TitleIn
@@ -189,19 +189,35 @@ def test_search_text_with_like_wildcards_matches_them_literally(catalog) -> None
     assert store.query_ids(PosterQuery(text="100_")) == []  # "_" is no wildcard
 
 
-def test_a_search_pages_in_sort_order_whether_its_titles_are_few_or_many(fresh_store) -> None:
-    """A word in 1 title of 10 makes a page walk the sort's order; one title of 300 is read
-    by its posters. Both give each page of the full result, in order."""
+def test_a_search_pages_in_sort_order_whether_its_titles_are_few_or_many(
+    fresh_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word in 1 title of 10 makes a page walk the sort's order (the title sort: the
+    titles' order); one title of 300 is read by its posters. Both give each page of the
+    full result, in order, with titles sharing a name and year, a renamed title, and a
+    walk that gives up before its page is full."""
     store = fresh_store
     n = 0
-    for i in range(300):
-        name = f"River {i}" if i % 10 == 3 else f"Lake {i:03d}"
-        title, _ = store.upsert_title(TitleIn(f"csv:{i}", name, 1950 + i % 70))
+
+    def title(key: str, name: str, year: int) -> None:
+        nonlocal n
+        title_id, _ = store.upsert_title(TitleIn(key, name, year))
         for _ in range(2):
             n += 1
-            add(store, title, n)
+            add(store, title_id, n)
+
+    for i in range(300):
+        name = f"River {i}" if i % 10 == 3 else f"Lake {i:03d}"
+        title(f"csv:{i}", name, 1950 + i % 70)
+    title("csv:twin-a", "River Twin", 1999)
+    title("csv:twin-b", "River Twin", 1999)  # the same place in the title sort
+    title("csv:tt1", "tt1", 2000)  # a name standing in, then the real one: a new place
+    store.upsert_title(TitleIn("csv:tt1", "Big River", 2000))
     store.set_status({i: "approved" for i in range(1, n + 1, 3)}, "ann")
-    for text, matches in (("river", 60), ("lake 042", 2), ("zzz", 0)):
+    # The least certain posters are the lakes': a walk in that order meets rivers late.
+    store._run("UPDATE posters SET model_uncertainty = 1.0 / id")
+
+    def pages_agree(text: str, matches: int | None = None) -> None:
         for sort in ("title", "id", "newest", "uncertain"):
             for status in (None, "approved"):
                 q = PosterQuery(text=text, sort=sort, status=status)
@@ -210,8 +226,15 @@ def test_a_search_pages_in_sort_order_whether_its_titles_are_few_or_many(fresh_s
                 assert store.query_ids(q, 0, 7) == every[:7], (text, sort, status)
                 assert store.query_ids(q, 7, 7) == every[7:14], (text, sort, status)
                 assert store.count(q) == len(every)
+
+    for text, matches in (("river", 66), ("lake 042", 2), ("zzz", 0), ("ri", 66)):
+        pages_agree(text, matches)
+    title_sorted = store.posters(store.query_ids(PosterQuery(text="river", sort="title"), 0, 4))
+    assert [p.title_name for p in title_sorted] == ["Big River"] * 2 + ["River 103"] * 2
     names = {p.title_name for p in store.posters(store.query_ids(PosterQuery(text="river")))}
-    assert names == {f"River {i}" for i in range(3, 300, 10)}
+    assert names == {f"River {i}" for i in range(3, 300, 10)} | {"River Twin", "Big River"}
+    monkeypatch.setattr(posters, "_WALK_ROWS", 1)  # every walk gives up: pages gather
+    pages_agree("river", 66)
 
 
 def test_the_title_search_follows_new_renamed_and_removed_titles(fresh_store) -> None:

@@ -39,6 +39,14 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def sort_key(name_fold: str, year: int | None) -> str:
+    """A poster's place in the title sort: its title's folded name, then its year.
+
+    ``schema.TITLE_SORT_KEY`` computes the same in SQL (fold leaves no ``\x1f`` in a name).
+    """
+    return f"{name_fold}\x1f{year or 0:04d}"
+
+
 def in_clause(column: str, values: Sequence[Any] | Iterable[Any]) -> tuple[str, list[Any]]:
     """``column IN (?, ?, …)`` with its parameters; large lists go through ``json_each``."""
     values = list(values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from poster_tool.core.catalog.connection import Connection, fold, in_clause, now, only
+from poster_tool.core.catalog.connection import Connection, fold, in_clause, now, only, sort_key
 from poster_tool.core.records import Title, TitleIn
 from poster_tool.core.taxonomy import ordered
 
@@ -22,7 +22,7 @@ class TitleRows(Connection):
             # Three look-ups by index: with OR and ORDER BY id, SQLite walks the whole
             # table in id order, a scan per title of a large catalog.
             row = self._run(
-                "SELECT id, year, imdb_id, tmdb_id, original_name, name FROM titles "
+                "SELECT id, year, imdb_id, tmdb_id, original_name, name, name_fold FROM titles "
                 "WHERE id = (SELECT min(id) FROM (SELECT id FROM titles WHERE key = ? "
                 "UNION ALL SELECT id FROM titles WHERE imdb_id = ? "
                 "UNION ALL SELECT id FROM titles WHERE tmdb_id = ?) AS found)",
@@ -46,23 +46,31 @@ class TitleRows(Connection):
                 )
                 self._add_title_genres(title_id, title.genres)
                 return title_id, True
-            title_id, year, imdb_id, tmdb_id, original, name = row
+            title_id, year, imdb_id, tmdb_id, original, name, name_fold = row
+            was = sort_key(name_fold, year)
             if name == title.key.partition(":")[2] and title.name != name:
                 name = title.name
             original = original or title.original_name
+            year = year or title.year
+            name_fold = fold(f"{name} {original or ''}")
             self._run(
                 "UPDATE titles SET year = ?, imdb_id = ?, tmdb_id = ?, original_name = ?, "
                 "name = ?, name_fold = ? WHERE id = ?",
                 [
-                    year or title.year,
+                    year,
                     imdb_id or title.imdb_id,
                     tmdb_id or title.tmdb_id,
                     original,
                     name,
-                    fold(f"{name} {original or ''}"),
+                    name_fold,
                     title_id,
                 ],
             )
+            if sort_key(name_fold, year) != was:  # its posters move to its new place
+                self._run(
+                    "UPDATE posters SET sort_key = ? WHERE title_id = ?",
+                    [sort_key(name_fold, year), title_id],
+                )
             if not self._scalar("SELECT 1 FROM title_genres WHERE title_id = ?", [title_id]):
                 self._add_title_genres(title_id, title.genres)
             return title_id, False
