@@ -115,6 +115,7 @@ def test_demo_menu_builds_the_demo_workspace_once(
     win = open_window(qtbot, None, settings)
     win.act.open_demo.trigger()
     assert win.workspace.root == tmp_path / "demo"
+    qtbot.waitUntil(lambda: not win.model.counting)  # the grid reads a screenful first
     assert win.model.total > 60
     assert win.settings.workspace == str(tmp_path / "demo")
 

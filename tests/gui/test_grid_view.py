@@ -43,6 +43,27 @@ def test_the_scrollbar_spans_every_match_and_its_end_shows_the_last_poster(
     assert grid.indexAt(card.center()).data(PosterIdRole) == last
 
 
+def test_a_new_query_reads_the_cards_of_a_screen_before_its_paint(catalog, qtbot) -> None:
+    """A screen of half a line of three cards: the first read is its line and the next
+    (six of the eight posters); a worker reads the rest."""
+    model = PosterModel(catalog.store)
+    model.workspace = catalog.workspace
+    view = PosterGrid(model, 120)
+    qtbot.addWidget(view)
+    model.set_query(PosterQuery())  # (all eight at once: no screen yet)
+    card = view.sizeHintForIndex(model.index(0))
+    width, height = card.width() + 2 * view.spacing(), card.height() + 2 * view.spacing()
+    view.resize(3 * width + view.verticalScrollBar().sizeHint().width() + 4, height // 2)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.columns() == 3
+    newest = PosterQuery(sort="newest")
+    model.set_query(newest)
+    assert model.total == 6 and model.counting
+    qtbot.waitUntil(lambda: not model.counting)
+    assert [model.poster_id(row) for row in range(8)] == catalog.store.query_ids(newest)
+
+
 def test_arrow_keys_move_by_card_and_by_line_and_a_click_selects(grid, qtbot) -> None:
     assert grid.columns() == 3
     grid.select_row(0)

@@ -284,6 +284,9 @@ class PosterGrid(QAbstractItemView):
         ratio = self.devicePixelRatioF()
         area = self.viewport().width() * self.viewport().height() * ratio * ratio
         self.delegate.cards.budget = max(DEFAULT_BUDGET, round(CARD_SCREENS * 4 * area))
+        # A new query's first read: the cards of a screen and of the line below it.
+        lines = self.viewport().height() // self._cell()[1] + 2
+        self.poster_model.screenful = lines * self.columns()
 
     # -- painting -----------------------------------------------------------------------------
     def _option(self, row: int, option: QStyleOptionViewItem) -> QModelIndex:

@@ -48,7 +48,7 @@ ThumbnailStateRole = Qt.ItemDataRole.UserRole + 5  # "ready" | "loading" | "brok
 ProfilePicksRole = Qt.ItemDataRole.UserRole + 6  # profile names shown this poster (pools)
 HighlightRole = Qt.ItemDataRole.UserRole + 7  # bool: outlined (duplicates within a pool)
 
-ID_PAGE = 200  # ids read before the first paint (a screenful is ~100); a worker reads the rest
+ID_PAGE = 200  # ids read before the first paint, at most (a screenful); a worker reads the rest
 FIRST_PAGE_S = 0.03  # longer (a rare filter the indexes cannot find at once): all in the worker
 RECORD_PAGE = 100  # records per store round-trip (~2 ms)
 SPAN_AFTER = 200  # an edit of more rows repaints their whole span (one signal, not one a row)
@@ -83,6 +83,9 @@ class PosterModel(QAbstractListModel):
         self.workspace: Workspace | None = None
         self.thumbnails = thumbnails
         self.thumb_side = 160  # device pixels of the long side the view draws
+        # The cards a screen holds (the grid tells): a new query's first read, up to ID_PAGE;
+        # fewer ids read is a sooner paint (a search for a common word walks its sort).
+        self.screenful = ID_PAGE
         self._query = PosterQuery()
         self._fixed: list[int] | None = None
         self._ids = array("q")
@@ -159,35 +162,38 @@ class PosterModel(QAbstractListModel):
         elif self.store is None:
             ids = []
         else:
-            first = self._first_page(self.store, query)
-            if first is not None and len(first) <= ID_PAGE:
+            page = max(1, min(ID_PAGE, self.screenful))
+            first = self._first_page(self.store, query, page)
+            if first is not None and len(first) <= page:
                 ids = first  # the whole result
             elif self.workspace is None:  # no worker to hand the rest to: read it here
                 ids = self.store.query_ids(query, 0, -1)
             else:
-                ids = (first or [])[:ID_PAGE]
-                self._load_rest(self.workspace, query, ids)
+                ids = (first or [])[:page]
+                self._load_rest(self.workspace, query, ids, page)
         self._ids = array("q", ids)
         self._rows.update((poster_id, row) for row, poster_id in enumerate(ids[:ID_PAGE]))
         self.endResetModel()
 
-    def _first_page(self, store: PosterStore, query: PosterQuery) -> list[int] | None:
+    def _first_page(self, store: PosterStore, query: PosterQuery, page: int) -> list[int] | None:
         """One more id than a page (more follow?), or ``None`` when that takes too long."""
         if self.workspace is None:
-            return store.query_ids(query, 0, ID_PAGE + 1)
+            return store.query_ids(query, 0, page + 1)
         try:
             with store.time_limit(FIRST_PAGE_S):
-                return store.query_ids(query, 0, ID_PAGE + 1)
+                return store.query_ids(query, 0, page + 1)
         except TimeUp:
             return None
 
-    def _load_rest(self, workspace: Workspace, query: PosterQuery, first: list[int]) -> None:
+    def _load_rest(
+        self, workspace: Workspace, query: PosterQuery, first: list[int], page: int
+    ) -> None:
         def rest() -> array[int]:
             shown = first
             # Stopped mid-scan when the curator has moved on to another filter.
             with workspace.store(mapped=False) as store, store.stop_when(lambda: worker.cancelled):
                 if not shown:  # the first page was too slow to wait for: it is shown first
-                    shown = store.query_ids(query, 0, ID_PAGE)
+                    shown = store.query_ids(query, 0, page)
                     worker.emit("progress", array("q", shown))
                 return _after(store.query_id_array(query), shown)
 
