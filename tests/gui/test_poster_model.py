@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QThreadPool
 from PySide6.QtGui import QPixmap
 
 from poster_tool.core.records import Poster, PosterQuery
+from poster_tool.gui.common import thumbnails, workers
 from poster_tool.gui.common.thumbnails import ThumbKey, ThumbnailCache
 from poster_tool.gui.grid import poster_model
 from poster_tool.gui.grid.poster_model import (
@@ -137,6 +142,31 @@ def test_thumbnails_load_off_thread_then_the_row_repaints(catalog, qtbot) -> Non
     assert isinstance(pixmap, QPixmap) and max(pixmap.width(), pixmap.height()) == 120
     assert index.data(ThumbnailStateRole) == "ready"
     cache.wait()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads have priorities of their own on Linux")
+def test_pictures_decode_at_a_lower_priority_than_the_window(
+    catalog, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's thread wins a core over the threads decoding pictures for a scroll."""
+    seen: list[int] = []
+    decode = thumbnails.decode
+    monkeypatch.setattr(
+        thumbnails,
+        "decode",
+        lambda *args: (
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())),
+            decode(*args),
+        )[1],
+    )
+    cache = ThumbnailCache(catalog.workspace)
+    model = PosterModel(catalog.store, cache)
+    model.set_query(PosterQuery())
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        model.index(0).data(ThumbnailRole)
+    cache.wait()
+    window = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen and set(seen) == {min(19, window + workers.BACKGROUND_NICE)}
 
 
 def test_thumbnail_cache_stays_within_its_budget(catalog, qtbot) -> None:

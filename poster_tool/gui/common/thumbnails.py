@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from poster_tool.core.errors import PosterToolError
 from poster_tool.core.imaging import THUMB_SIDE, open_rgb
-from poster_tool.gui.common.workers import CallWorker, start
+from poster_tool.gui.common.workers import CallWorker, lower_priority, start
 
 if TYPE_CHECKING:
     from poster_tool.core.workspace import Workspace
@@ -50,6 +50,7 @@ def decode_batch(
 
     :param generation: handed back, so results for a closed workspace can be told apart
     """
+    lower_priority()  # (the pool is the cache's own: its threads do nothing else)
     out: list[tuple[ThumbKey, QImage | None]] = []
     for key, source in batch:
         try:

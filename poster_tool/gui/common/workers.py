@@ -9,6 +9,8 @@ plain words.  Submit a worker with ``QThreadPool.globalInstance().start(worker)`
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -26,6 +28,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUICK_S = 0.03  # a read the GUI thread may wait for (see answer_soon)
+
+# How far a background thread lowers its CPU priority (see lower_priority).
+BACKGROUND_NICE = 10
+_lowered = threading.local()
+
+
+def lower_priority() -> None:
+    """Let the window's thread win a core over the calling thread (Linux, where each thread
+    has its own priority; elsewhere nothing): on two cores, pictures decoding for a scroll
+    took the cores the window's frames waited for.  Once per thread."""
+    if sys.platform != "linux" or getattr(_lowered, "done", False):
+        return
+    _lowered.done = True
+    me = threading.get_native_id()
+    try:
+        os.setpriority(
+            os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + BACKGROUND_NICE)
+        )
+    except OSError:  # not allowed here: the thread keeps its priority
+        pass
+
 
 # Plain progress reports closer together than this are dropped (a fast job must not flood
 # the GUI's event queue); reports carrying ``data`` (e.g. per-epoch metrics) always go out.
