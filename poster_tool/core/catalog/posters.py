@@ -51,11 +51,19 @@ _WALK_PAGE = 1000
 _WALK_SHARE = 0.01
 _WALK_ROWS = 200
 
+# A title whose folded name holds a word: the SQL (its parameter: holding(word)).
+_HOLDS = "name_fold LIKE ? ESCAPE '\\'"
+
 # Edited posters a query for them alone sorts rather than walking the sort's index.
 _FEW_EDITED = 20_000
 
 # The yes/no filters of records.YES_NO_FILTERS: the condition that holds for "yes".
 _YES_NO = {"sensitive": "p.sensitive = 1", "reviewed": REVIEWED_SQL.format(poster="p.id")}
+
+
+def _holding(text: str) -> str:
+    """The ``LIKE`` pattern of ``_HOLDS`` for ``text`` (folded already)."""
+    return f"%{like_escaped(text)}%"
 
 
 def _known(genre: str) -> str:
@@ -334,10 +342,7 @@ class PosterRows(LabelRows):
         index, where it could be made, serves that ``LIKE``).
         """
         if not self._trigram_word(text):
-            return (
-                "p.title_id IN (SELECT id FROM titles WHERE name_fold LIKE ? ESCAPE '\\')",
-                [f"%{like_escaped(text)}%"],
-            )
+            return f"p.title_id IN (SELECT id FROM titles WHERE {_HOLDS})", [_holding(text)]
         return in_clause("p.title_id", self._titles_holding(text))
 
     def _trigram_word(self, text: str) -> bool:
@@ -359,20 +364,17 @@ class PosterRows(LabelRows):
         enough = max(1, int(_WALK_SHARE * (self._scalar("SELECT max(id) FROM titles") or 0)))
         if self._trigram_word(text):
             return len(self._titles_holding(text, enough)) >= enough
-        return bool(
-            self._scalar(
-                "SELECT count(*) FROM (SELECT 1 FROM titles WHERE name_fold LIKE ? ESCAPE '\\' "
-                "LIMIT ?) AS found",
-                [f"%{like_escaped(text)}%", enough],
-            )
-            >= enough
+        found = self._scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM titles WHERE {_HOLDS} LIMIT ?) AS found",
+            [_holding(text), enough],
         )
+        return bool(found >= enough)
 
     def _walk(self, q: PosterQuery, offset: int, limit: int) -> list[int] | None:
         """A page of a search for a common word, walking the sort's order; ``None`` when
         the walk gave up (the word's posters lie far apart in that order)."""
         where, params = self._where(replace(q, text=""))
-        holds = [f"%{like_escaped(fold(q.text))}%"]
+        holds = [_holding(fold(q.text))]
         if q.sort == "title":
             # The matching titles in the title sort's order (index titles_sort), each
             # followed by its posters, which share its sort key.  Titles of one name and
@@ -380,7 +382,7 @@ class PosterRows(LabelRows):
             key, other = TITLE_SORT_KEY.format(t="t."), TITLE_SORT_KEY.format(t="o.")
             rows = self._rows(
                 f"SELECT p.id FROM titles t CROSS JOIN posters p ON p.sort_key = {key} "
-                f"WHERE t.name_fold LIKE ? ESCAPE '\\' "
+                f"WHERE t.{_HOLDS} "
                 f"AND NOT EXISTS (SELECT 1 FROM titles o WHERE {other} = {key} AND o.id < t.id) "
                 f"AND {where} ORDER BY {key}, p.id LIMIT ? OFFSET ?",
                 [*holds, *params, limit, offset],
@@ -392,7 +394,7 @@ class PosterRows(LabelRows):
         rows = self._rows(
             f"SELECT id FROM (SELECT p.id, p.title_id FROM posters p WHERE {where} "
             f"ORDER BY {_order(q)} LIMIT ?) AS walked WHERE EXISTS (SELECT 1 FROM titles t "
-            f"WHERE t.id = walked.title_id AND t.name_fold LIKE ? ESCAPE '\\') LIMIT ? OFFSET ?",
+            f"WHERE t.id = walked.title_id AND t.{_HOLDS}) LIMIT ? OFFSET ?",
             [*params, _WALK_ROWS * (offset + limit), *holds, limit, offset],
         )
         return [r[0] for r in rows] if len(rows) == limit else None
