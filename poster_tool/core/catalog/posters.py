@@ -351,7 +351,8 @@ class PosterRows(LabelRows):
     def _titles_holding(self, text: str, limit: int = -1) -> list[int]:
         """The ids of (at most ``limit``) titles holding ``text``, by the trigram index."""
         rows = self._rows(
-            "SELECT rowid FROM titles_search WHERE name_fold LIKE ? LIMIT ?", [f"%{text}%", limit]
+            "SELECT rowid FROM titles_search WHERE name_fold LIKE ? LIMIT ?",
+            [_holding(text), limit],
         )
         return [r[0] for r in rows]
 

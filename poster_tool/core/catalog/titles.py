@@ -66,11 +66,9 @@ class TitleRows(Connection):
                     title_id,
                 ],
             )
-            if sort_key(name_fold, year) != was:  # its posters move to its new place
-                self._run(
-                    "UPDATE posters SET sort_key = ? WHERE title_id = ?",
-                    [sort_key(name_fold, year), title_id],
-                )
+            place = sort_key(name_fold, year)
+            if place != was:  # its posters move to its new place
+                self._run("UPDATE posters SET sort_key = ? WHERE title_id = ?", [place, title_id])
             if not self._scalar("SELECT 1 FROM title_genres WHERE title_id = ?", [title_id]):
                 self._add_title_genres(title_id, title.genres)
             return title_id, False

@@ -277,9 +277,11 @@ class PosterGrid(QAbstractItemView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._keep_cards()
+        self._fit_screen()
 
-    def _keep_cards(self) -> None:
+    def _fit_screen(self) -> None:
+        """Size what follows the screen's size and the zoom: the card cache, and a new
+        query's first read."""
         # Enough cards for the screen and those about to scroll in, at any zoom or size.
         ratio = self.devicePixelRatioF()
         area = self.viewport().width() * self.viewport().height() * ratio * ratio
@@ -397,7 +399,7 @@ class PosterGrid(QAbstractItemView):
         card = self.delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
         self._cell_size = (card.width() + 2 * SPACING, card.height() + 2 * SPACING)
         self.poster_model.set_thumb_side(round(side * self.devicePixelRatioF()))
-        self._keep_cards()
+        self._fit_screen()
         self.scheduleDelayedItemsLayout()  # the card size changed: lay out again
 
     def selected_ids(self) -> list[int]:
